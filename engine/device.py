@@ -1,0 +1,60 @@
+"""Pick the torch device and a sensible CPU thread count."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from engine.errors import EngineError
+
+
+def resolve_device(name: str) -> torch.device:
+    """auto -> cuda, then mps, then cpu. Asking for a device that is not there is an error."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise EngineError("--device cuda was asked for, but no CUDA GPU is available "
+                          "(this torch build: %s); use --device auto or cpu" % torch.__version__)
+    if name == "mps" and not _mps_available():
+        raise EngineError("--device mps was asked for, but Apple MPS is not available; "
+                          "use --device auto or cpu")
+    if name not in ("cpu", "cuda", "mps"):
+        raise EngineError(f"unknown device {name!r}; choose auto, cpu, cuda or mps")
+    return torch.device(name)
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend and backend.is_available())
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (respects taskset / cgroup affinity)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def configure_threads(threads: int) -> int:
+    """Set torch's intra-op thread count; 0 means one per usable core.
+
+    More threads than cores makes every step fight the OS scheduler (and the UI), so cap it.
+    """
+    n = threads if threads > 0 else usable_cores()
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+def describe(device: torch.device, threads: int) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+    return device.type

@@ -1,0 +1,10 @@
+"""The one exception type the engine raises for problems a user can fix.
+
+Anything raised as `EngineError` is a clear, one-line message meant to be shown as is
+(the CLI prints it to stderr and exits with code 2; the app shows it in a dialog).
+Any other exception is a bug.
+"""
+
+
+class EngineError(Exception):
+    """A problem with the user's input (corpus, config, checkpoint, device), not a bug."""

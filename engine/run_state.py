@@ -1,0 +1,237 @@
+"""Everything a run holds while it trains, how it is built, saved and restored.
+
+`build_state` is the setup half of the trainer: device and threads, seed, corpus and split,
+vocabulary, batcher, model, optimizer, baselines, run directory - or all of that restored from
+a checkpoint for `--resume`. `snapshot_state` turns it back into a checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from engine import checkpoint as ckpt
+from engine.config import TrainConfig
+from engine.errors import EngineError
+
+PROBE_TEXT_CHARS = 96  # characters of validation text shown in the gates view
+
+
+class StepAccumulator:
+    """Sums of loss and clipping over a log interval, kept as device tensors (no sync)."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.loss_sum, self.clipped_sum, self.n = 0.0, 0.0, 0
+        self.norm = torch.zeros(())
+        self.clipped_last = torch.zeros((), dtype=torch.bool)
+
+    def add(self, loss: torch.Tensor, norm: torch.Tensor, clip: float | bool) -> None:
+        self.loss_sum = self.loss_sum + loss
+        self.norm = norm
+        self.clipped_last = norm > clip if clip else torch.zeros((), dtype=torch.bool)
+        self.clipped_sum = self.clipped_sum + self.clipped_last
+        self.n += 1
+
+    def read(self) -> "StepStats":
+        n = max(self.n, 1)
+        stats = StepStats(loss=float(self.loss_sum) / n, grad_norm=float(self.norm),
+                          clipped_last=bool(self.clipped_last), clipped=float(self.clipped_sum),
+                          steps=self.n)
+        self.reset()
+        return stats
+
+
+@dataclass
+class StepStats:
+    loss: float
+    grad_norm: float
+    clipped_last: bool
+    clipped: float  # steps clipped in the interval
+    steps: int
+
+
+class ClipWindow:
+    """Log-interval stats since the last probe: the share of steps that were clipped."""
+
+    def __init__(self):
+        self.items: deque[StepStats] = deque(maxlen=1000)
+
+    def append(self, stats: StepStats) -> None:
+        self.items.append(stats)
+
+    def clipped_share(self) -> float:
+        steps = sum(s.steps for s in self.items)
+        share = sum(s.clipped for s in self.items) / steps if steps else 0.0
+        last = self.items[-1] if self.items else None
+        self.items.clear()
+        if last:
+            self.items.append(last)  # keep the latest norm for the next probe
+            self.items[-1] = StepStats(last.loss, last.grad_norm, last.clipped_last, 0.0, 0)
+        return share
+
+    def last_norm(self) -> float:
+        return self.items[-1].grad_norm if self.items else 0.0
+
+
+@dataclass
+class RunState:
+    config: TrainConfig
+    device: torch.device
+    device_name: str
+    vocab: Any
+    train_ids: torch.Tensor
+    val_ids: torch.Tensor
+    batcher: Any
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    params: list
+    out_dir: Path | None
+    writer: Any
+    baselines: dict | None
+    probe_text: str
+    hidden: Any = None
+    step: int = 0
+    elapsed: float = 0.0  # active seconds: training + side jobs, excluding pauses
+    train_time: float = 0.0  # optimizer-step seconds since the last train event
+    tokens: int = 0  # tokens since the last train event
+    lr: float = 0.0
+    best_val: float | None = None
+    last_eval_step: int | None = None
+    last_checkpoint_at: float = 0.0
+    last_checkpoint_step: int | None = None
+    probe_input: Any = None
+    diverged: bool = False
+    diverged_at: tuple = ()
+    acc: StepAccumulator = field(default_factory=StepAccumulator)
+    clip_window: ClipWindow = field(default_factory=ClipWindow)
+
+
+def build_state(config: TrainConfig, out_dir: Path | None, resume: bool, force: bool,
+                overrides: dict[str, Any]) -> RunState:
+    from engine import rundir
+    from engine.corpus import load_corpus
+    from engine.data import StreamBatcher, Vocab, split_text
+    from engine.device import configure_threads, describe, resolve_device
+    from engine.lm import CharLM
+    from engine.optim import build_optimizer
+
+    saved = None
+    if resume:
+        if out_dir is None:
+            raise EngineError("--resume needs --out DIR (the run to continue)")
+        rundir.prepare(out_dir, resume=True)
+        saved = ckpt.load(out_dir / ckpt.FILENAME)
+        config = TrainConfig.from_dict(saved.meta["config"], source="checkpoint")
+        config = config.replace(**overrides).validate()
+    elif out_dir is not None:
+        rundir.prepare(out_dir, resume=False, force=force)
+    device = resolve_device(config.device)
+    threads = configure_threads(config.threads)
+    torch.manual_seed(config.seed)
+
+    corpus = load_corpus(config.corpus)
+    train_text, val_text = split_text(corpus.text, config.val_fraction)
+    vocab = Vocab.from_list(saved.meta["vocab"]) if saved else Vocab.from_text(corpus.text)
+    if saved:
+        unknown = sorted(set(corpus.text) - set(vocab.chars))
+        if unknown:
+            raise EngineError(f"the corpus has characters the checkpoint's vocabulary lacks "
+                              f"({''.join(unknown[:10])!r}): resume on the corpus it was "
+                              f"trained on")
+    train_ids = vocab.encode_tensor(train_text)
+    val_ids = vocab.encode_tensor(val_text)
+    batcher = StreamBatcher(train_ids, config.batch_size, config.bptt)
+    model = CharLM.from_config(config, len(vocab)).to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = build_optimizer(params, config)
+
+    writer = None
+    if out_dir is not None:
+        if saved:
+            rundir.truncate_metrics(out_dir, int(saved.meta["step"]))
+        writer = rundir.RunWriter(out_dir)
+        writer.write_config(config.to_dict())
+    st = RunState(config=config, device=device, device_name=describe(device, threads),
+                  vocab=vocab, train_ids=train_ids, val_ids=val_ids, batcher=batcher,
+                  model=model, optimizer=optimizer, params=params, out_dir=out_dir,
+                  writer=writer, baselines=None,
+                  probe_text=val_text[:PROBE_TEXT_CHARS])
+    if saved:
+        restore_state(st, saved)
+    if config.baseline_order and not saved:
+        from engine.ngram import baselines
+
+        st.baselines = baselines(train_text, val_text, order=config.baseline_order)
+    st.acc = StepAccumulator()
+    return st
+
+
+def snapshot_state(st: RunState) -> ckpt.CheckpointData:
+    from engine.checkpoint import optimizer_to_flat
+
+    optim, groups = optimizer_to_flat(st.optimizer)
+    hidden = {}
+    if st.hidden is not None:
+        parts = st.hidden if isinstance(st.hidden, tuple) else (st.hidden,)
+        hidden = {str(i): h for i, h in enumerate(parts)}
+    rng = {"cpu": torch.get_rng_state()}
+    if st.device.type == "cuda":
+        rng["cuda"] = torch.cuda.get_rng_state(st.device)
+    meta = {
+        "config": st.config.to_dict(), "vocab": st.vocab.to_list(), "step": st.step,
+        "elapsed": st.elapsed, "best_val": st.best_val, "data": st.batcher.state_dict(),
+        "optimizer_groups": groups, "last_eval_step": st.last_eval_step,
+    }
+    return ckpt.CheckpointData(meta=meta, model=st.model.state_dict(), optim=optim,
+                               hidden=hidden, rng=rng)
+
+
+def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
+    from engine.checkpoint import optimizer_from_flat
+
+    try:
+        st.model.load_state_dict(saved.model, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise EngineError(f"the checkpoint's weights do not fit the model: {first}") from None
+    optimizer_from_flat(st.optimizer, saved.optim, saved.meta.get("optimizer_groups", []))
+    if saved.hidden:
+        parts = tuple(saved.hidden[str(i)].to(st.device) for i in range(len(saved.hidden)))
+        st.hidden = parts if len(parts) > 1 else parts[0]
+    if "cpu" in saved.rng:
+        torch.set_rng_state(saved.rng["cpu"])
+    if "cuda" in saved.rng and st.device.type == "cuda":
+        torch.cuda.set_rng_state(saved.rng["cuda"], st.device)
+    st.batcher.load_state_dict(saved.meta["data"])
+    st.step = int(saved.meta["step"])
+    st.elapsed = float(saved.meta.get("elapsed", 0.0))
+    st.last_checkpoint_at = st.elapsed
+    st.last_checkpoint_step = st.step
+    st.best_val = saved.meta.get("best_val")
+    st.last_eval_step = saved.meta.get("last_eval_step")
+
+
+def load_model(run_dir: str | Path, device: str = "cpu"):
+    """(model, vocab, config, meta) from a run directory or checkpoint file, for sample/eval."""
+    from engine.data import Vocab
+    from engine.device import resolve_device
+    from engine.lm import CharLM
+
+    saved = ckpt.load(run_dir)
+    config = TrainConfig.from_dict(saved.meta["config"], source="checkpoint")
+    vocab = Vocab.from_list(saved.meta["vocab"])
+    dev = resolve_device(device)
+    model = CharLM.from_config(config, len(vocab))
+    try:
+        model.load_state_dict(saved.model, strict=True)
+    except RuntimeError as exc:
+        raise EngineError(f"the checkpoint's weights do not fit its own config: "
+                          f"{str(exc).splitlines()[0]}") from None
+    return model.to(dev).eval(), vocab, config, saved.meta

@@ -1,0 +1,84 @@
+"""Character-by-character sampling that carries the hidden state.
+
+The prime is read once; then each step feeds the previously drawn character and the carried
+hidden state to `model.step` - never re-running the prefix (that would cost O(n^2)).
+
+    p = softmax(logits / T)         T < 1 sharpens, T > 1 flattens, T -> 0 is argmax
+    top-k: keep the k most likely characters, renormalise, draw
+
+Sampling draws from its own `torch.Generator`, so taking a sample during training never
+disturbs the training RNG (dropout): a resumed run stays identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import torch
+
+from engine.errors import EngineError
+
+
+@torch.no_grad()
+def generate(model, vocab, prime: str = "", length: int = 200, temperature: float = 1.0,
+             top_k: int | None = None, greedy: bool = False, seed: int | None = None,
+             device: torch.device | str = "cpu") -> Iterator[tuple[str, float]]:
+    """Yield (character, probability the model gave it) one at a time.
+
+    The probability is that of the *untempered* distribution, so colouring text by it shows
+    what the model believes, independently of the temperature used to draw.
+    """
+    if length < 0:
+        raise EngineError(f"length must be >= 0, got {length}")
+    if not greedy and not temperature > 0:
+        raise EngineError(f"temperature must be > 0, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise EngineError(f"top-k must be >= 1, got {top_k}")
+    unknown = sorted({ch for ch in prime if ch not in vocab})
+    if unknown:
+        shown = ", ".join(repr(c) for c in unknown[:8])
+        raise EngineError(f"the prime text has characters the model never saw: {shown}")
+    gen = torch.Generator(device="cpu")
+    gen.manual_seed(seed if seed is not None else torch.seed() % (2**63))
+    was_training = model.training
+    model.eval()
+    try:
+        yield from _generate(model, vocab, prime, length, temperature, top_k, greedy, gen,
+                             torch.device(device))
+    finally:
+        model.train(was_training)
+
+
+def _generate(model, vocab, prime, length, temperature, top_k, greedy, gen, device):
+    hidden = model.init_hidden(1, device)
+    # An empty prime starts from a newline, the most neutral "start of text" character.
+    start = prime or ("\n" if "\n" in vocab else vocab.chars[0])
+    logits = None
+    for i in vocab.encode(start):  # read the prime: one step per character, state carried
+        logits, hidden = model.step(torch.tensor([i], device=device), hidden)
+    for _ in range(length):
+        probs = torch.softmax(logits[0].float(), dim=-1).cpu()  # (V,) untempered
+        nxt = _draw(logits[0].float().cpu(), temperature, top_k, greedy, gen)
+        yield vocab.chars[nxt], float(probs[nxt])
+        logits, hidden = model.step(torch.tensor([nxt], device=device), hidden)
+
+
+def _draw(logits: torch.Tensor, temperature: float, top_k: int | None, greedy: bool,
+          gen: torch.Generator) -> int:
+    if greedy:
+        return int(torch.argmax(logits))
+    scaled = logits / temperature
+    if top_k is not None and top_k < scaled.numel():
+        kth = torch.topk(scaled, top_k).values[-1]
+        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+    probs = torch.softmax(scaled, dim=-1)
+    return int(torch.multinomial(probs, 1, generator=gen))
+
+
+def sample_text(model, vocab, **kwargs) -> tuple[str, list[float]]:
+    """The whole sample at once: (text, per-character probabilities)."""
+    chars, probs = [], []
+    for ch, p in generate(model, vocab, **kwargs):
+        chars.append(ch)
+        probs.append(p)
+    return "".join(chars), probs

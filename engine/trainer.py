@@ -1,0 +1,304 @@
+"""The training loop as a lazy generator of events, driven by both the CLI and the app.
+
+    trainer = Trainer(config, out_dir="runs/x")
+    for event in trainer.events():   # Started, Baselines, TrainStep..., Eval, Probe, ..., Finished
+        ...
+
+Control from another thread (the app's UI) goes through small thread-safe methods - stop(),
+set_hparam(), request_sample(), request_checkpoint() - that queue a request; the generator
+serves the queue between optimizer steps, so the model is only ever touched by the thread
+iterating the generator.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import torch
+
+from engine import checkpoint as ckpt
+from engine import events as ev
+from engine.config import CLIP_MODES, TrainConfig
+from engine.errors import EngineError
+from engine.metrics import bits_per_char, perplexity
+from engine.optim import build_optimizer, clip_gradients, scheduled_lr
+from engine.recurrent import detach_hidden
+from engine.run_state import RunState, build_state, restore_state, snapshot_state
+
+LIVE_KEYS = ("lr", "clip", "clip_mode", "bptt", "temperature")
+
+
+class Trainer:
+    """Trains a character-level language model and reports what happens as events."""
+
+    def __init__(self, config: TrainConfig, out_dir: str | Path | None = None,
+                 resume: bool = False, force: bool = False,
+                 overrides: dict[str, Any] | None = None):
+        self.config = config.validate()
+        self.out_dir = Path(out_dir) if out_dir else None
+        self.resume = resume
+        self.force = force
+        self.overrides = overrides or {}  # on resume: flags given again on the command line
+        self.state: RunState | None = None  # everything built at setup (model, data, ...)
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._stop = threading.Event()
+
+    # --- thread-safe controls ----------------------------------------------------------
+
+    def stop(self) -> None:
+        """Finish after the current step: checkpoint (with an out_dir), then Finished."""
+        self._stop.set()
+
+    def set_hparam(self, key: str, value: Any) -> None:
+        if key not in LIVE_KEYS:
+            raise EngineError(f"{key} cannot be changed during a run; live: {LIVE_KEYS}")
+        self._requests.put(("hparam", key, value))
+
+    def request_sample(self, prime: str = "", length: int | None = None,
+                       temperature: float | None = None) -> None:
+        self._requests.put(("sample", prime, length, temperature))
+
+    def request_checkpoint(self) -> None:
+        self._requests.put(("checkpoint",))
+
+    def serve_requests(self) -> list[ev.Event]:
+        """For a paused consumer: handle queued requests without training."""
+        return list(self._serve()) if self.state is not None else []
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def events(self) -> Iterator[ev.Event]:
+        st = self.state = build_state(self.config, self.out_dir, self.resume, self.force,
+                                      self.overrides)
+        self.config = st.config
+        try:
+            yield from self._start_events()
+            while True:
+                yield from self._serve()
+                reason = self._finish_reason()
+                if reason:
+                    yield from self._finish(reason)
+                    return
+                self._train_step()
+                yield from self._scheduled_events()
+                if st.diverged:
+                    yield from self._diverge()
+                    return
+        finally:
+            if st.writer:
+                st.writer.close()
+
+    def _start_events(self) -> Iterator[ev.Event]:
+        st = self.state
+        yield self._emit(ev.Started(
+            config=st.config.to_dict(), device=st.device_name, vocab_size=len(st.vocab),
+            parameters=sum(p.numel() for p in st.model.parameters()),
+            train_chars=st.train_ids.numel(), val_chars=st.val_ids.numel(),
+            step=st.step, resumed=st.step > 0))
+        if st.baselines is not None:
+            yield self._emit(ev.Baselines(**st.baselines))
+
+    def _train_step(self) -> None:
+        """One truncated-BPTT window: forward, backward, clip, update."""
+        st, cfg = self.state, self.config
+        t0 = time.perf_counter()
+        x, y, new_epoch = st.batcher.next_batch(cfg.bptt)
+        if new_epoch or st.hidden is None:  # the streams start over: forget the old state
+            st.hidden = st.model.init_hidden(cfg.batch_size, st.device)
+        x, y = x.to(st.device, non_blocking=True), y.to(st.device, non_blocking=True)
+        # Detach: gradients flow back through this window only (truncated BPTT), while the
+        # state's *values* still carry the context of everything the stream read before.
+        st.hidden = detach_hidden(st.hidden)
+        if cfg.probe_every and (st.step + 1) % cfg.probe_every == 0:
+            st.probe_input = (x[: cfg.probe_batch], y[: cfg.probe_batch],
+                              _slice_hidden(st.hidden, cfg.probe_batch))
+        lr = scheduled_lr(cfg, cfg.lr, st.step, self._progress())
+        for group in st.optimizer.param_groups:
+            group["lr"] = lr
+        _, loss, st.hidden = st.model(x, st.hidden, y)
+        st.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = clip_gradients(st.params, cfg.clip_mode, cfg.clip)
+        st.optimizer.step()
+        # Accumulate on the device; read back once per log interval (no per-step GPU sync).
+        st.acc.add(loss.detach(), norm.detach(), cfg.clip_mode == "norm" and cfg.clip)
+        st.step += 1
+        st.tokens += x.numel()
+        st.lr = lr
+        dt = time.perf_counter() - t0
+        st.train_time += dt
+        st.elapsed += dt
+
+    def _scheduled_events(self) -> Iterator[ev.Event]:
+        st, cfg = self.state, self.config
+        if st.step % cfg.log_every == 0 or self._finish_reason():
+            stats = st.acc.read()
+            if not (math.isfinite(stats.loss) and math.isfinite(stats.grad_norm)):
+                st.diverged = True
+                st.diverged_at = (stats.loss, stats.grad_norm)
+                return
+            yield self._emit(ev.TrainStep(
+                step=st.step, epoch=st.batcher.epoch_progress, train_loss=stats.loss,
+                tokens_per_s=st.tokens / max(st.train_time, 1e-9), lr=st.lr,
+                grad_norm=stats.grad_norm, clipped=stats.clipped_last,
+                elapsed_s=st.elapsed))
+            st.tokens, st.train_time = 0, 0.0
+            st.clip_window.append(stats)
+            if st.elapsed - st.last_checkpoint_at >= cfg.checkpoint_every_s:
+                yield from self._timed(self._checkpoint, "interval")
+        if st.probe_input is not None:
+            yield from self._timed(self._probe)
+        if st.step % cfg.eval_every == 0:
+            yield from self._timed(self._eval)
+        if cfg.sample_every and st.step % cfg.sample_every == 0:
+            yield from self._timed(self._sample, "", cfg.sample_length, cfg.temperature)
+
+    def _timed(self, job, *args) -> Iterator[ev.Event]:
+        """Run a side job (eval, probe, ...); its time counts toward the budget."""
+        t0 = time.perf_counter()
+        out = list(job(*args))
+        self.state.elapsed += time.perf_counter() - t0
+        yield from out
+
+    # --- side jobs ----------------------------------------------------------------------
+
+    def _eval(self) -> Iterator[ev.Event]:
+        from engine.evaluate import evaluate
+
+        st = self.state
+        loss = evaluate(st.model, st.val_ids, st.device)
+        best = st.best_val is None or loss < st.best_val
+        st.best_val = loss if best else st.best_val
+        st.last_eval_step = st.step
+        yield self._emit(ev.Eval(step=st.step, val_loss=loss, bits_per_char=bits_per_char(loss),
+                                 perplexity=perplexity(loss), best=best))
+
+    def _probe(self) -> Iterator[ev.Event]:
+        from engine.probes import gate_activity, gradient_per_timestep
+
+        st, cfg = self.state, self.config
+        x, y, h = st.probe_input
+        st.probe_input = None
+        norms = gradient_per_timestep(st.model, x, y, h)
+        clipped = st.clip_window.clipped_share()
+        last = st.clip_window.last_norm()
+        after = min(last, cfg.clip) if cfg.clip_mode == "norm" else last
+        yield self._emit(ev.Probe(step=st.step, grad_norms=norms, global_norm=last,
+                                  clipped_norm=after, clip_fraction=clipped))
+        if cfg.model in ("lstm", "gru") and st.probe_text:
+            ids = torch.tensor(st.vocab.encode(st.probe_text), device=st.device)
+            yield self._emit(ev.Gates(step=st.step, text=st.probe_text,
+                                      **gate_activity(st.model, ids)))
+
+    def _sample(self, prime: str, length: int, temperature: float) -> Iterator[ev.Event]:
+        from engine.sampling import sample_text
+
+        st = self.state
+        text, probs = sample_text(st.model, st.vocab, prime=prime, length=length,
+                                  temperature=temperature, seed=self.config.seed + st.step,
+                                  device=st.device)
+        yield self._emit(ev.Sample(step=st.step, prime=prime, text=text, probs=probs,
+                                   temperature=temperature))
+
+    def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
+        st = self.state
+        if st.out_dir is None:
+            return
+        path = ckpt.save(st.out_dir / ckpt.FILENAME, snapshot_state(st))
+        st.last_checkpoint_at = st.elapsed
+        st.last_checkpoint_step = st.step
+        yield self._emit(ev.Checkpoint(step=st.step, path=str(path), reason=reason))
+
+    # --- requests from other threads -----------------------------------------------------
+
+    def _serve(self) -> Iterator[ev.Event]:
+        while True:
+            try:
+                req = self._requests.get_nowait()
+            except queue.Empty:
+                return
+            kind = req[0]
+            try:
+                if kind == "hparam":
+                    yield from self._apply_hparam(req[1], req[2])
+                elif kind == "sample":
+                    _, prime, length, temp = req
+                    yield from self._sample(prime, length or self.config.sample_length,
+                                            temp or self.config.temperature)
+                elif kind == "checkpoint":
+                    yield from self._checkpoint("request")
+            except EngineError as exc:  # e.g. a prime with unknown characters
+                yield self._emit(ev.Warning(step=self.state.step, message=str(exc)))
+
+    def _apply_hparam(self, key: str, value: Any) -> Iterator[ev.Event]:
+        old = getattr(self.config, key)
+        new = self.config.replace(**{key: value})
+        if key == "clip_mode" and value not in CLIP_MODES:
+            raise EngineError(f"clip_mode must be one of {CLIP_MODES}")
+        new.validate()
+        self.config = self.state.config = new
+        yield self._emit(ev.HParamChange(step=self.state.step, key=key, old=old, new=value))
+
+    # --- the end ---------------------------------------------------------------------------
+
+    def _progress(self) -> float | None:
+        cfg, st = self.config, self.state
+        parts = []
+        if cfg.steps:
+            parts.append(st.step / cfg.steps)
+        if cfg.minutes:
+            parts.append(st.elapsed / (cfg.minutes * 60))
+        return max(parts) if parts else None
+
+    def _finish_reason(self) -> str | None:
+        cfg, st = self.config, self.state
+        if self._stop.is_set():
+            return "stopped"
+        if cfg.steps is not None and st.step >= cfg.steps:
+            return "steps"
+        if cfg.minutes is not None and st.elapsed >= cfg.minutes * 60:
+            return "time"
+        return None
+
+    def _finish(self, reason: str) -> Iterator[ev.Event]:
+        st = self.state
+        if st.step > 0 and st.last_eval_step != st.step and reason != "stopped":
+            yield from self._eval()
+        if st.step > 0 and st.last_checkpoint_step != st.step:
+            yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
+        yield self._emit(ev.Finished(step=st.step, reason=reason, best_val_loss=st.best_val,
+                                     message=_FINISH_MESSAGES[reason]))
+
+    def _diverge(self) -> Iterator[ev.Event]:
+        st = self.state
+        loss, norm = st.diverged_at
+        where = (f"the last checkpoint (step {st.last_checkpoint_step}) was kept"
+                 if st.last_checkpoint_step is not None else "no checkpoint was written")
+        msg = (f"training diverged at step {st.step}: the loss became {loss} (gradient norm "
+               f"{norm}). This is an exploding gradient: turn on clipping (--clip-mode norm "
+               f"--clip 1.0) or lower the learning rate (now {self.config.lr:g}); {where}.")
+        yield self._emit(ev.Finished(step=st.step, reason="diverged", message=msg,
+                                     best_val_loss=st.best_val))
+
+    def _emit(self, event: ev.Event) -> ev.Event:
+        if self.state.writer:
+            self.state.writer.write(event)
+        return event
+
+
+_FINISH_MESSAGES = {
+    "steps": "reached the step budget",
+    "time": "reached the time budget",
+    "stopped": "stopped on request",
+}
+
+
+def _slice_hidden(hidden, n: int):
+    if isinstance(hidden, tuple):
+        return tuple(h[:, :n].detach() for h in hidden)
+    return hidden[:, :n].detach()

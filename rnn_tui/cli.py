@@ -1,0 +1,246 @@
+"""The `rnn-tui` command line: the app (default), and headless run / sample / eval / baseline.
+
+torch is imported inside the commands, never at module level, so `--help` answers fast.
+Every user-fixable problem (EngineError) is one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from engine.errors import EngineError
+from rnn_tui.options import resolve_config, training_options
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
+                  help="Train vanilla RNN, GRU and LSTM language models and watch them learn.")
+corpus_app = typer.Typer(help="Bundled and downloadable corpora.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+EXIT_USAGE = 2  # bad input: corpus, config, checkpoint, device
+EXIT_DIVERGED = 3  # training stopped on a NaN/inf loss
+EXIT_INTERRUPTED = 130  # Ctrl+C (a checkpoint was saved)
+
+ConfigOpt = typer.Option(None, "--config", help="TOML file with training options.")
+
+
+def _err(message: str) -> None:
+    typer.echo(f"rnn-tui: error: {message}", err=True)
+
+
+@app.callback(invoke_without_command=True)
+@training_options
+def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
+                 out: Optional[str] = typer.Option(None, "--out",
+                                                   help="Run directory for the app's run."),
+                 overrides: dict = None) -> None:
+    """With no command: open the interactive app, training on the default bundled corpus."""
+    if ctx.invoked_subcommand is not None:
+        if overrides or config:
+            raise EngineError("training options go after the command, e.g. "
+                              "`rnn-tui run --corpus FILE`")
+        return
+    cfg = resolve_config(config, overrides or {})
+    from rnn_tui.app import run_app
+
+    run_app(cfg, out_dir=out)
+
+
+@app.command("open")
+def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
+    """Open a run directory in the app: its curves, its model, ready to sample or continue."""
+    from engine.checkpoint import FILENAME, load
+    from engine.config import TrainConfig
+    from rnn_tui.app import run_app
+
+    saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
+    cfg = TrainConfig.from_dict(saved.meta["config"], source="checkpoint").validate()
+    run_app(cfg, out_dir=str(run_dir), resume=True)
+
+
+@app.command("run")
+@training_options
+def run_command(config: Optional[str] = ConfigOpt,
+                out: Optional[str] = typer.Option(None, "--out", help="Run directory "
+                                                  "(metrics.jsonl, checkpoint, samples)."),
+                resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
+                force: bool = typer.Option(False, "--force", help="Overwrite an existing --out."),
+                dry_run: bool = typer.Option(False, "--dry-run",
+                                             help="Smoke test: a tiny model for 3 steps."),
+                overrides: dict = None) -> None:
+    """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
+    from rich.console import Console
+
+    from engine.trainer import Trainer
+    from rnn_tui.report import RunReporter
+
+    overrides = overrides or {}
+    if resume:
+        if out is None:
+            raise EngineError("--resume needs --out DIR (the run to continue)")
+        cfg = resolve_config(None, {})
+    else:
+        cfg = resolve_config(config, overrides)
+    if dry_run:
+        cfg = cfg.replace(hidden=32, layers=min(cfg.layers, 2), embed=16, batch_size=4, bptt=16,
+                          steps=3, minutes=None, eval_every=3, log_every=1, probe_every=2,
+                          sample_every=3, sample_length=40, baseline_order=3)
+    trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
+                      overrides=overrides if resume else None)
+    console = Console(stderr=False)
+    finished = None
+    with _stop_on_signals(trainer), RunReporter(console, cfg.steps, cfg.minutes) as report:
+        for event in trainer.events():
+            report.handle(event)
+            if event.name == "end":
+                finished = event
+    if finished is None:
+        return
+    if finished.reason == "diverged":
+        _err(finished.message)
+        raise typer.Exit(EXIT_DIVERGED)
+    if finished.reason == "stopped":
+        where = f"; resume with: rnn-tui run --out {out} --resume" if out else ""
+        typer.echo(f"interrupted at step {finished.step}{where}", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+class _stop_on_signals:
+    """First Ctrl+C (or SIGTERM): stop cleanly after the step, saving a checkpoint.
+    A second Ctrl+C aborts at once."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.count = 0
+
+    def __enter__(self):
+        self.old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        for s in self.old:
+            signal.signal(s, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.count += 1
+        if self.count > 1:
+            raise KeyboardInterrupt
+        typer.echo("\nstopping after this step (saving a checkpoint); Ctrl+C again to abort",
+                   err=True)
+        self.trainer.stop()
+
+    def __exit__(self, *exc):
+        for s, handler in self.old.items():
+            signal.signal(s, handler)
+
+
+@app.command("sample")
+def sample_command(run_dir: Path = typer.Argument(..., help="Run directory or checkpoint."),
+                   length: int = typer.Option(500, "--length", "-n", min=0),
+                   temperature: float = typer.Option(0.8, "--temperature", "-t"),
+                   top_k: Optional[int] = typer.Option(None, "--top-k"),
+                   prime: str = typer.Option("", "--prime", "-p"),
+                   seed: Optional[int] = typer.Option(None, "--seed"),
+                   greedy: bool = typer.Option(False, "--greedy", help="Always the argmax."),
+                   device: str = typer.Option("cpu", "--device")) -> None:
+    """Write text generated by a trained model to stdout (only the text)."""
+    from engine.run_state import load_model
+    from engine.sampling import generate
+
+    model, vocab, _, _ = load_model(run_dir, device)
+    out = sys.stdout
+    out.write(prime)
+    for i, (ch, _) in enumerate(generate(model, vocab, prime=prime, length=length,
+                                         temperature=temperature, top_k=top_k, greedy=greedy,
+                                         seed=seed, device=next(model.parameters()).device)):
+        out.write(ch)
+        if out.isatty() and i % 8 == 0:
+            out.flush()
+    out.write("\n")
+
+
+@app.command("eval")
+def eval_command(run_dir: Path = typer.Argument(..., help="Run directory or checkpoint."),
+                 corpus: str = typer.Option(..., "--corpus", help="Text file, dir or name."),
+                 device: str = typer.Option("cpu", "--device")) -> None:
+    """Print the loss of a trained model on a text (nats/char, bits/char, perplexity)."""
+    from engine.corpus import load_corpus
+    from engine.evaluate import evaluate
+    from engine.metrics import bits_per_char, perplexity
+    from engine.run_state import load_model
+
+    model, vocab, _, _ = load_model(run_dir, device)
+    text = load_corpus(corpus).text
+    ids = vocab.encode_tensor(text)
+    loss = evaluate(model, ids, next(model.parameters()).device)
+    typer.echo(f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · perplexity "
+               f"{perplexity(loss):.3f} on {len(text):,} characters")
+
+
+@app.command("baseline")
+def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file, dir or name."),
+                     order: int = typer.Option(5, "--order", min=1, max=12),
+                     val_fraction: float = typer.Option(0.1, "--val-fraction")) -> None:
+    """Print count-based baselines (uniform, unigram, Kneser-Ney n-gram) on the val split."""
+    from engine.config import TrainConfig
+    from engine.corpus import load_corpus
+    from engine.data import split_text
+    from engine.metrics import bits_per_char
+    from engine.ngram import baselines
+
+    TrainConfig(val_fraction=val_fraction, baseline_order=order).validate()
+    train, val = split_text(load_corpus(corpus).text, val_fraction)
+    b = baselines(train, val, order=order)
+    for name, key in (("uniform", "uniform"), ("unigram", "unigram"),
+                      (f"{order}-gram Kneser-Ney", "ngram")):
+        typer.echo(f"{name:<20} {b[key]:.4f} nats/char  {bits_per_char(b[key]):.4f} bits/char")
+
+
+@corpus_app.command("list")
+def corpus_list() -> None:
+    """List bundled and downloadable corpora."""
+    from engine.corpus import list_bundled
+    from engine.download import REGISTRY
+
+    for name, description, size in list_bundled():
+        shown = f"{size:,} chars" if size else ""
+        typer.echo(f"{name:<18} {shown:>16}  {description}")
+    for name, entry in REGISTRY.items():
+        typer.echo(f"{name:<18} {'(download)':>16}  {entry.description}")
+
+
+@corpus_app.command("download")
+def corpus_download(name: str = typer.Argument(..., help="e.g. tiny-shakespeare")) -> None:
+    """Download a public corpus into the cache (checksum verified)."""
+    from engine.download import download
+
+    path = download(name, progress=lambda msg: typer.echo(msg, err=True))
+    typer.echo(str(path))
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except EngineError as exc:
+        _err(str(exc))
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        typer.echo("\ninterrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # click's usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(EXIT_USAGE)
+        raise
+
+
+if __name__ == "__main__":
+    main()
