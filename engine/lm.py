@@ -1,0 +1,90 @@
+"""The character language model: Embedding -> Recurrent -> Dropout -> Linear.
+
+    e_t = Dropout(E[x_t])                 (B, T, embed)   a learned vector per character
+    h_t = cell(e_t, h_{t-1})              (B, T, hidden)  stacked LSTM / GRU / vanilla RNN
+    logits_t = W_y Dropout(h_t) + b_y     (B, T, V)       unnormalised log-probabilities
+    loss = -1/(B T) Σ log softmax(logits_t)[y_t]          mean cross-entropy, nats per char
+
+`forward` runs the fused recurrent kernel (training, evaluation); `forward_unrolled` runs
+the textbook cells on the same weights (probes, gates view); `step` advances one character
+(sampling).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from engine.config import TrainConfig
+from engine.errors import EngineError
+from engine.recurrent import Hidden, Recurrent, Unrolled
+
+
+class CharLM(nn.Module):
+    def __init__(self, vocab_size: int, cell: str = "lstm", embed: int = 64, hidden: int = 512,
+                 layers: int = 2, dropout: float = 0.2, nonlinearity: str = "tanh") -> None:
+        super().__init__()
+        if vocab_size < 1:
+            raise EngineError(f"vocabulary is empty (vocab_size = {vocab_size})")
+        self.vocab_size, self.cell = vocab_size, cell
+        self.embedding = nn.Embedding(vocab_size, embed)
+        self.rnn = Recurrent(cell, embed, hidden, layers, dropout, bidirectional=False,
+                             nonlinearity=nonlinearity)
+        self.drop = nn.Dropout(dropout)  # on the embeddings and on the top layer's output
+        self.head = nn.Linear(hidden, vocab_size)
+        # PyTorch's default init (uniform ±1/sqrt(H) for recurrent weights, N(0, 1) for the
+        # embedding) is kept, with one change: an LSTM's forget-gate bias starts at 1.0
+        # (Jozefowicz et al. 2015), so f_t ≈ σ(1) ≈ 0.73 and the cell state — and its
+        # gradient, dc_t/dc_{t-1} = f_t — is mostly carried rather than wiped at first.
+        if cell == "lstm":
+            self._forget_bias(1.0)
+
+    @torch.no_grad()
+    def _forget_bias(self, value: float) -> None:
+        H = self.rnn.hidden_size
+        for k in range(self.rnn.num_layers):
+            # The gate sees b_ih + b_hh; rows [H, 2H) of the [i | f | g | o] stack are f.
+            getattr(self.rnn.fused, f"bias_ih_l{k}")[H:2 * H].fill_(value)
+            getattr(self.rnn.fused, f"bias_hh_l{k}")[H:2 * H].zero_()
+
+    @classmethod
+    def from_config(cls, cfg: TrainConfig, vocab_size: int) -> "CharLM":
+        return cls(vocab_size, cell=cfg.model, embed=cfg.embed, hidden=cfg.hidden,
+                   layers=cfg.layers, dropout=cfg.dropout, nonlinearity=cfg.nonlinearity)
+
+    def init_hidden(self, batch: int, device: Optional[torch.device] = None) -> Hidden:
+        return self.rnn.init_hidden(batch, device)
+
+    def forward(self, idx: Tensor, hidden: Optional[Hidden] = None,
+                targets: Optional[Tensor] = None
+                ) -> tuple[Tensor, Optional[Tensor], Hidden]:
+        """idx (B, T) long -> logits (B, T, V), mean CE loss (nats) or None, final hidden."""
+        x = self.drop(self.embedding(idx))  # (B, T, embed)
+        out, hidden = self.rnn(x, hidden)  # (B, T, H), fused kernel
+        logits = self.head(self.drop(out))  # (B, T, V)
+        return logits, self._loss(logits, targets), hidden
+
+    def forward_unrolled(self, idx: Tensor, hidden: Optional[Hidden] = None,
+                         record_gates: bool = False) -> tuple[Tensor, Unrolled]:
+        """Same as forward but through the textbook cells: logits (B, T, V) and the Unrolled
+        record (every h_t in the graph, gates if asked)."""
+        x = self.drop(self.embedding(idx))
+        u = self.rnn.unrolled(x, hidden, record_gates=record_gates)
+        return self.head(self.drop(u.out)), u
+
+    def step(self, idx_t: Tensor, hidden: Optional[Hidden] = None) -> tuple[Tensor, Hidden]:
+        """One character per stream: idx_t (B,) long -> logits (B, V), new hidden."""
+        x = self.drop(self.embedding(idx_t))  # (B, embed)
+        out, hidden = self.rnn.step(x, hidden)  # (B, H)
+        return self.head(self.drop(out)), hidden
+
+    @staticmethod
+    def _loss(logits: Tensor, targets: Optional[Tensor]) -> Optional[Tensor]:
+        if targets is None:
+            return None
+        # Flatten (B, T, V) -> (B*T, V): every position is one classification over V chars.
+        return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
