@@ -1,0 +1,19 @@
+"""Hand-made Line-API widgets for rnn-tui (fast, cached, NO_COLOR-aware)."""
+
+from .heatmap import Heatmap
+from .loss_chart import LossChart, convert_nats, scale_values
+from .neuron_text import GatePlot, GateStrip, NeuronText
+from .sample_view import SampleView
+from .timestep_bars import TimestepBars
+
+__all__ = [
+    "GatePlot",
+    "GateStrip",
+    "Heatmap",
+    "LossChart",
+    "NeuronText",
+    "SampleView",
+    "TimestepBars",
+    "convert_nats",
+    "scale_values",
+]
