@@ -222,7 +222,9 @@ def corpus_download(name: str = typer.Argument(..., help="e.g. tiny-shakespeare"
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns typer.Exit's code instead of raising
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except EngineError as exc:
         _err(str(exc))
         sys.exit(EXIT_USAGE)
