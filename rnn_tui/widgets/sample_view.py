@@ -140,7 +140,10 @@ class SampleView(ScrollView):
         if self._wrap_w > 0:
             self._wrap_one(s, ch, bucket, self._wrap_w)
         idx = len(self._samples) - 1
-        self._strip_cache.pop((idx, len(s.lines) - 1), None)
+        # Cache keys count the header as line 0, so text line i is key i + 1; the char may
+        # have finished the previous line (a wrap) and started the last one.
+        for key in (len(s.lines) - 1, len(s.lines)):
+            self._strip_cache.pop((idx, key), None)
 
     @staticmethod
     def _wrap_one(s: _Sample, ch: str, bucket: int, width: int) -> None:

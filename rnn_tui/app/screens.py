@@ -1,0 +1,121 @@
+"""Modal screens: the generated key help, a yes/no confirmation and an error/notice dialog."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+def binding_rows(app) -> list[tuple[str, str]]:
+    """(keys, text) for every app binding that has a description, in declaration order; the
+    text is the binding's tooltip (the longer form) or else its description. Bindings with the
+    same action and description are merged into one row ("q / ^c")."""
+    rows: list[tuple[str, str]] = []
+    index: dict[str, int] = {}
+    for binding in app.BINDINGS:
+        if not isinstance(binding, Binding) or not binding.description:
+            continue
+        keys = " / ".join(app.get_key_display(Binding(k.strip(), binding.action))
+                          for k in binding.key.split(","))
+        key = binding.action + "\0" + binding.description
+        if key in index:
+            old_keys, desc = rows[index[key]]
+            rows[index[key]] = (f"{old_keys} / {keys}", desc)
+        else:
+            index[key] = len(rows)
+            rows.append((keys, binding.tooltip or binding.description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key binding of the app, generated from `App.BINDINGS` (never hand-maintained)."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 76; max-width: 95%; height: auto; max-height: 95%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    HelpScreen #help-title { text-style: bold; width: 100%; text-align: center; }
+    HelpScreen #help-table { height: auto; }
+    HelpScreen #help-hint { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close help", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+        table.add_column(no_wrap=True, justify="right")
+        table.add_column()
+        for keys, description in binding_rows(self.app):
+            table.add_row(Text(keys, style="bold #ffb74d"), description)
+        with VerticalScroll():
+            yield Static("rnn-tui keys", id="help-title")
+            yield Static(table, id="help-table")
+            yield Static("Every command is also in the command palette (ctrl+p). "
+                         "Esc closes this help.", id="help-hint")
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; dismisses with True for y/Enter, False for n/Esc."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical {
+        width: 60; height: auto; border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ConfirmScreen #confirm-keys { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="confirm-question")
+            yield Static("[b]y[/b] yes    [b]n[/b] / esc no", id="confirm-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class MessageScreen(ModalScreen[None]):
+    """A dialog for errors (bad corpus, diverged run, a bug in the engine)."""
+
+    DEFAULT_CSS = """
+    MessageScreen { align: center middle; }
+    MessageScreen > Vertical {
+        width: 80%; max-width: 100; height: auto; max-height: 80%;
+        border: thick $error; background: $surface; padding: 1 2;
+    }
+    MessageScreen #message-title { text-style: bold; color: $error; }
+    MessageScreen #message-details { height: auto; max-height: 16; color: $text-muted; }
+    MessageScreen #message-keys { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape,enter,q", "dismiss", "Close", show=False)]
+
+    def __init__(self, title: str, text: str, details: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.details = details
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, id="message-title")
+            yield Static(Text(self.text), id="message-text")
+            if self.details:
+                with VerticalScroll(id="message-details"):
+                    yield Static(Text(self.details))
+            yield Static("esc / enter close", id="message-keys")

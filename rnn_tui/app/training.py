@@ -1,0 +1,215 @@
+"""The training worker: drives `Trainer.events()` on a Textual thread worker.
+
+Threading rules (see docs/notes): the UI thread never touches torch or the model. It talks to
+the trainer only through the trainer's thread-safe methods (`stop`, `set_hparam`,
+`request_sample`, `request_checkpoint`), here wrapped by `TrainingRunner`; the worker thread is
+the only one that iterates the generator or calls `serve_requests()`. News goes back as
+messages (`post_message`, thread-safe and non-blocking), never with `call_from_thread`.
+
+Speed: the worker batches `TrainStep` events and posts them at most every `flush_interval`
+seconds (other events go at once), so a fast model does not make the UI thread wake up (and
+take the GIL) hundreds of times a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import TYPE_CHECKING, Any, Callable
+
+from engine.errors import EngineError
+from engine.events import Event, Finished, TrainStep
+from rnn_tui.app.messages import (EngineEvents, WorkerFailed, WorkerFinished, WorkerPaused,
+                                  WorkerResumed)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from textual.message_pump import MessagePump
+
+    from engine.config import TrainConfig
+
+TrainerFactory = Callable[["TrainConfig"], Any]
+
+
+class TrainingRunner:
+    """One training run: a trainer built by `factory(config)` on the worker thread, its pause /
+    single-step / stop state, and the loop that feeds its events to `target` (the app).
+
+    UI-thread methods: pause, resume, step, stop, set_hparam, request_sample,
+    request_checkpoint. Worker-thread method: `run` (pass it to `run_worker(thread=True)`).
+    Calls made before the worker has built the trainer are queued and applied right after.
+    """
+
+    flush_interval = 0.2  # seconds between batched TrainStep posts (5 UI updates a second)
+    idle_poll = 0.05  # seconds between serve_requests() calls while paused
+
+    def __init__(self, target: "MessagePump", run_id: int, factory: TrainerFactory,
+                 config: "TrainConfig", *, paused: bool = False,
+                 after: "TrainingRunner | None" = None) -> None:
+        self.target = target
+        # A run that replaces another (reset, cell switch) waits until the old trainer has
+        # checkpointed and ended: two models never train (or write a run dir) at once.
+        self.after = after
+        self.run_id = run_id
+        self.factory = factory
+        self.config = config
+        self.trainer: Any = None
+        self._lock = threading.Lock()
+        self._queued: list[Callable[[Any], None]] = []
+        self._running = threading.Event()  # set = train, clear = paused
+        if not paused:
+            self._running.set()
+        self._wake = threading.Event()
+        self._steps_wanted = 0
+        self._stop_requested = False
+        self.finished = threading.Event()  # set when run() returned
+        self.finish_reason = ""
+        self.last_step: int | None = None
+
+    # ---------------------------------------------------------------- UI thread
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_requested
+
+    def pause(self) -> None:
+        self._running.clear()
+        self._wake.set()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._steps_wanted = 0
+        self._running.set()
+        self._wake.set()
+
+    def step(self, count: int = 1) -> None:
+        """While paused: train exactly `count` more optimizer steps, then stay paused."""
+        with self._lock:
+            self._steps_wanted += count
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask the trainer to finish (it checkpoints when it has an out_dir and yields Finished)."""
+        self._stop_requested = True
+        self._call(lambda t: t.stop())
+        self._wake.set()
+
+    def set_hparam(self, key: str, value: Any) -> None:
+        self._call(lambda t: t.set_hparam(key, value))
+
+    def request_sample(self, prime: str = "", length: int | None = None,
+                       temperature: float | None = None) -> None:
+        self._call(lambda t: t.request_sample(prime, length, temperature))
+
+    def request_checkpoint(self) -> None:
+        self._call(lambda t: t.request_checkpoint())
+
+    def _call(self, fn: Callable[[Any], None]) -> None:
+        with self._lock:
+            trainer = self.trainer
+            if trainer is None:
+                self._queued.append(fn)
+                return
+        fn(trainer)
+        self._wake.set()
+
+    # ---------------------------------------------------------------- worker thread
+
+    def _post(self, message) -> None:
+        self.target.post_message(message)
+
+    def run(self) -> None:
+        """The worker body. Never raises: failures become a WorkerFailed message."""
+        from textual.worker import get_current_worker
+
+        try:
+            worker = get_current_worker()
+        except Exception:  # run outside a Textual worker (plain thread, tests)
+            worker = None
+        try:
+            if self.after is not None:
+                while not self.after.finished.wait(0.05):
+                    if worker is not None and worker.is_cancelled:
+                        return
+                self.after = None  # do not keep the old run (and its model) alive
+            trainer = self.factory(self.config)
+            with self._lock:
+                self.trainer = trainer
+                queued, self._queued = self._queued, []
+            for fn in queued:
+                fn(trainer)
+            self._loop(worker, trainer)
+        except EngineError as exc:
+            self._post(WorkerFailed(self.run_id, str(exc), user_error=True))
+        except Exception as exc:  # a bug, but never a crashed UI
+            self._post(WorkerFailed(self.run_id, f"{type(exc).__name__}: {exc}",
+                                    user_error=False, details=traceback.format_exc()))
+        finally:
+            self.finished.set()
+            self._post(WorkerFinished(self.run_id, self.finish_reason))
+
+    def _loop(self, worker, trainer) -> None:
+        gen = trainer.events()
+        buffer: list[Event] = []
+        last_flush = time.monotonic()
+        reported_paused = False
+        cancelled = False
+
+        def flush() -> None:
+            nonlocal last_flush, buffer
+            if buffer and not cancelled:
+                self._post(EngineEvents(self.run_id, buffer))
+            buffer = []
+            last_flush = time.monotonic()
+
+        try:
+            while True:
+                if worker is not None and worker.is_cancelled and not cancelled:
+                    # The app is closing (Textual issue #3966: a thread worker must notice).
+                    # Let the trainer finish properly (checkpoint) but post nothing more.
+                    cancelled = True
+                    buffer = []
+                    trainer.stop()
+                if not (self._stop_requested or cancelled) and not self._running.is_set():
+                    with self._lock:
+                        stepping = self._steps_wanted > 0
+                    if not stepping:
+                        if not reported_paused:
+                            flush()
+                            self._post(WorkerPaused(self.run_id, self.last_step))
+                            reported_paused = True
+                        served = trainer.serve_requests()
+                        if served:
+                            self._post(EngineEvents(self.run_id, list(served)))
+                        self._wake.wait(self.idle_poll)
+                        self._wake.clear()
+                        continue
+                elif reported_paused:
+                    self._post(WorkerResumed(self.run_id))
+                    reported_paused = False
+                try:
+                    event = next(gen)
+                except StopIteration:
+                    break
+                buffer.append(event)
+                if isinstance(event, TrainStep):
+                    self.last_step = event.step
+                    if not self._running.is_set():
+                        with self._lock:
+                            self._steps_wanted = max(0, self._steps_wanted - 1)
+                        flush()
+                    elif time.monotonic() - last_flush >= self.flush_interval:
+                        flush()
+                else:
+                    if isinstance(event, Finished):
+                        self.finish_reason = event.reason
+                    flush()
+        finally:
+            flush()
+            close = getattr(gen, "close", None)
+            if close is not None:
+                close()

@@ -1,0 +1,206 @@
+"""A fake Trainer for the app tests: the same protocol as engine.trainer.Trainer, no torch.
+
+It yields a fixed script of deterministic events at once (Started, Baselines, `steps` TrainSteps
+with an Eval, Probe, Gates and Sample on schedule, ending with an Eval), then, by default,
+*holds*: it blocks (without yielding) until it is asked for something - a stop, a sample, an
+hparam change, a checkpoint - and answers with the matching events, like the real trainer does
+at a step boundary. So a test sees a stable "training" screen with known numbers.
+
+With `hold=False` it keeps training forever instead, one TrainStep every `delay` seconds, which
+the pause / single-step tests use.
+
+Every call from the app is recorded in `calls` (thread-safe list appends).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any, Iterator
+
+from engine import events as ev
+from engine.config import TrainConfig
+from engine.errors import EngineError
+
+PROBE_TEXT = "the quick brown fox jumps over the lazy dog. "
+SAMPLE_TEXT = "and the king said unto them, the hour is come.\nthen they went"
+
+
+def loss_at(step: int) -> float:
+    return 1.4 + 2.8 * math.exp(-step / 12.0) + 0.05 * math.sin(step)
+
+
+class FakeTrainer:
+    def __init__(self, config: TrainConfig, *, steps: int = 40, hold: bool = True,
+                 delay: float = 0.0, fail: str | None = None, crash: bool = False,
+                 diverge_at: int | None = None, hidden_units: int = 8,
+                 out_dir: str | None = "runs/fake") -> None:
+        self.config = config
+        self.script_steps = steps
+        self.hold = hold
+        self.delay = delay
+        self.fail = fail
+        self.crash = crash
+        self.diverge_at = diverge_at
+        self.hidden_units = hidden_units
+        self.out_dir = out_dir
+        self.calls: list[tuple] = []
+        self.step = 0
+        self._pending: list[tuple] = []
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._stop = False
+        self.stopped = threading.Event()  # set once Finished has been yielded
+        self.hp = {k: getattr(config, k) for k in ("lr", "clip", "clip_mode", "bptt",
+                                                   "temperature")}
+
+    # ------------------------------------------------------------- thread-safe controls
+
+    def _request(self, req: tuple) -> None:
+        with self._cond:
+            self.calls.append(req)
+            self._pending.append(req)
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self.calls.append(("stop",))
+            self._stop = True
+            self._cond.notify_all()
+
+    def set_hparam(self, key: str, value: Any) -> None:
+        if key not in self.hp:
+            raise EngineError(f"{key} cannot be changed during a run")
+        self._request(("set_hparam", key, value))
+
+    def request_sample(self, prime: str = "", length: int | None = None,
+                       temperature: float | None = None) -> None:
+        self._request(("request_sample", prime, length, temperature))
+
+    def request_checkpoint(self) -> None:
+        self._request(("request_checkpoint",))
+
+    def serve_requests(self) -> list[ev.Event]:
+        return list(self._serve())
+
+    # ------------------------------------------------------------- helpers for tests
+
+    def calls_named(self, name: str) -> list[tuple]:
+        return [c for c in list(self.calls) if c[0] == name]
+
+    # ------------------------------------------------------------- the script
+
+    def _serve(self) -> Iterator[ev.Event]:
+        with self._cond:
+            pending, self._pending = self._pending, []
+        for req in pending:
+            if req[0] == "set_hparam":
+                _, key, value = req
+                old, self.hp[key] = self.hp[key], value
+                yield ev.HParamChange(step=self.step, key=key, old=old, new=value)
+            elif req[0] == "request_sample":
+                _, prime, length, temperature = req
+                text = SAMPLE_TEXT[: length or len(SAMPLE_TEXT)]
+                yield ev.Sample(step=self.step, prime=prime, text=text,
+                                probs=[0.05 + 0.9 * ((i * 7) % 10) / 10 for i in range(len(text))],
+                                temperature=temperature if temperature is not None
+                                else self.hp["temperature"])
+            elif req[0] == "request_checkpoint":
+                yield ev.Checkpoint(step=self.step, path=f"{self.out_dir}/checkpoint.safetensors",
+                                    reason="request")
+
+    def _train_step(self) -> ev.TrainStep:
+        self.step += 1
+        s = self.step
+        return ev.TrainStep(step=s, epoch=s / 100.0, train_loss=loss_at(s), tokens_per_s=12345.0,
+                            lr=self.hp["lr"], grad_norm=0.5 + 1.0 / s, clipped=s % 3 == 0,
+                            elapsed_s=s * 0.5)
+
+    def _probe(self) -> ev.Probe:
+        layers, T = self.config.layers, 24
+        decay = {"lstm": 0.93, "gru": 0.85, "rnn": 0.6}[self.config.model]
+        norms = [[(decay ** (T - 1 - t)) * (1 + 0.1 * layer) for t in range(T)]
+                 for layer in range(layers)]
+        return ev.Probe(step=self.step, grad_norms=norms, global_norm=1.7, clipped_norm=1.0,
+                        clip_fraction=0.25)
+
+    def _gates(self) -> ev.Gates:
+        text = PROBE_TEXT
+        T, H, L = len(text), self.hidden_units, self.config.layers
+        names = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update"),
+                 "rnn": ()}[self.config.model]
+        gates = {g: [[0.5 + 0.45 * math.sin(0.3 * t + i + layer) for t in range(T)]
+                     for layer in range(L)] for i, g in enumerate(names)}
+        sat = {g: [[abs(math.sin(0.2 * t + i)) * 0.5 for t in range(T)] for layer in range(L)]
+               for i, g in enumerate(names)}
+        hidden = [[[math.tanh(math.sin(0.25 * t * (u + 1) + layer)) for u in range(H)]
+                   for t in range(T)] for layer in range(L)]
+        return ev.Gates(step=self.step, text=text, gates=gates, saturation=sat, hidden=hidden)
+
+    def _finish(self, reason: str) -> Iterator[ev.Event]:
+        if self.out_dir:
+            yield ev.Checkpoint(step=self.step, path=f"{self.out_dir}/checkpoint.safetensors",
+                                reason="interrupt" if reason == "stopped" else "end")
+        yield ev.Finished(step=self.step, reason=reason, best_val_loss=loss_at(self.step))
+        self.stopped.set()
+
+    def events(self) -> Iterator[ev.Event]:
+        self.calls.append(("events",))
+        if self.crash:
+            raise RuntimeError("boom: a bug in the fake engine")
+        if self.fail:
+            raise EngineError(self.fail)
+        cfg = self.config
+        yield ev.Started(config=cfg.to_dict(), device="cpu (2 threads)", vocab_size=65,
+                         parameters=3_300_000, train_chars=900_000, val_chars=100_000, step=0)
+        yield ev.Baselines(uniform=math.log(65), unigram=3.3, ngram=1.9, ngram_order=5)
+        while True:
+            yield from self._serve()
+            if self._stop:
+                yield from self._finish("stopped")
+                return
+            if self.step >= self.script_steps and self.hold:
+                with self._cond:
+                    while not self._stop and not self._pending:
+                        self._cond.wait(0.05)
+                continue
+            if self.delay:
+                with self._cond:
+                    if not self._stop:
+                        self._cond.wait(self.delay)
+            step = self._train_step()
+            if self.diverge_at is not None and step.step >= self.diverge_at:
+                yield ev.Finished(step=step.step, reason="diverged",
+                                  message=f"loss is nan at step {step.step}")
+                self.stopped.set()
+                return
+            yield step
+            s = step.step
+            if s % 10 == 0:
+                yield self._probe()
+            if s % 20 == 0:
+                yield self._gates()
+                yield ev.Sample(step=s, prime="", text=SAMPLE_TEXT,
+                                probs=[0.3 + 0.7 * ((i * 3) % 10) / 10
+                                       for i in range(len(SAMPLE_TEXT))],
+                                temperature=self.hp["temperature"])
+            if s % 15 == 0 or s == self.script_steps:
+                yield ev.Eval(step=s, val_loss=loss_at(s) + 0.1, bits_per_char=0.0,
+                              perplexity=0.0, best=True)
+
+
+class FakeFactory:
+    """`TrainConfig -> FakeTrainer`, remembering every trainer it built (for assertions)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.trainers: list[FakeTrainer] = []
+
+    def __call__(self, config: TrainConfig) -> FakeTrainer:
+        trainer = FakeTrainer(config, **self.kwargs)
+        self.trainers.append(trainer)
+        return trainer
+
+    @property
+    def last(self) -> FakeTrainer:
+        return self.trainers[-1]
