@@ -20,6 +20,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
                   help="Train vanilla RNN, GRU and LSTM language models and watch them learn.")
 corpus_app = typer.Typer(help="Bundled and downloadable corpora.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
+from rnn_tui.cli_seq2seq import seq2seq_app, translate_command  # noqa: E402
+app.add_typer(seq2seq_app, name="seq2seq")
+app.command("translate")(translate_command)
 
 EXIT_USAGE = 2  # bad input: corpus, config, checkpoint, device
 EXIT_DIVERGED = 3  # training stopped on a NaN/inf loss

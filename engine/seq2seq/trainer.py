@@ -1,0 +1,411 @@
+"""The seq2seq training loop as a lazy generator of events (same shape as engine.trainer).
+
+    trainer = Seq2SeqTrainer(Seq2SeqConfig(task="dates", minutes=5), out_dir="runs/dates")
+    for event in trainer.events():  # Started, Warning..., TrainStep..., Eval, Attention, ...
+        ...
+
+Thread-safe controls: stop(), set_hparam() (teacher_forcing, lr, clip, eval_every,
+attention_every), request_sample(source) (answers with an Attention event) and
+request_checkpoint(); the generator serves them between optimizer steps.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import random
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import torch
+import torch.nn.functional as F
+
+from engine import checkpoint as ckpt
+from engine import events as ev
+from engine.errors import EngineError
+from engine.metrics import bits_per_char, perplexity
+from engine.optim import clip_gradients, scheduled_lr
+from engine.seq2seq.config import LIVE_KEYS, Seq2SeqConfig
+from engine.seq2seq.events import Attention, Seq2SeqEval
+from engine.seq2seq.tasks import PAD, TaskData, Vocab, build_task, make_batch
+
+KIND = "seq2seq"  # checkpoint meta["kind"]
+EVAL_BATCH = 256
+
+
+def build_data(cfg: Seq2SeqConfig) -> TaskData:
+    return build_task(cfg.task, pairs_path=cfg.pairs, min_len=cfg.min_len, max_len=cfg.max_len,
+                      heldout=cfg.heldout, val_fraction=cfg.val_fraction,
+                      max_pair_len=cfg.max_pair_len, data_seed=cfg.data_seed)
+
+
+class Seq2SeqTrainer:
+    def __init__(self, config: Seq2SeqConfig, out_dir: str | Path | None = None,
+                 resume: bool = False, force: bool = False,
+                 overrides: dict[str, Any] | None = None):
+        self.config = config.validate()
+        self.out_dir = Path(out_dir) if out_dir else None
+        self.resume, self.force = resume, force
+        self.overrides = overrides or {}
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self.model = None
+        self.vocab: Optional[Vocab] = None
+        self.data: Optional[TaskData] = None
+        self.writer = None
+        self.step = 0
+        self.elapsed = 0.0
+
+    # --- thread-safe controls ----------------------------------------------------------
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def set_hparam(self, key: str, value: Any) -> None:
+        if key not in LIVE_KEYS:
+            raise EngineError(f"{key} cannot be changed during a run; live: {LIVE_KEYS}")
+        self._requests.put(("hparam", key, value))
+
+    def request_sample(self, source: str | None = None) -> None:
+        """Translate `source` (default: the first probe example) -> an Attention event."""
+        self._requests.put(("sample", source))
+
+    def request_checkpoint(self) -> None:
+        self._requests.put(("checkpoint",))
+
+    def serve_requests(self) -> list[ev.Event]:
+        return list(self._serve()) if self.model is not None else []
+
+    # --- setup ---------------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        from engine import rundir
+        from engine.device import configure_threads, describe, resolve_device
+        from engine.seq2seq.model import Seq2Seq
+
+        saved = None
+        if self.resume:
+            if self.out_dir is None:
+                raise EngineError("--resume needs --out DIR (the run to continue)")
+            rundir.prepare(self.out_dir, resume=True)
+            saved = ckpt.load(self.out_dir)
+            if saved.meta.get("kind") != KIND:
+                raise EngineError(f"{self.out_dir} is not a seq2seq run")
+            cfg = Seq2SeqConfig.from_dict(saved.meta["config"], source="checkpoint")
+            self.config = cfg.replace(**self.overrides).validate()
+        elif self.out_dir is not None:
+            rundir.prepare(self.out_dir, resume=False, force=self.force)
+        cfg = self.config
+        self.device = resolve_device(cfg.device)
+        self.device_name = describe(self.device, configure_threads(cfg.threads))
+        torch.manual_seed(cfg.seed)
+        self.data = build_data(cfg)
+        self.vocab = Vocab(saved.meta["vocab"]) if saved else self.data.vocab
+        self.max_out = cfg.max_output_len or self.data.max_target_len + 10
+        self.model = Seq2Seq.from_config(cfg, len(self.vocab)).to(self.device)
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.Adam(self.params, lr=cfg.lr)
+        self.best_val: Optional[float] = None
+        self.best_exact: Optional[float] = None
+        self.last_eval_step = self.last_checkpoint_step = None
+        self.last_checkpoint_at = 0.0
+        if saved:
+            self._restore(saved)
+        # The stream of training examples continues deterministically after a resume.
+        self.sampler = self.data.sampler(cfg.seed * 1_000_003 + self.step)
+        self.coin = random.Random(cfg.seed + 7 * self.step)  # teacher-forcing draws
+        self.probes = self.data.heldout[: cfg.probe_examples]
+        if self.out_dir is not None:
+            if saved:
+                rundir.truncate_metrics(self.out_dir, self.step)
+            self.writer = rundir.RunWriter(self.out_dir)
+            self.writer.write_config(cfg.to_dict())
+        self._acc_loss = torch.zeros((), device=self.device)
+        self._acc_n = 0
+        self._tokens, self._train_time = 0, 0.0
+        self._norm = torch.zeros(())
+        self.lr = cfg.lr
+
+    def _restore(self, saved: ckpt.CheckpointData) -> None:
+        try:
+            self.model.load_state_dict(saved.model, strict=True)
+        except RuntimeError as exc:
+            raise EngineError(f"the checkpoint's weights do not fit the model: "
+                              f"{str(exc).splitlines()[0]}") from None
+        ckpt.optimizer_from_flat(self.optimizer, saved.optim,
+                                 saved.meta.get("optimizer_groups", []))
+        self.step = int(saved.meta["step"])
+        self.elapsed = float(saved.meta.get("elapsed", 0.0))
+        self.best_val = saved.meta.get("best_val")
+        self.best_exact = saved.meta.get("best_exact")
+        self.last_eval_step = saved.meta.get("last_eval_step")
+        self.last_checkpoint_at, self.last_checkpoint_step = self.elapsed, self.step
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def events(self) -> Iterator[ev.Event]:
+        self._setup()
+        try:
+            yield from self._start_events()
+            while True:
+                yield from self._serve()
+                reason = self._finish_reason()
+                if reason:
+                    yield from self._finish(reason)
+                    return
+                self._train_step()
+                diverged = yield from self._scheduled()
+                if diverged:
+                    yield from self._diverge(*diverged)
+                    return
+        finally:
+            if self.writer:
+                self.writer.close()
+
+    def _start_events(self) -> Iterator[ev.Event]:
+        d = self.data
+        train_chars = sum(len(s) + len(t) for s, t in d.train) if d.train else 0
+        yield self._emit(ev.Started(
+            config=self.config.to_dict(), device=self.device_name, vocab_size=len(self.vocab),
+            parameters=sum(p.numel() for p in self.params), train_chars=train_chars,
+            val_chars=sum(len(s) + len(t) for s, t in d.heldout), step=self.step,
+            resumed=self.step > 0))
+        for msg in d.warnings:
+            yield self._emit(ev.Warning(step=self.step, message=msg))
+
+    def _train_step(self) -> None:
+        cfg = self.config
+        t0 = time.perf_counter()
+        batch = make_batch(self.vocab, self.sampler.batch(cfg.batch_size)).to(self.device)
+        T = batch.tgt_in.shape[1]
+        r = cfg.teacher_forcing
+        teacher = None if r >= 1.0 else [self.coin.random() < r for _ in range(T)]
+        lr = scheduled_lr(cfg, cfg.lr, self.step, self._progress())
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr
+        self.model.train()
+        logits, _ = self.model(batch.src, batch.src_len, batch.tgt_in, teacher)
+        # Mean over real target tokens: <pad> positions (ignore_index) add nothing.
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch.tgt_out.reshape(-1),
+                               ignore_index=PAD)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self._norm = clip_gradients(self.params, cfg.clip_mode, cfg.clip or float("inf"))
+        self.optimizer.step()
+        self._acc_loss = self._acc_loss + loss.detach()
+        self._acc_n += 1
+        self.step += 1
+        self.lr = lr
+        self._tokens += batch.target_tokens
+        dt = time.perf_counter() - t0
+        self._train_time += dt
+        self.elapsed += dt
+
+    def _scheduled(self):
+        cfg = self.config
+        events: list[ev.Event] = []
+        if self.step % cfg.log_every == 0 or self._finish_reason():
+            loss = float(self._acc_loss) / max(self._acc_n, 1)
+            norm = float(self._norm)
+            if not (math.isfinite(loss) and math.isfinite(norm)):
+                return (loss, norm)
+            events.append(self._emit(ev.TrainStep(
+                step=self.step, epoch=self._epoch(), train_loss=loss,
+                tokens_per_s=self._tokens / max(self._train_time, 1e-9), lr=self.lr,
+                grad_norm=norm, clipped=bool(cfg.clip and norm > cfg.clip),
+                elapsed_s=self.elapsed)))
+            self._acc_loss = torch.zeros((), device=self.device)
+            self._acc_n, self._tokens, self._train_time = 0, 0, 0.0
+            if self.elapsed - self.last_checkpoint_at >= cfg.checkpoint_every_s:
+                events += self._timed(self._checkpoint, "interval")
+        if self.step % cfg.eval_every == 0:
+            events += self._timed(self._eval)
+        if cfg.attention_every and self.step % cfg.attention_every == 0:
+            events += self._timed(self._probe)
+        for e in events:
+            yield e
+        return None
+
+    def _timed(self, job, *args) -> list[ev.Event]:
+        t0 = time.perf_counter()
+        out = list(job(*args))
+        self.elapsed += time.perf_counter() - t0
+        return out
+
+    def _epoch(self) -> float:
+        n = len(self.data.train) if self.data.train else 0
+        return self.step * self.config.batch_size / n if n else 0.0
+
+    # --- side jobs ------------------------------------------------------------------------
+
+    def evaluate(self) -> dict[str, Any]:
+        """Loss, token accuracy (teacher forced), exact match (greedy) on the held-out set."""
+        from engine.seq2seq.decode import greedy
+        from engine.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
+
+        model, held = self.model, self.data.heldout
+        model.eval()
+        loss_sum, correct, tokens, hyps = 0.0, 0, 0, []
+        with torch.no_grad():
+            for i in range(0, len(held), EVAL_BATCH):
+                chunk = held[i:i + EVAL_BATCH]
+                b = make_batch(self.vocab, chunk).to(self.device)
+                logits, _ = model(b.src, b.src_len, b.tgt_in)
+                real = b.tgt_out != PAD
+                loss_sum += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                  b.tgt_out.reshape(-1), ignore_index=PAD,
+                                                  reduction="sum"))
+                correct += int(((logits.argmax(-1) == b.tgt_out) & real).sum())
+                tokens += int(real.sum())
+                hyps += [h.text for h in greedy(model, self.vocab, [s for s, _ in chunk],
+                                                self.max_out, self.device)]
+        model.train()
+        refs = [t for _, t in held]
+        out = {"val_loss": loss_sum / max(tokens, 1), "token_accuracy": correct / max(tokens, 1),
+               "exact_match": exact_match(hyps, refs), "examples": len(held),
+               "bleu": None, "chrf": None}
+        if self.data.name == "pairs":
+            out["bleu"], out["chrf"] = corpus_bleu(hyps, refs), corpus_chrf(hyps, refs)
+        return out
+
+    def _eval(self) -> Iterator[ev.Event]:
+        m = self.evaluate()
+        loss = m["val_loss"]
+        best = self.best_val is None or loss < self.best_val
+        self.best_val = loss if best else self.best_val
+        best_exact = self.best_exact is None or m["exact_match"] > self.best_exact
+        self.best_exact = m["exact_match"] if best_exact else self.best_exact
+        self.last_eval_step = self.step
+        yield self._emit(Seq2SeqEval(
+            step=self.step, val_loss=loss, bits_per_char=bits_per_char(loss),
+            perplexity=perplexity(loss), best=best, token_accuracy=m["token_accuracy"],
+            exact_match=m["exact_match"], bleu=m["bleu"], chrf=m["chrf"],
+            examples=m["examples"], best_exact=best_exact))
+
+    def translate(self, sources: list[str]):
+        from engine.seq2seq.decode import greedy
+
+        return greedy(self.model, self.vocab, sources, self.max_out, self.device)
+
+    def _probe(self, sources: list[tuple[str, str]] | None = None) -> Iterator[ev.Event]:
+        pairs = sources if sources is not None else self.probes
+        hyps = self.translate([s for s, _ in pairs])
+        for (src, tgt), h in zip(pairs, hyps):
+            yield self._emit(Attention(step=self.step, source=src, output=h.text, target=tgt,
+                                       weights=h.attention, probs=h.probs,
+                                       attention=self.config.attention))
+
+    def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
+        if self.out_dir is None:
+            return
+        path = ckpt.save(self.out_dir / ckpt.FILENAME, self.snapshot())
+        self.last_checkpoint_at, self.last_checkpoint_step = self.elapsed, self.step
+        yield self._emit(ev.Checkpoint(step=self.step, path=str(path), reason=reason))
+
+    def snapshot(self) -> ckpt.CheckpointData:
+        optim, groups = ckpt.optimizer_to_flat(self.optimizer)
+        meta = {"kind": KIND, "config": self.config.to_dict(), "vocab": self.vocab.to_list(),
+                "step": self.step, "elapsed": self.elapsed, "best_val": self.best_val,
+                "best_exact": self.best_exact, "last_eval_step": self.last_eval_step,
+                "optimizer_groups": groups, "max_source_len": self.data.max_source_len,
+                "max_target_len": self.data.max_target_len}
+        return ckpt.CheckpointData(meta=meta, model=self.model.state_dict(), optim=optim)
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def _serve(self) -> Iterator[ev.Event]:
+        while True:
+            try:
+                req = self._requests.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                if req[0] == "hparam":
+                    yield from self._apply_hparam(req[1], req[2])
+                elif req[0] == "sample":
+                    src = req[1]
+                    pairs = self.probes[:1] if src is None else [(src, "")]
+                    if src is not None:
+                        bad = self.vocab.unknown(src)
+                        if bad:
+                            yield self._emit(ev.Warning(
+                                step=self.step, message=f"characters never seen in "
+                                f"training ({bad!r}) are read as <unk>"))
+                        if not src:
+                            raise EngineError("nothing to translate: the input is empty")
+                    yield from self._probe(pairs)
+                elif req[0] == "checkpoint":
+                    yield from self._checkpoint("request")
+            except EngineError as exc:
+                yield self._emit(ev.Warning(step=self.step, message=str(exc)))
+
+    def _apply_hparam(self, key: str, value: Any) -> Iterator[ev.Event]:
+        old = getattr(self.config, key)
+        new = self.config.replace(**{key: value}).validate()
+        self.config = new
+        yield self._emit(ev.HParamChange(step=self.step, key=key, old=old, new=value))
+
+    # --- the end ---------------------------------------------------------------------------
+
+    def _progress(self) -> float | None:
+        cfg, parts = self.config, []
+        if cfg.steps:
+            parts.append(self.step / cfg.steps)
+        if cfg.minutes:
+            parts.append(self.elapsed / (cfg.minutes * 60))
+        return max(parts) if parts else None
+
+    def _finish_reason(self) -> str | None:
+        cfg = self.config
+        if self._stop.is_set():
+            return "stopped"
+        if cfg.steps is not None and self.step >= cfg.steps:
+            return "steps"
+        if cfg.minutes is not None and self.elapsed >= cfg.minutes * 60:
+            return "time"
+        return None
+
+    def _finish(self, reason: str) -> Iterator[ev.Event]:
+        if self.step > 0 and self.last_eval_step != self.step and reason != "stopped":
+            yield from self._eval()
+            yield from self._probe()
+        if self.step > 0 and self.last_checkpoint_step != self.step:
+            yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
+        msg = {"steps": "reached the step budget", "time": "reached the time budget",
+               "stopped": "stopped on request"}[reason]
+        yield self._emit(ev.Finished(step=self.step, reason=reason, message=msg,
+                                     best_val_loss=self.best_val))
+
+    def _diverge(self, loss: float, norm: float) -> Iterator[ev.Event]:
+        msg = (f"training diverged at step {self.step}: the loss became {loss} (gradient "
+               f"norm {norm}); lower the learning rate (now {self.config.lr:g}) or clip "
+               f"(--clip 1.0)")
+        yield self._emit(ev.Finished(step=self.step, reason="diverged", message=msg,
+                                     best_val_loss=self.best_val))
+
+    def _emit(self, event: ev.Event) -> ev.Event:
+        if self.writer:
+            self.writer.write(event)
+        return event
+
+
+def load_seq2seq(run_dir: str | Path, device: str = "cpu"):
+    """(model, vocab, config, meta) of a seq2seq run directory or checkpoint file."""
+    from engine.device import resolve_device
+    from engine.seq2seq.model import Seq2Seq
+
+    saved = ckpt.load(run_dir)
+    if saved.meta.get("kind") != KIND:
+        raise EngineError(f"{run_dir} holds a language model, not a seq2seq model "
+                          f"(use `rnn-tui sample`)")
+    cfg = Seq2SeqConfig.from_dict(saved.meta["config"], source="checkpoint")
+    vocab = Vocab(saved.meta["vocab"])
+    model = Seq2Seq.from_config(cfg, len(vocab))
+    try:
+        model.load_state_dict(saved.model, strict=True)
+    except RuntimeError as exc:
+        raise EngineError(f"the checkpoint's weights do not fit its own config: "
+                          f"{str(exc).splitlines()[0]}") from None
+    return model.to(resolve_device(device)).eval(), vocab, cfg, saved.meta

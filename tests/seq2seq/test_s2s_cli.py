@@ -1,0 +1,108 @@
+"""`rnn-tui seq2seq run` and `rnn-tui translate`: happy path, and bad input = exit 2, no traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from rnn_tui.cli import main
+
+TINY = ["--task", "reverse", "--min-len", "3", "--max-len", "6", "--heldout", "30",
+        "--hidden", "32", "--embed", "8", "--attn-size", "16", "--batch-size", "16",
+        "--eval-every", "5", "--attention-every", "5", "--device", "cpu"]
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    old = sys.argv
+    sys.argv = ["rnn-tui", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = old
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_clean_error(code, out, err, *needles):
+    assert code == 2, (code, out, err)
+    assert "Traceback" not in out + err
+    for needle in needles:
+        assert needle in err, err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("s2s") / "run"
+    old = sys.argv
+    sys.argv = ["rnn-tui", "seq2seq", "run", *TINY, "--steps", "10", "--out", str(out)]
+    try:
+        main()
+    except SystemExit as exc:
+        assert not exc.code
+    finally:
+        sys.argv = old
+    return out
+
+
+def test_run_writes_a_run_directory(trained, capsys):
+    records = [json.loads(x) for x in (trained / "metrics.jsonl").read_text().splitlines()]
+    kinds = {r["event"] for r in records}
+    assert {"start", "train", "eval", "attention", "checkpoint", "end"} <= kinds
+    att = next(r for r in records if r["event"] == "attention")
+    assert isinstance(att["weights"], list) and len(att["weights"][0]) == len(att["source"])
+    assert (trained / "config.json").is_file() and (trained / "checkpoint.safetensors").is_file()
+
+
+def test_translate_prints_output_beam_and_grid(trained, capsys):
+    code, out, err = cli(capsys, "translate", str(trained), "abcd", "--beam", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] and "beam (k=3)" in out and "attention" in out
+    assert " abcd" in out  # the grid's header row: the input characters
+    code, out, err = cli(capsys, "translate", str(trained), "abcdefghijklmnop")
+    assert code == 0 and "cut to 6" in err
+    code, out, err = cli(capsys, "translate", str(trained), "ab#")
+    assert code == 0 and "<unk>" in err
+
+
+def test_resume_and_existing_directory(trained, capsys, tmp_path):
+    code, out, err = cli(capsys, "seq2seq", "run", *TINY, "--steps", "5", "--out", str(trained))
+    assert_clean_error(code, out, err, "already exists")
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["seq2seq", "run", "--task", "poetry", "--steps", "1"], "unknown task"),
+    (["seq2seq", "run", "--attention", "cosine", "--steps", "1"], "unknown attention"),
+    (["seq2seq", "run", "--task", "pairs", "--steps", "1"], "--pairs FILE"),
+    (["seq2seq", "run", "--task", "pairs", "--pairs", "/nonexistent.tsv", "--steps", "1",
+      "--device", "cpu"], "not found"),
+    (["seq2seq", "run", "--teacher-forcing", "3", "--steps", "1"], "teacher_forcing"),
+    (["seq2seq", "run", "--resume"], "--resume needs --out"),
+    (["translate", "/nonexistent-run", "abc"], "no checkpoint"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, args, needle):
+    assert_clean_error(*cli(capsys, *args), needle)
+
+
+def test_malformed_tsv(capsys, tmp_path):
+    f = tmp_path / "bad.tsv"
+    f.write_text("no tab\nstill none\n\t\n", encoding="utf-8")
+    code, out, err = cli(capsys, "seq2seq", "run", "--task", "pairs", "--pairs", str(f),
+                         "--steps", "1", "--device", "cpu")
+    assert_clean_error(code, out, err, "no usable")
+
+
+def test_translate_refuses_a_language_model_and_empty_input(capsys, trained, tmp_path,
+                                                            small_corpus):
+    lm = tmp_path / "lm"
+    code, _, err = cli(capsys, "run", "--corpus", str(small_corpus), "--steps", "2", "--out",
+                       str(lm), "--hidden", "16", "--embed", "8", "--batch-size", "4",
+                       "--bptt", "8", "--baseline-order", "2", "--device", "cpu")
+    assert code == 0, err
+    assert_clean_error(*cli(capsys, "translate", str(lm), "abc"), "language model")
+    assert_clean_error(*cli(capsys, "translate", str(trained), ""), "empty")

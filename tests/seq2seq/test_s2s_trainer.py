@@ -1,0 +1,124 @@
+"""The trainer: events, learning, live controls, checkpoints and resume."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import torch
+
+from engine.errors import EngineError
+from engine.seq2seq import Seq2SeqConfig
+from engine.seq2seq.decode import greedy
+from engine.seq2seq.events import Attention, Seq2SeqEval
+from engine.seq2seq.trainer import Seq2SeqTrainer, load_seq2seq
+
+
+def tiny(**kw) -> Seq2SeqConfig:
+    base = dict(task="reverse", min_len=3, max_len=6, heldout=40, embed=8, hidden=32,
+                attn_size=16, batch_size=32, lr=1e-2, warmup_steps=0, log_every=5,
+                eval_every=20, attention_every=20, probe_examples=1, device="cpu", threads=1)
+    base.update(kw)
+    return Seq2SeqConfig(**base)
+
+
+def test_training_lowers_the_loss_and_yields_every_event(tmp_path):
+    events = list(Seq2SeqTrainer(tiny(steps=60), out_dir=tmp_path / "run").events())
+    names = [e.name for e in events]
+    assert names[0] == "start" and names[-1] == "end"
+    assert {"train", "eval", "attention", "checkpoint"} <= set(names)
+    train = [e for e in events if e.name == "train"]
+    assert train[-1].train_loss < 0.7 * train[0].train_loss
+    assert all(e.tokens_per_s > 0 and e.grad_norm >= 0 for e in train)
+    evals = [e for e in events if isinstance(e, Seq2SeqEval)]
+    assert evals[-1].val_loss < evals[0].val_loss and evals[-1].examples == 40
+    assert 0 <= evals[-1].exact_match <= 1 and evals[-1].bleu is None
+    att = next(e for e in events if isinstance(e, Attention))
+    assert len(att.weights[0]) == len(att.source)
+    assert all(abs(sum(r) - 1) < 1e-4 for r in att.weights)
+    records = [json.loads(x) for x in (tmp_path / "run/metrics.jsonl").read_text().splitlines()]
+    assert {"start", "train", "eval", "attention", "checkpoint", "end"} <= \
+        {r["event"] for r in records}
+    rec = next(r for r in records if r["event"] == "eval")
+    assert {"val_loss", "token_accuracy", "exact_match", "bleu", "chrf"} <= rec.keys()
+    assert json.loads((tmp_path / "run/config.json").read_text())["task"] == "reverse"
+
+
+def test_live_controls():
+    t = Seq2SeqTrainer(tiny(steps=12, eval_every=100, attention_every=0))
+    t.set_hparam("teacher_forcing", 0.5)
+    t.request_sample("abc")
+    t.request_sample("abz!")  # unknown characters: a warning, still translated
+    with pytest.raises(EngineError):
+        t.set_hparam("hidden", 64)
+    events = []
+    for e in t.events():
+        events.append(e)
+        if e.name == "train" and e.step == 5:
+            t.set_hparam("teacher_forcing", 2.0)  # invalid: a warning, not a crash
+            t.stop()
+    change = next(e for e in events if e.name == "hparam")
+    assert (change.key, change.old, change.new) == ("teacher_forcing", 1.0, 0.5)
+    assert t.config.teacher_forcing == 0.5
+    samples = [e for e in events if e.name == "attention"]
+    assert [s.source for s in samples] == ["abc", "abz!"]
+    warnings = [e.message for e in events if e.name == "warning"]
+    assert any("<unk>" in w for w in warnings) and any("teacher_forcing" in w for w in warnings)
+    assert events[-1].name == "end" and events[-1].reason == "stopped"
+
+
+def test_stop_from_another_thread():
+    t = Seq2SeqTrainer(tiny(eval_every=1000))
+    threading.Timer(0.5, t.stop).start()
+    events = list(t.events())
+    assert events[-1].reason == "stopped"
+
+
+def test_checkpoint_round_trip_and_resume(tmp_path):
+    out = tmp_path / "run"
+    t = Seq2SeqTrainer(tiny(steps=10, attention="luong-general", bidirectional=True), out)
+    list(t.events())
+    model, vocab, cfg, meta = load_seq2seq(out)
+    assert cfg.attention == "luong-general" and meta["step"] == 10
+    for a, b in zip(t.model.state_dict().values(), model.state_dict().values()):
+        assert torch.equal(a, b)
+    srcs = ["abcdef", "xyz"]
+    assert [h.text for h in greedy(model, vocab, srcs, 10)] == \
+        [h.text for h in t.translate(srcs)]
+    resumed = Seq2SeqTrainer(tiny(), out, resume=True, overrides={"steps": 15})
+    events = list(resumed.events())
+    assert events[0].resumed and events[0].step == 10 and events[-1].step == 15
+    assert resumed.config.attention == "luong-general"
+    steps = [json.loads(x).get("step") for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert steps.count(10) >= 1 and max(s for s in steps if s is not None) == 15
+
+
+def test_pairs_task_reports_bleu_and_skipped_lines(tmp_path):
+    f = tmp_path / "p.tsv"
+    lines = [f"{w}\t{w.upper()}" for w in ["cat", "dog", "bird", "fish", "cow", "pig", "hen",
+                                           "fox", "owl", "bee"]]
+    f.write_text("\n".join(lines + ["broken line", "x\t"]) + "\n", encoding="utf-8")
+    events = list(Seq2SeqTrainer(tiny(task="pairs", pairs=str(f), steps=5, val_fraction=0.2,
+                                      eval_every=5)).events())
+    warn = next(e for e in events if e.name == "warning")
+    assert "skipped 2 malformed" in warn.message
+    ev = next(e for e in events if e.name == "eval")
+    assert ev.bleu is not None and 0 <= ev.chrf <= 1 and ev.examples == 2
+
+
+@pytest.mark.parametrize("bad", [dict(task="nope"), dict(attention="cosine"), dict(hidden=0),
+                                 dict(teacher_forcing=1.5), dict(lr=float("nan")),
+                                 dict(task="pairs"), dict(bidirectional=True, hidden=33),
+                                 dict(min_len=9, max_len=3), dict(batch_size=10 ** 9)])
+def test_config_rejects_absurd_values(bad):
+    with pytest.raises(EngineError):
+        Seq2SeqConfig(**bad).validate()
+
+
+def test_lm_checkpoint_is_refused(tmp_path, tiny_config):
+    from engine.trainer import Trainer
+
+    list(Trainer(tiny_config.replace(steps=2), out_dir=tmp_path / "lm").events())
+    with pytest.raises(EngineError, match="language model"):
+        load_seq2seq(tmp_path / "lm")
