@@ -9,7 +9,7 @@ threads and to serialise. `to_dict()` adds the `event` field used in metrics.jso
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 

@@ -26,9 +26,9 @@ from engine import events as ev
 from engine.config import CLIP_MODES, TrainConfig
 from engine.errors import EngineError
 from engine.metrics import bits_per_char, perplexity
-from engine.optim import build_optimizer, clip_gradients, scheduled_lr
+from engine.optim import clip_gradients, scheduled_lr
 from engine.recurrent import detach_hidden
-from engine.run_state import RunState, build_state, restore_state, snapshot_state
+from engine.run_state import RunState, build_state, snapshot_state
 
 LIVE_KEYS = ("lr", "clip", "clip_mode", "bptt", "temperature")
 

@@ -7,20 +7,16 @@ bad input is an EngineError: one line on stderr, exit code 2.
 
 from __future__ import annotations
 
-import functools
-import inspect
-import re
 import sys
 import time
-import typing
-from dataclasses import fields
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
 from engine.errors import EngineError
 from engine.seq2seq.config import Seq2SeqConfig
+from rnn_tui.options import options_from
 
 seq2seq_app = typer.Typer(help="Sequence-to-sequence models (dates, reverse, sort, add, "
                                "sentence pairs) with and without attention.",
@@ -29,40 +25,7 @@ PANEL = "Seq2seq options"
 SHADES = " .:-=+*#%@"  # attention weight 0 .. 1, one character per cell
 
 
-def _field_help() -> dict[str, str]:
-    src = inspect.getsource(Seq2SeqConfig)
-    return {m.group(1): m.group(2).strip()
-            for m in re.finditer(r"^\s+(\w+): [^=\n]+=[^#\n]*#\s*(.*)$", src, re.M)}
-
-
-def seq2seq_options(func):
-    """Add one option per Seq2SeqConfig field; the command gets `overrides` (flags given)."""
-    hints = typing.get_type_hints(Seq2SeqConfig)
-    helps = _field_help()
-    sig = inspect.signature(func)
-    params = [p for p in sig.parameters.values() if p.name != "overrides"]
-    names = [f.name for f in fields(Seq2SeqConfig)]
-    for f in fields(Seq2SeqConfig):
-        flag = "--" + f.name.replace("_", "-")
-        base = [a for a in typing.get_args(hints[f.name]) if a is not type(None)] or \
-            [hints[f.name]]
-        if base[0] is bool:
-            flag = f"{flag}/--no-{f.name.replace('_', '-')}"
-        shown = "none" if f.default is None else str(f.default)
-        option = typer.Option(None, flag, help=f"{helps.get(f.name, '')} [default: {shown}]",
-                              rich_help_panel=PANEL, show_default=False)
-        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
-                                        default=option, annotation=Optional[base[0]]))
-
-    @functools.wraps(func)
-    def wrapper(**kwargs):
-        overrides = {n: kwargs.pop(n) for n in names if kwargs.get(n) is not None}
-        for n in names:
-            kwargs.pop(n, None)
-        return func(**kwargs, overrides=overrides)
-
-    wrapper.__signature__ = sig.replace(parameters=params)
-    return wrapper
+seq2seq_options = options_from(Seq2SeqConfig, panel=PANEL)
 
 
 @seq2seq_app.command("run")

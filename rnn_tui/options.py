@@ -21,9 +21,9 @@ from engine.config import TrainConfig, load_toml
 PANEL = "Training options (also settable in a TOML file given with --config)"
 
 
-def field_help() -> dict[str, str]:
-    """The comment after each field in engine/config.py, used as its --help text."""
-    src = inspect.getsource(TrainConfig)
+def field_help(config_cls: type = TrainConfig) -> dict[str, str]:
+    """The comment after each field of a config dataclass, used as its --help text."""
+    src = inspect.getsource(config_cls)
     return {m.group(1): m.group(2).strip()
             for m in re.finditer(r"^\s+(\w+): [^=\n]+=[^#\n]*#\s*(.*)$", src, re.M)}
 
@@ -33,31 +33,40 @@ def _base_type(annotation: Any) -> type:
     return args[0] if args else annotation
 
 
-def training_options(func):
-    hints = typing.get_type_hints(TrainConfig)
-    helps = field_help()
-    sig = inspect.signature(func)
-    params = [p for p in sig.parameters.values() if p.name != "overrides"]
-    names = [f.name for f in fields(TrainConfig)]
-    for f in fields(TrainConfig):
-        default = f.default
-        shown = "none" if default is None else str(default)
-        option = typer.Option(None, "--" + f.name.replace("_", "-"),
-                              help=f"{helps.get(f.name, '')} [default: {shown}]",
-                              rich_help_panel=PANEL, show_default=False)
-        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
-                                        default=option,
-                                        annotation=Optional[_base_type(hints[f.name])]))
+def options_from(config_cls: type, panel: str = PANEL):
+    """A decorator adding one --option per field of `config_cls` (booleans get --no-x)."""
 
-    @functools.wraps(func)
-    def wrapper(**kwargs):
-        overrides = {n: kwargs.pop(n) for n in names if kwargs.get(n) is not None}
-        for n in names:
-            kwargs.pop(n, None)
-        return func(**kwargs, overrides=overrides)
+    def decorate(func):
+        hints = typing.get_type_hints(config_cls)
+        helps = field_help(config_cls)
+        sig = inspect.signature(func)
+        params = [p for p in sig.parameters.values() if p.name != "overrides"]
+        names = [f.name for f in fields(config_cls)]
+        for f in fields(config_cls):
+            base = _base_type(hints[f.name])
+            flag = "--" + f.name.replace("_", "-")
+            if base is bool:
+                flag = f"{flag}/--no-{f.name.replace('_', '-')}"
+            shown = "none" if f.default is None else str(f.default)
+            option = typer.Option(None, flag, help=f"{helps.get(f.name, '')} [default: {shown}]",
+                                  rich_help_panel=panel, show_default=False)
+            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
+                                            default=option, annotation=Optional[base]))
 
-    wrapper.__signature__ = sig.replace(parameters=params)
-    return wrapper
+        @functools.wraps(func)
+        def wrapper(**kwargs):
+            overrides = {n: kwargs.pop(n) for n in names if kwargs.get(n) is not None}
+            for n in names:
+                kwargs.pop(n, None)
+            return func(**kwargs, overrides=overrides)
+
+        wrapper.__signature__ = sig.replace(parameters=params)
+        return wrapper
+
+    return decorate
+
+
+training_options = options_from(TrainConfig)
 
 
 def resolve_config(config_file: str | None, overrides: dict[str, Any]) -> TrainConfig:
