@@ -71,11 +71,16 @@ def create_app(config: "TrainConfig", trainer_factory: Callable[["TrainConfig"],
                autostart: bool = True) -> "RnnTuiApp":
     """Build the app. `trainer_factory(config)` must return an object with the Trainer
     protocol (events, stop, set_hparam, request_sample, request_checkpoint, serve_requests);
-    by default the real engine Trainer writing to `out_dir` (resuming it when `resume`)."""
+    by default the real engine Trainer writing to `out_dir` (resuming it when `resume`).
+
+    With `resume` and an `out_dir`, the app first shows the run's history from
+    `out_dir/metrics.jsonl` (curves, baselines, hparam markers, last samples, step), read on
+    the worker thread before the trainer is built."""
     from rnn_tui.app.app import RnnTuiApp
 
     factory = trainer_factory or default_trainer_factory(out_dir, resume)
-    return RnnTuiApp(config, factory, autostart=autostart)
+    history_dir = str(out_dir) if (resume and out_dir is not None) else None
+    return RnnTuiApp(config, factory, autostart=autostart, history_dir=history_dir)
 
 
 def run_app(config: "TrainConfig", trainer_factory: Callable[["TrainConfig"], Any] | None = None,
@@ -88,6 +93,7 @@ def run_app(config: "TrainConfig", trainer_factory: Callable[["TrainConfig"], An
     if out_dir is None and trainer_factory is None:
         out_dir = default_run_dir(config)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume)
+    app.handle_signals = True  # SIGHUP (terminal closed), SIGTERM: quit and checkpoint
     try:
         app.run()
     finally:

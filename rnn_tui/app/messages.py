@@ -15,10 +15,14 @@ train steps buffered before it, in order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from engine.events import Event
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnn_tui.app.history import History
 
 
 @dataclass
@@ -61,3 +65,14 @@ class WorkerFinished(Message):
 
     run_id: int
     reason: str = ""  # Finished.reason when the trainer said why ("steps", "stopped", ...)
+
+
+@dataclass
+class HistoryLoaded(Message):
+    """The history of the run being resumed (`rnn-tui open DIR`), read on the worker thread
+    before the trainer was built; `history` is None and `error` says why when it could not be
+    read. Posted before any of the resumed trainer's events."""
+
+    run_id: int
+    history: "History | None" = None
+    error: str = ""

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from engine.errors import EngineError
 from engine.events import Event, Finished, TrainStep
-from rnn_tui.app.messages import (EngineEvents, WorkerFailed, WorkerFinished, WorkerPaused,
-                                  WorkerResumed)
+from rnn_tui.app.messages import (EngineEvents, HistoryLoaded, WorkerFailed, WorkerFinished,
+                                  WorkerPaused, WorkerResumed)
 
 if TYPE_CHECKING:  # pragma: no cover
     from textual.message_pump import MessagePump
@@ -45,8 +45,13 @@ class TrainingRunner:
 
     def __init__(self, target: "MessagePump", run_id: int, factory: TrainerFactory,
                  config: "TrainConfig", *, paused: bool = False,
-                 after: "TrainingRunner | None" = None) -> None:
+                 after: "TrainingRunner | None" = None,
+                 history_dir: str | None = None) -> None:
         self.target = target
+        # A run being resumed (`rnn-tui open DIR`): its metrics.jsonl is read on the worker,
+        # before the trainer is built (which truncates the file to its checkpoint), and posted
+        # as a HistoryLoaded message ahead of the trainer's own events.
+        self.history_dir = history_dir
         # A run that replaces another (reset, cell switch) waits until the old trainer has
         # checkpointed and ended: two models never train (or write a run dir) at once.
         self.after = after
@@ -136,6 +141,8 @@ class TrainingRunner:
                     if worker is not None and worker.is_cancelled:
                         return
                 self.after = None  # do not keep the old run (and its model) alive
+            if self.history_dir is not None:
+                self._post_history(self.history_dir)
             trainer = self.factory(self.config)
             with self._lock:
                 self.trainer = trainer
@@ -151,6 +158,16 @@ class TrainingRunner:
         finally:
             self.finished.set()
             self._post(WorkerFinished(self.run_id, self.finish_reason))
+
+    def _post_history(self, out_dir: str) -> None:
+        from rnn_tui.app.history import load_history
+
+        try:
+            history = load_history(out_dir)
+        except Exception as exc:  # no or unreadable metrics: train on, without the curves
+            self._post(HistoryLoaded(self.run_id, None, error=str(exc)))
+        else:
+            self._post(HistoryLoaded(self.run_id, history))
 
     def _loop(self, worker, trainer) -> None:
         gen = trainer.events()

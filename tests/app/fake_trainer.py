@@ -34,7 +34,7 @@ class FakeTrainer:
     def __init__(self, config: TrainConfig, *, steps: int = 40, hold: bool = True,
                  delay: float = 0.0, fail: str | None = None, crash: bool = False,
                  diverge_at: int | None = None, hidden_units: int = 8,
-                 out_dir: str | None = "runs/fake") -> None:
+                 out_dir: str | None = "runs/fake", start_step: int = 0) -> None:
         self.config = config
         self.script_steps = steps
         self.hold = hold
@@ -45,7 +45,7 @@ class FakeTrainer:
         self.hidden_units = hidden_units
         self.out_dir = out_dir
         self.calls: list[tuple] = []
-        self.step = 0
+        self.step = start_step  # > 0: a resumed run (Started says so)
         self._pending: list[tuple] = []
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -152,8 +152,10 @@ class FakeTrainer:
             raise EngineError(self.fail)
         cfg = self.config
         yield ev.Started(config=cfg.to_dict(), device="cpu (2 threads)", vocab_size=65,
-                         parameters=3_300_000, train_chars=900_000, val_chars=100_000, step=0)
-        yield ev.Baselines(uniform=math.log(65), unigram=3.3, ngram=1.9, ngram_order=5)
+                         parameters=3_300_000, train_chars=900_000, val_chars=100_000,
+                         step=self.step, resumed=self.step > 0)
+        if not self.step:  # like the engine: a resumed run does not recompute the baselines
+            yield ev.Baselines(uniform=math.log(65), unigram=3.3, ngram=1.9, ngram_order=5)
         while True:
             yield from self._serve()
             if self._stop:

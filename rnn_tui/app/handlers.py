@@ -1,0 +1,205 @@
+"""What the app does with news from the training worker: engine events (batched), the history
+of a resumed run, and the worker's paused / resumed / failed / finished messages.
+
+`EngineHandlersMixin` is part of `RnnTuiApp` (see app.py). It updates the app's state and
+feeds the widgets; it drops news from a run the app already replaced (`run_id`).
+"""
+
+from __future__ import annotations
+
+from textual.css.query import NoMatches
+
+from engine import events as ev
+from rnn_tui.app.history import History
+from rnn_tui.app.messages import (EngineEvents, HistoryLoaded, WorkerFailed, WorkerFinished,
+                                  WorkerPaused, WorkerResumed)
+from rnn_tui.app.rendering import sample_header, short
+
+
+class EngineHandlersMixin:
+    """Message handlers of RnnTuiApp for the training worker's news."""
+
+    def _current(self, run_id: int) -> bool:
+        return run_id == self.run_id
+
+    def on_engine_events(self, message: EngineEvents) -> None:
+        if not self._current(message.run_id):
+            return
+        try:
+            self._handle_events(message.events)
+        except NoMatches:  # late news while the app is closing: the widgets are gone
+            if self.is_running and self.main_screen.is_attached:
+                raise
+
+    def _handle_events(self, events: list[ev.Event]) -> None:
+        train_x: list[float] = []
+        train_y: list[float] = []
+        for event in events:
+            self.events_seen += 1
+            if isinstance(event, ev.TrainStep):
+                train_x.append(event.step)
+                train_y.append(event.train_loss)
+                self.info["train"] = event
+                if self.state == "starting":
+                    self.state = "running"
+            else:
+                if train_x:  # keep the order: points before the event they precede
+                    self._add_train_points(train_x, train_y)
+                    train_x, train_y = [], []
+                self._handle_event(event)
+        if train_x:
+            self._add_train_points(train_x, train_y)
+        self._render_status()
+
+    def _add_train_points(self, xs: list[float], ys: list[float]) -> None:
+        chart = self.main_screen.query_one("#loss-chart")
+        if hasattr(chart, "add_points"):
+            chart.add_points("train", xs, ys)
+        else:
+            for x, y in zip(xs, ys):
+                chart.add_point("train", x, y)
+
+    def _handle_event(self, event: ev.Event) -> None:
+        s = self.main_screen
+        if isinstance(event, ev.Started):
+            self.info["started"] = event
+            cfg = event.config or {}
+            self.n_layers = int(cfg.get("layers", self.n_layers))
+            for key in self.hparams:
+                if key in cfg:
+                    self.hparams[key] = cfg[key]
+            if self.state == "starting":
+                self.state = "running"
+            if event.resumed:
+                self.notify(f"resumed at step {event.step}", title="Checkpoint loaded")
+        elif isinstance(event, ev.Baselines):
+            self._set_baselines(event)
+            self._render_loss_info()
+        elif isinstance(event, ev.Eval):
+            s.query_one("#loss-chart").add_point("val", event.step, event.val_loss)
+            self.info["eval"] = event
+            if event.best:
+                self.best_val = event.val_loss
+            self._render_loss_info()
+        elif isinstance(event, ev.Probe):
+            self.probes.append(event)
+            del self.probes[:-200]
+            self.n_layers = max(1, len(event.grad_norms))
+            self._render_gradients(new=event)
+        elif isinstance(event, ev.Gates):
+            self.last_gates = event
+            self._render_gates()
+        elif isinstance(event, ev.Sample):
+            self.samples_seen += 1
+            self._reveal_queue.append(event)
+            if self._reveal_timer is not None:
+                self._reveal_timer.resume()
+        elif isinstance(event, ev.Checkpoint):
+            self.info["checkpoint"] = event
+            if event.reason == "request":
+                self.notify(f"saved {event.path}", title=f"Checkpoint at step {event.step}")
+        elif isinstance(event, ev.HParamChange):
+            self.hparams[event.key] = event.new
+            s.query_one("#loss-chart").add_marker(event.step, f"{event.key}={short(event.new)}")
+        elif isinstance(event, ev.Warning):
+            self.notify(event.message, title="Warning", severity="warning")
+        elif isinstance(event, ev.Finished):
+            self.info["finished"] = event
+            if event.reason == "diverged":
+                self.state = "error"
+                text = event.message or "the loss became NaN or infinite"
+                self._show_banner(f"Training diverged at step {event.step}: {text}")
+                self._show_message("Training diverged", text + "\n\nTry a lower learning rate "
+                                   "(l) or tighter gradient clipping ([), then reset (r).")
+            else:
+                self.state = "finished"
+                if event.reason != "stopped":
+                    self.notify(f"finished at step {event.step} ({event.reason})",
+                                title="Training finished")
+            self.refresh_bindings()
+
+    def _set_baselines(self, event: ev.Baselines) -> None:
+        chart = self.main_screen.query_one("#loss-chart")
+        chart.set_reference("uniform", event.uniform, color="#6d6d6d")
+        chart.set_reference("unigram", event.unigram, color="#8d8d8d")
+        chart.set_reference("ngram", event.ngram, color="#ba68c8")
+        self.info["baselines"] = event
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        if not self._current(message.run_id):
+            return
+        if message.history is None:
+            self.notify(f"no history to show: {message.error}", title="Opening the run",
+                        severity="warning")
+            return
+        try:
+            self._show_history(message.history)
+        except NoMatches:  # closing
+            if self.is_running and self.main_screen.is_attached:
+                raise
+
+    def _show_history(self, h: History) -> None:
+        """Prefill the panels with a resumed run's past (before its trainer's first event)."""
+        s = self.main_screen
+        chart = s.query_one("#loss-chart")
+        chart.add_points("train", h.train_x, h.train_y)
+        chart.add_points("val", h.val_x, h.val_y)
+        for step, key, value in h.markers:
+            chart.add_marker(step, f"{key}={short(value)}")
+        if h.baselines is not None:
+            self._set_baselines(h.baselines)
+        for key, value in h.hparams.items():
+            if key in self.hparams:
+                self.hparams[key] = value
+        for key, value in (("train", h.last_train), ("eval", h.last_eval),
+                           ("checkpoint", h.checkpoint), ("started", h.started)):
+            if value is not None:
+                self.info.setdefault(key, value)
+        if h.best_val is not None:
+            self.best_val = h.best_val
+        if h.probes:
+            self.probes = list(h.probes)
+            self.n_layers = max(1, len(h.probes[-1].grad_norms))
+            self._render_gradients()
+        if h.gates is not None:
+            self.last_gates = h.gates
+            self._render_gates()
+        view = s.query_one("#samples")
+        for sample in h.samples:  # shown at once: only new samples are typed out
+            view.begin_sample(sample_header(sample), prime=sample.prime)
+            view.append_chars(sample.text, sample.probs)
+        self._render_loss_info()
+        self._render_status()
+        if not h.empty:
+            self.notify(f"{len(h.train_x):,} steps of history up to step {h.step:,}",
+                        title="Opened the run", timeout=3)
+
+    def on_worker_paused(self, message: WorkerPaused) -> None:
+        if self._current(message.run_id) and self.state in ("running", "starting", "paused"):
+            self.state = "paused"
+            self._render_status()
+            self.refresh_bindings()
+
+    def on_worker_resumed(self, message: WorkerResumed) -> None:
+        if self._current(message.run_id) and self.state == "paused":
+            self.state = "running"
+            self._render_status()
+            self.refresh_bindings()
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        if not self._current(message.run_id):
+            return
+        self.state = "error"
+        title = "Cannot train" if message.user_error else "The trainer crashed (a bug)"
+        self._show_banner(f"{title}: {message.text}")
+        self._show_message(title, message.text, message.details)
+        self._render_status()
+        self.refresh_bindings()
+
+    def on_worker_finished(self, message: WorkerFinished) -> None:
+        if not self._current(message.run_id):
+            return
+        if self.state not in ("error", "finished"):
+            self.state = "finished"
+        self._render_status()
+        self.refresh_bindings()

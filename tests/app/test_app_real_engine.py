@@ -1,0 +1,83 @@
+"""The app driving the real engine Trainer (torch, a tiny LSTM on the bundled "hello" corpus):
+train a few steps, pause, sample, quit; the checkpoint is written and the worker ends."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+pytest.importorskip("torch")
+
+from engine.config import TrainConfig  # noqa: E402
+from rnn_tui.app import create_app  # noqa: E402
+
+pytestmark = pytest.mark.timeout(60)
+
+CONFIG = TrainConfig(corpus="hello", model="lstm", hidden=32, embed=16, layers=1, batch_size=8,
+                     bptt=32, baseline_order=2, threads=1, device="cpu")
+
+
+async def poll(predicate, timeout: float, pilot) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+def test_real_trainer_trains_pauses_samples_and_quits(tmp_path):
+    out = tmp_path / "run"
+    t0 = time.monotonic()
+
+    async def main():
+        app = create_app(CONFIG, out_dir=str(out))
+        async with app.run_test(size=(120, 36)) as pilot:
+            def step() -> int:
+                train = app.info.get("train")
+                return train.step if train else 0
+
+            await poll(lambda: step() >= 5, 15, pilot)  # torch import + baselines + steps
+            assert app.info["started"].config["model"] == "lstm"
+            assert app.info.get("baselines") is not None
+
+            await pilot.press("space")
+            await poll(lambda: app.state == "paused" and app.runner.paused, 5, pilot)
+            samples = app.main_screen.query_one("#samples")
+            before = samples.sample_count
+            await pilot.press("g")
+            await poll(lambda: samples.sample_count > before and not app.revealing, 10, pilot)
+            assert samples.sample_text(-1)  # some text came out of the model
+            assert app.state == "paused"  # sampling while paused does not train
+
+            runner = app.runner
+            await pilot.press("q")
+        return runner, step()
+
+    runner, last = asyncio.run(main())
+    assert runner.finished.wait(10) and runner.finish_reason == "stopped"
+    assert (out / "checkpoint.safetensors").is_file()
+    assert (out / "metrics.jsonl").is_file()
+
+    # `rnn-tui open`: the history first (read before the trainer truncates metrics.jsonl),
+    # then the resumed trainer's steps after it.
+    async def reopen():
+        app = create_app(CONFIG, out_dir=str(out), resume=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            chart = app.main_screen.query_one("#loss-chart")
+            await poll(lambda: chart.point_count("train") >= last, 10, pilot)
+            assert app.info.get("baselines") is not None  # from the history: not recomputed
+            await poll(lambda: app.info.get("started") is not None
+                       and app.info["started"].resumed and app.info["train"].step > last,
+                       15, pilot)
+            assert app.info["started"].step == last
+            xs = list(chart._series["train"].xs)
+            assert xs == sorted(xs) and len(set(xs)) == len(xs)
+            runner = app.runner
+            await pilot.press("q")
+        return runner
+
+    runner = asyncio.run(reopen())
+    assert runner.finished.wait(10)
+    assert time.monotonic() - t0 < 20
