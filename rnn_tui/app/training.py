@@ -40,7 +40,7 @@ class TrainingRunner:
     Calls made before the worker has built the trainer are queued and applied right after.
     """
 
-    flush_interval = 0.2  # seconds between batched TrainStep posts (5 UI updates a second)
+    flush_interval = 1.0  # seconds between batched TrainStep posts (each costs a repaint)
     idle_poll = 0.05  # seconds between serve_requests() calls while paused
 
     def __init__(self, target: "MessagePump", run_id: int, factory: TrainerFactory,
