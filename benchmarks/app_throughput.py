@@ -45,7 +45,7 @@ def headless_tps(cfg: TrainConfig, seconds: float) -> float:
     raise RuntimeError("run ended early")
 
 
-async def app_tps(cfg: TrainConfig, seconds: float) -> tuple[float, list[float]]:
+async def app_tps(cfg: TrainConfig, seconds: float, keys: bool = True) -> tuple[float, list[float]]:
     from textual import events
 
     from rnn_tui.app import create_app
@@ -67,8 +67,9 @@ async def app_tps(cfg: TrainConfig, seconds: float) -> tuple[float, list[float]]
             await asyncio.sleep(0.1)
         t0, s0 = time.perf_counter(), state().step
         while time.perf_counter() - t0 < seconds:
-            posted.append(time.perf_counter())
-            app.post_message(events.Key("y", "y"))
+            if keys:
+                posted.append(time.perf_counter())
+                app.post_message(events.Key("y", "y"))
             await asyncio.sleep(0.25)
         t1, s1 = time.perf_counter(), state().step
         await app.action_quit()
@@ -81,6 +82,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--corpus", default="prose")
     ap.add_argument("--model", default=None)
+    ap.add_argument("--no-keys", action="store_true", help="no key presses during the app run")
     args = ap.parse_args()
     from rnn_tui.app import interactive_cadence
 
@@ -93,15 +95,17 @@ def main() -> None:
     head, app, lat = [], [], []
     for r in range(args.rounds):
         head.append(headless_tps(cfg, args.seconds))
-        tps, latencies = asyncio.run(app_tps(cfg, args.seconds))
+        tps, latencies = asyncio.run(app_tps(cfg, args.seconds, keys=not args.no_keys))
         app.append(tps)
         lat += latencies
         print(f"round {r + 1}: headless {head[-1]:,.0f} tok/s · app {app[-1]:,.0f} tok/s",
               flush=True)
     h, a = statistics.median(head), statistics.median(app)
+    print(f"app / headless = {a / h:.3f}  (headless {h:,.0f} · app {a:,.0f} tokens/s)")
+    if not lat:
+        return
     lat.sort()
     p = lambda q: 1000 * lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
-    print(f"app / headless = {a / h:.3f}  (headless {h:,.0f} · app {a:,.0f} tokens/s)")
     print(f"key latency while training: p50 {p(0.5):.1f} ms · p95 {p(0.95):.1f} ms · "
           f"max {1000 * lat[-1]:.1f} ms over {len(lat)} presses")
 
