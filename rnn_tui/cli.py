@@ -101,13 +101,18 @@ def run_command(config: Optional[str] = ConfigOpt,
             report.handle(event)
             if event.name == "end":
                 finished = event
+    exit_for(finished, f"rnn-tui run --out {out} --resume" if out else None)
+
+
+def exit_for(finished, resume_command: str | None) -> None:
+    """The exit code of a finished run: 3 diverged (with why), 130 stopped, else 0."""
     if finished is None:
         return
     if finished.reason == "diverged":
         _err(finished.message)
         raise typer.Exit(EXIT_DIVERGED)
     if finished.reason == "stopped":
-        where = f"; resume with: rnn-tui run --out {out} --resume" if out else ""
+        where = f"; resume with: {resume_command}" if resume_command else ""
         typer.echo(f"interrupted at step {finished.step}{where}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED)
 

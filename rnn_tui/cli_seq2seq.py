@@ -37,7 +37,7 @@ def run_command(out: Optional[str] = typer.Option(None, "--out", help="Run direc
                 overrides: dict = None) -> None:
     """Train an encoder-decoder; metrics, attention of probe examples and checkpoints in --out."""
     from engine.seq2seq.trainer import Seq2SeqTrainer
-    from rnn_tui.cli import EXIT_DIVERGED, EXIT_INTERRUPTED, _stop_on_signals
+    from rnn_tui.cli import _stop_on_signals, exit_for
 
     overrides = overrides or {}
     if resume:
@@ -55,15 +55,7 @@ def run_command(out: Optional[str] = typer.Option(None, "--out", help="Run direc
             report.handle(event)
             if event.name == "end":
                 finished = event
-    if finished is None:
-        return
-    if finished.reason == "diverged":
-        typer.echo(f"rnn-tui: error: {finished.message}", err=True)
-        raise typer.Exit(EXIT_DIVERGED)
-    if finished.reason == "stopped":
-        where = f"; resume with: rnn-tui seq2seq run --out {out} --resume" if out else ""
-        typer.echo(f"interrupted at step {finished.step}{where}", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED)
+    exit_for(finished, f"rnn-tui seq2seq run --out {out} --resume" if out else None)
 
 
 class _Reporter:

@@ -7,32 +7,13 @@ import sys
 
 import pytest
 
-from rnn_tui.cli import main
+from cli_helpers import assert_clean_error, cli
 
 TINY = ["--hidden", "32", "--embed", "16", "--batch-size", "8", "--bptt", "32",
         "--eval-every", "5", "--sample-every", "5", "--sample-length", "20",
         "--baseline-order", "3", "--threads", "1", "--device", "cpu"]
 
 
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["rnn-tui", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_clean_error(code, out, err, *needles):
-    assert code == 2, (code, out, err)
-    assert "Traceback" not in out + err
-    for needle in needles:
-        assert needle in err, err
 
 
 def test_run_writes_a_run_directory(capsys, small_corpus, tmp_path):

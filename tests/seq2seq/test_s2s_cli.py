@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from cli_helpers import assert_clean_error, cli
 from rnn_tui.cli import main
 
 TINY = ["--task", "reverse", "--min-len", "3", "--max-len", "6", "--heldout", "30",
@@ -14,25 +15,6 @@ TINY = ["--task", "reverse", "--min-len", "3", "--max-len", "6", "--heldout", "3
         "--eval-every", "5", "--attention-every", "5", "--device", "cpu"]
 
 
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["rnn-tui", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_clean_error(code, out, err, *needles):
-    assert code == 2, (code, out, err)
-    assert "Traceback" not in out + err
-    for needle in needles:
-        assert needle in err, err
 
 
 @pytest.fixture(scope="module")
