@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 import torch
 
+from engine import budget
 from engine import checkpoint as ckpt
 from engine import events as ev
 from engine.config import CLIP_MODES, TrainConfig
@@ -247,23 +248,11 @@ class Trainer:
     # --- the end ---------------------------------------------------------------------------
 
     def _progress(self) -> float | None:
-        cfg, st = self.config, self.state
-        parts = []
-        if cfg.steps:
-            parts.append(st.step / cfg.steps)
-        if cfg.minutes:
-            parts.append(st.elapsed / (cfg.minutes * 60))
-        return max(parts) if parts else None
+        return budget.progress(self.config, self.state.step, self.state.elapsed)
 
     def _finish_reason(self) -> str | None:
-        cfg, st = self.config, self.state
-        if self._stop.is_set():
-            return "stopped"
-        if cfg.steps is not None and st.step >= cfg.steps:
-            return "steps"
-        if cfg.minutes is not None and st.elapsed >= cfg.minutes * 60:
-            return "time"
-        return None
+        return budget.finish_reason(self.config, self.state.step, self.state.elapsed,
+                                    self._stop.is_set())
 
     def _finish(self, reason: str) -> Iterator[ev.Event]:
         st = self.state
@@ -272,7 +261,7 @@ class Trainer:
         if st.step > 0 and st.last_checkpoint_step != st.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
         yield self._emit(ev.Finished(step=st.step, reason=reason, best_val_loss=st.best_val,
-                                     message=_FINISH_MESSAGES[reason]))
+                                     message=budget.FINISH_MESSAGES[reason]))
 
     def _diverge(self) -> Iterator[ev.Event]:
         st = self.state
@@ -289,13 +278,6 @@ class Trainer:
         if self.state.writer:
             self.state.writer.write(event)
         return event
-
-
-_FINISH_MESSAGES = {
-    "steps": "reached the step budget",
-    "time": "reached the time budget",
-    "stopped": "stopped on request",
-}
 
 
 def _slice_hidden(hidden, n: int):

@@ -22,6 +22,7 @@ from typing import Any, Iterator, Optional
 import torch
 import torch.nn.functional as F
 
+from engine import budget
 from engine import checkpoint as ckpt
 from engine import events as ev
 from engine.errors import EngineError
@@ -350,22 +351,10 @@ class Seq2SeqTrainer:
     # --- the end ---------------------------------------------------------------------------
 
     def _progress(self) -> float | None:
-        cfg, parts = self.config, []
-        if cfg.steps:
-            parts.append(self.step / cfg.steps)
-        if cfg.minutes:
-            parts.append(self.elapsed / (cfg.minutes * 60))
-        return max(parts) if parts else None
+        return budget.progress(self.config, self.step, self.elapsed)
 
     def _finish_reason(self) -> str | None:
-        cfg = self.config
-        if self._stop.is_set():
-            return "stopped"
-        if cfg.steps is not None and self.step >= cfg.steps:
-            return "steps"
-        if cfg.minutes is not None and self.elapsed >= cfg.minutes * 60:
-            return "time"
-        return None
+        return budget.finish_reason(self.config, self.step, self.elapsed, self._stop.is_set())
 
     def _finish(self, reason: str) -> Iterator[ev.Event]:
         if self.step > 0 and self.last_eval_step != self.step and reason != "stopped":
@@ -373,8 +362,7 @@ class Seq2SeqTrainer:
             yield from self._probe()
         if self.step > 0 and self.last_checkpoint_step != self.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
-        msg = {"steps": "reached the step budget", "time": "reached the time budget",
-               "stopped": "stopped on request"}[reason]
+        msg = budget.FINISH_MESSAGES[reason]
         yield self._emit(ev.Finished(step=self.step, reason=reason, message=msg,
                                      best_val_loss=self.best_val))
 
