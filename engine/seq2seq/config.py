@@ -64,6 +64,7 @@ class Seq2SeqConfig:
     eval_every: int = 250  # evaluate on the held-out set every N steps (and at the end)
     attention_every: int = 250  # attention of the probe examples every N steps (0 = off)
     probe_examples: int = 2  # held-out examples whose attention is logged
+    probe_every: int = 250  # gradient per encoder position, ||dL/dh_j||, every N steps (0 = off)
     max_output_len: int = 0  # decoding limit in characters (0 = longest target seen + 10)
     checkpoint_every_s: float = 60.0  # save at most this many seconds apart (and at the end)
 
@@ -78,8 +79,8 @@ class Seq2SeqConfig:
         for name in ("embed", "hidden", "layers", "attn_size", "batch_size", "heldout",
                      "log_every", "eval_every", "probe_examples", "max_pair_len"):
             _positive_int(name, getattr(self, name))
-        for name in ("min_len", "max_len", "warmup_steps", "attention_every", "threads",
-                     "max_output_len"):
+        for name in ("min_len", "max_len", "warmup_steps", "attention_every", "probe_every",
+                     "threads", "max_output_len"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise EngineError(f"{name} must be a whole number >= 0, got {v!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Optional
 
 from engine import events as ev
@@ -33,6 +33,9 @@ class Attention(ev.Event):
     weights: list[list[float]]  # len(output)+1 (the <eos> step, if emitted) x len(source)
     probs: list[float]  # probability of each emitted symbol when it was chosen
     attention: str = "none"  # the attention kind; weights is [] for "none"
+    # A requested translation with beam search (width > 1): every finished or cut beam,
+    # best first, as [text, total log-probability]; `output` is the first. [] for greedy.
+    beams: list[list] = field(default_factory=list)
 
 
 SEQ2SEQ_EVENTS = (Seq2SeqEval, Attention)

@@ -114,7 +114,11 @@ class Seq2Seq(nn.Module):
         teacher[i] False: step i is fed the model's own previous argmax (free running)
         instead of the true previous character tgt_in[:, i]. None: always teacher forcing.
         """
-        enc = self.encode(src, src_len)
+        return self.decode(self.encode(src, src_len), tgt_in, teacher)
+
+    def decode(self, enc: Encoded, tgt_in: Tensor, teacher: Optional[Sequence[bool]] = None
+               ) -> tuple[Tensor, Optional[Tensor]]:
+        """The decoder over a whole target (see `forward`), from an encoded source."""
         state = enc.state
         logits, alphas = [], []
         y = tgt_in[:, 0]
@@ -127,3 +131,14 @@ class Seq2Seq(nn.Module):
                 alphas.append(alpha)
         attn = torch.stack(alphas, 1) if alphas else None
         return torch.stack(logits, 1), attn
+
+    def encode_unrolled(self, src: Tensor) -> tuple[Encoded, list[list[Tensor]]]:
+        """`encode` through the textbook cells, for sources of ONE length (no padding, no
+        packing): also returns states[layer][j] (B, He), the encoder's h_j as tensors of the
+        graph, so a probe can ask for d loss / d h_j (see `engine.seq2seq.probes`)."""
+        B, S = src.shape
+        x = F.dropout(self.src_embed(src), self.dropout, self.training)
+        u = self.encoder.unrolled(x)
+        mask = torch.ones(B, S, dtype=torch.bool, device=src.device)
+        keys = self.score.precompute(u.out) if self.score is not None else None
+        return Encoded(u.out, mask, keys, self._bridge(u.h_n)), u.states

@@ -5,7 +5,7 @@
         ...
 
 Thread-safe controls: stop(), set_hparam() (teacher_forcing, lr, clip, eval_every,
-attention_every), request_sample(source) (answers with an Attention event) and
+attention_every), request_sample(source, beam) (answers with an Attention event) and
 request_checkpoint(); the generator serves them between optimizer steps.
 """
 
@@ -30,6 +30,7 @@ from engine.metrics import bits_per_char, perplexity
 from engine.optim import clip_gradients, scheduled_lr
 from engine.seq2seq.config import LIVE_KEYS, Seq2SeqConfig
 from engine.seq2seq.events import Attention, Seq2SeqEval
+from engine.seq2seq.probes import same_length_batch
 from engine.seq2seq.tasks import PAD, TaskData, Vocab, build_task, make_batch
 
 KIND = "seq2seq"  # checkpoint meta["kind"]
@@ -69,9 +70,10 @@ class Seq2SeqTrainer:
             raise EngineError(f"{key} cannot be changed during a run; live: {LIVE_KEYS}")
         self._requests.put(("hparam", key, value))
 
-    def request_sample(self, source: str | None = None) -> None:
-        """Translate `source` (default: the first probe example) -> an Attention event."""
-        self._requests.put(("sample", source))
+    def request_sample(self, source: str | None = None, beam: int = 1) -> None:
+        """Translate `source` (default: the first probe example) -> an Attention event;
+        with beam > 1 by beam search, the event listing every beam."""
+        self._requests.put(("sample", source, beam))
 
     def request_checkpoint(self) -> None:
         self._requests.put(("checkpoint",))
@@ -118,6 +120,8 @@ class Seq2SeqTrainer:
         self.sampler = self.data.sampler(cfg.seed * 1_000_003 + self.step)
         self.coin = random.Random(cfg.seed + 7 * self.step)  # teacher-forcing draws
         self.probes = self.data.heldout[: cfg.probe_examples]
+        # The gradient probe's batch: held-out pairs as long as the first probe example.
+        self.grad_pairs = same_length_batch(self.data.heldout, len(self.probes[0][0]))
         if self.out_dir is not None:
             if saved:
                 rundir.truncate_metrics(self.out_dir, self.step)
@@ -127,6 +131,8 @@ class Seq2SeqTrainer:
         self._acc_n = 0
         self._tokens, self._train_time = 0, 0.0
         self._norm = torch.zeros(())
+        self._clipped = torch.zeros((), device=self.device)  # steps clipped since the probe
+        self._steps_since_probe = 0
         self.lr = cfg.lr
 
     def _restore(self, saved: ckpt.CheckpointData) -> None:
@@ -194,6 +200,9 @@ class Seq2SeqTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self._norm = clip_gradients(self.params, cfg.clip_mode, cfg.clip or float("inf"))
+        if cfg.clip:  # a device tensor: counting costs no sync
+            self._clipped = self._clipped + (self._norm > cfg.clip)
+        self._steps_since_probe += 1
         self.optimizer.step()
         self._acc_loss = self._acc_loss + loss.detach()
         self._acc_n += 1
@@ -225,6 +234,8 @@ class Seq2SeqTrainer:
             events += self._timed(self._eval)
         if cfg.attention_every and self.step % cfg.attention_every == 0:
             events += self._timed(self._probe)
+        if cfg.probe_every and self.step % cfg.probe_every == 0:
+            events += self._timed(self._grad_probe)
         for e in events:
             yield e
         return None
@@ -290,13 +301,35 @@ class Seq2SeqTrainer:
 
         return greedy(self.model, self.vocab, sources, self.max_out, self.device)
 
-    def _probe(self, sources: list[tuple[str, str]] | None = None) -> Iterator[ev.Event]:
+    def _probe(self, sources: list[tuple[str, str]] | None = None,
+               beam: int = 1) -> Iterator[ev.Event]:
         pairs = sources if sources is not None else self.probes
-        hyps = self.translate([s for s, _ in pairs])
+        beams: list[list] = []
+        if beam > 1 and len(pairs) == 1:
+            from engine.seq2seq.decode import beam_search
+
+            found = beam_search(self.model, self.vocab, pairs[0][0], beam, self.max_out,
+                                self.device)
+            hyps, beams = found[:1], [[h.text, h.score] for h in found]
+        else:
+            hyps = self.translate([s for s, _ in pairs])
         for (src, tgt), h in zip(pairs, hyps):
             yield self._emit(Attention(step=self.step, source=src, output=h.text, target=tgt,
                                        weights=h.attention, probs=h.probs,
-                                       attention=self.config.attention))
+                                       attention=self.config.attention, beams=beams))
+
+    def _grad_probe(self) -> Iterator[ev.Event]:
+        """||dL/dh_j|| per encoder layer and source position (see engine.seq2seq.probes)."""
+        from engine.seq2seq.probes import encoder_gradient
+
+        norms = encoder_gradient(self.model, self.vocab, self.grad_pairs, self.device)
+        norm, clip = float(self._norm), self.config.clip
+        share = float(self._clipped) / max(self._steps_since_probe, 1)
+        self._clipped = torch.zeros((), device=self.device)
+        self._steps_since_probe = 0
+        yield self._emit(ev.Probe(step=self.step, grad_norms=norms, global_norm=norm,
+                                  clipped_norm=min(norm, clip) if clip else norm,
+                                  clip_fraction=share))
 
     def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
         if self.out_dir is None:
@@ -326,7 +359,7 @@ class Seq2SeqTrainer:
                 if req[0] == "hparam":
                     yield from self._apply_hparam(req[1], req[2])
                 elif req[0] == "sample":
-                    src = req[1]
+                    src, beam = req[1], req[2]
                     pairs = self.probes[:1] if src is None else [(src, "")]
                     if src is not None:
                         bad = self.vocab.unknown(src)
@@ -336,7 +369,14 @@ class Seq2SeqTrainer:
                                 f"training ({bad!r}) are read as <unk>"))
                         if not src:
                             raise EngineError("nothing to translate: the input is empty")
-                    yield from self._probe(pairs)
+                        longest = self.data.max_source_len
+                        if len(src) > longest:
+                            yield self._emit(ev.Warning(
+                                step=self.step, message=f"the input has {len(src)} "
+                                f"characters, more than any training input ({longest}); "
+                                f"it was cut to {longest}"))
+                            pairs = [(src[:longest], "")]
+                    yield from self._probe(pairs, beam)
                 elif req[0] == "checkpoint":
                     yield from self._checkpoint("request")
             except EngineError as exc:

@@ -147,3 +147,39 @@ def test_greedy_batch_equals_one_by_one():
         one = greedy(m, VOCAB, [s], max_len=8)[0]
         assert one.ids == h.ids
         assert all(len(r) == len(s) for r in h.attention)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_textbook_encoder_matches_the_fused_one(cell, bidirectional):
+    """encode_unrolled (the probes' path) computes what encode computes, same weights."""
+    torch.manual_seed(0)
+    vocab = Vocab(list("abcdef"))
+    model = Seq2Seq(len(vocab), cell=cell, embed=8, hidden=16, layers=2,
+                    bidirectional=bidirectional, attention="bahdanau").double().eval()
+    b = make_batch(vocab, [("abcde", "edcba"), ("fedcb", "bcdef")])
+    fused = model.encode(b.src, b.src_len)
+    textbook, states = model.encode_unrolled(b.src)
+    assert torch.allclose(fused.out, textbook.out, atol=1e-10)
+    fs = fused.state if isinstance(fused.state, tuple) else (fused.state,)
+    ts = textbook.state if isinstance(textbook.state, tuple) else (textbook.state,)
+    for a, c in zip(fs, ts):
+        assert torch.allclose(a, c, atol=1e-10)
+    assert len(states) == 2 and len(states[0]) == 5
+
+
+def test_without_attention_the_gradient_fades_towards_the_first_input():
+    """The lectures' case for attention: the decoder reaches h_1 only through S-1 steps of
+    the encoder's recurrence; with attention every h_j is read directly."""
+    from engine.seq2seq.probes import encoder_gradient
+
+    torch.manual_seed(0)
+    vocab = Vocab(list("abcdefgh"))
+    pairs = [("abcdefghabcdefghabcd", "dcbahgfedcbahgfedcba")] * 4
+    ratios = {}
+    for attention in ("none", "bahdanau"):
+        model = Seq2Seq(len(vocab), cell="rnn", embed=8, hidden=32, attention=attention)
+        norms = encoder_gradient(model, vocab, pairs)[0]
+        assert len(norms) == 20
+        ratios[attention] = norms[0] / norms[-1]
+    assert ratios["none"] < 0.1 * ratios["bahdanau"]

@@ -122,3 +122,23 @@ def test_lm_checkpoint_is_refused(tmp_path, tiny_config):
     list(Trainer(tiny_config.replace(steps=2), out_dir=tmp_path / "lm").events())
     with pytest.raises(EngineError, match="language model"):
         load_seq2seq(tmp_path / "lm")
+
+
+def test_beam_requests_and_gradient_probes():
+    t = Seq2SeqTrainer(tiny(steps=10, eval_every=100, attention_every=0, probe_every=5))
+    t.request_sample("abcd", beam=3)
+    t.request_sample("abcabcabcabc")  # longer than any training input (max_len 6)
+    events = list(t.events())
+    mine = [e for e in events if e.name == "attention" and not e.target]  # requested ones
+    assert [e.source for e in mine] == ["abcd", "abcabc"]  # the long one cut to 6
+    beams = mine[0].beams
+    assert len(beams) == 3 and mine[0].output == beams[0][0]
+    assert [s for _, s in beams] == sorted((s for _, s in beams), reverse=True)
+    assert mine[1].beams == []  # greedy
+    assert any("cut to 6" in e.message for e in events if e.name == "warning")
+    probes = [e for e in events if e.name == "probe"]
+    assert [p.step for p in probes] == [5, 10]
+    S = len(t.probes[0][0])
+    assert len(probes[0].grad_norms) == 1 and len(probes[0].grad_norms[0]) == S
+    assert all(v > 0 for v in probes[0].grad_norms[0])
+    assert 0.0 <= probes[-1].clip_fraction <= 1.0
