@@ -58,16 +58,22 @@ def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
     from engine.checkpoint import FILENAME, load
     from engine.config import TrainConfig
+    from engine.seq2seq.config import Seq2SeqConfig
     from rnn_tui.app import run_app
 
     saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
-    cfg = TrainConfig.from_dict(saved.meta["config"], source="checkpoint").validate()
+    kind = Seq2SeqConfig if saved.meta.get("kind") == "seq2seq" else TrainConfig
+    cfg = kind.from_dict(saved.meta["config"], source="checkpoint").validate()
     run_app(cfg, out_dir=str(run_dir), resume=True)
 
 
 @app.command("run")
 @training_options
 def run_command(config: Optional[str] = ConfigOpt,
+                task: Optional[str] = typer.Option(
+                    None, "--task", help="Train an encoder-decoder instead: dates | reverse | "
+                    "sort | add | pairs (with --pairs FILE); its options: `rnn-tui seq2seq "
+                    "run --help`."),
                 out: Optional[str] = typer.Option(None, "--out", help="Run directory "
                                                   "(metrics.jsonl, checkpoint, samples)."),
                 resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
@@ -81,6 +87,8 @@ def run_command(config: Optional[str] = ConfigOpt,
     from engine.trainer import Trainer
     from rnn_tui.report import RunReporter
 
+    if task is not None:  # main() routes --task to `seq2seq run`: only a direct call gets here
+        raise EngineError("a seq2seq task runs with `rnn-tui seq2seq run --task ...`")
     overrides = overrides or {}
     if resume:
         if out is None:
@@ -228,9 +236,23 @@ def corpus_download(name: str = typer.Argument(..., help="e.g. tiny-shakespeare"
     typer.echo(str(path))
 
 
+def route_seq2seq(argv: list[str]) -> list[str]:
+    """`rnn-tui run --task T ...` is `rnn-tui seq2seq run --task T ...`, and the app with a
+    task (`rnn-tui --task T ...`) is `rnn-tui seq2seq app --task T ...`: the seq2seq options
+    (attention, teacher forcing, ...) belong to those commands."""
+    if not any(a == "--task" or a.startswith("--task=") for a in argv):
+        return argv
+    if argv and argv[0] == "run":
+        return ["seq2seq", "run", *argv[1:]]
+    if not argv or argv[0].startswith("-"):
+        return ["seq2seq", "app", *argv]
+    return argv
+
+
 def main() -> None:
     try:
-        code = app(standalone_mode=False)  # returns typer.Exit's code instead of raising
+        # returns typer.Exit's code instead of raising
+        code = app(args=route_seq2seq(sys.argv[1:]), standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except EngineError as exc:

@@ -1,8 +1,11 @@
-"""`rnn-tui seq2seq run` (train an encoder-decoder headless) and `rnn-tui translate`.
+"""`rnn-tui seq2seq run` (train an encoder-decoder headless), `rnn-tui seq2seq app` (the
+same in the interactive app) and `rnn-tui translate`.
 
-Registered from rnn_tui/cli.py. torch is imported inside the commands only. Every field of
-`engine.seq2seq.config.Seq2SeqConfig` is a flag (`--batch-size`, `--teacher-forcing`, ...);
-bad input is an EngineError: one line on stderr, exit code 2.
+Registered from rnn_tui/cli.py, which also routes `rnn-tui run --task T ...` here (and a
+bare `rnn-tui --task T ...` to the app). torch is imported inside the commands only. Every
+field of `engine.seq2seq.config.Seq2SeqConfig` is a flag (`--batch-size`,
+`--teacher-forcing`, ...) and a key of the TOML file given with `--config`; bad input is an
+EngineError: one line on stderr, exit code 2.
 """
 
 from __future__ import annotations
@@ -26,11 +29,35 @@ SHADES = " .:-=+*#%@"  # attention weight 0 .. 1, one character per cell
 
 
 seq2seq_options = options_from(Seq2SeqConfig, panel=PANEL)
+ConfigOpt = typer.Option(None, "--config", help="TOML file with seq2seq options.")
+
+
+def resolve_seq2seq_config(config_file: str | None, overrides: dict) -> Seq2SeqConfig:
+    """defaults <- TOML file (top-level keys or a [seq2seq] table) <- flags, validated."""
+    from engine.config import load_toml
+
+    data = load_toml(config_file) if config_file else {}
+    if set(data) == {"seq2seq"} and isinstance(data["seq2seq"], dict):
+        data = data["seq2seq"]
+    cfg = Seq2SeqConfig.from_dict(data, source=config_file or "config")
+    return cfg.replace(**overrides).validate()
+
+
+@seq2seq_app.command("app")
+@seq2seq_options
+def app_command(config: Optional[str] = ConfigOpt,
+                out: Optional[str] = typer.Option(None, "--out", help="Run directory."),
+                overrides: dict = None) -> None:
+    """Train an encoder-decoder in the interactive app (same as `rnn-tui --task T`)."""
+    from rnn_tui.app import run_app
+
+    run_app(resolve_seq2seq_config(config, overrides or {}), out_dir=out)
 
 
 @seq2seq_app.command("run")
 @seq2seq_options
-def run_command(out: Optional[str] = typer.Option(None, "--out", help="Run directory "
+def run_command(config: Optional[str] = ConfigOpt,
+                out: Optional[str] = typer.Option(None, "--out", help="Run directory "
                                                   "(metrics.jsonl, config.json, checkpoint)."),
                 resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing --out."),
@@ -45,7 +72,7 @@ def run_command(out: Optional[str] = typer.Option(None, "--out", help="Run direc
             raise EngineError("--resume needs --out DIR (the run to continue)")
         cfg = Seq2SeqConfig()
     else:
-        cfg = Seq2SeqConfig().replace(**overrides).validate()
+        cfg = resolve_seq2seq_config(config, overrides)
     trainer = Seq2SeqTrainer(cfg, out_dir=out, resume=resume, force=force,
                              overrides=overrides if resume else None)
     report = _Reporter()

@@ -15,13 +15,12 @@ TINY = ["--task", "reverse", "--min-len", "3", "--max-len", "6", "--heldout", "3
         "--eval-every", "5", "--attention-every", "5", "--device", "cpu"]
 
 
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("s2s") / "run"
     old = sys.argv
-    sys.argv = ["rnn-tui", "seq2seq", "run", *TINY, "--steps", "10", "--out", str(out)]
+    # `rnn-tui run --task ...` is routed to `rnn-tui seq2seq run --task ...`
+    sys.argv = ["rnn-tui", "run", *TINY, "--steps", "10", "--out", str(out)]
     try:
         main()
     except SystemExit as exc:
@@ -88,3 +87,23 @@ def test_translate_refuses_a_language_model_and_empty_input(capsys, trained, tmp
     assert code == 0, err
     assert_clean_error(*cli(capsys, "translate", str(lm), "abc"), "language model")
     assert_clean_error(*cli(capsys, "translate", str(trained), ""), "empty")
+
+
+def test_run_reads_a_toml_config(tmp_path, capsys):
+    toml = tmp_path / "s2s.toml"
+    toml.write_text('[seq2seq]\ntask = "sort"\nhidden = 16\nembed = 8\nattn_size = 8\n'
+                    'batch_size = 8\nheldout = 20\nmax_len = 5\nmin_len = 3\n')
+    code, out, err = cli(capsys, "seq2seq", "run", "--config", str(toml), "--steps", "2",
+                         "--device", "cpu", "--out", str(tmp_path / "run"))
+    assert code == 0, err
+    config = json.loads((tmp_path / "run/config.json").read_text())
+    assert (config["task"], config["hidden"], config["max_len"]) == ("sort", 16, 5)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["run", "--task", "poetry"], "task"),
+    (["seq2seq", "run", "--config", "missing.toml"], "config file not found"),
+])
+def test_bad_seq2seq_input_is_one_clean_line(args, needle, capsys):
+    code, out, err = cli(capsys, *args)
+    assert_clean_error(code, out, err, needle)
