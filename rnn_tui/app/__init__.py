@@ -2,10 +2,12 @@
 
     from rnn_tui.app import create_app
     app = create_app(config)                       # the real engine, built lazily
-    app = create_app(config, trainer_factory=Fake) # tests: any TrainConfig -> trainer callable
+    app = create_app(config, trainer_factory=Fake) # tests: any config -> trainer callable
 
-Importing this package does not import torch: the default factory imports `engine.trainer`
-the first time it builds a trainer, on the worker thread.
+`config` is a `TrainConfig` (a language model) or a `Seq2SeqConfig` (an encoder-decoder
+task); the app can switch between them (modes.py). Importing this package does not import
+torch: the default factory imports the trainers the first time it builds one, on the worker
+thread.
 """
 
 from __future__ import annotations
@@ -13,47 +15,62 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.config import TrainConfig
     from rnn_tui.app.app import RnnTuiApp
 
 
-def default_trainer_factory(out_dir: str | None = None,
-                            resume: bool = False) -> Callable[["TrainConfig"], Any]:
-    """A factory building the real `engine.trainer.Trainer`.
+def default_trainer_factory(out_dir: str | None = None, resume: bool = False,
+                            auto_dir: bool = False) -> Callable[[Any], Any]:
+    """A factory building the real trainer for a config: `engine.trainer.Trainer` for a
+    language model, `engine.seq2seq.trainer.Seq2SeqTrainer` for a seq2seq task.
 
     The first trainer writes to `out_dir` (resuming it when `resume`). Later ones (reset `r`,
-    cell switch `m`) start from fresh weights in a new sibling directory `OUT-2`, `OUT-3`, ...
-    so a restart never overwrites (or trips over) the run the user had."""
+    cell switch `m`, mode switch `M`) start from fresh weights in a new sibling directory
+    `OUT-2`, `OUT-3`, ... so a restart never overwrites (or trips over) the run the user had.
+    Without `out_dir`, `auto_dir` gives every trainer its own ./runs/app-<what>-<time>;
+    otherwise trainers keep nothing on disk."""
     built = [0]
 
-    def build(config: "TrainConfig") -> Any:
-        from engine.trainer import Trainer  # imports torch: only here, on the worker thread
+    def build(config: Any) -> Any:
+        # imports torch: only here, on the worker thread
+        from engine.seq2seq.config import Seq2SeqConfig
 
         built[0] += 1
         first = built[0] == 1
-        where = out_dir if (first or out_dir is None) else _fresh_sibling(out_dir)
-        return Trainer(interactive_cadence(config), out_dir=where, resume=resume and first)
+        if out_dir is not None:
+            where = out_dir if first else _fresh_sibling(out_dir)
+        else:
+            where = _unused(default_run_dir(config)) if auto_dir else None
+        if isinstance(config, Seq2SeqConfig):
+            from engine.seq2seq.trainer import Seq2SeqTrainer as cls
+        else:
+            from engine.trainer import Trainer as cls
+        return cls(interactive_cadence(config), out_dir=where, resume=resume and first)
 
     return build
 
 
-def interactive_cadence(config: "TrainConfig") -> "TrainConfig":
+def interactive_cadence(config: Any) -> Any:
     """Side jobs more often than headless: a person is watching. Every train step is an event;
-    probes, evaluations and samples come within seconds rather than minutes (each costs
-    ~1-3% of a step at these rates). Values the user set below these are kept."""
+    probes, evaluations, samples and attention grids come within seconds rather than minutes
+    (each costs ~1-3% of a step at these rates). Values the user set below these are kept."""
     def often(value: int, most: int) -> int:
         return min(value, most) if value else 0
 
+    if hasattr(config, "task"):  # seq2seq: steps are ~10x faster than the LM's default
+        return config.replace(log_every=1, probe_every=often(config.probe_every, 50),
+                              eval_every=min(config.eval_every, 100),
+                              attention_every=often(config.attention_every, 10))
     return config.replace(log_every=1, probe_every=often(config.probe_every, 20),
                           eval_every=min(config.eval_every, 100),
                           sample_every=often(config.sample_every, 100))
 
 
-def default_run_dir(config: "TrainConfig") -> str:
-    """Where the app keeps a run when no --out is given: ./runs/app-<model>-<time>."""
+def default_run_dir(config: Any) -> str:
+    """Where the app keeps a run when no --out is given: ./runs/app-<model or task>-<time>."""
     import time
 
-    return f"runs/app-{config.model}-{time.strftime('%Y%m%d-%H%M%S')}"
+    what = getattr(config, "task", None) or config.model
+    return f"runs/app-{what}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def _fresh_sibling(out_dir: str) -> str:
@@ -66,7 +83,13 @@ def _fresh_sibling(out_dir: str) -> str:
     return f"{base}-{k}"
 
 
-def create_app(config: "TrainConfig", trainer_factory: Callable[["TrainConfig"], Any] | None = None,
+def _unused(path: str) -> str:
+    import os
+
+    return _fresh_sibling(path) if os.path.exists(path) else path
+
+
+def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
                out_dir: str | None = None, resume: bool = False,
                autostart: bool = True) -> "RnnTuiApp":
     """Build the app. `trainer_factory(config)` must return an object with the Trainer
@@ -83,7 +106,7 @@ def create_app(config: "TrainConfig", trainer_factory: Callable[["TrainConfig"],
     return RnnTuiApp(config, factory, autostart=autostart, history_dir=history_dir)
 
 
-def run_app(config: "TrainConfig", trainer_factory: Callable[["TrainConfig"], Any] | None = None,
+def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             out_dir: str | None = None, resume: bool = False) -> None:
     """Run the app in the terminal until the user quits.
 
@@ -91,7 +114,7 @@ def run_app(config: "TrainConfig", trainer_factory: Callable[["TrainConfig"], An
     with `rnn-tui open`). However the app ends (q, a closed terminal), the trainer is told to
     stop and given time to write its checkpoint, so no training thread outlives the screen."""
     if out_dir is None and trainer_factory is None:
-        out_dir = default_run_dir(config)
+        trainer_factory = default_trainer_factory(auto_dir=True)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume)
     app.handle_signals = True  # SIGHUP (terminal closed), SIGTERM: quit and checkpoint
     try:

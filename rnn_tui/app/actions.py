@@ -1,5 +1,7 @@
 """The app's key bindings and what they do (pause, step, sample, prompt, save, reset, cell
-switch, live hyperparameters, views, help, quit), plus the command palette entries.
+switch, mode switch, live hyperparameters, views, help, quit), plus the command palette
+entries. The seq2seq-only actions live in seq2seq_view.py; `modes.applies` hides each
+mode's keys in the other.
 
 `ActionsMixin` is part of `RnnTuiApp` (see app.py), whose BINDINGS are `KEY_BINDINGS` here.
 The actions talk to the trainer only through the app's `TrainingRunner` (thread-safe
@@ -17,9 +19,8 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
-from engine.config import CELLS
-from rnn_tui.app.panels import PANEL_IDS
-from rnn_tui.app.screens import ConfirmScreen, HelpScreen
+from rnn_tui.app import modes
+from rnn_tui.app.screens import ConfirmScreen, HelpScreen, ModeScreen
 from rnn_tui.app.training import TrainingRunner
 
 TEMPERATURE_STEP, TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 0.1, 3.0
@@ -34,12 +35,24 @@ _MODAL_SAFE = {"quit", "help"}
 KEY_BINDINGS = [
     Binding("space", "toggle_pause", "Pause/run", tooltip="Start, pause or resume training"),
     Binding("n", "step", "Step", tooltip="Run one optimizer step (while paused)"),
-    Binding("g", "sample", "Sample", tooltip="Sample from the model now"),
-    Binding("p", "prompt", "Prompt", tooltip="Type a prime and sample its continuation"),
+    Binding("g", "sample", "Sample", tooltip="Sample from the model now (seq2seq: decode "
+            "the probe example now)"),
+    Binding("p", "prompt", "Prompt", tooltip="Type a prime and sample its continuation "
+            "(seq2seq: type an input and decode it)"),
     Binding("s", "save", "Save", tooltip="Save a checkpoint now"),
     Binding("r", "reset", "Reset", show=False, tooltip="Re-initialise the weights (asks)"),
     Binding("m", "switch_cell", "Cell", tooltip="Switch cell type lstm → gru → rnn "
             "(restarts training)"),
+    Binding("M", "pick_mode", "Mode", tooltip="Pick what to train: the language model or a "
+            "seq2seq task (restarts training)"),
+    Binding("a", "attention_kind", "Attention", tooltip="Seq2seq attention none → bahdanau "
+            "→ luong-dot → luong-general (restarts training)"),
+    Binding("f", "teacher_forcing(-1)", "Teacher forcing −0.1", show=False),
+    Binding("F", "teacher_forcing(1)", "Teacher forcing +0.1", show=False),
+    Binding("w", "beam(-1)", "Beam width −1 (your translations)", show=False),
+    Binding("W", "beam(1)", "Beam width +1 (your translations)", show=False),
+    Binding("e", "example(1)", "Next example in the attention grid", show=False),
+    Binding("E", "example(-1)", "Previous example in the attention grid", show=False),
     Binding("t", "temperature(-1)", "Temperature down", show=False),
     Binding("T", "temperature(1)", "Temperature up", show=False),
     Binding("l", "lr(0.5)", "Learning rate ÷2", show=False),
@@ -73,7 +86,7 @@ class ActionsMixin:
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            if binding.key == "ctrl+c":
+            if binding.key == "ctrl+c" or not modes.applies(binding.action, self.mode):
                 continue
             key = self.get_key_display(binding)
             yield SystemCommand(binding.tooltip or binding.description, f"key: {key}",
@@ -86,10 +99,12 @@ class ActionsMixin:
             return True
         if isinstance(self.screen, ModalScreen):
             return False
+        if not modes.applies(action, self.mode):
+            return False
         if action == "step":
             return True if self.state == "paused" else None
         if action == "close_prompt":
-            return bool(self.main_screen.query_one("#prompt", Input).display)
+            return bool(self._prompt_input().display)
         return True
 
     def _require_runner(self) -> TrainingRunner | None:
@@ -124,11 +139,20 @@ class ActionsMixin:
 
     def action_sample(self) -> None:
         runner = self._require_runner()
-        if runner is not None:
+        if runner is None:
+            return
+        if self.mode == modes.SEQ2SEQ:
+            runner.request_translation(None, 1)  # the first probe example, greedy
+        else:
             runner.request_sample("", None, float(self.hparams["temperature"]))
 
+    def _prompt_input(self) -> Input:
+        """The current mode's prompt: a prime to sample from, or an input to translate."""
+        which = "#translate-prompt" if self.mode == modes.SEQ2SEQ else "#prompt"
+        return self.main_screen.query_one(which, Input)
+
     def action_prompt(self) -> None:
-        prompt = self.main_screen.query_one("#prompt", Input)
+        prompt = self._prompt_input()
         self._activate_panel(2, focus=False)
         prompt.display = True
         prompt.value = ""
@@ -139,16 +163,22 @@ class ActionsMixin:
         """The prompt's Enter (wired with @on in RnnTuiApp: Textual only sees decorated
         handlers on message-pump classes, not on a mixin)."""
         self._close_prompt()
+        if self.mode == modes.SEQ2SEQ:
+            if prime:
+                self._translate(prime)
+            else:
+                self.notify("type an input to translate", severity="warning", timeout=2)
+            return
         runner = self._require_runner()
         if runner is not None:
             runner.request_sample(prime, None, float(self.hparams["temperature"]))
             self.notify(f"sampling from {prime!r}" if prime else "sampling", timeout=2)
 
     def _close_prompt(self) -> None:
-        prompt = self.main_screen.query_one("#prompt", Input)
+        prompt = self._prompt_input()
         prompt.display = False
         self.refresh_bindings()
-        self.main_screen.query_one("#samples-panel").focus()
+        self.main_screen.query_one(f"#{self.panel_ids[2]}").focus()
 
     def action_close_prompt(self) -> None:
         self._close_prompt()
@@ -169,8 +199,21 @@ class ActionsMixin:
             answered)
 
     def action_switch_cell(self) -> None:
-        nxt = CELLS[(CELLS.index(self.config.model) + 1) % len(CELLS)]
-        self._restart(self.config.replace(model=nxt), f"cell type is now {nxt.upper()}")
+        cells = modes.CELL_ORDER[self.mode]
+        nxt = cells[(cells.index(modes.cell_of(self.config)) + 1) % len(cells)]
+        self._restart(modes.with_cell(self.config, nxt), f"cell type is now {nxt.upper()}")
+
+    def action_pick_mode(self) -> None:
+        lm, s2s = self.mode_configs[modes.LM], self.mode_configs[modes.SEQ2SEQ]
+        options = modes.choices(lm, s2s)
+        current = "lm" if self.mode == modes.LM else self.config.task
+
+        def picked(key: str | None) -> None:
+            choice = next((c for c in options if c.key == key), None)
+            if choice is not None and key != current:
+                self._restart(choice.make(lm, s2s), f"now training: {choice.label}")
+
+        self.push_screen(ModeScreen([(c.key, c.label) for c in options], current), picked)
 
     def _set_hparam(self, key: str, value: Any) -> None:
         runner = self._require_runner()
@@ -189,6 +232,13 @@ class ActionsMixin:
         self._set_hparam("lr", float(f"{min(LR_MAX, max(LR_MIN, lr)):.3g}"))
 
     def action_toggle_clip(self) -> None:
+        if self.mode == modes.SEQ2SEQ:  # one knob there: the norm threshold, 0 = off
+            if self.hparams["clip"]:
+                self._clip_on = float(self.hparams["clip"])
+                self._set_hparam("clip", 0.0)
+            else:
+                self._set_hparam("clip", self._clip_on)
+            return
         if self.hparams["clip_mode"] == "off":
             self._set_hparam("clip_mode", self._clip_mode_on)
         else:
@@ -196,9 +246,13 @@ class ActionsMixin:
             self._set_hparam("clip_mode", "off")
 
     def action_clip(self, factor: float) -> None:
+        if self.mode == modes.SEQ2SEQ and not self.hparams["clip"]:
+            self._clip_on = float(f"{min(CLIP_MAX, max(CLIP_MIN, self._clip_on * factor)):.3g}")
+            self.notify(f"clipping is off (c turns it on at {self._clip_on:g})", timeout=3)
+            return
         clip = float(self.hparams["clip"]) * factor
         self._set_hparam("clip", float(f"{min(CLIP_MAX, max(CLIP_MIN, clip)):.3g}"))
-        if self.hparams["clip_mode"] == "off":
+        if self.hparams.get("clip_mode") == "off":
             self.notify("clipping is off; press c to turn it on", timeout=3)
 
     def action_bptt(self, factor: float) -> None:
@@ -236,19 +290,19 @@ class ActionsMixin:
             else:
                 self.screen.focus_previous()
             return
-        self._activate_panel((self.active_panel + delta) % len(PANEL_IDS))
+        self._activate_panel((self.active_panel + delta) % len(self.panel_ids))
 
     def _activate_panel(self, index: int, focus: bool = True) -> None:
         self.active_panel = index
         self._render_tabs()
         if focus:
-            self.main_screen.query_one(f"#{PANEL_IDS[index]}").focus()
+            self.main_screen.query_one(f"#{self.panel_ids[index]}").focus()
 
     def on_descendant_focus(self, event) -> None:
         node = event.widget if hasattr(event, "widget") else None
         while node is not None:
-            if node.id in PANEL_IDS:
-                index = PANEL_IDS.index(node.id)
+            if node.id in self.panel_ids:
+                index = self.panel_ids.index(node.id)
                 if index != self.active_panel:
                     self.active_panel = index
                     self._render_tabs()

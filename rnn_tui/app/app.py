@@ -1,12 +1,13 @@
 """RnnTuiApp: the keyboard-driven training dashboard.
 
-The app never builds a model itself: it takes a trainer factory (`TrainConfig -> Trainer`),
+The app never builds a model itself: it takes a trainer factory (config -> trainer),
 runs each trainer on a thread worker (`TrainingRunner`), and turns the engine events that
 arrive as messages into widget updates. Tests pass a fake factory (tests/app/fake_trainer.py).
 
 One concern a file: this one has the app's state and lifecycle (start, restart, quit,
 signals); `layout.py` the screen, `handlers.py` the worker's news, `rendering.py` the
-widget updates, `actions.py` the key bindings and their actions.
+widget updates, `actions.py` the key bindings and their actions, `modes.py` what differs
+between a language model and seq2seq, `seq2seq_view.py` the seq2seq panels and keys.
 """
 
 from __future__ import annotations
@@ -21,17 +22,18 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from engine import events as ev
-from engine.config import TrainConfig
+from rnn_tui.app import modes
 from rnn_tui.app.actions import KEY_BINDINGS, ActionsMixin
 from rnn_tui.app.handlers import EngineHandlersMixin
 from rnn_tui.app.layout import COMPACT_HEIGHT, COMPACT_WIDTH, MIN_HEIGHT, MIN_WIDTH, MainScreen
 from rnn_tui.app.panels import TextLine
 from rnn_tui.app.rendering import RenderingMixin
+from rnn_tui.app.seq2seq_view import Seq2SeqViewMixin
 from rnn_tui.app.training import TrainerFactory, TrainingRunner
 
 
-class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
-    """Train a character-level RNN/GRU/LSTM and watch it learn."""
+class RnnTuiApp(ActionsMixin, EngineHandlersMixin, Seq2SeqViewMixin, RenderingMixin, App[None]):
+    """Train a character-level RNN/GRU/LSTM (or an encoder-decoder) and watch it learn."""
 
     CSS_PATH = "app.tcss"
     TITLE = "rnn-tui"
@@ -46,21 +48,24 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
     reveal_cps = 240.0
     reveal_fps = 15.0
 
-    def __init__(self, config: TrainConfig, trainer_factory: TrainerFactory,
+    def __init__(self, config: Any, trainer_factory: TrainerFactory,
                  *, autostart: bool = True, history_dir: str | None = None) -> None:
         super().__init__()
         # A resumed run's directory: its first training run shows the curves, markers and
         # samples already in DIR/metrics.jsonl (read on the worker, see HistoryLoaded).
         self.history_dir = history_dir
-        self.config = config
+        self.config = config  # a TrainConfig (language model) or a Seq2SeqConfig
+        # Each mode's latest config, so switching back and forth keeps the user's settings.
+        self.mode_configs = dict(zip((modes.LM, modes.SEQ2SEQ), modes.default_configs(config)))
         self.trainer_factory = trainer_factory
         self.autostart = autostart
         self.runner: TrainingRunner | None = None
         self.run_id = 0
         self.state = "idle"  # idle | starting | running | paused | stopping | finished | error
-        self.hparams: dict[str, Any] = {k: getattr(config, k) for k in
-                                        ("lr", "clip", "clip_mode", "bptt", "temperature")}
+        self.hparams: dict[str, Any] = modes.live_hparams(config)
         self._clip_mode_on = config.clip_mode if config.clip_mode != "off" else "norm"
+        self._clip_on = float(config.clip) or 1.0  # the threshold `c` restores
+        self.beam = 3  # seq2seq: beam width of the translations the user asks for
         self.active_panel = 0
         self.layer = 0
         self.unit_index = 0
@@ -78,6 +83,16 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
         self.best_val: float | None = None
         self.samples_seen = 0
         self.events_seen = 0
+        self._reset_seq2seq_state()
+
+    @property
+    def mode(self) -> str:
+        """"lm" or "seq2seq": the kind of model the app trains (see modes.py)."""
+        return modes.mode_of(self.config)
+
+    @property
+    def panel_ids(self) -> tuple[str, ...]:
+        return tuple(panel_id for panel_id, _ in modes.PANELS[self.mode])
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -89,7 +104,9 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
         chart = self.main_screen.query_one("#loss-chart")
         chart.set_series_style("train", "#4fc3f7", "train")
         chart.set_series_style("val", "#ffb74d", "validation")
-        self.main_screen.query_one("#prompt", Input).display = False
+        for prompt in ("#prompt", "#translate-prompt"):
+            self.main_screen.query_one(prompt, Input).display = False
+        self._apply_mode()
         self._reveal_timer = self.set_interval(1 / self.reveal_fps, self._reveal_tick, pause=True)
         self._render_tabs()
         self._render_status()
@@ -98,10 +115,11 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
         if self.autostart:
             self.start_training()
 
-    def start_training(self, config: TrainConfig | None = None, *, paused: bool = False) -> None:
+    def start_training(self, config: Any = None, *, paused: bool = False) -> None:
         """Start a new run (replacing any running one, which is asked to stop)."""
         if config is not None:
             self.config = config
+            self.mode_configs[self.mode] = config
         old = self.runner
         if old is not None and not old.finished.is_set():
             old.stop()
@@ -116,13 +134,24 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
         self._render_status()
         self.refresh_bindings()
 
-    def _restart(self, config: TrainConfig, why: str) -> None:
-        self.hparams = {k: getattr(config, k) for k in
-                        ("lr", "clip", "clip_mode", "bptt", "temperature")}
+    def _restart(self, config: Any, why: str) -> None:
+        switched = modes.mode_of(config) != self.mode
+        self.hparams = modes.live_hparams(config)
+        self.start_training(config)
         self._reset_view_state()
         self._clear_views()
-        self.start_training(config)
+        if switched:
+            self._apply_mode()
         self.notify(why, title="Training restarted")
+
+    def _apply_mode(self) -> None:
+        """Show the current mode's panels and keys."""
+        s = self.main_screen
+        s.set_class(self.mode == modes.LM, "-lm")
+        s.set_class(self.mode == modes.SEQ2SEQ, "-seq2seq")
+        self._activate_panel(min(self.active_panel, len(self.panel_ids) - 1),
+                             focus=self.active_panel >= 2)
+        self.refresh_bindings()
 
     def _clear_views(self) -> None:
         s = self.main_screen
@@ -137,9 +166,10 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
         self._reveal_queue.clear()
         self._revealing = None
         s.query_one("#banner", Static).remove_class("-visible")
+        self._clear_seq2seq_views()
         self._render_loss_info()
 
-    @on(Input.Submitted, "#prompt")
+    @on(Input.Submitted, "#prompt, #translate-prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
         self._submit_prompt(event.value)
 

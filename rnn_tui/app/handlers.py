@@ -10,6 +10,7 @@ from __future__ import annotations
 from textual.css.query import NoMatches
 
 from engine import events as ev
+from engine.seq2seq.events import Attention, Seq2SeqEval
 from rnn_tui.app.history import History
 from rnn_tui.app.messages import (EngineEvents, HistoryLoaded, WorkerFailed, WorkerFinished,
                                   WorkerPaused, WorkerResumed)
@@ -80,7 +81,11 @@ class EngineHandlersMixin:
             self.info["eval"] = event
             if event.best:
                 self.best_val = event.val_loss
+            if isinstance(event, Seq2SeqEval):
+                self._log_eval(event)
             self._render_loss_info()
+        elif isinstance(event, Attention):
+            self._handle_attention(event)
         elif isinstance(event, ev.Probe):
             self.probes.append(event)
             del self.probes[:-200]
@@ -164,6 +169,10 @@ class EngineHandlersMixin:
         if h.gates is not None:
             self.last_gates = h.gates
             self._render_gates()
+        for attention in h.attention:
+            self._handle_attention(attention)
+        if isinstance(h.last_eval, Seq2SeqEval):
+            self._log_eval(h.last_eval)
         view = s.query_one("#samples")
         for sample in h.samples:  # shown at once: only new samples are typed out
             view.begin_sample(sample_header(sample), prime=sample.prime)

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engine import events as ev
+from engine.seq2seq.events import Attention, Seq2SeqEval
 
 EVENT_TYPES: dict[str, type[ev.Event]] = {cls.name: cls for cls in ev.ALL_EVENTS}
-_FIELDS = {cls: {f.name for f in dataclasses.fields(cls)} for cls in ev.ALL_EVENTS}
-LIVE_HPARAMS = ("lr", "clip", "clip_mode", "bptt", "temperature")
+EVENT_TYPES[Attention.name] = Attention
+_FIELDS = {cls: {f.name for f in dataclasses.fields(cls)}
+           for cls in (*ev.ALL_EVENTS, Attention, Seq2SeqEval)}
+LIVE_HPARAMS = ("lr", "clip", "clip_mode", "bptt", "temperature", "teacher_forcing")
 
 
 @dataclass
@@ -38,6 +41,7 @@ class History:
     samples: list[ev.Sample] = field(default_factory=list)  # the last few, oldest first
     probes: list[ev.Probe] = field(default_factory=list)  # the last `keep_probes`
     gates: ev.Gates | None = None  # the last (metrics.jsonl keeps no hidden states)
+    attention: list[Attention] = field(default_factory=list)  # seq2seq: the last few
     started: ev.Started | None = None
     last_train: ev.TrainStep | None = None
     last_eval: ev.Eval | None = None
@@ -62,6 +66,8 @@ def event_from_record(record: dict[str, Any]) -> ev.Event | None:
     cls = EVENT_TYPES.get(record.get("event")) if isinstance(record, dict) else None
     if cls is None:
         return None
+    if cls is ev.Eval and "exact_match" in record:  # a seq2seq run's evaluation
+        cls = Seq2SeqEval
     kwargs = {k: v for k, v in record.items() if k in _FIELDS[cls]}
     if cls is ev.Gates:
         kwargs.setdefault("hidden", [])  # dropped from the log (too big)
@@ -102,6 +108,8 @@ def history_from_records(records: Iterable[dict[str, Any]], *, keep_samples: int
             h.gates = e
         elif isinstance(e, ev.Sample):
             h.samples.append(e)
+        elif isinstance(e, Attention):
+            h.attention.append(e)
         elif isinstance(e, ev.Baselines):
             h.baselines = e
         elif isinstance(e, ev.Started):
@@ -115,6 +123,7 @@ def history_from_records(records: Iterable[dict[str, Any]], *, keep_samples: int
         elif isinstance(e, ev.Checkpoint):
             h.checkpoint = e
     h.samples = h.samples[-keep_samples:] if keep_samples > 0 else []
+    del h.attention[:-20]
     del h.probes[:-keep_probes]
     return h
 

@@ -1,5 +1,8 @@
 """The dashboard screen and its layouts: a 2x2 grid of panels, a compact one-panel-at-a-time
-layout with a tab strip for smaller terminals, and a hint when the terminal is too small."""
+layout with a tab strip for smaller terminals, and a hint when the terminal is too small.
+
+The screen holds the panels of both modes (see modes.py); its class `-lm` or `-seq2seq`
+hides the other mode's two."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from textual.containers import Center, Grid, Middle
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from rnn_tui.app.panels import (PANEL_IDS, PANEL_TITLES, GatesPanel, GradientPanel, LossPanel,
-                                SamplesPanel, StatusBar)
+from rnn_tui.app.modes import PANELS
+from rnn_tui.app.panels import (AttentionPanel, GatesPanel, GradientPanel, LossPanel,
+                                SamplesPanel, StatusBar, TranslationsPanel)
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # below this: a hint instead of the layout
 COMPACT_WIDTH, COMPACT_HEIGHT = 120, 36  # below this: one panel at a time, with a tab strip
@@ -24,8 +28,10 @@ class MainScreen(Screen):
         with Grid(id="panels"):
             yield LossPanel(id="loss-panel", classes="panel")
             yield GradientPanel(id="grad-panel", classes="panel")
-            yield SamplesPanel(id="samples-panel", classes="panel")
-            yield GatesPanel(id="gates-panel", classes="panel")
+            yield SamplesPanel(id="samples-panel", classes="panel lm-only")
+            yield GatesPanel(id="gates-panel", classes="panel lm-only")
+            yield TranslationsPanel(id="translate-panel", classes="panel s2s-only")
+            yield AttentionPanel(id="attention-panel", classes="panel s2s-only")
         yield Static("", id="banner")
         with Middle(id="too-small"):
             with Center():
@@ -33,8 +39,9 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for panel_id, title in zip(PANEL_IDS, PANEL_TITLES):
-            self.query_one(f"#{panel_id}").border_title = title
+        for panels in PANELS.values():
+            for panel_id, title in panels:
+                self.query_one(f"#{panel_id}").border_title = title
         self.apply_size(self.size.width, self.size.height)
         self.app.main_screen_mounted()
 

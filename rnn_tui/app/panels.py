@@ -1,4 +1,5 @@
-"""The four panels (loss, gradients, samples, gates) and the two-line status bar.
+"""The panels (loss, gradients; samples and gates for a language model; translations and
+attention for seq2seq) and the two-line status bar.
 
 Panels only display; the app feeds them from engine events. Nothing here touches torch.
 """
@@ -11,12 +12,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input, RichLog, Static
 
 from rnn_tui.widgets import GatePlot, Heatmap, LossChart, NeuronText, SampleView, TimestepBars
 
-PANEL_IDS = ("loss-panel", "grad-panel", "samples-panel", "gates-panel")
-PANEL_TITLES = ("Loss", "Gradients", "Samples", "Gates")
 
 
 class Panel(Vertical, can_focus=True):
@@ -48,6 +47,26 @@ class GatesPanel(Panel):
         yield GatePlot(id="gate-plot")
         yield TextLine("", id="neuron-label", classes="info")
         yield NeuronText(id="neuron-text")
+
+
+class TranslationsPanel(Panel):
+    """Seq2seq: the probe examples' decodes whenever they change, evaluations, and the
+    user's translations with their beams; the prompt to type an input."""
+
+    def compose(self) -> ComposeResult:
+        yield RichLog(id="translations", max_lines=500, wrap=True, markup=False)
+        yield Input(placeholder="an input to translate, Enter to decode, Esc to cancel",
+                    id="translate-prompt")
+
+
+class AttentionPanel(Panel):
+    """Seq2seq: the attention grid alpha_ij (output steps x input characters) of one example."""
+
+    def compose(self) -> ComposeResult:
+        yield TextLine("waiting for the first decoded example…", id="attention-info",
+                       classes="info")
+        yield Heatmap(id="attention-grid")
+        yield TextLine("", id="attention-hint", classes="info")
 
 
 class TextLine(Widget):

@@ -16,8 +16,9 @@ from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from engine import events as ev
-from rnn_tui.app.panels import (PANEL_IDS, PANEL_TITLES, StatusBar, TextLine, fmt_count,
-                                fmt_duration, fmt_float, join_fields)
+from rnn_tui.app import modes
+from rnn_tui.app.panels import (StatusBar, TextLine, fmt_count, fmt_duration, fmt_float,
+                                join_fields)
 from rnn_tui.app.screens import MessageScreen
 
 
@@ -37,9 +38,10 @@ class RenderingMixin:
         icon = {"running": "▶ training", "paused": "‖ paused", "starting": "… starting",
                 "stopping": "■ stopping", "finished": "■ finished", "error": "✖ error",
                 "idle": "· idle"}[self.state]
-        cfg = self.config
-        line1 = [("", icon),
-                 ("model", f"{cfg.model.upper()} {cfg.hidden}×{cfg.layers}"),
+        seq2seq = self.mode == modes.SEQ2SEQ
+        s2s_line1, s2s_line2 = self._seq2seq_status() if seq2seq else ([], [])
+        line1 = [("", icon), *s2s_line1,
+                 ("model", modes.describe_model(self.config)),
                  ("step", f"{step.step:,}" if step else "–"),
                  ("epoch", f"{step.epoch:.2f}" if step else "–"),
                  ("", f"{fmt_count(step.tokens_per_s)} tok/s" if step else "– tok/s"),
@@ -47,18 +49,19 @@ class RenderingMixin:
         if started:
             line1.append(("params", fmt_count(started.parameters)))
         hp = self.hparams
-        if hp["clip_mode"] == "off":
+        if hp.get("clip_mode", "norm") == "off" or not hp["clip"]:
             clip = "off"
         else:
-            clip = f"{hp['clip_mode']} {fmt_float(hp['clip'])}"
+            clip = f"{hp.get('clip_mode', 'norm')} {fmt_float(hp['clip'])}"
             if step and step.clipped:
                 clip += " (clipped)"
         lr = fmt_float(step.lr) if step else fmt_float(hp["lr"])
-        line2 = [("lr", f"{lr} (peak {fmt_float(hp['lr'])})"),
-                 ("clip", clip),
-                 ("bptt", str(hp["bptt"])),
-                 ("T", f"{hp['temperature']:.2f}"),
-                 ("device", started.device if started else "–"),
+        line2 = [("lr", f"{lr} (peak {fmt_float(hp['lr'])})"), ("clip", clip)]
+        if seq2seq:
+            line2 += s2s_line2
+        else:
+            line2 += [("bptt", str(hp["bptt"])), ("T", f"{hp['temperature']:.2f}")]
+        line2 += [("device", started.device if started else "–"),
                  ("ckpt", f"step {ckpt.step}" if ckpt else "–")]
         text = join_fields(line1)
         text.append("\n")
@@ -76,6 +79,9 @@ class RenderingMixin:
             fields.append(("unigram", in_unit(base.unigram, chart.unit)))
         if self.best_val is not None:
             fields.append(("best val", in_unit(self.best_val, chart.unit)))
+        last = self.info.get("eval")
+        if getattr(last, "exact_match", None) is not None and self.mode == modes.SEQ2SEQ:
+            fields.append(("exact", f"{last.exact_match:.1%}"))
         self.main_screen.query_one("#loss-info", TextLine).update(join_fields(fields))
 
     def _layer_label(self) -> str:
@@ -88,7 +94,9 @@ class RenderingMixin:
             return
         last = self.probes[-1]
         layer = min(self.layer, len(last.grad_norms) - 1)
-        title = f"‖dL_T/dh_t‖ · {self._layer_label()} · step {last.step}"
+        title = (f"‖dL/dh_j‖ per input position · encoder {self._layer_label()} · step "
+                 f"{last.step}" if self.mode == modes.SEQ2SEQ else
+                 f"‖dL_T/dh_t‖ · {self._layer_label()} · step {last.step}")
         s.query_one("#grad-bars").update_norms(last.grad_norms[layer], title=title)
         heatmap = s.query_one("#grad-heatmap")
         if new is not None and len(self.probes) > 1:
@@ -132,15 +140,16 @@ class RenderingMixin:
 
     def _render_tabs(self) -> None:
         out = Text(no_wrap=True)
-        for i, title in enumerate(PANEL_TITLES):
+        panels = modes.PANELS[self.mode]
+        for i, (_, title) in enumerate(panels):
             style = "reverse bold" if i == self.active_panel else "dim"
             out.append(f" {title} ", style=style)
             out.append(" ")
         out.append("  tab / shift+tab switch", style="dim italic")
         self.main_screen.query_one("#tabs", Static).update(out)
-        for i, panel_id in enumerate(PANEL_IDS):
-            self.main_screen.query_one(f"#{panel_id}").set_class(i == self.active_panel,
-                                                                  "-active")
+        active = panels[self.active_panel][0]
+        for panel in self.main_screen.query(".panel"):
+            panel.set_class(panel.id == active, "-active")
 
     def _show_banner(self, text: str) -> None:
         banner = self.main_screen.query_one("#banner", Static)

@@ -1,4 +1,5 @@
-"""Modal screens: the generated key help, a yes/no confirmation and an error/notice dialog."""
+"""Modal screens: the generated key help, a yes/no confirmation, an error/notice dialog and
+the mode picker."""
 
 from __future__ import annotations
 
@@ -8,17 +9,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 
 def binding_rows(app) -> list[tuple[str, str]]:
     """(keys, text) for every app binding that has a description, in declaration order; the
     text is the binding's tooltip (the longer form) or else its description. Bindings with the
-    same action and description are merged into one row ("q / ^c")."""
+    same action and description are merged into one row ("q / ^c"). Keys of the other mode
+    (language model / seq2seq) are left out."""
+    from rnn_tui.app.modes import applies
+
     rows: list[tuple[str, str]] = []
     index: dict[str, int] = {}
     for binding in app.BINDINGS:
         if not isinstance(binding, Binding) or not binding.description:
+            continue
+        if not applies(binding.action, getattr(app, "mode", "lm")):
             continue
         keys = " / ".join(app.get_key_display(Binding(k.strip(), binding.action))
                           for k in binding.key.split(","))
@@ -119,3 +126,42 @@ class MessageScreen(ModalScreen[None]):
                 with VerticalScroll(id="message-details"):
                     yield Static(Text(self.details))
             yield Static("esc / enter close", id="message-keys")
+
+
+class ModeScreen(ModalScreen[str]):
+    """Pick what to train: the language model or a seq2seq task. Dismisses with the key of
+    the chosen entry (or None on Esc)."""
+
+    DEFAULT_CSS = """
+    ModeScreen { align: center middle; }
+    ModeScreen > Vertical {
+        width: 80; max-width: 95%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    ModeScreen #mode-title { text-style: bold; width: 100%; text-align: center; }
+    ModeScreen OptionList { height: auto; max-height: 16; border: none; }
+    ModeScreen #mode-hint { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape,q", "dismiss", "Cancel", show=False)]
+
+    def __init__(self, entries: list[tuple[str, str]], current: str) -> None:
+        super().__init__()
+        self.entries, self.current = entries, current
+
+    def compose(self) -> ComposeResult:
+        options = [Option(("● " if key == self.current else "  ") + label, id=key)
+                   for key, label in self.entries]
+        with Vertical():
+            yield Static("What to train", id="mode-title")
+            yield OptionList(*options, id="mode-list")
+            yield Static("Enter picks (training restarts from fresh weights; the current "
+                         "run is checkpointed) · Esc cancels", id="mode-hint")
+
+    def on_mount(self) -> None:
+        keys = [key for key, _ in self.entries]
+        option_list = self.query_one(OptionList)
+        option_list.highlighted = keys.index(self.current) if self.current in keys else 0
+        option_list.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -36,7 +36,8 @@ class TrainingRunner:
     single-step / stop state, and the loop that feeds its events to `target` (the app).
 
     UI-thread methods: pause, resume, step, stop, set_hparam, request_sample,
-    request_checkpoint. Worker-thread method: `run` (pass it to `run_worker(thread=True)`).
+    request_translation, request_checkpoint. Worker-thread method: `run` (pass it to
+    `run_worker(thread=True)`).
     Calls made before the worker has built the trainer are queued and applied right after.
     """
 
@@ -109,6 +110,10 @@ class TrainingRunner:
     def request_sample(self, prime: str = "", length: int | None = None,
                        temperature: float | None = None) -> None:
         self._call(lambda t: t.request_sample(prime, length, temperature))
+
+    def request_translation(self, source: str | None, beam: int = 1) -> None:
+        """Seq2seq: decode `source` (None: the first probe example) -> an Attention event."""
+        self._call(lambda t: t.request_sample(source, beam=beam))
 
     def request_checkpoint(self) -> None:
         self._call(lambda t: t.request_checkpoint())

@@ -21,6 +21,9 @@ from typing import Any, Iterator
 from engine import events as ev
 from engine.config import TrainConfig
 from engine.errors import EngineError
+from engine.seq2seq.config import Seq2SeqConfig
+from engine.seq2seq.events import Attention, Seq2SeqEval
+from rnn_tui.app.modes import live_hparams
 
 PROBE_TEXT = "the quick brown fox jumps over the lazy dog. "
 SAMPLE_TEXT = "and the king said unto them, the hour is come.\nthen they went"
@@ -51,8 +54,7 @@ class FakeTrainer:
         self._cond = threading.Condition(self._lock)
         self._stop = False
         self.stopped = threading.Event()  # set once Finished has been yielded
-        self.hp = {k: getattr(config, k) for k in ("lr", "clip", "clip_mode", "bptt",
-                                                   "temperature")}
+        self.hp = live_hparams(config)
 
     # ------------------------------------------------------------- thread-safe controls
 
@@ -144,8 +146,7 @@ class FakeTrainer:
         yield ev.Finished(step=self.step, reason=reason, best_val_loss=loss_at(self.step))
         self.stopped.set()
 
-    def events(self) -> Iterator[ev.Event]:
-        self.calls.append(("events",))
+    def _opening(self) -> Iterator[ev.Event]:
         if self.crash:
             raise RuntimeError("boom: a bug in the fake engine")
         if self.fail:
@@ -156,6 +157,24 @@ class FakeTrainer:
                          step=self.step, resumed=self.step > 0)
         if not self.step:  # like the engine: a resumed run does not recompute the baselines
             yield ev.Baselines(uniform=math.log(65), unigram=3.3, ngram=1.9, ngram_order=5)
+
+    def _scheduled(self, s: int) -> Iterator[ev.Event]:
+        """The side events after train step `s`."""
+        if s % 10 == 0:
+            yield self._probe()
+        if s % 20 == 0:
+            yield self._gates()
+            yield ev.Sample(step=s, prime="", text=SAMPLE_TEXT,
+                            probs=[0.3 + 0.7 * ((i * 3) % 10) / 10
+                                   for i in range(len(SAMPLE_TEXT))],
+                            temperature=self.hp["temperature"])
+        if s % 15 == 0 or s == self.script_steps:
+            yield ev.Eval(step=s, val_loss=loss_at(s) + 0.1, bits_per_char=0.0,
+                          perplexity=0.0, best=True)
+
+    def events(self) -> Iterator[ev.Event]:
+        self.calls.append(("events",))
+        yield from self._opening()
         while True:
             yield from self._serve()
             if self._stop:
@@ -177,29 +196,77 @@ class FakeTrainer:
                 self.stopped.set()
                 return
             yield step
-            s = step.step
-            if s % 10 == 0:
-                yield self._probe()
-            if s % 20 == 0:
-                yield self._gates()
-                yield ev.Sample(step=s, prime="", text=SAMPLE_TEXT,
-                                probs=[0.3 + 0.7 * ((i * 3) % 10) / 10
-                                       for i in range(len(SAMPLE_TEXT))],
-                                temperature=self.hp["temperature"])
-            if s % 15 == 0 or s == self.script_steps:
-                yield ev.Eval(step=s, val_loss=loss_at(s) + 0.1, bits_per_char=0.0,
-                              perplexity=0.0, best=True)
+            yield from self._scheduled(step.step)
+
+
+PROBE_PAIRS = [("March 3, 2021", "2021-03-03"), ("wed 14 jul 99", "1999-07-14")]
+
+
+class FakeSeq2SeqTrainer(FakeTrainer):
+    """The seq2seq trainer's protocol: Attention events for two probe examples every 5
+    steps, a Seq2SeqEval every 15, encoder-gradient probes every 10; `request_sample(source,
+    beam)` answers with an Attention event (with beams when beam > 1)."""
+
+    def request_sample(self, source: str | None = None, beam: int = 1) -> None:
+        self._request(("request_translation", source, beam))
+
+    def _serve(self) -> Iterator[ev.Event]:
+        with self._cond:
+            pending = [r for r in self._pending if r[0] == "request_translation"]
+            self._pending = [r for r in self._pending if r[0] != "request_translation"]
+        yield from super()._serve()
+        for _, source, beam in pending:
+            if source is None:
+                yield self._attention(*PROBE_PAIRS[0])
+                continue
+            out = source[::-1]
+            beams = [[out, -0.5], [out + "x", -2.25], [out[:-1], -3.0]][:beam] if beam > 1 else []
+            yield self._attention(source, "", out, beams)
+
+    def _attention(self, source: str, target: str, output: str | None = None,
+                   beams: list | None = None) -> Attention:
+        output = target if output is None else output
+        S, T = len(source), len(output) + 1
+        weights = [[1.0 if j == min(S - 1, i) else 0.0 for j in range(S)] for i in range(T)]
+        return Attention(step=self.step, source=source, output=output, target=target,
+                         weights=weights, probs=[0.9] * T, attention=self.config.attention,
+                         beams=beams or [])
+
+    def _probe(self) -> ev.Probe:
+        S = len(PROBE_PAIRS[0][0])
+        fade = 0.6 if self.config.attention == "none" else 0.97
+        norms = [[fade ** (S - 1 - j) for j in range(S)] for _ in range(self.config.layers)]
+        return ev.Probe(step=self.step, grad_norms=norms, global_norm=1.2, clipped_norm=1.0,
+                        clip_fraction=0.1)
+
+    def _opening(self) -> Iterator[ev.Event]:
+        yield ev.Started(config=self.config.to_dict(), device="cpu (1 thread)", vocab_size=62,
+                         parameters=226_366, train_chars=5_000_000, val_chars=20_000,
+                         step=self.step, resumed=self.step > 0)
+
+    def _scheduled(self, s: int) -> Iterator[ev.Event]:
+        if s % 10 == 0:
+            yield self._probe()
+        if s % 5 == 0:
+            for src, tgt in PROBE_PAIRS:
+                # wrong at first, right from step 20: the log shows the change
+                yield self._attention(src, tgt, tgt if s >= 20 else tgt[::-1])
+        if s % 15 == 0 or s == self.script_steps:
+            yield Seq2SeqEval(step=s, val_loss=loss_at(s) - 1.3, bits_per_char=0.0,
+                              perplexity=0.0, best=True, token_accuracy=min(1.0, s / 40),
+                              exact_match=min(1.0, s / 45), examples=1000)
 
 
 class FakeFactory:
-    """`TrainConfig -> FakeTrainer`, remembering every trainer it built (for assertions)."""
+    """`config -> FakeTrainer` (or FakeSeq2SeqTrainer), remembering every trainer it built."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
         self.trainers: list[FakeTrainer] = []
 
-    def __call__(self, config: TrainConfig) -> FakeTrainer:
-        trainer = FakeTrainer(config, **self.kwargs)
+    def __call__(self, config: Any) -> FakeTrainer:
+        cls = FakeSeq2SeqTrainer if isinstance(config, Seq2SeqConfig) else FakeTrainer
+        trainer = cls(config, **self.kwargs)
         self.trainers.append(trainer)
         return trainer
 

@@ -1,5 +1,6 @@
-"""The app driving the real engine Trainer (torch, a tiny LSTM on the bundled "hello" corpus):
-train a few steps, pause, sample, quit; the checkpoint is written and the worker ends."""
+"""The app driving the real engine trainers (torch; a tiny LSTM on the bundled "hello" corpus,
+a tiny seq2seq model on reversal): train a few steps, pause, sample or translate, quit; the
+checkpoint is written and the worker ends."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 pytest.importorskip("torch")
 
 from engine.config import TrainConfig  # noqa: E402
+from engine.seq2seq.config import Seq2SeqConfig  # noqa: E402
 from rnn_tui.app import create_app  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
@@ -81,3 +83,53 @@ def test_real_trainer_trains_pauses_samples_and_quits(tmp_path):
     runner = asyncio.run(reopen())
     assert runner.finished.wait(10)
     assert time.monotonic() - t0 < 20
+
+
+S2S_CONFIG = Seq2SeqConfig(task="reverse", min_len=4, max_len=8, hidden=32, embed=16,
+                           batch_size=16, heldout=50, device="cpu", threads=1)
+
+
+def test_real_seq2seq_trainer_shows_attention_gradients_and_translates(tmp_path):
+    out = tmp_path / "s2s"
+
+    async def main():
+        app = create_app(S2S_CONFIG, out_dir=str(out))
+        async with app.run_test(size=(160, 48)) as pilot:
+            # interactive cadence: attention every 10 steps, gradient probe every 50
+            await poll(lambda: app.probes and app.examples, 30, pilot)
+            probe = app.probes[-1]
+            source = next(iter(app.examples))
+            assert len(probe.grad_norms[0]) == len(source)  # one norm per input position
+            grid = app.main_screen.query_one("#attention-grid")
+            rows, cols = grid.shape
+            assert cols == len(source) and rows >= 1
+            await pilot.press("space")
+            await poll(lambda: app.state == "paused", 5, pilot)
+            await pilot.press("p", *"abcd", "enter")
+            await poll(lambda: "abcd" in app.examples, 10, pilot)
+            mine = app.examples["abcd"]
+            assert len(mine.beams) == app.beam  # beam search answered, best first
+            assert mine.output == mine.beams[0][0]
+            assert [s for _, s in mine.beams] == sorted((s for _, s in mine.beams),
+                                                         reverse=True)
+            runner = app.runner
+            await pilot.press("q")
+        return runner
+
+    runner = asyncio.run(main())
+    assert runner.finished.wait(10) and runner.finish_reason == "stopped"
+    assert (out / "checkpoint.safetensors").is_file()
+
+    # `rnn-tui open` of a seq2seq run: its attention grids and evaluations come back
+    async def reopen():
+        app = create_app(S2S_CONFIG, out_dir=str(out), resume=True)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await poll(lambda: app.examples, 10, pilot)  # from the history
+            await poll(lambda: app.info.get("started") is not None
+                       and app.info["started"].resumed, 15, pilot)
+            assert app.mode == "seq2seq"
+            runner = app.runner
+            await pilot.press("q")
+        return runner
+
+    assert asyncio.run(reopen()).finished.wait(10)

@@ -16,6 +16,7 @@ from fake_trainer import FakeFactory
 from textual.widgets import Input
 
 from engine.config import TrainConfig
+from engine.seq2seq.config import Seq2SeqConfig
 from rnn_tui.app import create_app
 
 pytestmark = pytest.mark.timeout(60)
@@ -100,3 +101,37 @@ def test_engine_error_dialog(snap_compare):
     app = make_app(fail="corpus 'shakespear' not found; bundled corpora: prose, python, "
                         "shakespeare (or give a path to a .txt file or a directory)")
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+# --- seq2seq mode --------------------------------------------------------------------------
+
+S2S_CONFIG = Seq2SeqConfig(task="dates", hidden=128, layers=1, attention="bahdanau",
+                           lr=3e-3, clip=1.0, teacher_forcing=1.0)
+
+
+def test_seq2seq_training(snap_compare):
+    app = create_app(S2S_CONFIG, FakeFactory())
+    assert snap_compare(app, terminal_size=(160, 48), run_before=settle)
+
+
+def test_seq2seq_translation_with_beam(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("p", *"12/05/21", "enter")
+        deadline = time.monotonic() + 10
+        while "12/05/21" not in pilot.app.examples:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.01)
+        await pilot.pause()
+
+    app = create_app(S2S_CONFIG, FakeFactory())
+    assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)
+
+
+def test_mode_picker(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("M")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run_before)

@@ -1,0 +1,173 @@
+"""The app in seq2seq mode (against the fake seq2seq trainer): its panels, the translate
+prompt with beams, the attention grid, the seq2seq keys, and switching modes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from fake_trainer import PROBE_PAIRS, FakeFactory
+from textual.widgets import Input, RichLog
+
+from engine.config import TrainConfig
+from engine.seq2seq.config import Seq2SeqConfig
+from rnn_tui.app import create_app
+from rnn_tui.app.screens import HelpScreen, ModeScreen, binding_rows
+
+pytestmark = pytest.mark.timeout(60)
+
+CONFIG = Seq2SeqConfig(task="dates", hidden=128, layers=1, attention="bahdanau", lr=3e-3,
+                       clip=1.0, teacher_forcing=1.0)
+
+
+def run(body, config=CONFIG, size=(160, 48), **fake_kwargs):
+    factory = FakeFactory(**fake_kwargs)
+    app = create_app(config, factory)
+
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await body(app, pilot, factory)
+
+    asyncio.run(main())
+
+
+async def wait_for(cond, pilot, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "condition never became true"
+        await pilot.pause(0.02)
+
+
+async def settled(app, pilot, step=40):
+    await wait_for(lambda: app.info.get("eval") is not None and app.info["eval"].step == step,
+                   pilot)
+    await pilot.pause()
+
+
+def log_text(app) -> str:
+    return "\n".join(strip.text for strip in app.main_screen.query_one("#translations",
+                                                                         RichLog).lines)
+
+
+def test_seq2seq_mode_shows_translations_and_attention_not_samples():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        s = app.main_screen
+        assert app.mode == "seq2seq" and s.has_class("-seq2seq")
+        for shown in ("#loss-panel", "#grad-panel", "#translate-panel", "#attention-panel"):
+            assert s.query_one(shown).display
+        for hidden in ("#samples-panel", "#gates-panel"):
+            assert not s.query_one(hidden).display
+        status = s.query_one("#status").text.plain
+        assert "task dates" in status and "teacher forcing 1.00" in status
+        assert "exact 88.9%" in status  # the fake's last Seq2SeqEval
+        grid = s.query_one("#attention-grid")
+        source, target = PROBE_PAIRS[0]
+        assert grid.shape == (len(target) + 1, len(source))  # output + <eos> x input
+        assert grid._col_labels == list(source)
+        log = log_text(app)
+        assert "✗ want 2021-03-03" in log and "2021-03-03 ✓" in log  # wrong, then right
+        assert "held-out exact 88.9%" in log
+        # the encoder gradient: one bar per input position
+        assert "per input position" in s.query_one("#grad-bars")._title
+
+    run(body)
+
+
+def test_prompt_translates_with_beam_and_shows_the_grid():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        await pilot.press("W")  # beam 3 -> 4
+        assert app.beam == 4
+        await pilot.press("p")
+        prompt = app.main_screen.query_one("#translate-prompt", Input)
+        assert prompt.display and prompt.has_focus
+        await pilot.press(*"12/05/21", "enter")
+        await wait_for(lambda: "12/05/21" in app.examples, pilot)
+        assert factory.last.calls_named("request_translation") == [
+            ("request_translation", "12/05/21", 4)]
+        assert not prompt.display
+        log = log_text(app)
+        assert "you 12/05/21" in log and "log p -2.250" in log  # the beams, with scores
+        info = app.main_screen.query_one("#attention-info").text.plain
+        assert "(yours)" in info
+        assert app.main_screen.query_one("#attention-grid")._col_labels == list("12/05/21")
+        await pilot.press("e")  # back to the probe examples
+        assert "(probe)" in app.main_screen.query_one("#attention-info").text.plain
+
+    run(body)
+
+
+def test_seq2seq_keys_change_teacher_forcing_and_ignore_lm_keys():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        await pilot.press("f", "f")
+        await wait_for(lambda: len(factory.last.calls_named("set_hparam")) == 2, pilot)
+        assert factory.last.calls_named("set_hparam")[-1] == ("set_hparam", "teacher_forcing",
+                                                              0.8)
+        await pilot.press("c")  # clipping off = threshold 0 in seq2seq
+        await wait_for(lambda: len(factory.last.calls_named("set_hparam")) == 3, pilot)
+        assert factory.last.calls_named("set_hparam")[-1] == ("set_hparam", "clip", 0.0)
+        await pilot.press("t", "T", "b", "B", "u")  # language-model keys: nothing happens
+        await pilot.press("g")  # decode the probe example now
+        await wait_for(lambda: factory.last.calls_named("request_translation"), pilot)
+        assert len(factory.last.calls_named("set_hparam")) == 3
+        assert factory.last.calls_named("request_translation") == [
+            ("request_translation", None, 1)]
+        await pilot.press("question_mark")
+        await wait_for(lambda: isinstance(app.screen, HelpScreen), pilot)
+        texts = [text for _, text in binding_rows(app)]
+        assert any("Teacher forcing" in t for t in texts)
+        assert not any("Temperature" in t for t in texts)
+
+    run(body)
+
+
+def test_attention_key_restarts_with_the_next_attention_kind():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        await pilot.press("a")
+        await wait_for(lambda: len(factory.trainers) == 2, pilot)
+        assert factory.last.config.attention == "luong-dot"
+        assert app.mode == "seq2seq"
+
+    run(body, config=CONFIG.replace(attention="bahdanau"))
+
+
+def test_mode_picker_switches_to_the_language_model_and_back():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        await pilot.press("M")
+        await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot)
+        await pilot.press("home", "enter")  # the first entry: the language model
+        await wait_for(lambda: len(factory.trainers) == 2, pilot)
+        assert isinstance(factory.last.config, TrainConfig)
+        s = app.main_screen
+        await wait_for(lambda: s.query_one("#samples-panel").display, pilot)
+        assert not s.query_one("#attention-panel").display
+        assert "task" not in s.query_one("#status").text.plain
+        # and back: the seq2seq settings were kept
+        await pilot.press("M")
+        await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot)
+        await pilot.press("down", "down", "enter")  # reverse
+        await wait_for(lambda: len(factory.trainers) == 3, pilot)
+        cfg = factory.last.config
+        assert isinstance(cfg, Seq2SeqConfig) and cfg.task == "reverse"
+        assert cfg.hidden == CONFIG.hidden and cfg.attention == CONFIG.attention
+        assert s.has_class("-seq2seq")
+
+    run(body)
+
+
+def test_compact_layout_tabs_through_the_seq2seq_panels():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        tabs = app.main_screen.query_one("#tabs").render()
+        assert "Translations" in str(tabs) and "Samples" not in str(tabs)
+        for expected in ("grad-panel", "translate-panel", "attention-panel", "loss-panel"):
+            await pilot.press("tab")
+            assert app.panel_ids[app.active_panel] == expected
+            assert app.main_screen.query_one(f"#{expected}").display
+
+    run(body, size=(100, 30))
