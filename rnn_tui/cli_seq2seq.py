@@ -102,8 +102,11 @@ class _Reporter:
                        f"{e.vocab_size} · {e.device}")
         elif name == "train" and time.monotonic() - self.last >= self.interval:
             self.last = time.monotonic()
+            tf = getattr(e, "teacher_forcing", 1.0)
+            tf = f" · teacher forcing {tf:.2f}" if tf < 1.0 else ""
             typer.echo(f"step {e.step:>6} · loss {e.train_loss:.4f} · lr {e.lr:.2e} · grad "
-                       f"{e.grad_norm:.2f} · {e.tokens_per_s:,.0f} tok/s · {e.elapsed_s:5.0f}s")
+                       f"{e.grad_norm:.2f}{tf} · {e.tokens_per_s:,.0f} tok/s · "
+                       f"{e.elapsed_s:5.0f}s")
         elif name == "eval":
             extra = ""
             if e.bleu is not None:

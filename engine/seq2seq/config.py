@@ -52,6 +52,7 @@ class Seq2SeqConfig:
     warmup_steps: int = 50  # linear warmup from ~0 to lr
     clip: float = 1.0  # clip the global gradient norm to this (0 = off)
     teacher_forcing: float = 1.0  # probability that a decoder step is fed the true previous char
+    teacher_forcing_final: float | None = None  # anneal the ratio linearly to this over the budget (None = constant)
     # --- budget -----------------------------------------------------------------------
     steps: int | None = None  # stop after this many optimizer steps
     minutes: float | None = None  # stop after this much wall-clock time (training + evals)
@@ -105,6 +106,9 @@ class Seq2SeqConfig:
         if not (isinstance(self.teacher_forcing, (int, float))
                 and 0.0 <= self.teacher_forcing <= 1.0):
             raise EngineError(f"teacher_forcing must be in [0, 1], got {self.teacher_forcing!r}")
+        final = self.teacher_forcing_final
+        if final is not None and not (isinstance(final, (int, float)) and 0.0 <= final <= 1.0):
+            raise EngineError(f"teacher_forcing_final must be in [0, 1], got {final!r}")
         if not 0.0 < self.val_fraction < 0.9:
             raise EngineError(f"val_fraction must be in (0, 0.9), got {self.val_fraction}")
         if not 0.0 < self.decay_fraction <= 1.0:

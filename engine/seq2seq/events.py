@@ -22,6 +22,13 @@ class Seq2SeqEval(ev.Eval):
 
 
 @dataclass
+class Seq2SeqTrainStep(ev.TrainStep):
+    """The LM's train event plus the teacher-forcing ratio in force (it may be scheduled)."""
+    name: ClassVar[str] = "train"
+    teacher_forcing: float = 1.0  # probability a decoder step was fed the true previous char
+
+
+@dataclass
 class Attention(ev.Event):
     """The attention of one decoded example: weights[i][j] = alpha_ij, how much output
     step i (rows, the characters of `output` then <eos>) drew on source position j."""
@@ -38,4 +45,4 @@ class Attention(ev.Event):
     beams: list[list] = field(default_factory=list)
 
 
-SEQ2SEQ_EVENTS = (Seq2SeqEval, Attention)
+SEQ2SEQ_EVENTS = (Seq2SeqEval, Seq2SeqTrainStep, Attention)

@@ -29,7 +29,7 @@ from engine.errors import EngineError
 from engine.metrics import bits_per_char, perplexity
 from engine.optim import clip_gradients, scheduled_lr
 from engine.seq2seq.config import LIVE_KEYS, Seq2SeqConfig
-from engine.seq2seq.events import Attention, Seq2SeqEval
+from engine.seq2seq.events import Attention, Seq2SeqEval, Seq2SeqTrainStep
 from engine.seq2seq.probes import same_length_batch
 from engine.seq2seq.tasks import PAD, TaskData, Vocab, build_task, make_batch
 
@@ -187,7 +187,9 @@ class Seq2SeqTrainer:
         t0 = time.perf_counter()
         batch = make_batch(self.vocab, self.sampler.batch(cfg.batch_size)).to(self.device)
         T = batch.tgt_in.shape[1]
-        r = cfg.teacher_forcing
+        r = self.teacher_ratio()
+        # Each decoder step of the batch is fed the true previous character with probability
+        # r, else the model's own argmax (free running, as at test time).
         teacher = None if r >= 1.0 else [self.coin.random() < r for _ in range(T)]
         lr = scheduled_lr(cfg, cfg.lr, self.step, self._progress())
         for g in self.optimizer.param_groups:
@@ -221,11 +223,11 @@ class Seq2SeqTrainer:
             norm = float(self._norm)
             if not (math.isfinite(loss) and math.isfinite(norm)):
                 return (loss, norm)
-            events.append(self._emit(ev.TrainStep(
+            events.append(self._emit(Seq2SeqTrainStep(
                 step=self.step, epoch=self._epoch(), train_loss=loss,
                 tokens_per_s=self._tokens / max(self._train_time, 1e-9), lr=self.lr,
                 grad_norm=norm, clipped=bool(cfg.clip and norm > cfg.clip),
-                elapsed_s=self.elapsed)))
+                elapsed_s=self.elapsed, teacher_forcing=self.teacher_ratio())))
             self._acc_loss = torch.zeros((), device=self.device)
             self._acc_n, self._tokens, self._train_time = 0, 0, 0.0
             if self.elapsed - self.last_checkpoint_at >= cfg.checkpoint_every_s:
@@ -389,6 +391,17 @@ class Seq2SeqTrainer:
         yield self._emit(ev.HParamChange(step=self.step, key=key, old=old, new=value))
 
     # --- the end ---------------------------------------------------------------------------
+
+    def teacher_ratio(self) -> float:
+        """The teacher-forcing ratio now: constant, or annealed linearly from
+        `teacher_forcing` to `teacher_forcing_final` over the budget (scheduled sampling,
+        Bengio et al. 2015: the model learns to recover from its own mistakes)."""
+        cfg = self.config
+        p = self._progress()
+        if cfg.teacher_forcing_final is None or p is None:
+            return cfg.teacher_forcing
+        p = min(1.0, max(0.0, p))
+        return cfg.teacher_forcing + (cfg.teacher_forcing_final - cfg.teacher_forcing) * p
 
     def _progress(self) -> float | None:
         return budget.progress(self.config, self.step, self.elapsed)

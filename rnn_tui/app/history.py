@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engine import events as ev
-from engine.seq2seq.events import Attention, Seq2SeqEval
+from engine.seq2seq.events import Attention, Seq2SeqEval, Seq2SeqTrainStep
 
 EVENT_TYPES: dict[str, type[ev.Event]] = {cls.name: cls for cls in ev.ALL_EVENTS}
 EVENT_TYPES[Attention.name] = Attention
 _FIELDS = {cls: {f.name for f in dataclasses.fields(cls)}
-           for cls in (*ev.ALL_EVENTS, Attention, Seq2SeqEval)}
+           for cls in (*ev.ALL_EVENTS, Attention, Seq2SeqEval, Seq2SeqTrainStep)}
 LIVE_HPARAMS = ("lr", "clip", "clip_mode", "bptt", "temperature", "teacher_forcing")
 
 
@@ -68,6 +68,8 @@ def event_from_record(record: dict[str, Any]) -> ev.Event | None:
         return None
     if cls is ev.Eval and "exact_match" in record:  # a seq2seq run's evaluation
         cls = Seq2SeqEval
+    elif cls is ev.TrainStep and "teacher_forcing" in record:
+        cls = Seq2SeqTrainStep
     kwargs = {k: v for k, v in record.items() if k in _FIELDS[cls]}
     if cls is ev.Gates:
         kwargs.setdefault("hidden", [])  # dropped from the log (too big)

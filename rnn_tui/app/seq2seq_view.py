@@ -114,8 +114,14 @@ class Seq2SeqViewMixin:
         cfg = self.config
         ev_ = self.info.get("eval")
         exact = f"{ev_.exact_match:.1%}" if isinstance(ev_, Seq2SeqEval) else "–"
+        now = getattr(self.info.get("train"), "teacher_forcing", None)
+        ratio = f"{float(self.hparams['teacher_forcing']):.2f}"
+        if cfg.teacher_forcing_final is not None:  # scheduled: start → final (now)
+            ratio += f" → {cfg.teacher_forcing_final:.2f}"
+            if now is not None:
+                ratio += f" (now {now:.2f})"
         return ([("task", cfg.task)],
-                [("teacher forcing", f"{float(self.hparams['teacher_forcing']):.2f}"),
+                [("teacher forcing", ratio),
                  ("beam", str(self.beam)), ("exact", exact)])
 
     # ------------------------------------------------------------------ keys

@@ -142,3 +142,14 @@ def test_beam_requests_and_gradient_probes():
     assert len(probes[0].grad_norms) == 1 and len(probes[0].grad_norms[0]) == S
     assert all(v > 0 for v in probes[0].grad_norms[0])
     assert 0.0 <= probes[-1].clip_fraction <= 1.0
+
+
+def test_teacher_forcing_can_be_scheduled():
+    """Scheduled sampling: the ratio falls linearly from teacher_forcing to its final value
+    over the budget, and every train event says which ratio was in force."""
+    t = Seq2SeqTrainer(tiny(steps=20, log_every=5, eval_every=100, attention_every=0,
+                            teacher_forcing=1.0, teacher_forcing_final=0.5))
+    ratios = [e.teacher_forcing for e in t.events() if e.name == "train"]
+    assert ratios == pytest.approx([0.875, 0.75, 0.625, 0.5])
+    with pytest.raises(EngineError):
+        tiny(teacher_forcing_final=1.5).validate()
