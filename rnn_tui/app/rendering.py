@@ -97,14 +97,17 @@ class RenderingMixin:
         title = (f"‖dL/dh_j‖ per input position · encoder {self._layer_label()} · step "
                  f"{last.step}" if self.mode == modes.SEQ2SEQ else
                  f"‖dL_T/dh_t‖ · {self._layer_label()} · step {last.step}")
-        s.query_one("#grad-bars").update_norms(last.grad_norms[layer], title=title)
+        s.query_one("#grad-bars").update_norms(
+            last.grad_norms[layer], title=title,
+            index_name="j" if self.mode == modes.SEQ2SEQ else "t")
         heatmap = s.query_one("#grad-heatmap")
         if new is not None and len(self.probes) > 1:
             heatmap.append_row(new.grad_norms[layer], label=str(new.step))
         else:
             rows = [p.grad_norms[min(layer, len(p.grad_norms) - 1)] for p in self.probes]
+            what = "input positions" if self.mode == modes.SEQ2SEQ else "timesteps"
             heatmap.set_matrix(rows, row_labels=[str(p.step) for p in self.probes], log=True,
-                               title="history: steps × timesteps", keep_last_rows=True)
+                               title=f"history: steps × {what}", keep_last_rows=True)
         s.query_one("#grad-info", TextLine).update(join_fields([
             ("", self._layer_label()),
             ("global norm", f"{fmt_float(last.global_norm)} → {fmt_float(last.clipped_norm)}"),

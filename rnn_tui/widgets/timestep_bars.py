@@ -50,9 +50,11 @@ class TimestepBars(CachedLinesWidget):
         self.color = color
         self._norms = np.zeros(0)
         self._title = ""
+        self.index_name = "t"  # the x axis: timestep t (language model), position j (seq2seq)
 
-    def update_norms(self, norms: list[float], title: str = "") -> None:
+    def update_norms(self, norms: list[float], title: str = "", index_name: str = "t") -> None:
         """Replace the norms (index 0 = oldest timestep t=0, last = t=T-1)."""
+        self.index_name = index_name
         try:
             self._norms = np.asarray(list(norms), dtype=np.float64).ravel()
         except (TypeError, ValueError):
@@ -123,14 +125,15 @@ class TimestepBars(CachedLinesWidget):
         cv.text(axis_w - 1, ax, "└", dim)
         cv.fill(axis_w, width, ax, "─", dim)
         used = min(pw, n * bw)
-        left = "t=0"
-        right = f"t={T - 1}"
+        i = self.index_name
+        left = f"{i}=0"
+        right = f"{i}={T - 1}"
         cv.text(axis_w, ax + 1, left, dim)
         if T > 1:
             cv.text(max(axis_w + len(left) + 1, axis_w + used - len(right)), ax + 1, right, dim)
             if T > 2 and used >= 30:
                 mid_t = T // 2
-                mid = f"t={mid_t}"
+                mid = f"{i}={mid_t}"
                 c = axis_w + int(mid_t / T * used)
                 if c - len(mid) // 2 > axis_w + len(left) + 1 and c + len(mid) < axis_w + used - len(right) - 1:
                     cv.text(c - len(mid) // 2, ax + 1, mid, dim)
