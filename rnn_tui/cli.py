@@ -17,7 +17,8 @@ from engine.errors import EngineError
 from rnn_tui.options import resolve_config, training_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
-                  help="Train vanilla RNN, GRU and LSTM language models and watch them learn.")
+                  help="Train vanilla RNN, GRU and LSTM language models (and encoder-decoders "
+                       "with attention) and watch them learn.")
 corpus_app = typer.Typer(help="Bundled and downloadable corpora.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 from rnn_tui.cli_seq2seq import seq2seq_app, translate_command  # noqa: E402
@@ -38,10 +39,16 @@ def _err(message: str) -> None:
 @app.callback(invoke_without_command=True)
 @training_options
 def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
+                 task: Optional[str] = typer.Option(
+                     None, "--task", help="Open the app on an encoder-decoder task instead: "
+                     "dates | reverse | sort | add | pairs; its options: `rnn-tui seq2seq "
+                     "app --help`."),
                  out: Optional[str] = typer.Option(None, "--out",
                                                    help="Run directory for the app's run."),
                  overrides: dict = None) -> None:
     """With no command: open the interactive app, training on the default bundled corpus."""
+    if task is not None:  # main() routes --task to `seq2seq app`: only a direct call gets here
+        raise EngineError("a seq2seq task opens with `rnn-tui seq2seq app --task ...`")
     if ctx.invoked_subcommand is not None:
         if overrides or config:
             raise EngineError("training options go after the command, e.g. "
