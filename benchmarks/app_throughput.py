@@ -1,20 +1,25 @@
 """Training speed inside the app vs headless, and key latency while training.
 
-    python benchmarks/app_throughput.py [--seconds 40] [--rounds 2] [--corpus prose]
+    python benchmarks/app_throughput.py [--seconds 30] [--rounds 3] [--corpus prose]
 
-Each round trains the same configuration for the same wall time twice, interleaved:
+Each round trains the same configuration for the same wall time twice, interleaved, each in
+a fresh process (as `rnn-tui run` and `rnn-tui` are):
   headless  engine.trainer.Trainer driven by a plain loop (what `rnn-tui run` does)
-  app       the real Textual app (headless screen via App.run_test) with its worker thread,
-            while a key (y: log/linear axis) is pressed every ~0.25 s
-Speed is optimizer steps in the window after a warm-up, times batch x bptt. Key latency is
-the time from posting the key event to its action running on the UI thread.
+  app       the real Textual app (headless screen via App.run_test) with its worker thread;
+            a person watching: the panels update live, no keys pressed
+Then, in the app, a key (y: log/linear axis, which redraws the loss chart) is pressed every
+0.25 s for another window: its latency (from posting the key event to its action running on
+the UI thread) and the training speed under that (unusually busy) typing are reported too.
+Speed is optimizer steps in the window after a warm-up, times batch x bptt.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,25 +66,48 @@ async def app_tps(cfg: TrainConfig, seconds: float, keys: bool = True) -> tuple[
         original()
 
     app.action_toggle_scale = timed_toggle  # type: ignore[method-assign]
+    tokens = cfg.batch_size * cfg.bptt
     async with app.run_test(size=(160, 48)):
         state = lambda: app.runner.trainer.state if app.runner and app.runner.trainer else None  # noqa
         while state() is None or state().elapsed < WARMUP_S:
             await asyncio.sleep(0.1)
         t0, s0 = time.perf_counter(), state().step
-        while time.perf_counter() - t0 < seconds:
-            if keys:
+        await asyncio.sleep(seconds)
+        t1, s1 = time.perf_counter(), state().step
+        watching = (s1 - s0) * tokens / (t1 - t0)
+        typing = None
+        if keys:
+            while time.perf_counter() - t1 < seconds:
                 posted.append(time.perf_counter())
                 app.post_message(events.Key("y", "y"))
-            await asyncio.sleep(0.25)
-        t1, s1 = time.perf_counter(), state().step
+                await asyncio.sleep(0.25)
+            t2, s2 = time.perf_counter(), state().step
+            typing = (s2 - s1) * tokens / (t2 - t1)
         await app.action_quit()
-    return (s1 - s0) * cfg.batch_size * cfg.bptt / (t1 - t0), latencies
+    return watching, typing, latencies
+
+
+def one(kind: str, cfg: TrainConfig, seconds: float, keys: bool) -> dict:
+    """One measurement in this process (run by main() in a fresh child process)."""
+    if kind == "headless":
+        return {"tps": headless_tps(cfg, seconds)}
+    watching, typing, latencies = asyncio.run(app_tps(cfg, seconds, keys=keys))
+    return {"tps": watching, "typing": typing, "latencies": latencies}
+
+
+def in_child(kind: str, args: argparse.Namespace) -> dict:
+    cmd = [sys.executable, __file__, "--one", kind, "--seconds", str(args.seconds),
+           "--corpus", args.corpus] + (["--model", args.model] if args.model else []) + \
+          (["--no-keys"] if args.no_keys else [])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=40)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--one", choices=["headless", "app"], help=argparse.SUPPRESS)
     ap.add_argument("--corpus", default="prose")
     ap.add_argument("--model", default=None)
     ap.add_argument("--no-keys", action="store_true", help="no key presses during the app run")
@@ -90,18 +118,27 @@ def main() -> None:
     if args.model:
         cfg = cfg.replace(model=args.model)
     cfg = interactive_cadence(cfg)  # the same side jobs in both, as the app runs them
+    if args.one:
+        print(json.dumps(one(args.one, cfg, args.seconds, not args.no_keys)))
+        return
     print(f"{cfg.model} {cfg.hidden}x{cfg.layers}, batch {cfg.batch_size}x{cfg.bptt}, "
-          f"{args.seconds:.0f}s windows after {WARMUP_S:.0f}s warm-up")
-    head, app, lat = [], [], []
+          f"{args.seconds:.0f}s windows after {WARMUP_S:.0f}s warm-up, each run a new process")
+    head, app, typing, lat = [], [], [], []
     for r in range(args.rounds):
-        head.append(headless_tps(cfg, args.seconds))
-        tps, latencies = asyncio.run(app_tps(cfg, args.seconds, keys=not args.no_keys))
-        app.append(tps)
-        lat += latencies
-        print(f"round {r + 1}: headless {head[-1]:,.0f} tok/s · app {app[-1]:,.0f} tok/s",
-              flush=True)
+        head.append(in_child("headless", args)["tps"])
+        res = in_child("app", args)
+        app.append(res["tps"])
+        lat += res["latencies"]
+        line = f"round {r + 1}: headless {head[-1]:,.0f} tok/s · app {app[-1]:,.0f} tok/s"
+        if res["typing"]:
+            typing.append(res["typing"])
+            line += f" (while typing 4 keys/s: {typing[-1]:,.0f})"
+        print(line, flush=True)
     h, a = statistics.median(head), statistics.median(app)
     print(f"app / headless = {a / h:.3f}  (headless {h:,.0f} · app {a:,.0f} tokens/s)")
+    if typing:
+        t = statistics.median(typing)
+        print(f"app while typing / headless = {t / h:.3f}  ({t:,.0f} tokens/s)")
     if not lat:
         return
     lat.sort()
