@@ -187,11 +187,21 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, Seq2SeqViewMixin, RenderingMi
         import signal
 
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, self._on_terminate_signal, sig)
-            except (NotImplementedError, RuntimeError, ValueError):  # not main thread, Windows
-                return
+        try:
+            loop.add_signal_handler(signal.SIGTERM, self._on_terminate_signal, signal.SIGTERM)
+        except (NotImplementedError, RuntimeError, ValueError):  # not main thread, Windows
+            return
+
+        # SIGHUP gets a plain handler, not the loop's: when a terminal hangs up, the kernel
+        # sends SIGCONT right behind SIGHUP, and Textual's SIGCONT handler restarts the
+        # terminal mode in the middle of the shutdown (it deadlocked Textual's writer thread
+        # in about 1 close in 4 under tmux). Python runs pending handlers in signal-number
+        # order, SIGHUP (1) before SIGCONT (18), so this one switches SIGCONT's off first.
+        def on_hangup(signum: int, frame: object) -> None:
+            signal.signal(signal.SIGCONT, signal.SIG_DFL)
+            loop.call_soon_threadsafe(self._on_terminate_signal, signum)
+
+        signal.signal(signal.SIGHUP, on_hangup)
 
     def _on_terminate_signal(self, sig: int) -> None:
         """First SIGHUP/SIGTERM: stop the trainer (it checkpoints) and exit. A second one, while

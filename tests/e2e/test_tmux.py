@@ -136,9 +136,25 @@ class TmuxApp:
         t0 = time.monotonic()
         while self.processes():
             if time.monotonic() - t0 > timeout:
-                raise AssertionError(f"rnn-tui processes left: {self.processes()}")
+                left = self.processes()
+                raise AssertionError(f"rnn-tui processes left: {left}\n"
+                                     + "\n".join(_threads(pid) for pid in left))
             time.sleep(0.1)
         return time.monotonic() - t0
+
+
+def _threads(pid: str) -> str:
+    """Name, state and kernel wait channel of each thread of a process (for a failure)."""
+    rows = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            stat = (task / "stat").read_text()
+            state = stat[stat.rindex(")") + 2:].split()[0]
+            rows.append(f"  {task.name} {(task / 'comm').read_text().strip()} {state} "
+                        f"{(task / 'wchan').read_text().strip()}")
+        except OSError:
+            continue
+    return f"pid {pid}:\n" + "\n".join(rows)
 
 
 def _is_tmux(pid: str) -> bool:
