@@ -34,8 +34,7 @@ ARGS = ["--corpus", "hello", "--model", "lstm", "--hidden", "64", "--layers", "1
 STARTUP_S = 90.0  # torch import, corpus, baselines, first steps on a loaded 2-core machine
 MOVE_S = 60.0  # for the step counter to move once training runs
 QUIT_S = 6.0  # q -> process gone (the brief's ~3 s, with room for a step on a busy machine)
-HANGUP_S = 20.0  # terminal closed -> process gone (checkpoint included; the step or evaluation
-#                  in progress finishes first, slow when the whole suite loads the 2 cores)
+HANGUP_S = 10.0  # terminal closed -> process gone (checkpoint included)
 
 STEP_RE = re.compile(r"│ step ([\d,]+) │")
 SAMPLE_RE = re.compile(r"step \d+ · T=\d")
