@@ -43,7 +43,9 @@ class RenderingMixin:
         line1 = [("", icon), *s2s_line1,
                  ("model", modes.describe_model(self.config)),
                  ("step", f"{step.step:,}" if step else "–"),
-                 ("epoch", f"{step.epoch:.2f}" if step else "–"),
+                 # (generated seq2seq tasks draw fresh examples: no epochs)
+                 *([] if seq2seq and self.config.task != "pairs" else
+                   [("epoch", f"{step.epoch:.2f}" if step else "–")]),
                  ("", f"{fmt_count(step.tokens_per_s)} tok/s" if step else "– tok/s"),
                  ("elapsed", fmt_duration(step.elapsed_s) if step else "–")]
         if started:
