@@ -139,7 +139,7 @@ def translate_command(run_dir: Path = typer.Argument(..., help="A seq2seq run di
                       device: str = typer.Option("cpu", "--device")) -> None:
     """Translate one input with a trained seq2seq model: output, beam, attention heatmap."""
     from engine.seq2seq.decode import beam_search, greedy
-    from engine.seq2seq.trainer import load_seq2seq
+    from engine.seq2seq.evaluate import load_seq2seq
 
     model, vocab, cfg, meta = load_seq2seq(run_dir, device)
     if not text:

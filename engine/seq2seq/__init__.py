@@ -5,8 +5,9 @@
 
 Modules: config (Seq2SeqConfig), tasks (data and vocabulary), attention (score functions),
 model (Seq2Seq), decode (greedy and beam search), metrics (BLEU, chrF, exact match),
-events (Seq2SeqEval, Attention), trainer (Seq2SeqTrainer). Like the rest of `engine`, nothing
-here imports textual, rich or typer.
+events (Seq2SeqEval, Seq2SeqTrainStep, Attention), probes (gradient per input position),
+evaluate (held-out metrics; a model back from its run directory), trainer (Seq2SeqTrainer).
+Like the rest of `engine`, nothing here imports textual, rich or typer.
 """
 
 from engine.seq2seq.config import Seq2SeqConfig  # noqa: F401

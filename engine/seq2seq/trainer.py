@@ -29,12 +29,11 @@ from engine.errors import EngineError
 from engine.metrics import bits_per_char, perplexity
 from engine.optim import clip_gradients, scheduled_lr
 from engine.seq2seq.config import LIVE_KEYS, Seq2SeqConfig
+from engine.seq2seq.evaluate import KIND, evaluate
 from engine.seq2seq.events import Attention, Seq2SeqEval, Seq2SeqTrainStep
 from engine.seq2seq.probes import same_length_batch
 from engine.seq2seq.tasks import PAD, TaskData, Vocab, build_task, make_batch
 
-KIND = "seq2seq"  # checkpoint meta["kind"]
-EVAL_BATCH = 256
 
 
 def build_data(cfg: Seq2SeqConfig) -> TaskData:
@@ -254,38 +253,9 @@ class Seq2SeqTrainer:
 
     # --- side jobs ------------------------------------------------------------------------
 
-    def evaluate(self) -> dict[str, Any]:
-        """Loss, token accuracy (teacher forced), exact match (greedy) on the held-out set."""
-        from engine.seq2seq.decode import greedy
-        from engine.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
-
-        model, held = self.model, self.data.heldout
-        model.eval()
-        loss_sum, correct, tokens, hyps = 0.0, 0, 0, []
-        with torch.no_grad():
-            for i in range(0, len(held), EVAL_BATCH):
-                chunk = held[i:i + EVAL_BATCH]
-                b = make_batch(self.vocab, chunk).to(self.device)
-                logits, _ = model(b.src, b.src_len, b.tgt_in)
-                real = b.tgt_out != PAD
-                loss_sum += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                  b.tgt_out.reshape(-1), ignore_index=PAD,
-                                                  reduction="sum"))
-                correct += int(((logits.argmax(-1) == b.tgt_out) & real).sum())
-                tokens += int(real.sum())
-                hyps += [h.text for h in greedy(model, self.vocab, [s for s, _ in chunk],
-                                                self.max_out, self.device)]
-        model.train()
-        refs = [t for _, t in held]
-        out = {"val_loss": loss_sum / max(tokens, 1), "token_accuracy": correct / max(tokens, 1),
-               "exact_match": exact_match(hyps, refs), "examples": len(held),
-               "bleu": None, "chrf": None}
-        if self.data.name == "pairs":
-            out["bleu"], out["chrf"] = corpus_bleu(hyps, refs), corpus_chrf(hyps, refs)
-        return out
-
     def _eval(self) -> Iterator[ev.Event]:
-        m = self.evaluate()
+        m = evaluate(self.model, self.vocab, self.data.heldout, self.max_out, self.device,
+                     with_bleu=self.data.name == "pairs")
         loss = m["val_loss"]
         best = self.best_val is None or loss < self.best_val
         self.best_val = loss if best else self.best_val
@@ -430,23 +400,3 @@ class Seq2SeqTrainer:
         if self.writer:
             self.writer.write(event)
         return event
-
-
-def load_seq2seq(run_dir: str | Path, device: str = "cpu"):
-    """(model, vocab, config, meta) of a seq2seq run directory or checkpoint file."""
-    from engine.device import resolve_device
-    from engine.seq2seq.model import Seq2Seq
-
-    saved = ckpt.load(run_dir)
-    if saved.meta.get("kind") != KIND:
-        raise EngineError(f"{run_dir} holds a language model, not a seq2seq model "
-                          f"(use `rnn-tui sample`)")
-    cfg = Seq2SeqConfig.from_dict(saved.meta["config"], source="checkpoint")
-    vocab = Vocab(saved.meta["vocab"])
-    model = Seq2Seq.from_config(cfg, len(vocab))
-    try:
-        model.load_state_dict(saved.model, strict=True)
-    except RuntimeError as exc:
-        raise EngineError(f"the checkpoint's weights do not fit its own config: "
-                          f"{str(exc).splitlines()[0]}") from None
-    return model.to(resolve_device(device)).eval(), vocab, cfg, saved.meta

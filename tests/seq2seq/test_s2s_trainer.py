@@ -12,7 +12,8 @@ from engine.errors import EngineError
 from engine.seq2seq import Seq2SeqConfig
 from engine.seq2seq.decode import greedy
 from engine.seq2seq.events import Attention, Seq2SeqEval
-from engine.seq2seq.trainer import Seq2SeqTrainer, load_seq2seq
+from engine.seq2seq.evaluate import load_seq2seq
+from engine.seq2seq.trainer import Seq2SeqTrainer
 
 
 def tiny(**kw) -> Seq2SeqConfig:

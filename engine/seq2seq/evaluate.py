@@ -1,0 +1,73 @@
+"""A trained seq2seq model on its held-out set, and a model back from its run directory.
+
+    metrics = evaluate(model, vocab, heldout, max_out, device, with_bleu=False)
+    model, vocab, config, meta = load_seq2seq("runs/dates")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from engine import checkpoint as ckpt
+from engine.errors import EngineError
+from engine.seq2seq.config import Seq2SeqConfig
+from engine.seq2seq.tasks import PAD, Vocab, make_batch
+
+KIND = "seq2seq"  # checkpoint meta["kind"]
+EVAL_BATCH = 256
+
+
+@torch.no_grad()
+def evaluate(model, vocab: Vocab, heldout: list[tuple[str, str]], max_out: int,
+             device: torch.device | str = "cpu", with_bleu: bool = False) -> dict[str, Any]:
+    """Loss (nats per target token) and token accuracy, both teacher forced, and exact match
+    of greedy decoding (free running, as at test time); BLEU and chrF with `with_bleu`."""
+    from engine.seq2seq.decode import greedy
+    from engine.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
+
+    was = model.training
+    model.eval()
+    loss_sum, correct, tokens, hyps = 0.0, 0, 0, []
+    for i in range(0, len(heldout), EVAL_BATCH):
+        chunk = heldout[i:i + EVAL_BATCH]
+        b = make_batch(vocab, chunk).to(device)
+        logits, _ = model(b.src, b.src_len, b.tgt_in)
+        real = b.tgt_out != PAD
+        loss_sum += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                          b.tgt_out.reshape(-1), ignore_index=PAD,
+                                          reduction="sum"))
+        correct += int(((logits.argmax(-1) == b.tgt_out) & real).sum())
+        tokens += int(real.sum())
+        hyps += [h.text for h in greedy(model, vocab, [s for s, _ in chunk], max_out, device)]
+    model.train(was)
+    refs = [t for _, t in heldout]
+    out = {"val_loss": loss_sum / max(tokens, 1), "token_accuracy": correct / max(tokens, 1),
+           "exact_match": exact_match(hyps, refs), "examples": len(heldout),
+           "bleu": None, "chrf": None}
+    if with_bleu:
+        out["bleu"], out["chrf"] = corpus_bleu(hyps, refs), corpus_chrf(hyps, refs)
+    return out
+
+
+def load_seq2seq(run_dir: str | Path, device: str = "cpu"):
+    """(model, vocab, config, meta) of a seq2seq run directory or checkpoint file."""
+    from engine.device import resolve_device
+    from engine.seq2seq.model import Seq2Seq
+
+    saved = ckpt.load(run_dir)
+    if saved.meta.get("kind") != KIND:
+        raise EngineError(f"{run_dir} holds a language model, not a seq2seq model "
+                          f"(use `rnn-tui sample`)")
+    cfg = Seq2SeqConfig.from_dict(saved.meta["config"], source="checkpoint")
+    vocab = Vocab(saved.meta["vocab"])
+    model = Seq2Seq.from_config(cfg, len(vocab))
+    try:
+        model.load_state_dict(saved.model, strict=True)
+    except RuntimeError as exc:
+        raise EngineError(f"the checkpoint's weights do not fit its own config: "
+                          f"{str(exc).splitlines()[0]}") from None
+    return model.to(resolve_device(device)).eval(), vocab, cfg, saved.meta
