@@ -1,75 +1,21 @@
 """Pilot tests of every key binding, against the fake trainer (no torch, ~0.5 s each).
 
 Each test asserts the effect (the call the trainer received, the state shown, the screen
-pushed), polling for conditions instead of sleeping.
+pushed), polling for conditions instead of sleeping. The app's life and errors (quit, close,
+too-small terminal, engine errors) are in test_app_lifecycle.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 from fake_trainer import SAMPLE_TEXT, FakeFactory
+from pilot_helpers import run, settled, static_text, status_text, wait_for, wait_for_screen
 from textual.widgets import Input, Static
 
-from engine.config import TrainConfig
-from rnn_tui.app import create_app
-from rnn_tui.app.app import RnnTuiApp
 from rnn_tui.app.modes import applies
-from rnn_tui.app.screens import ConfirmScreen, HelpScreen, MessageScreen, binding_rows
+from rnn_tui.app.screens import ConfirmScreen, HelpScreen, binding_rows
 
 pytestmark = pytest.mark.timeout(30)
-
-# Everything the assertions and snapshots depend on is pinned (engine defaults may change).
-CONFIG = TrainConfig(model="lstm", hidden=64, layers=2, lr=2e-3, bptt=100, clip=1.0,
-                     clip_mode="norm", temperature=0.8)
-SIZE = (160, 48)
-
-
-async def wait_for(predicate, timeout: float = 5.0, pilot=None) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        if pilot is not None:
-            await pilot.pause(0.01)
-        else:
-            await asyncio.sleep(0.01)
-
-
-def run(coro_fn, factory: FakeFactory | None = None, size=SIZE, config=CONFIG):
-    """Run `coro_fn(app, pilot, factory)` inside a test app driven by a fake factory."""
-    factory = factory or FakeFactory()
-
-    async def main():
-        app = create_app(config, factory)
-        async with app.run_test(size=size) as pilot:
-            await coro_fn(app, pilot, factory)
-        return app
-
-    return asyncio.run(main())
-
-
-async def settled(app: RnnTuiApp, pilot, step: int = 40) -> None:
-    """Wait until the fake's script has been shown (and its samples typed out)."""
-    await wait_for(lambda: app.info.get("eval") is not None and app.info["eval"].step == step
-                   and not app.revealing, pilot=pilot)
-
-
-async def wait_for_screen(app: RnnTuiApp, pilot, cls) -> None:
-    """Wait until a screen of type `cls` is on top and composed."""
-    await wait_for(lambda: isinstance(app.screen, cls) and app.screen.is_mounted
-                   and len(app.screen.children) > 0, pilot=pilot)
-
-
-def status_text(app: RnnTuiApp) -> str:
-    return app.main_screen.query_one("#status").text.plain
-
-
-def static_text(app: RnnTuiApp, selector: str) -> str:
-    widget = app.main_screen.query_one(selector)
-    return widget.text.plain if hasattr(widget, "text") else str(widget.render())
 
 
 # ------------------------------------------------------------------------------- basics
@@ -370,109 +316,3 @@ def test_every_binding_is_in_the_command_palette():
         assert factory.last.calls_named("set_hparam") == [("set_hparam", "temperature", 0.9)]
 
     run(body)
-
-
-@pytest.mark.parametrize("key", ["q", "ctrl+c"])
-def test_quit_stops_the_trainer_and_exits(key):
-    seen = {}
-
-    async def body(app, pilot, factory):
-        await settled(app, pilot)
-        await pilot.press(key)
-        await wait_for(lambda: not app.is_running, pilot=None)
-        seen["trainer"] = factory.last
-
-    run(body)
-    trainer = seen["trainer"]
-    assert ("stop",) in trainer.calls
-    assert trainer.stopped.is_set()  # it yielded its checkpoint + Finished before exit
-
-
-def test_closing_the_app_ends_the_worker_thread():
-    seen = {}
-
-    async def body(app, pilot, factory):
-        await settled(app, pilot)
-        seen["runner"] = app.runner
-
-    run(body)
-    assert seen["runner"].finished.wait(2.0)
-
-
-def test_too_small_terminal_shows_a_hint_and_recovers():
-    async def body(app, pilot, factory):
-        screen = app.main_screen
-        await pilot.pause()
-        assert screen.has_class("-too-small")
-        assert screen.query_one("#too-small").display
-        assert not screen.query_one("#panels").display
-        assert "rnn-tui needs at least 80x24; this terminal is 70x20" in \
-            static_text(app, "#too-small-text")
-        await pilot.resize_terminal(100, 30)
-        await wait_for(lambda: not screen.has_class("-too-small"), pilot=pilot)
-        assert screen.has_class("-compact")
-        assert screen.query_one("#panels").display
-        await pilot.resize_terminal(160, 48)
-        await wait_for(lambda: not screen.has_class("-compact"), pilot=pilot)
-
-    run(body, size=(70, 20))
-
-
-def test_engine_error_is_shown_not_raised():
-    async def body(app, pilot, factory):
-        await wait_for_screen(app, pilot, MessageScreen)
-        assert "corpus 'nope' not found" in str(app.screen.query_one("#message-text").render())
-        assert app.state == "error"
-        assert "corpus 'nope' not found" in static_text(app, "#banner")
-        await pilot.press("escape")
-        await wait_for(lambda: app.screen is app.main_screen, pilot=pilot)
-        assert app.is_running
-
-    run(body, FakeFactory(fail="corpus 'nope' not found"))
-
-
-def test_a_crash_in_the_trainer_is_shown_with_its_traceback():
-    async def body(app, pilot, factory):
-        await wait_for_screen(app, pilot, MessageScreen)
-        assert "bug" in str(app.screen.query_one("#message-title").render())
-        assert "RuntimeError" in str(app.screen.query_one("#message-text").render())
-        assert app.screen.details and "Traceback" in app.screen.details
-
-    run(body, FakeFactory(crash=True))
-
-
-def test_divergence_is_shown():
-    async def body(app, pilot, factory):
-        await wait_for_screen(app, pilot, MessageScreen)
-        assert "diverged" in str(app.screen.query_one("#message-title").render())
-        assert "loss is nan at step 7" in str(app.screen.query_one("#message-text").render())
-        assert app.state == "error"
-        await pilot.press("escape")
-        # space after a failed run starts a fresh one
-        await pilot.press("space")
-        await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
-
-    run(body, FakeFactory(diverge_at=7))
-
-
-def test_keys_before_the_trainer_exists_are_queued():
-    """A trainer whose construction is slow (torch import, data) still gets the calls."""
-    import threading
-
-    gate = threading.Event()
-
-    class SlowFactory(FakeFactory):
-        def __call__(self, config):
-            gate.wait(5)
-            return super().__call__(config)
-
-    async def body(app, pilot, factory):
-        await pilot.press("T", "s")
-        assert not factory.trainers
-        gate.set()
-        await wait_for(lambda: factory.trainers and
-                       len(factory.last.calls) >= 3, pilot=pilot)
-        assert factory.last.calls_named("set_hparam") == [("set_hparam", "temperature", 0.9)]
-        assert factory.last.calls_named("request_checkpoint")
-
-    run(body, SlowFactory())

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 from fake_trainer import FakeFactory
-from test_app_bindings import CONFIG, SIZE, status_text, wait_for
+from pilot_helpers import CONFIG, SIZE, status_text, wait_for
 
 from engine import events as ev
 from rnn_tui.app import create_app

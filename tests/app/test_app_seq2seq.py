@@ -3,16 +3,14 @@ prompt with beams, the attention grid, the seq2seq keys, and switching modes."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 from fake_trainer import PROBE_PAIRS, FakeFactory
+from pilot_helpers import run as pilot_run
+from pilot_helpers import settled, wait_for
 from textual.widgets import Input, RichLog
 
 from engine.config import TrainConfig
 from engine.seq2seq.config import Seq2SeqConfig
-from rnn_tui.app import create_app
 from rnn_tui.app.screens import HelpScreen, ModeScreen, binding_rows
 
 pytestmark = pytest.mark.timeout(60)
@@ -21,28 +19,8 @@ CONFIG = Seq2SeqConfig(task="dates", hidden=128, layers=1, attention="bahdanau",
                        clip=1.0, teacher_forcing=1.0)
 
 
-def run(body, config=CONFIG, size=(160, 48), **fake_kwargs):
-    factory = FakeFactory(**fake_kwargs)
-    app = create_app(config, factory)
-
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await body(app, pilot, factory)
-
-    asyncio.run(main())
-
-
-async def wait_for(cond, pilot, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "condition never became true"
-        await pilot.pause(0.02)
-
-
-async def settled(app, pilot, step=40):
-    await wait_for(lambda: app.info.get("eval") is not None and app.info["eval"].step == step,
-                   pilot)
-    await pilot.pause()
+def run(body, config=CONFIG, size=(160, 48)):
+    return pilot_run(body, FakeFactory(), size=size, config=config)
 
 
 def log_text(app) -> str:
@@ -84,7 +62,7 @@ def test_prompt_translates_with_beam_and_shows_the_grid():
         prompt = app.main_screen.query_one("#translate-prompt", Input)
         assert prompt.display and prompt.has_focus
         await pilot.press(*"12/05/21", "enter")
-        await wait_for(lambda: "12/05/21" in app.examples, pilot)
+        await wait_for(lambda: "12/05/21" in app.examples, pilot=pilot)
         assert factory.last.calls_named("request_translation") == [
             ("request_translation", "12/05/21", 4)]
         assert not prompt.display
@@ -103,20 +81,20 @@ def test_seq2seq_keys_change_teacher_forcing_and_ignore_lm_keys():
     async def body(app, pilot, factory):
         await settled(app, pilot)
         await pilot.press("f", "f")
-        await wait_for(lambda: len(factory.last.calls_named("set_hparam")) == 2, pilot)
+        await wait_for(lambda: len(factory.last.calls_named("set_hparam")) == 2, pilot=pilot)
         assert factory.last.calls_named("set_hparam")[-1] == ("set_hparam", "teacher_forcing",
                                                               0.8)
         await pilot.press("c")  # clipping off = threshold 0 in seq2seq
-        await wait_for(lambda: len(factory.last.calls_named("set_hparam")) == 3, pilot)
+        await wait_for(lambda: len(factory.last.calls_named("set_hparam")) == 3, pilot=pilot)
         assert factory.last.calls_named("set_hparam")[-1] == ("set_hparam", "clip", 0.0)
         await pilot.press("t", "T", "b", "B", "u")  # language-model keys: nothing happens
         await pilot.press("g")  # decode the probe example now
-        await wait_for(lambda: factory.last.calls_named("request_translation"), pilot)
+        await wait_for(lambda: factory.last.calls_named("request_translation"), pilot=pilot)
         assert len(factory.last.calls_named("set_hparam")) == 3
         assert factory.last.calls_named("request_translation") == [
             ("request_translation", None, 1)]
         await pilot.press("question_mark")
-        await wait_for(lambda: isinstance(app.screen, HelpScreen), pilot)
+        await wait_for(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)
         texts = [text for _, text in binding_rows(app)]
         assert any("Teacher forcing" in t for t in texts)
         assert not any("Temperature" in t for t in texts)
@@ -128,7 +106,7 @@ def test_attention_key_restarts_with_the_next_attention_kind():
     async def body(app, pilot, factory):
         await settled(app, pilot)
         await pilot.press("a")
-        await wait_for(lambda: len(factory.trainers) == 2, pilot)
+        await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
         assert factory.last.config.attention == "luong-dot"
         assert app.mode == "seq2seq"
 
@@ -139,19 +117,19 @@ def test_mode_picker_switches_to_the_language_model_and_back():
     async def body(app, pilot, factory):
         await settled(app, pilot)
         await pilot.press("M")
-        await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot)
+        await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot=pilot)
         await pilot.press("home", "enter")  # the first entry: the language model
-        await wait_for(lambda: len(factory.trainers) == 2, pilot)
+        await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
         assert isinstance(factory.last.config, TrainConfig)
         s = app.main_screen
-        await wait_for(lambda: s.query_one("#samples-panel").display, pilot)
+        await wait_for(lambda: s.query_one("#samples-panel").display, pilot=pilot)
         assert not s.query_one("#attention-panel").display
         assert "task" not in s.query_one("#status").text.plain
         # and back: the seq2seq settings were kept
         await pilot.press("M")
-        await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot)
+        await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot=pilot)
         await pilot.press("down", "down", "enter")  # reverse
-        await wait_for(lambda: len(factory.trainers) == 3, pilot)
+        await wait_for(lambda: len(factory.trainers) == 3, pilot=pilot)
         cfg = factory.last.config
         assert isinstance(cfg, Seq2SeqConfig) and cfg.task == "reverse"
         assert cfg.hidden == CONFIG.hidden and cfg.attention == CONFIG.attention
