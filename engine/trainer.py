@@ -7,14 +7,12 @@
 Control from another thread (the app's UI) goes through small thread-safe methods - stop(),
 set_hparam(), request_sample(), request_checkpoint() - that queue a request; the generator
 serves the queue between optimizer steps, so the model is only ever touched by the thread
-iterating the generator.
+iterating the generator (engine/controls.py).
 """
 
 from __future__ import annotations
 
 import math
-import queue
-import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,6 +23,7 @@ from engine import budget
 from engine import checkpoint as ckpt
 from engine import events as ev
 from engine.config import CLIP_MODES, TrainConfig
+from engine.controls import Controls
 from engine.errors import EngineError
 from engine.metrics import bits_per_char, perplexity
 from engine.optim import clip_gradients, scheduled_lr
@@ -34,8 +33,10 @@ from engine.run_state import RunState, build_state, snapshot_state
 LIVE_KEYS = ("lr", "clip", "clip_mode", "bptt", "temperature")
 
 
-class Trainer:
+class Trainer(Controls):
     """Trains a character-level language model and reports what happens as events."""
+
+    LIVE_KEYS = LIVE_KEYS
 
     def __init__(self, config: TrainConfig, out_dir: str | Path | None = None,
                  resume: bool = False, force: bool = False,
@@ -46,30 +47,19 @@ class Trainer:
         self.force = force
         self.overrides = overrides or {}  # on resume: flags given again on the command line
         self.state: RunState | None = None  # everything built at setup (model, data, ...)
-        self._requests: queue.SimpleQueue = queue.SimpleQueue()
-        self._stop = threading.Event()
+        super().__init__()
 
-    # --- thread-safe controls ----------------------------------------------------------
-
-    def stop(self) -> None:
-        """Finish after the current step: checkpoint (with an out_dir), then Finished."""
-        self._stop.set()
-
-    def set_hparam(self, key: str, value: Any) -> None:
-        if key not in LIVE_KEYS:
-            raise EngineError(f"{key} cannot be changed during a run; live: {LIVE_KEYS}")
-        self._requests.put(("hparam", key, value))
+    # --- thread-safe controls (stop, set_hparam, request_checkpoint: engine/controls.py) ---
 
     def request_sample(self, prime: str = "", length: int | None = None,
                        temperature: float | None = None) -> None:
         self._requests.put(("sample", prime, length, temperature))
 
-    def request_checkpoint(self) -> None:
-        self._requests.put(("checkpoint",))
+    def _ready(self) -> bool:
+        return self.state is not None
 
-    def serve_requests(self) -> list[ev.Event]:
-        """For a paused consumer: handle queued requests without training."""
-        return list(self._serve()) if self.state is not None else []
+    def _current_step(self) -> int:
+        return self.state.step
 
     # --- the loop ----------------------------------------------------------------------
 
@@ -217,24 +207,16 @@ class Trainer:
 
     # --- requests from other threads -----------------------------------------------------
 
-    def _serve(self) -> Iterator[ev.Event]:
-        while True:
-            try:
-                req = self._requests.get_nowait()
-            except queue.Empty:
-                return
-            kind = req[0]
-            try:
-                if kind == "hparam":
-                    yield from self._apply_hparam(req[1], req[2])
-                elif kind == "sample":
-                    _, prime, length, temp = req
-                    yield from self._sample(prime, length or self.config.sample_length,
-                                            temp or self.config.temperature)
-                elif kind == "checkpoint":
-                    yield from self._checkpoint("request")
-            except EngineError as exc:  # e.g. a prime with unknown characters
-                yield self._emit(ev.Warning(step=self.state.step, message=str(exc)))
+    def _handle(self, req: tuple) -> Iterator[ev.Event]:
+        kind = req[0]
+        if kind == "hparam":
+            yield from self._apply_hparam(req[1], req[2])
+        elif kind == "sample":
+            _, prime, length, temp = req
+            yield from self._sample(prime, length or self.config.sample_length,
+                                    temp or self.config.temperature)
+        elif kind == "checkpoint":
+            yield from self._checkpoint("request")
 
     def _apply_hparam(self, key: str, value: Any) -> Iterator[ev.Event]:
         old = getattr(self.config, key)

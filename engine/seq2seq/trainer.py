@@ -12,9 +12,7 @@ request_checkpoint(); the generator serves them between optimizer steps.
 from __future__ import annotations
 
 import math
-import queue
 import random
-import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -25,6 +23,7 @@ import torch.nn.functional as F
 from engine import budget
 from engine import checkpoint as ckpt
 from engine import events as ev
+from engine.controls import Controls
 from engine.errors import EngineError
 from engine.metrics import bits_per_char, perplexity
 from engine.optim import clip_gradients, scheduled_lr
@@ -42,7 +41,11 @@ def build_data(cfg: Seq2SeqConfig) -> TaskData:
                       max_pair_len=cfg.max_pair_len, data_seed=cfg.data_seed)
 
 
-class Seq2SeqTrainer:
+class Seq2SeqTrainer(Controls):
+    """Trains an encoder-decoder on a task and reports what happens as events."""
+
+    LIVE_KEYS = LIVE_KEYS
+
     def __init__(self, config: Seq2SeqConfig, out_dir: str | Path | None = None,
                  resume: bool = False, force: bool = False,
                  overrides: dict[str, Any] | None = None):
@@ -50,8 +53,7 @@ class Seq2SeqTrainer:
         self.out_dir = Path(out_dir) if out_dir else None
         self.resume, self.force = resume, force
         self.overrides = overrides or {}
-        self._requests: queue.SimpleQueue = queue.SimpleQueue()
-        self._stop = threading.Event()
+        super().__init__()
         self.model = None
         self.vocab: Optional[Vocab] = None
         self.data: Optional[TaskData] = None
@@ -59,26 +61,18 @@ class Seq2SeqTrainer:
         self.step = 0
         self.elapsed = 0.0
 
-    # --- thread-safe controls ----------------------------------------------------------
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def set_hparam(self, key: str, value: Any) -> None:
-        if key not in LIVE_KEYS:
-            raise EngineError(f"{key} cannot be changed during a run; live: {LIVE_KEYS}")
-        self._requests.put(("hparam", key, value))
+    # --- thread-safe controls (stop, set_hparam, request_checkpoint: engine/controls.py) ---
 
     def request_sample(self, source: str | None = None, beam: int = 1) -> None:
         """Translate `source` (default: the first probe example) -> an Attention event;
         with beam > 1 by beam search, the event listing every beam."""
         self._requests.put(("sample", source, beam))
 
-    def request_checkpoint(self) -> None:
-        self._requests.put(("checkpoint",))
+    def _ready(self) -> bool:
+        return self.model is not None
 
-    def serve_requests(self) -> list[ev.Event]:
-        return list(self._serve()) if self.model is not None else []
+    def _current_step(self) -> int:
+        return self.step
 
     # --- setup ---------------------------------------------------------------------------
 
@@ -321,38 +315,34 @@ class Seq2SeqTrainer:
 
     # --- requests ---------------------------------------------------------------------------
 
-    def _serve(self) -> Iterator[ev.Event]:
-        while True:
-            try:
-                req = self._requests.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                if req[0] == "hparam":
-                    yield from self._apply_hparam(req[1], req[2])
-                elif req[0] == "sample":
-                    src, beam = req[1], req[2]
-                    pairs = self.probes[:1] if src is None else [(src, "")]
-                    if src is not None:
-                        bad = self.vocab.unknown(src)
-                        if bad:
-                            yield self._emit(ev.Warning(
-                                step=self.step, message=f"characters never seen in "
-                                f"training ({bad!r}) are read as <unk>"))
-                        if not src:
-                            raise EngineError("nothing to translate: the input is empty")
-                        longest = self.data.max_source_len
-                        if len(src) > longest:
-                            yield self._emit(ev.Warning(
-                                step=self.step, message=f"the input has {len(src)} "
-                                f"characters, more than any training input ({longest}); "
-                                f"it was cut to {longest}"))
-                            pairs = [(src[:longest], "")]
-                    yield from self._probe(pairs, beam)
-                elif req[0] == "checkpoint":
-                    yield from self._checkpoint("request")
-            except EngineError as exc:
-                yield self._emit(ev.Warning(step=self.step, message=str(exc)))
+    def _handle(self, req: tuple) -> Iterator[ev.Event]:
+        if req[0] == "hparam":
+            yield from self._apply_hparam(req[1], req[2])
+        elif req[0] == "sample":
+            yield from self._translate_request(req[1], req[2])
+        elif req[0] == "checkpoint":
+            yield from self._checkpoint("request")
+
+    def _translate_request(self, src: str | None, beam: int) -> Iterator[ev.Event]:
+        """A translation the user asked for (None: the first probe example). Unknown
+        characters are read as <unk> and an input longer than any in training is cut, each
+        with a warning."""
+        if src is None:
+            yield from self._probe(self.probes[:1], beam)
+            return
+        if not src:
+            raise EngineError("nothing to translate: the input is empty")
+        bad = self.vocab.unknown(src)
+        if bad:
+            yield self._emit(ev.Warning(step=self.step, message=f"characters never seen in "
+                                        f"training ({bad!r}) are read as <unk>"))
+        longest = self.data.max_source_len
+        if len(src) > longest:
+            yield self._emit(ev.Warning(
+                step=self.step, message=f"the input has {len(src)} characters, more than any "
+                f"training input ({longest}); it was cut to {longest}"))
+            src = src[:longest]
+        yield from self._probe([(src, "")], beam)
 
     def _apply_hparam(self, key: str, value: Any) -> Iterator[ev.Event]:
         old = getattr(self.config, key)
