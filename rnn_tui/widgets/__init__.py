@@ -1,7 +1,8 @@
 """Hand-made Line-API widgets for rnn-tui (fast, cached, NO_COLOR-aware)."""
 
 from .heatmap import Heatmap
-from .loss_chart import LossChart, convert_nats, scale_values
+from .curve_math import convert_nats, scale_values
+from .loss_chart import LossChart
 from .neuron_text import GatePlot, GateStrip, NeuronText
 from .sample_view import SampleView
 from .timestep_bars import TimestepBars
