@@ -1,7 +1,7 @@
 """Hand-made Line-API widgets for rnn-tui (fast, cached, NO_COLOR-aware)."""
 
-from .heatmap import Heatmap
 from .curve_math import convert_nats, scale_values
+from .heatmap import Heatmap
 from .loss_chart import LossChart
 from .neuron_text import GatePlot, GateStrip, NeuronText
 from .sample_view import SampleView
