@@ -120,6 +120,17 @@ def _read_metadata(blob: bytes) -> dict[str, str]:
 
 # --- optimizer state <-> flat tensors ---------------------------------------------------
 
+def load_weights(model: torch.nn.Module, weights: dict[str, torch.Tensor],
+                 what: str = "the model") -> None:
+    """Put a checkpoint's weights into `model`; weights of another shape or architecture are
+    an EngineError naming the first mismatch, not a RuntimeError."""
+    try:
+        model.load_state_dict(weights, strict=True)
+    except RuntimeError as exc:
+        raise EngineError(f"the checkpoint's weights do not fit {what}: "
+                          f"{str(exc).splitlines()[0]}") from None
+
+
 def optimizer_to_flat(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], list]:
     """Split torch's optimizer state_dict into tensors and JSON-able param groups."""
     sd = opt.state_dict()

@@ -196,11 +196,7 @@ def snapshot_state(st: RunState) -> ckpt.CheckpointData:
 def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
     from engine.checkpoint import optimizer_from_flat
 
-    try:
-        st.model.load_state_dict(saved.model, strict=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
-        raise EngineError(f"the checkpoint's weights do not fit the model: {first}") from None
+    ckpt.load_weights(st.model, saved.model)
     optimizer_from_flat(st.optimizer, saved.optim, saved.meta.get("optimizer_groups", []))
     if saved.hidden:
         parts = tuple(saved.hidden[str(i)].to(st.device) for i in range(len(saved.hidden)))
@@ -229,9 +225,5 @@ def load_model(run_dir: str | Path, device: str = "cpu"):
     vocab = Vocab.from_list(saved.meta["vocab"])
     dev = resolve_device(device)
     model = CharLM.from_config(config, len(vocab))
-    try:
-        model.load_state_dict(saved.model, strict=True)
-    except RuntimeError as exc:
-        raise EngineError(f"the checkpoint's weights do not fit its own config: "
-                          f"{str(exc).splitlines()[0]}") from None
+    ckpt.load_weights(model, saved.model, "its own config")
     return model.to(dev).eval(), vocab, config, saved.meta

@@ -65,9 +65,5 @@ def load_seq2seq(run_dir: str | Path, device: str = "cpu"):
     cfg = Seq2SeqConfig.from_dict(saved.meta["config"], source="checkpoint")
     vocab = Vocab(saved.meta["vocab"])
     model = Seq2Seq.from_config(cfg, len(vocab))
-    try:
-        model.load_state_dict(saved.model, strict=True)
-    except RuntimeError as exc:
-        raise EngineError(f"the checkpoint's weights do not fit its own config: "
-                          f"{str(exc).splitlines()[0]}") from None
+    ckpt.load_weights(model, saved.model, "its own config")
     return model.to(resolve_device(device)).eval(), vocab, cfg, saved.meta

@@ -129,11 +129,7 @@ class Seq2SeqTrainer(Controls):
         self.lr = cfg.lr
 
     def _restore(self, saved: ckpt.CheckpointData) -> None:
-        try:
-            self.model.load_state_dict(saved.model, strict=True)
-        except RuntimeError as exc:
-            raise EngineError(f"the checkpoint's weights do not fit the model: "
-                              f"{str(exc).splitlines()[0]}") from None
+        ckpt.load_weights(self.model, saved.model)
         ckpt.optimizer_from_flat(self.optimizer, saved.optim,
                                  saved.meta.get("optimizer_groups", []))
         self.step = int(saved.meta["step"])
