@@ -14,7 +14,7 @@ from textual.widgets import RichLog
 
 from engine.seq2seq.config import ATTENTIONS
 from engine.seq2seq.events import Attention, Seq2SeqEval
-from rnn_tui.app.panels import TextLine, fmt_float, join_fields
+from rnn_tui.app.panels import TextLine, join_fields
 from rnn_tui.widgets._common import PROB, level, safe_label
 
 TEACHER_STEP = 0.1
@@ -43,12 +43,15 @@ class Seq2SeqViewMixin:
 
     def _handle_attention(self, event: Attention) -> None:
         requested = not event.target  # a translation the user asked for
+        new = event.source not in self.examples
         self.examples[event.source] = event
         if requested:  # show the user's input in the grid at once
             self.example_index = list(self.examples).index(event.source)
         if requested or self._logged.get(event.source) != event.output:
             self._log_translation(event)  # (a probe example: only when its decode changed)
-        self._render_attention()
+        shown = list(self.examples)[self.example_index % len(self.examples)]
+        if shown == event.source or new:  # the grid's example, or "k/N" changed
+            self._render_attention()
 
     def _log_eval(self, event: Seq2SeqEval) -> None:
         fields = [("step", f"{event.step:,}"), ("held-out exact", f"{event.exact_match:.1%}"),
