@@ -27,14 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.config import TrainConfig  # noqa: E402
+from engine.families.lm.config import LMConfig  # noqa: E402
 
 WARMUP_S = 8.0
 
 
-def headless_tps(cfg: TrainConfig, seconds: float) -> float:
+def headless_tps(cfg: LMConfig, seconds: float) -> float:
     from engine import events as ev
-    from engine.trainer import Trainer
+    from engine.loop import Trainer
 
     trainer = Trainer(cfg)
     t0 = start_step = None
@@ -50,7 +50,7 @@ def headless_tps(cfg: TrainConfig, seconds: float) -> float:
     raise RuntimeError("run ended early")
 
 
-async def app_tps(cfg: TrainConfig, seconds: float, keys: bool = True) -> tuple[float, list[float]]:
+async def app_tps(cfg: LMConfig, seconds: float, keys: bool = True) -> tuple[float, list[float]]:
     from textual import events
 
     from rnn_tui.app import create_app
@@ -87,7 +87,7 @@ async def app_tps(cfg: TrainConfig, seconds: float, keys: bool = True) -> tuple[
     return watching, typing, latencies
 
 
-def one(kind: str, cfg: TrainConfig, seconds: float, keys: bool) -> dict:
+def one(kind: str, cfg: LMConfig, seconds: float, keys: bool) -> dict:
     """One measurement in this process (run by main() in a fresh child process)."""
     if kind == "headless":
         return {"tps": headless_tps(cfg, seconds)}
@@ -114,7 +114,7 @@ def main() -> None:
     args = ap.parse_args()
     from rnn_tui.app import interactive_cadence
 
-    cfg = TrainConfig(corpus=args.corpus, device="cpu", baseline_order=3)
+    cfg = LMConfig(corpus=args.corpus, device="cpu", baseline_order=3)
     if args.model:
         cfg = cfg.replace(model=args.model)
     cfg = interactive_cadence(cfg)  # the same side jobs in both, as the app runs them

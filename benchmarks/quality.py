@@ -19,8 +19,9 @@ import torch
 
 sys.path.insert(0, __file__.rsplit("/", 2)[0])
 from benchmarks.bare_loop import bare_train  # noqa: E402
-from engine.data import Vocab, split_text  # noqa: E402
-from engine.evaluate import evaluate  # noqa: E402
+from engine.families.lm.data import split_text
+from engine.tokens import Vocab  # noqa: E402
+from engine.families.lm.evaluate import evaluate  # noqa: E402
 
 
 def main() -> None:

@@ -20,13 +20,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def train(kind: str, minutes: float, extra: dict) -> dict:
-    from engine.seq2seq import Seq2SeqConfig
-    from engine.seq2seq.trainer import Seq2SeqTrainer
+    from engine.families.seq2seq.config import Seq2SeqConfig
+    from engine.loop import Trainer
 
     cfg = Seq2SeqConfig(task="reverse", attention=kind, minutes=minutes, device="cpu",
-                        threads=1, eval_every=10**9, attention_every=0, probe_every=0, **extra)
+                        threads=1, eval_every=10**9, sample_every=0, probe_every=0, **extra)
     last = None
-    for event in Seq2SeqTrainer(cfg).events():
+    for event in Trainer(cfg).events():
         if event.name == "eval":
             last = event
     return {"kind": kind, "steps": last.step, "loss": last.val_loss,

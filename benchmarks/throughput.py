@@ -24,14 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.bare_loop import bare_train  # noqa: E402
 from engine import events as ev  # noqa: E402
-from engine.config import TrainConfig  # noqa: E402
+from engine.families.lm.config import LMConfig  # noqa: E402
 from engine.corpus import load_corpus  # noqa: E402
-from engine.data import Vocab, split_text  # noqa: E402
+from engine.families.lm.data import split_text
+from engine.tokens import Vocab  # noqa: E402
 from engine.device import configure_threads  # noqa: E402
-from engine.trainer import Trainer  # noqa: E402
+from engine.loop import Trainer  # noqa: E402
 
 
-def engine_tps(cfg: TrainConfig, steps: int, warmup: int) -> float:
+def engine_tps(cfg: LMConfig, steps: int, warmup: int) -> float:
     """Tokens/s over the steps after `warmup`, timed around the generator like a user would."""
     t_start, tokens = None, 0
     for e in Trainer(cfg.replace(steps=warmup + steps, log_every=1)).events():
@@ -54,7 +55,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=None)
     args = ap.parse_args()
 
-    base = TrainConfig(corpus=args.corpus, device="cpu")
+    base = LMConfig(corpus=args.corpus, device="cpu")
     over = {k: v for k, v in (("model", args.model), ("hidden", args.hidden),
                               ("batch_size", args.batch_size)) if v is not None}
     base = base.replace(**over).validate()

@@ -1,20 +1,24 @@
-"""One flat dataclass that describes a training run, with a comment per field.
+"""`RunConfig`: the fields every task family shares, one comment per field, and validators.
 
-Every field can be set from the CLI (`--batch-size 32`) or from a TOML file (`batch_size = 32`).
-`validate()` turns absurd values into an `EngineError` with a message that names the field.
+A family's config (engine/families/<name>/config.py) subclasses `RunConfig`, adds its own
+fields and may give a shared field another default by declaring it again (dataclasses keep
+the field where the base put it). Every field is a CLI flag (`--batch-size 32`) and a TOML
+key (`batch_size = 32`); the comment after a field is its `--help` text.
+
+`validate()` turns absurd values into an `EngineError` naming the field; the `check_*`
+helpers below are public so that each family validates its own fields the same way.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from engine.errors import EngineError
 
-CELLS = ("lstm", "gru", "rnn")
-NONLINEARITIES = ("tanh", "relu")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CLIP_MODES = ("norm", "value", "off")
 LR_SCHEDULES = ("wsd", "cosine", "constant")
@@ -22,20 +26,20 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 @dataclass
-class TrainConfig:
-    # --- data -------------------------------------------------------------------------
-    corpus: str = "prose"  # a text file, a directory of .txt files, or a bundled name
-    val_fraction: float = 0.1  # the last fraction of the text is held out for validation
+class RunConfig:
+    FAMILY: ClassVar[str] = ""  # the registry name of the family this config belongs to
+    MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # choices for `model`
+    DRY_RUN: ClassVar[dict[str, Any]] = {}  # the family's own settings for --dry-run
+    # Fields that may change while the run trains (set_hparam); a family adds its own.
+    LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode")
     # --- model ------------------------------------------------------------------------
-    model: str = "gru"  # cell type: lstm | gru | rnn (vanilla); gru learns fastest on CPU
-    nonlinearity: str = "tanh"  # vanilla RNN only: tanh | relu
-    embed: int = 64  # character embedding size
+    model: str = "gru"  # cell type: lstm | gru | rnn (vanilla)
+    embed: int = 64  # embedding size of each input token
     hidden: int = 512  # hidden units per layer
     layers: int = 2  # stacked recurrent layers
     dropout: float = 0.1  # dropout on the embeddings, between layers, before the head
     # --- optimisation -----------------------------------------------------------------
-    batch_size: int = 32  # B contiguous streams, each carrying its hidden state forward
-    bptt: int = 100  # truncated-BPTT window: timesteps per step, state detached between
+    batch_size: int = 32  # sequences per optimizer step
     optimizer: str = "adam"  # adam | sgd | rmsprop
     lr: float = 3e-3  # peak learning rate
     lr_schedule: str = "wsd"  # wsd (flat, then linear decay at the end) | cosine | constant
@@ -55,85 +59,104 @@ class TrainConfig:
     threads: int = 0  # CPU intra-op threads; 0 = one per physical core
     # --- schedule of side jobs ----------------------------------------------------------
     log_every: int = 10  # emit a train event every N steps (the app wants 1)
-    eval_every: int = 200  # full validation pass every N steps (and at the end)
-    probe_every: int = 100  # gradient-per-timestep probe every N steps (0 = off)
-    probe_batch: int = 8  # sequences used by the probe (it runs the unrolled cells)
-    sample_every: int = 500  # write a sample every N steps (0 = off)
-    sample_length: int = 200  # characters per sample
-    temperature: float = 0.8  # sampling temperature for the periodic samples
+    eval_every: int = 200  # evaluate on the held-out data every N steps (and at the end)
+    probe_every: int = 100  # gradient-per-position probe every N steps (0 = off)
+    sample_every: int = 500  # show the model at work (a sample, decoded examples) every N steps (0 = off)
     checkpoint_every_s: float = 60.0  # save at most this many seconds apart (and at the end)
-    baseline_order: int = 5  # Kneser-Ney n-gram baseline order (0 = skip the baselines)
 
-    def validate(self) -> "TrainConfig":
+    # --- checks -------------------------------------------------------------------------
+
+    def validate(self) -> "RunConfig":
         """Raise EngineError naming the first field whose value makes no sense."""
-        _choice("model", self.model, CELLS)
-        _choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("clip_mode", self.clip_mode, CLIP_MODES)
-        _choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        _choice("device", self.device, DEVICES)
-        for name in ("embed", "hidden", "layers", "batch_size", "bptt", "sample_length",
-                     "probe_batch", "log_every", "eval_every"):
-            _positive_int(name, getattr(self, name))
-        for name in ("warmup_steps", "probe_every", "sample_every", "threads",
-                     "baseline_order"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or v < 0:
-                raise EngineError(f"{name} must be a whole number >= 0, got {v!r}")
-        _limit("hidden", self.hidden, 16384)
-        _limit("embed", self.embed, 16384)
-        _limit("layers", self.layers, 64)
-        _limit("batch_size", self.batch_size, 65536)
-        _limit("bptt", self.bptt, 100000)
-        _limit("baseline_order", self.baseline_order, 12)
-        _finite_positive("lr", self.lr)
-        _finite_positive("temperature", self.temperature)
+        check_choice("model", self.model, self.MODELS)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("clip_mode", self.clip_mode, CLIP_MODES)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_choice("device", self.device, DEVICES)
+        for name in ("embed", "hidden", "layers", "batch_size", "log_every", "eval_every"):
+            check_int(name, getattr(self, name), least=1)
+        for name in ("warmup_steps", "probe_every", "sample_every", "threads"):
+            check_int(name, getattr(self, name), least=0)
+        for name, most in (("hidden", 16384), ("embed", 16384), ("layers", 64),
+                           ("batch_size", 65536)):
+            check_limit(name, getattr(self, name), most)
+        check_positive("lr", self.lr)
         if self.lr > 10:
             raise EngineError(f"lr must be at most 10, got {self.lr} (typical: 1e-3 for adam)")
-        if not 0.0 <= self.dropout < 1.0:
-            raise EngineError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not 0.0 < self.val_fraction < 0.9:
-            raise EngineError(f"val_fraction must be in (0, 0.9), got {self.val_fraction}")
-        if not 0.0 < self.decay_fraction <= 1.0:
-            raise EngineError(f"decay_fraction must be in (0, 1], got {self.decay_fraction}")
-        if not 0.0 <= self.lr_min_ratio <= 1.0:
-            raise EngineError(f"lr_min_ratio must be in [0, 1], got {self.lr_min_ratio}")
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise EngineError(f"weight_decay must be >= 0, got {self.weight_decay}")
-        if not (math.isfinite(self.momentum) and 0 <= self.momentum < 1):
-            raise EngineError(f"momentum must be in [0, 1), got {self.momentum}")
+        check_range("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        check_range("decay_fraction", self.decay_fraction, 0.0, 1.0, low_open=True)
+        check_range("lr_min_ratio", self.lr_min_ratio, 0.0, 1.0)
+        check_range("momentum", self.momentum, 0.0, 1.0, high_open=True)
+        if not (_number(self.weight_decay) and self.weight_decay >= 0):
+            raise EngineError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
         if self.clip_mode != "off":
-            _finite_positive("clip", self.clip)
+            check_positive("clip", self.clip)
         if self.steps is not None:
-            _positive_int("steps", self.steps)
+            check_int("steps", self.steps, least=1)
         if self.minutes is not None:
-            _finite_positive("minutes", self.minutes)
-        if not (math.isfinite(self.checkpoint_every_s) and self.checkpoint_every_s > 0):
-            raise EngineError(f"checkpoint_every_s must be > 0, got {self.checkpoint_every_s}")
+            check_positive("minutes", self.minutes)
+        check_positive("checkpoint_every_s", self.checkpoint_every_s)
         return self
+
+    # --- conversions --------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "config") -> "TrainConfig":
+    def migrate(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Rename keys written by older versions of rnn-tui (a family overrides this)."""
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "config") -> "RunConfig":
         """Build from a plain dict (TOML, JSON), refusing unknown keys and wrong types."""
+        if not isinstance(data, dict):
+            raise EngineError(f"{source}: expected a table of settings, got {type(data).__name__}")
+        data = cls.migrate(dict(data))
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise EngineError(f"{source}: unknown key(s) {', '.join(unknown)}; "
                               f"known keys: {', '.join(known)}")
-        kwargs = {}
-        for key, value in data.items():
-            kwargs[key] = _coerce(key, value, known[key].type, source)
-        return cls(**kwargs)
+        hints = typing.get_type_hints(cls)
+        return cls(**{key: coerce(key, value, hints[key], source) for key, value in data.items()})
 
-    def replace(self, **changes: Any) -> "TrainConfig":
+    def replace(self, **changes: Any) -> "RunConfig":
         return dataclasses.replace(self, **changes)
 
+    def describe(self) -> str:
+        """The model in a few words, for the status bar and the logs: 'GRU 512×2'."""
+        return f"{self.model.upper()} {self.hidden}×{self.layers}"
 
-def load_toml(path: str) -> dict[str, Any]:
-    """Read a TOML file into a dict; a missing or malformed file is an EngineError."""
+    def data_label(self) -> str:
+        """What the run trains on, in a word or two ('prose', 'dates')."""
+        return self.FAMILY
+
+    def short_name(self) -> str:
+        """One word for run directory names: the cell ('gru'), or the task ('dates')."""
+        return self.model
+
+    def dry_run(self) -> "RunConfig":
+        """A tiny version of this run for 3 steps (`--dry-run`): every side job runs once."""
+        return self.replace(hidden=32, layers=min(self.layers, 2), embed=16, batch_size=4,
+                            steps=3, minutes=None, eval_every=3, log_every=1, probe_every=2,
+                            sample_every=3, **self.DRY_RUN)
+
+
+def with_overrides(config: RunConfig, overrides: dict[str, Any], what: str) -> RunConfig:
+    """config.replace(**overrides), refusing options the config's family does not have."""
+    names = {f.name for f in dataclasses.fields(config)}
+    foreign = sorted(k for k in overrides if k not in names)
+    if foreign:
+        flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
+        raise EngineError(f"{flags}: not an option of {what}")
+    return config.replace(**overrides)
+
+
+def load_toml(path: str, tables: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Read a TOML file into a dict; a missing or malformed file is an EngineError. The
+    settings may be top-level keys, or one table: [train], or one named in `tables`."""
     try:
         import tomllib  # type: ignore[import-not-found]
     except ModuleNotFoundError:  # Python 3.10
@@ -147,51 +170,69 @@ def load_toml(path: str) -> dict[str, Any]:
         raise EngineError(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise EngineError(f"config file {path} is not valid TOML: {exc}") from None
-    # Allow either top-level keys or a [train] table.
-    if set(data) == {"train"} and isinstance(data["train"], dict):
-        data = data["train"]
+    if len(data) == 1:
+        (name, table), = data.items()
+        if name in ("train", *tables) and isinstance(table, dict):
+            return table
     return data
 
 
-# --- helpers -------------------------------------------------------------------------
+# --- validators, shared by every family's config --------------------------------------
 
-def _coerce(key: str, value: Any, annotation: Any, source: str) -> Any:
-    """Check a TOML value against the field's annotation (a string under __future__)."""
-    ann = str(annotation)
-    optional = "None" in ann
-    if value is None and optional:
-        return None
-    if "int" in ann and "float" not in ann:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise EngineError(f"{source}: {key} must be a whole number, got {value!r}")
-        return value
-    if "float" in ann:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise EngineError(f"{source}: {key} must be a number, got {value!r}")
-        return float(value)
-    if "str" in ann:
-        if not isinstance(value, str):
-            raise EngineError(f"{source}: {key} must be a string, got {value!r}")
-        return value
-    return value
+def _number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) \
+        and math.isfinite(value)
 
 
-def _choice(name: str, value: str, options: tuple[str, ...]) -> None:
+def check_choice(name: str, value: Any, options: tuple[str, ...]) -> None:
     if value not in options:
         raise EngineError(f"unknown {name} {value!r}; choose one of: {', '.join(options)}")
 
 
-def _positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise EngineError(f"{name} must be a whole number >= 1, got {value!r}")
+def check_int(name: str, value: Any, least: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise EngineError(f"{name} must be a whole number >= {least}, got {value!r}")
 
 
-def _limit(name: str, value: int, most: int) -> None:
+def check_limit(name: str, value: int, most: int) -> None:
     if value > most:
         raise EngineError(f"{name} = {value} is absurdly large (at most {most})")
 
 
-def _finite_positive(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value <= 0:
+def check_positive(name: str, value: Any) -> None:
+    if not _number(value) or value <= 0:
         raise EngineError(f"{name} must be a finite number > 0, got {value!r}")
+
+
+def check_range(name: str, value: Any, low: float, high: float, low_open: bool = False,
+                high_open: bool = False) -> None:
+    """low <= value <= high, with either end open when asked."""
+    ok = _number(value) and (value > low if low_open else value >= low) \
+        and (value < high if high_open else value <= high)
+    if not ok:
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise EngineError(f"{name} must be in {interval}, got {value!r}")
+
+
+def coerce(key: str, value: Any, annotation: Any, source: str) -> Any:
+    """Check a TOML/JSON value against a field's type: bool, int, float, str, or X | None."""
+    args = typing.get_args(annotation)
+    optional = type(None) in args
+    base = next((a for a in args if a is not type(None)), annotation) if args else annotation
+    if value is None and optional:
+        return None
+    if base is bool:
+        if not isinstance(value, bool):
+            raise EngineError(f"{source}: {key} must be true or false, got {value!r}")
+        return value
+    if base is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EngineError(f"{source}: {key} must be a whole number, got {value!r}")
+        return value
+    if base is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise EngineError(f"{source}: {key} must be a number, got {value!r}")
+        return float(value)
+    if base is str and not isinstance(value, str):
+        raise EngineError(f"{source}: {key} must be a string, got {value!r}")
+    return value

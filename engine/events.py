@@ -1,126 +1,178 @@
-"""Plain-data events that the trainer yields, one small dataclass each.
+"""Plain-data events that the training loop yields, one small dataclass each.
 
-The trainer (`engine.trainer.Trainer.events()`) is a lazy generator of these; the headless CLI
+The loop (`engine.loop.Trainer.events()`) is a lazy generator of these; the headless CLI
 writes them to `metrics.jsonl` and the Textual app turns them into widget updates. They hold
-only Python floats, ints, strings and lists, never tensors, so they are cheap to pass between
-threads and to serialise. `to_dict()` adds the `event` field used in metrics.jsonl.
+only Python floats, ints, strings, lists and dicts, never tensors, so they are cheap to pass
+between threads and to serialise.
+
+The common events are defined here; a family defines its own (a sample, an attention grid)
+in its events module and registers them with `@register`. `to_dict()` adds the `event`
+field of metrics.jsonl, and `from_record()` reads a row back by that name alone. Families
+report their own numbers through two open dicts, written as top-level keys of the row:
+`TrainStep.extras` (e.g. teacher_forcing) and `Eval.metrics` (exact_match, accuracy, ...).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+EVENTS: dict[str, type["Event"]] = {}  # metrics.jsonl "event" name -> class
+
+
+def register(cls: type["Event"]) -> type["Event"]:
+    """Class decorator: make `cls` readable back from metrics.jsonl by its name."""
+    EVENTS[cls.name] = cls
+    return cls
 
 
 @dataclass
 class Event:
     name: ClassVar[str] = "event"
+    OPEN: ClassVar[str | None] = None  # a dict field whose keys are written at top level
+    KEEP_IN_HISTORY: ClassVar[int] = 3  # a family event: how many a reopened run shows
+
+    def __getattr__(self, key: str) -> Any:
+        """The OPEN dict's entries read as attributes: eval.exact_match, train.teacher_forcing."""
+        if self.OPEN and not key.startswith("_"):
+            values = self.__dict__.get(self.OPEN) or {}
+            if key in values:
+                return values[key]
+        raise AttributeError(key)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"event": self.name, **dataclasses.asdict(self)}
+        record = {"event": self.name, **dataclasses.asdict(self)}
+        if self.OPEN:
+            record.update(record.pop(self.OPEN) or {})
+        return record
+
+    def summary(self) -> str | None:
+        """A family event in one line (or a few) for the headless log; None: not shown."""
+        return None
+
+    def text_log(self) -> str | None:
+        """What the run directory's samples.txt keeps of this event (None: nothing)."""
+        return None
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> "Event":
+        """Rebuild from a metrics.jsonl row (extra keys go to the OPEN dict, if any)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in record.items() if k in names}
+        if cls.OPEN:
+            kwargs[cls.OPEN] = {k: v for k, v in record.items()
+                                if k not in names and k != "event"}
+        return cls(**kwargs)
 
 
+def from_record(record: Any) -> Event | None:
+    """One metrics.jsonl row back to its event; None for an unknown or malformed row."""
+    cls = EVENTS.get(record.get("event")) if isinstance(record, dict) else None
+    if cls is None:
+        return None
+    try:
+        return cls.from_record(record)
+    except (TypeError, ValueError):
+        return None
+
+
+@register
 @dataclass
 class Started(Event):
     """Training is about to begin (or resume)."""
     name: ClassVar[str] = "start"
     config: dict[str, Any]
-    device: str  # e.g. "cpu (2 threads)" or "cuda:0 (NVIDIA H100)"
+    device: str  # e.g. "cpu (2 threads)" or "cuda (NVIDIA H100)"
     vocab_size: int
     parameters: int  # trainable parameter count
-    train_chars: int
-    val_chars: int
+    train_chars: int  # size of the training data in the family's units (chars, tokens)
+    val_chars: int  # size of the held-out data, same units
     step: int  # 0 for a new run, >0 when resumed
     resumed: bool = False
+    family: str = "lm"  # the task family (engine/families registry name)
 
 
+@register
 @dataclass
 class Baselines(Event):
-    """Count-based reference losses on the same validation split, in nats per character."""
+    """Reference models fitted on the same split, computed before training. `losses` are
+    their held-out losses in nats per token, drawn as lines on the loss chart in this order
+    (a language model: uniform, unigram, the Kneser-Ney n-gram); `metrics` holds a
+    baseline's other numbers by its name (e.g. a classifier's majority-class accuracy)."""
     name: ClassVar[str] = "baselines"
-    uniform: float
-    unigram: float
-    ngram: float  # interpolated Kneser-Ney
-    ngram_order: int
+    losses: dict[str, float]
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> "Baselines":
+        if "losses" not in record and "ngram" in record:  # written before the families
+            order = record.get("ngram_order", 5)
+            return cls(losses={"uniform": record["uniform"], "unigram": record["unigram"],
+                               f"KN {order}-gram": record["ngram"]})
+        return super().from_record(record)
 
 
+@register
 @dataclass
 class TrainStep(Event):
     """One optimizer step (emitted every `log_every` steps; values averaged since the last)."""
     name: ClassVar[str] = "train"
+    OPEN: ClassVar[str] = "extras"
     step: int
-    epoch: float  # fractional passes over the training text
-    train_loss: float  # nats/char, mean over the steps since the last event
+    epoch: float | None  # fractional passes over the training data (None: drawn afresh)
+    train_loss: float  # nats per token, mean over the steps since the last event
     tokens_per_s: float
     lr: float
     grad_norm: float  # global L2 norm before clipping, last step
     clipped: bool  # whether the last step was clipped
-    elapsed_s: float  # training wall time (excludes eval, sampling, checkpoints)
+    elapsed_s: float  # active time: training and side jobs, excluding pauses
+    extras: dict[str, Any] = field(default_factory=dict)  # the family's own numbers
 
 
+@register
 @dataclass
 class Eval(Event):
-    """A full pass over the validation text with the hidden state carried."""
+    """An evaluation on the held-out data. `metrics` holds the family's numbers by name
+    (bits_per_char and perplexity for a language model; exact_match, token_accuracy, ...);
+    `best` is the best headline metric so far (the lowest val_loss unless the family names
+    another)."""
     name: ClassVar[str] = "eval"
+    OPEN: ClassVar[str] = "metrics"
     step: int
-    val_loss: float  # nats/char
-    bits_per_char: float
-    perplexity: float
-    best: bool  # the lowest val_loss so far
+    val_loss: float  # nats per token
+    best: bool
+    metrics: dict[str, Any] = field(default_factory=dict)
 
 
+@register
 @dataclass
 class Probe(Event):
     """The vanishing/exploding-gradient picture at one step.
 
-    grad_norms[layer][t] = ||dL_T / dh_t||: the gradient of the loss at the LAST timestep of a
-    window with respect to the hidden state of `layer` at timestep t (mean over the probe
-    sequences). Read left to right, it fades for a vanilla RNN and survives in an LSTM.
+    grad_norms[layer][t] = ||dL / dh_t||: the gradient of the loss with respect to the
+    hidden state of `layer` at position t (mean over the probe sequences). For a language
+    model L is the loss at the LAST timestep of a window, so the row reads "how much does
+    the state at t still matter for the prediction at T": it fades for a vanilla RNN.
     """
     name: ClassVar[str] = "probe"
     step: int
-    grad_norms: list[list[float]]  # layers x T
+    grad_norms: list[list[float]]  # layers x positions
     global_norm: float  # global gradient norm before clipping (last step)
     clipped_norm: float  # after clipping
     clip_fraction: float  # share of steps clipped since the previous probe
 
 
-@dataclass
-class Gates(Event):
-    """Gate activations on a probe text (LSTM/GRU), for the gates-and-states view.
-
-    gates[gate_name][layer] is a list over timesteps of the mean activation across units;
-    saturation[gate_name][layer][t] is the share of units < 0.1 or > 0.9.
-    hidden[layer] is the T x H matrix of hidden states, for the "which neuron" view.
-    """
-    name: ClassVar[str] = "gates"
-    step: int
-    text: str
-    gates: dict[str, list[list[float]]]
-    saturation: dict[str, list[list[float]]]
-    hidden: list[list[list[float]]]
-
-
-@dataclass
-class Sample(Event):
-    """Text written by the model, with the probability it gave each character."""
-    name: ClassVar[str] = "sample"
-    step: int
-    prime: str
-    text: str  # the generated continuation (without the prime)
-    probs: list[float]  # probability of each generated character when it was drawn
-    temperature: float
-
-
+@register
 @dataclass
 class Checkpoint(Event):
     name: ClassVar[str] = "checkpoint"
     step: int
     path: str
-    reason: str  # "interval" | "end" | "interrupt" | "request" | "best"
+    reason: str  # "interval" | "end" | "interrupt" | "request"
 
 
+@register
 @dataclass
 class HParamChange(Event):
     """A hyperparameter changed during the run (marked on the loss curve)."""
@@ -131,6 +183,7 @@ class HParamChange(Event):
     new: Any
 
 
+@register
 @dataclass
 class Warning(Event):  # noqa: A001 - the event is called "warning" in metrics.jsonl
     name: ClassVar[str] = "warning"
@@ -138,6 +191,7 @@ class Warning(Event):  # noqa: A001 - the event is called "warning" in metrics.j
     message: str
 
 
+@register
 @dataclass
 class Finished(Event):
     """Training stopped. reason: "steps" | "time" | "stopped" | "diverged"."""
@@ -146,7 +200,3 @@ class Finished(Event):
     reason: str
     message: str = ""
     best_val_loss: float | None = None
-
-
-ALL_EVENTS = (Started, Baselines, TrainStep, Eval, Probe, Gates, Sample, Checkpoint,
-              HParamChange, Warning, Finished)

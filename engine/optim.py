@@ -6,10 +6,10 @@ import math
 
 import torch
 
-from engine.config import TrainConfig
+from engine.config import RunConfig
 
 
-def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
+def build_optimizer(params, cfg: RunConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "adam":
         # AdamW: decoupled weight decay (identical to Adam when weight_decay = 0).
         return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -20,7 +20,7 @@ def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
                            weight_decay=cfg.weight_decay)
 
 
-def scheduled_lr(cfg: TrainConfig, base_lr: float, step: int, progress: float | None) -> float:
+def scheduled_lr(cfg: RunConfig, base_lr: float, step: int, progress: float | None) -> float:
     """Linear warmup, then the schedule over the budget, down to lr_min_ratio * base_lr.
 
     progress is the fraction of the budget spent (steps or minutes, whichever is further

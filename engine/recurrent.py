@@ -66,6 +66,19 @@ def detach_hidden(h: Optional[Hidden]) -> Optional[Hidden]:
     return h.detach()
 
 
+class eval_mode:  # noqa: N801 - used as a context manager, like torch.no_grad
+    """Put a module in eval mode for a block, then restore whatever mode it was in."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model, self.was_training = model, model.training
+
+    def __enter__(self) -> None:
+        self.model.eval()
+
+    def __exit__(self, *exc: object) -> None:
+        self.model.train(self.was_training)
+
+
 class Recurrent(nn.Module):
     def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  dropout: float = 0.0, bidirectional: bool = False,

@@ -1,8 +1,9 @@
 """Everything a run holds while it trains, how it is built, saved and restored.
 
-`build_state` is the setup half of the trainer: device and threads, seed, corpus and split,
-vocabulary, batcher, model, optimizer, baselines, run directory - or all of that restored from
-a checkpoint for `--resume`. `snapshot_state` turns it back into a checkpoint.
+`build_state` is the setup half of the loop, the same for every family: run directory,
+device and threads, seed, the family's task (data, vocabulary, model), the optimizer - or all
+of that restored from a checkpoint for `--resume`. `snapshot_state` turns it back into a
+checkpoint; `load_run` rebuilds a trained model for sample / translate / eval / open.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 import torch
 
 from engine import checkpoint as ckpt
-from engine.config import TrainConfig
+from engine import families
+from engine.config import RunConfig, with_overrides
 from engine.errors import EngineError
-
-PROBE_TEXT_CHARS = 96  # characters of validation text shown in the gates view
+from engine.task import Task
 
 
 class StepAccumulator:
@@ -82,44 +83,51 @@ class ClipWindow:
 
 @dataclass
 class RunState:
-    config: TrainConfig
+    config: RunConfig
+    task: Task
     device: torch.device
     device_name: str
-    vocab: Any
-    train_ids: torch.Tensor
-    val_ids: torch.Tensor
-    batcher: Any
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     params: list
     out_dir: Path | None
     writer: Any
-    baselines: dict | None
-    probe_text: str
-    hidden: Any = None
+    baselines: Any = None  # the Baselines event of a new run (None when resumed)
     step: int = 0
     elapsed: float = 0.0  # active seconds: training + side jobs, excluding pauses
     train_time: float = 0.0  # optimizer-step seconds since the last train event
     tokens: int = 0  # tokens since the last train event
     lr: float = 0.0
-    best_val: float | None = None
+    best_val: float | None = None  # the lowest held-out loss so far
+    best_metric: float | None = None  # the best headline metric so far (the task says which)
     last_eval_step: int | None = None
+    last_sample_step: int | None = None
     last_checkpoint_at: float = 0.0
     last_checkpoint_step: int | None = None
-    probe_input: Any = None
     diverged: bool = False
     diverged_at: tuple = ()
     acc: StepAccumulator = field(default_factory=StepAccumulator)
     clip_window: ClipWindow = field(default_factory=ClipWindow)
 
 
-def build_state(config: TrainConfig, out_dir: Path | None, resume: bool, force: bool,
+def resolve_config(config: RunConfig | None, saved: ckpt.CheckpointData | None,
+                   overrides: dict[str, Any]) -> RunConfig:
+    """The config of a new run, or of a resumed one: its checkpoint's, with the flags given
+    again on the command line (`overrides`) on top."""
+    if saved is None:
+        if config is None:
+            raise EngineError("a new run needs a config")
+        return config.validate()
+    family = families.get(saved.meta.get("kind", families.DEFAULT))
+    cls = family.config_class()
+    base = cls.from_dict(saved.meta["config"], source="checkpoint")
+    return with_overrides(base, overrides, f"a {family.name} run").validate()
+
+
+def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, force: bool,
                 overrides: dict[str, Any]) -> RunState:
     from engine import rundir
-    from engine.corpus import load_corpus
-    from engine.data import StreamBatcher, Vocab, split_text
     from engine.device import configure_threads, describe, resolve_device
-    from engine.lm import CharLM
     from engine.optim import build_optimizer
 
     saved = None
@@ -128,27 +136,17 @@ def build_state(config: TrainConfig, out_dir: Path | None, resume: bool, force: 
             raise EngineError("--resume needs --out DIR (the run to continue)")
         rundir.prepare(out_dir, resume=True)
         saved = ckpt.load(out_dir / ckpt.FILENAME)
-        config = TrainConfig.from_dict(saved.meta["config"], source="checkpoint")
-        config = config.replace(**overrides).validate()
     elif out_dir is not None:
         rundir.prepare(out_dir, resume=False, force=force)
+    config = resolve_config(config, saved, overrides)
     device = resolve_device(config.device)
     threads = configure_threads(config.threads)
     torch.manual_seed(config.seed)
 
-    corpus = load_corpus(config.corpus)
-    train_text, val_text = split_text(corpus.text, config.val_fraction)
-    vocab = Vocab.from_list(saved.meta["vocab"]) if saved else Vocab.from_text(corpus.text)
-    if saved:
-        unknown = sorted(set(corpus.text) - set(vocab.chars))
-        if unknown:
-            raise EngineError(f"the corpus has characters the checkpoint's vocabulary lacks "
-                              f"({''.join(unknown[:10])!r}): resume on the corpus it was "
-                              f"trained on")
-    train_ids = vocab.encode_tensor(train_text)
-    val_ids = vocab.encode_tensor(val_text)
-    batcher = StreamBatcher(train_ids, config.batch_size, config.bptt)
-    model = CharLM.from_config(config, len(vocab)).to(device)
+    task = families.of_config(config).task_class()(config, saved.meta if saved else None)
+    task.device = device
+    task.load_data()
+    model = task.build_model()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(params, config)
 
@@ -158,72 +156,67 @@ def build_state(config: TrainConfig, out_dir: Path | None, resume: bool, force: 
             rundir.truncate_metrics(out_dir, int(saved.meta["step"]))
         writer = rundir.RunWriter(out_dir)
         writer.write_config(config.to_dict())
-    st = RunState(config=config, device=device, device_name=describe(device, threads),
-                  vocab=vocab, train_ids=train_ids, val_ids=val_ids, batcher=batcher,
-                  model=model, optimizer=optimizer, params=params, out_dir=out_dir,
-                  writer=writer, baselines=None,
-                  probe_text=val_text[:PROBE_TEXT_CHARS])
+    st = RunState(config=config, task=task, device=device,
+                  device_name=describe(device, threads), model=model, optimizer=optimizer,
+                  params=params, out_dir=out_dir, writer=writer)
     if saved:
         restore_state(st, saved)
-    if config.baseline_order and not saved:
-        from engine.ngram import baselines
-
-        st.baselines = baselines(train_text, val_text, order=config.baseline_order)
-    st.acc = StepAccumulator()
+    else:
+        st.baselines = task.baselines()
     return st
 
 
 def snapshot_state(st: RunState) -> ckpt.CheckpointData:
-    from engine.checkpoint import optimizer_to_flat
-
-    optim, groups = optimizer_to_flat(st.optimizer)
-    hidden = {}
-    if st.hidden is not None:
-        parts = st.hidden if isinstance(st.hidden, tuple) else (st.hidden,)
-        hidden = {str(i): h for i, h in enumerate(parts)}
+    optim, groups = ckpt.optimizer_to_flat(st.optimizer)
+    task_meta, task_tensors = st.task.state()
     rng = {"cpu": torch.get_rng_state()}
     if st.device.type == "cuda":
         rng["cuda"] = torch.cuda.get_rng_state(st.device)
     meta = {
-        "config": st.config.to_dict(), "vocab": st.vocab.to_list(), "step": st.step,
-        "elapsed": st.elapsed, "best_val": st.best_val, "data": st.batcher.state_dict(),
-        "optimizer_groups": groups, "last_eval_step": st.last_eval_step,
+        "kind": st.task.family, "config": st.config.to_dict(), "step": st.step,
+        "elapsed": st.elapsed, "best_val": st.best_val, "best_metric": st.best_metric,
+        "optimizer_groups": groups, "last_eval_step": st.last_eval_step, **task_meta,
     }
     return ckpt.CheckpointData(meta=meta, model=st.model.state_dict(), optim=optim,
-                               hidden=hidden, rng=rng)
+                               hidden=task_tensors, rng=rng)
 
 
 def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
-    from engine.checkpoint import optimizer_from_flat
-
+    meta = saved.meta
     ckpt.load_weights(st.model, saved.model)
-    optimizer_from_flat(st.optimizer, saved.optim, saved.meta.get("optimizer_groups", []))
-    if saved.hidden:
-        parts = tuple(saved.hidden[str(i)].to(st.device) for i in range(len(saved.hidden)))
-        st.hidden = parts if len(parts) > 1 else parts[0]
+    ckpt.optimizer_from_flat(st.optimizer, saved.optim, meta.get("optimizer_groups", []))
     if "cpu" in saved.rng:
         torch.set_rng_state(saved.rng["cpu"])
     if "cuda" in saved.rng and st.device.type == "cuda":
         torch.cuda.set_rng_state(saved.rng["cuda"], st.device)
-    st.batcher.load_state_dict(saved.meta["data"])
-    st.step = int(saved.meta["step"])
-    st.elapsed = float(saved.meta.get("elapsed", 0.0))
+    st.step = int(meta["step"])
+    st.elapsed = float(meta.get("elapsed", 0.0))
     st.last_checkpoint_at = st.elapsed
     st.last_checkpoint_step = st.step
-    st.best_val = saved.meta.get("best_val")
-    st.last_eval_step = saved.meta.get("last_eval_step")
+    st.best_val = meta.get("best_val")
+    st.best_metric = meta.get("best_metric", meta.get("best_exact"))  # (older seq2seq runs)
+    st.last_eval_step = meta.get("last_eval_step")
+    st.task.restore(meta, saved.hidden, st.step)
 
 
-def load_model(run_dir: str | Path, device: str = "cpu"):
-    """(model, vocab, config, meta) from a run directory or checkpoint file, for sample/eval."""
-    from engine.data import Vocab
+@dataclass
+class LoadedRun:
+    """A trained model back from its run directory, for sample / translate / eval / open."""
+    family: families.Family
+    config: RunConfig
+    task: Task  # built from the checkpoint's metadata (vocabulary); no data loaded
+    model: torch.nn.Module  # in eval mode, on the asked-for device
+    meta: dict[str, Any]
+
+
+def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     from engine.device import resolve_device
-    from engine.lm import CharLM
 
     saved = ckpt.load(run_dir)
-    config = TrainConfig.from_dict(saved.meta["config"], source="checkpoint")
-    vocab = Vocab.from_list(saved.meta["vocab"])
-    dev = resolve_device(device)
-    model = CharLM.from_config(config, len(vocab))
+    family = families.get(saved.meta.get("kind", families.DEFAULT))
+    config = family.config_class().from_dict(saved.meta["config"], source="checkpoint")
+    task = family.task_class()(config, saved.meta)
+    task.device = resolve_device(device)
+    model = task.build_model()
     ckpt.load_weights(model, saved.model, "its own config")
-    return model.to(dev).eval(), vocab, config, saved.meta
+    return LoadedRun(family, config, task, model.to(task.device).eval(), saved.meta)

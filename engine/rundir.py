@@ -1,6 +1,6 @@
 """The run directory: what a training run leaves on disk, shared by `rnn-tui run` and the app.
 
-    DIR/config.json              the resolved TrainConfig (after defaults, TOML and flags)
+    DIR/config.json              the resolved config (after defaults, TOML and flags)
     DIR/metrics.jsonl            one JSON object per event, with an "event" field
     DIR/samples.txt              the samples taken during training, with a header each
     DIR/checkpoint.safetensors   the latest checkpoint (see engine.checkpoint)
@@ -60,15 +60,12 @@ class RunWriter:
         os.replace(tmp, self.dir / "config.json")
 
     def write(self, event: ev.Event) -> None:
-        record = event.to_dict()
-        if isinstance(event, ev.Gates):  # big matrices belong in the UI, not in the log
-            record.pop("hidden", None)
-        self._metrics.write(json.dumps(_finite(record)) + "\n")
+        self._metrics.write(json.dumps(_finite(event.to_dict())) + "\n")
         self._metrics.flush()
-        if isinstance(event, ev.Sample):
+        text = event.text_log()
+        if text is not None:
             with open(self.dir / "samples.txt", "a", encoding="utf-8") as fh:
-                fh.write(f"--- step {event.step} · temperature {event.temperature:g} ---\n")
-                fh.write(event.prime + event.text + "\n\n")
+                fh.write(text)
 
     def close(self) -> None:
         self._metrics.close()

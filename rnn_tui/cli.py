@@ -1,6 +1,10 @@
-"""The `rnn-tui` command line: the app (default), and headless run / sample / eval / baseline.
+"""The `rnn-tui` command line: the app (default), `open`, and headless `run`; the commands
+that use a trained model (sample, translate, eval) are in cli_models.py, the data commands
+(baseline, corpus) in cli_data.py.
 
-torch is imported inside the commands, never at module level, so `--help` answers fast.
+Every task family runs through the same commands: `--task NAME` picks the family (through
+the registry in engine/families), and every family's options are flags of `run` and of the
+app. torch is imported inside the commands, never at module level, so `--help` answers fast.
 Every user-fixable problem (EngineError) is one line on stderr and exit code 2.
 """
 
@@ -13,23 +17,24 @@ from typing import Optional
 
 import typer
 
+from engine import families
 from engine.errors import EngineError
 from rnn_tui.options import resolve_config, training_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
-                  help="Train vanilla RNN, GRU and LSTM language models (and encoder-decoders "
-                       "with attention) and watch them learn.")
-corpus_app = typer.Typer(help="Bundled and downloadable corpora.", no_args_is_help=True)
-app.add_typer(corpus_app, name="corpus")
-from rnn_tui.cli_seq2seq import seq2seq_app, translate_command  # noqa: E402
-app.add_typer(seq2seq_app, name="seq2seq")
-app.command("translate")(translate_command)
+                  help="Train vanilla RNN, GRU and LSTM models - language models, "
+                       "encoder-decoders with attention - and watch them learn.")
 
 EXIT_USAGE = 2  # bad input: corpus, config, checkpoint, device
 EXIT_DIVERGED = 3  # training stopped on a NaN/inf loss
 EXIT_INTERRUPTED = 130  # Ctrl+C (a checkpoint was saved)
 
 ConfigOpt = typer.Option(None, "--config", help="TOML file with training options.")
+TaskOpt = typer.Option(None, "--task", help="What to train: " + " | ".join(
+    families.all_tasks()[1:]) + " (an encoder-decoder; default: the character language "
+    "model). Each family's options are listed under its own heading below.")
+OutOpt = typer.Option(None, "--out", help="Run directory (metrics.jsonl, config.json, "
+                      "samples, checkpoint).")
 
 
 def _err(message: str) -> None:
@@ -39,22 +44,16 @@ def _err(message: str) -> None:
 @app.callback(invoke_without_command=True)
 @training_options
 def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
-                 task: Optional[str] = typer.Option(
-                     None, "--task", help="Open the app on an encoder-decoder task instead: "
-                     "dates | reverse | sort | add | pairs; its options: `rnn-tui seq2seq "
-                     "app --help`."),
-                 out: Optional[str] = typer.Option(None, "--out",
-                                                   help="Run directory for the app's run."),
+                 task: Optional[str] = TaskOpt, out: Optional[str] = OutOpt,
                  overrides: dict = None) -> None:
-    """With no command: open the interactive app, training on the default bundled corpus."""
-    if task is not None:  # main() routes --task to `seq2seq app`: only a direct call gets here
-        raise EngineError("a seq2seq task opens with `rnn-tui seq2seq app --task ...`")
+    """With no command: open the interactive app, training on the default bundled corpus
+    (or on --task)."""
     if ctx.invoked_subcommand is not None:
-        if overrides or config:
+        if overrides or config or task:
             raise EngineError("training options go after the command, e.g. "
                               "`rnn-tui run --corpus FILE`")
         return
-    cfg = resolve_config(config, overrides or {})
+    cfg = resolve_config(task, config, overrides or {})
     from rnn_tui.app import run_app
 
     run_app(cfg, out_dir=out)
@@ -64,26 +63,20 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
     from engine.checkpoint import FILENAME, load
-    from engine.config import TrainConfig
-    from engine.seq2seq.config import Seq2SeqConfig
     from rnn_tui.app import run_app
 
     saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
-    kind = Seq2SeqConfig if saved.meta.get("kind") == "seq2seq" else TrainConfig
-    cfg = kind.from_dict(saved.meta["config"], source="checkpoint").validate()
-    run_app(cfg, out_dir=str(run_dir), resume=True)
+    family = families.get(saved.meta.get("kind", families.DEFAULT))
+    cfg = family.config_class().from_dict(saved.meta["config"], source="checkpoint")
+    run_app(cfg.validate(), out_dir=str(run_dir), resume=True)
 
 
 @app.command("run")
 @training_options
-def run_command(config: Optional[str] = ConfigOpt,
-                task: Optional[str] = typer.Option(
-                    None, "--task", help="Train an encoder-decoder instead: dates | reverse | "
-                    "sort | add | pairs (with --pairs FILE); its options: `rnn-tui seq2seq "
-                    "run --help`."),
-                out: Optional[str] = typer.Option(None, "--out", help="Run directory "
-                                                  "(metrics.jsonl, checkpoint, samples)."),
-                resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
+def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt,
+                out: Optional[str] = OutOpt,
+                resume: bool = typer.Option(False, "--resume", help="Continue the run in --out "
+                                            "(flags given again change its settings)."),
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing --out."),
                 dry_run: bool = typer.Option(False, "--dry-run",
                                              help="Smoke test: a tiny model for 3 steps."),
@@ -91,27 +84,20 @@ def run_command(config: Optional[str] = ConfigOpt,
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
-    from engine.trainer import Trainer
+    from engine.loop import Trainer
     from rnn_tui.report import RunReporter
 
-    if task is not None:  # main() routes --task to `seq2seq run`: only a direct call gets here
-        raise EngineError("a seq2seq task runs with `rnn-tui seq2seq run --task ...`")
     overrides = overrides or {}
-    if resume:
-        if out is None:
-            raise EngineError("--resume needs --out DIR (the run to continue)")
-        cfg = resolve_config(None, {})
-    else:
-        cfg = resolve_config(config, overrides)
-    if dry_run:
-        cfg = cfg.replace(hidden=32, layers=min(cfg.layers, 2), embed=16, batch_size=4, bptt=16,
-                          steps=3, minutes=None, eval_every=3, log_every=1, probe_every=2,
-                          sample_every=3, sample_length=40, baseline_order=3)
+    if resume and (config or task):
+        raise EngineError("--resume continues with the run's own settings: give the ones to "
+                          "change as flags (e.g. --steps 2000), not --config or --task")
+    cfg = None if resume else resolve_config(task, config, overrides)
+    if dry_run and cfg is not None:
+        cfg = cfg.dry_run()
     trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
                       overrides=overrides if resume else None)
-    console = Console(stderr=False)
     finished = None
-    with _stop_on_signals(trainer), RunReporter(console, cfg.steps, cfg.minutes) as report:
+    with _stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
         for event in trainer.events():
             report.handle(event)
             if event.name == "end":
@@ -159,107 +145,16 @@ class _stop_on_signals:
             signal.signal(s, handler)
 
 
-@app.command("sample")
-def sample_command(run_dir: Path = typer.Argument(..., help="Run directory or checkpoint."),
-                   length: int = typer.Option(500, "--length", "-n", min=0),
-                   temperature: float = typer.Option(0.8, "--temperature", "-t"),
-                   top_k: Optional[int] = typer.Option(None, "--top-k"),
-                   prime: str = typer.Option("", "--prime", "-p"),
-                   seed: Optional[int] = typer.Option(None, "--seed"),
-                   greedy: bool = typer.Option(False, "--greedy", help="Always the argmax."),
-                   device: str = typer.Option("cpu", "--device")) -> None:
-    """Write text generated by a trained model to stdout (only the text)."""
-    from engine.run_state import load_model
-    from engine.sampling import generate
+from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their commands)
 
-    model, vocab, _, _ = load_model(run_dir, device)
-    out = sys.stdout
-    out.write(prime)
-    for i, (ch, _) in enumerate(generate(model, vocab, prime=prime, length=length,
-                                         temperature=temperature, top_k=top_k, greedy=greedy,
-                                         seed=seed, device=next(model.parameters()).device)):
-        out.write(ch)
-        if out.isatty() and i % 8 == 0:
-            out.flush()
-    out.write("\n")
-
-
-@app.command("eval")
-def eval_command(run_dir: Path = typer.Argument(..., help="Run directory or checkpoint."),
-                 corpus: str = typer.Option(..., "--corpus", help="Text file, dir or name."),
-                 device: str = typer.Option("cpu", "--device")) -> None:
-    """Print the loss of a trained model on a text (nats/char, bits/char, perplexity)."""
-    from engine.corpus import load_corpus
-    from engine.evaluate import evaluate
-    from engine.metrics import bits_per_char, perplexity
-    from engine.run_state import load_model
-
-    model, vocab, _, _ = load_model(run_dir, device)
-    text = load_corpus(corpus).text
-    ids = vocab.encode_tensor(text)
-    loss = evaluate(model, ids, next(model.parameters()).device)
-    typer.echo(f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · perplexity "
-               f"{perplexity(loss):.3f} on {len(text):,} characters")
-
-
-@app.command("baseline")
-def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file, dir or name."),
-                     order: int = typer.Option(5, "--order", min=1, max=12),
-                     val_fraction: float = typer.Option(0.1, "--val-fraction")) -> None:
-    """Print count-based baselines (uniform, unigram, Kneser-Ney n-gram) on the val split."""
-    from engine.config import TrainConfig
-    from engine.corpus import load_corpus
-    from engine.data import split_text
-    from engine.metrics import bits_per_char
-    from engine.ngram import baselines
-
-    TrainConfig(val_fraction=val_fraction, baseline_order=order).validate()
-    train, val = split_text(load_corpus(corpus).text, val_fraction)
-    b = baselines(train, val, order=order)
-    for name, key in (("uniform", "uniform"), ("unigram", "unigram"),
-                      (f"{order}-gram Kneser-Ney", "ngram")):
-        typer.echo(f"{name:<20} {b[key]:.4f} nats/char  {bits_per_char(b[key]):.4f} bits/char")
-
-
-@corpus_app.command("list")
-def corpus_list() -> None:
-    """List bundled and downloadable corpora."""
-    from engine.corpus import list_bundled
-    from engine.download import REGISTRY
-
-    for name, description, size in list_bundled():
-        shown = f"{size:,} chars" if size else ""
-        typer.echo(f"{name:<18} {shown:>16}  {description}")
-    for name, entry in REGISTRY.items():
-        typer.echo(f"{name:<18} {'(download)':>16}  {entry.description}")
-
-
-@corpus_app.command("download")
-def corpus_download(name: str = typer.Argument(..., help="e.g. tiny-shakespeare")) -> None:
-    """Download a public corpus into the cache (checksum verified)."""
-    from engine.download import download
-
-    path = download(name, progress=lambda msg: typer.echo(msg, err=True))
-    typer.echo(str(path))
-
-
-def route_seq2seq(argv: list[str]) -> list[str]:
-    """`rnn-tui run --task T ...` is `rnn-tui seq2seq run --task T ...`, and the app with a
-    task (`rnn-tui --task T ...`) is `rnn-tui seq2seq app --task T ...`: the seq2seq options
-    (attention, teacher forcing, ...) belong to those commands."""
-    if not any(a == "--task" or a.startswith("--task=") for a in argv):
-        return argv
-    if argv and argv[0] == "run":
-        return ["seq2seq", "run", *argv[1:]]
-    if not argv or argv[0].startswith("-"):
-        return ["seq2seq", "app", *argv]
-    return argv
+cli_models.register(app)
+cli_data.register(app)
 
 
 def main() -> None:
     try:
         # returns typer.Exit's code instead of raising
-        code = app(args=route_seq2seq(sys.argv[1:]), standalone_mode=False)
+        code = app(args=sys.argv[1:], standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except EngineError as exc:

@@ -1,8 +1,11 @@
-"""Every TrainConfig field as a CLI option, generated from the dataclass (one source of truth).
+"""Every config field of every task family as a CLI option, generated from the dataclasses.
 
-`@training_options` adds `--batch-size`, `--lr`, ... to a typer command; the wrapped function
-receives `overrides`: only the options the user actually gave, so that a TOML file (--config)
-and a resumed checkpoint keep their values for everything else.
+`@training_options` adds `--batch-size`, `--lr`, `--attention`, ... to a typer command: the
+fields every family shares under one heading of `--help`, then each family's own fields
+under the family's heading. The wrapped function receives `overrides`: only the options the
+user actually gave, so that a TOML file (--config) and a resumed checkpoint keep their values
+for everything else. `resolve_config` turns (task, TOML file, overrides) into the validated
+config of the right family, refusing a flag that family does not have.
 """
 
 from __future__ import annotations
@@ -11,21 +14,27 @@ import functools
 import inspect
 import re
 import typing
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, Optional
 
 import typer
 
-from engine.config import TrainConfig, load_toml
+from engine import families
+from engine.config import RunConfig, load_toml, with_overrides
 
-PANEL = "Training options (also settable in a TOML file given with --config)"
+SHARED_PANEL = "Training options, every task (also settable in a TOML file: --config)"
 
 
-def field_help(config_cls: type = TrainConfig) -> dict[str, str]:
-    """The comment after each field of a config dataclass, used as its --help text."""
-    src = inspect.getsource(config_cls)
-    return {m.group(1): m.group(2).strip()
-            for m in re.finditer(r"^\s+(\w+): [^=\n]+=[^#\n]*#\s*(.*)$", src, re.M)}
+def field_help(config_cls: type) -> dict[str, str]:
+    """The comment after each field of a config dataclass (and of its bases): --help text."""
+    helps: dict[str, str] = {}
+    for cls in reversed(config_cls.__mro__):
+        if cls is object or not hasattr(cls, "__dataclass_fields__"):
+            continue
+        src = inspect.getsource(cls)
+        helps.update({m.group(1): m.group(2).strip() for m in
+                      re.finditer(r"^\s+(\w+): [^=\n]+=[^#\n]*#\s*(.*)$", src, re.M)})
+    return helps
 
 
 def _base_type(annotation: Any) -> type:
@@ -33,45 +42,85 @@ def _base_type(annotation: Any) -> type:
     return args[0] if args else annotation
 
 
-def options_from(config_cls: type, panel: str = PANEL):
-    """A decorator adding one --option per field of `config_cls` (booleans get --no-x)."""
+@dataclass
+class Option:
+    name: str
+    type: type
+    help: str
+    panel: str
+    defaults: dict[str, Any]  # family name -> default
 
-    def decorate(func):
-        hints = typing.get_type_hints(config_cls)
-        helps = field_help(config_cls)
-        sig = inspect.signature(func)
-        params = [p for p in sig.parameters.values() if p.name != "overrides"]
-        names = [f.name for f in fields(config_cls)]
-        for f in fields(config_cls):
+
+def all_options() -> list[Option]:
+    """The union of every family's config fields, shared ones first, in declaration order."""
+    shared = {f.name for f in fields(RunConfig)}
+    shared_help = field_help(RunConfig)
+    out: dict[str, Option] = {}
+    for family in families.FAMILIES:
+        cls = family.config_class()
+        hints, helps = typing.get_type_hints(cls), field_help(cls)
+        panel = family.title + (f" (--task {' | '.join(family.tasks)})" if family.tasks
+                                else " (the default, no --task)")
+        for f in fields(cls):
+            if f.name == "task":  # the commands' own --task option
+                continue
             base = _base_type(hints[f.name])
-            flag = "--" + f.name.replace("_", "-")
-            if base is bool:
-                flag = f"{flag}/--no-{f.name.replace('_', '-')}"
-            shown = "none" if f.default is None else str(f.default)
-            option = typer.Option(None, flag, help=f"{helps.get(f.name, '')} [default: {shown}]",
-                                  rich_help_panel=panel, show_default=False)
-            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
-                                            default=option, annotation=Optional[base]))
-
-        @functools.wraps(func)
-        def wrapper(**kwargs):
-            overrides = {n: kwargs.pop(n) for n in names if kwargs.get(n) is not None}
-            for n in names:
-                kwargs.pop(n, None)
-            return func(**kwargs, overrides=overrides)
-
-        wrapper.__signature__ = sig.replace(parameters=params)
-        return wrapper
-
-    return decorate
+            opt = out.get(f.name)
+            if opt is None:
+                mine = f.name not in shared
+                opt = out[f.name] = Option(f.name, base, (helps if mine else shared_help)
+                                           .get(f.name, ""), panel if mine else SHARED_PANEL, {})
+            elif opt.type is not base:
+                raise TypeError(f"{f.name}: {opt.type} in one family, {base} in another")
+            opt.defaults[family.name] = f.default
+    return sorted(out.values(), key=lambda o: o.panel != SHARED_PANEL)  # (a stable sort)
 
 
-training_options = options_from(TrainConfig)
+def _default_text(opt: Option) -> str:
+    shown = {k: ("none" if v is None else str(v)) for k, v in opt.defaults.items()}
+    if len(set(shown.values())) == 1:
+        return next(iter(shown.values()))
+    return ", ".join(f"{v} ({k})" for k, v in shown.items())
 
 
-def resolve_config(config_file: str | None, overrides: dict[str, Any]) -> TrainConfig:
-    """defaults <- TOML file <- command-line flags, then validated."""
-    data = load_toml(config_file) if config_file else {}
-    source = config_file or "config"
-    cfg = TrainConfig.from_dict(data, source=source)
-    return cfg.replace(**overrides).validate()
+def training_options(func):
+    """A decorator adding one --option per config field of every family (booleans get
+    --no-x); the function receives the given ones as `overrides`."""
+    options = all_options()
+    sig = inspect.signature(func)
+    params = [p for p in sig.parameters.values() if p.name != "overrides"]
+    for opt in options:
+        flag = "--" + opt.name.replace("_", "-")
+        if opt.type is bool:
+            flag = f"{flag}/--no-{opt.name.replace('_', '-')}"
+        option = typer.Option(None, flag, help=f"{opt.help} \\[default: {_default_text(opt)}]",
+                              rich_help_panel=opt.panel, show_default=False)
+        params.append(inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY,
+                                        default=option, annotation=Optional[opt.type]))
+    names = [opt.name for opt in options]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs):
+        overrides = {n: kwargs.pop(n) for n in names if kwargs.get(n) is not None}
+        for n in names:
+            kwargs.pop(n, None)
+        return func(**kwargs, overrides=overrides)
+
+    wrapper.__signature__ = sig.replace(parameters=params)
+    return wrapper
+
+
+def resolve_config(task: str | None, config_file: str | None,
+                   overrides: dict[str, Any]) -> RunConfig:
+    """defaults <- TOML file <- command-line flags, for the family of `task` (None: the TOML
+    file's `task`, else the default family), then validated. The file's settings may be
+    top-level keys or one table, [train] or named after the family ([seq2seq])."""
+    names = tuple(f.name for f in families.FAMILIES)  # a [seq2seq] table is allowed
+    data = load_toml(config_file, tables=names) if config_file else {}
+    task = task or (data.get("task") if isinstance(data.get("task"), str) else None)
+    family = families.get(families.DEFAULT) if task is None else families.by_task(task)
+    if family.tasks:
+        data = {**data, "task": task}
+    cfg = family.config_class().from_dict(data, source=config_file or "config")
+    what = f"--task {task}" if family.tasks else "the language model (no --task)"
+    return with_overrides(cfg, overrides, what).validate()

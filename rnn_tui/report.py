@@ -1,9 +1,13 @@
-"""What `rnn-tui run` prints while it trains.
+"""What `rnn-tui run` prints while it trains, for every task family.
 
-On an interactive terminal: a live progress bar with the latest loss, validation loss and
+On an interactive terminal: a live progress bar with the latest loss, held-out loss and
 speed, with evaluations, samples and checkpoints printed above it. When output is piped (CI,
 `| tee`), a rich Progress would print only its final frame, so we print plain lines instead: a
 train line at most every `interval` seconds and every evaluation, checkpoint and warning.
+
+The lines are the same for every family; what differs comes from the family's Task class
+(its unit, the metrics it reports, how it describes its model and data) and from its own
+events, which describe themselves (`Event.summary()`).
 """
 
 from __future__ import annotations
@@ -14,32 +18,27 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from engine import events as ev
+from engine import families
+
+
+def format_metric(value, fmt: str) -> str:
+    return f"{100 * value:.2f}%" if fmt == "%" else format(value, fmt)
 
 
 class RunReporter:
-    def __init__(self, console: Console, steps: int | None, minutes: float | None,
-                 interval: float = 5.0):
+    def __init__(self, console: Console, interval: float = 5.0):
         self.console = console
-        self.steps, self.minutes = steps, minutes
         self.interval = interval
         self.interactive = console.is_interactive
         self.progress: Progress | None = None
-        self.task = None
+        self.bar = None
+        self.steps: int | None = None
         self.last_line = 0.0
         self.val = "-"
-        self.baseline = None
+        self.baseline: float | None = None
+        self.task_cls = None  # the family's Task class, known from the Started event
 
     def __enter__(self):
-        if self.interactive:
-            self.progress = Progress(
-                TextColumn("[bold]step {task.fields[step]}"), BarColumn(),
-                TextColumn("loss {task.fields[loss]} · val {task.fields[val]} · "
-                           "{task.fields[speed]} tok/s"),
-                TimeElapsedColumn(), console=self.console, transient=True)
-            total = self.steps if self.steps else (self.minutes * 60 if self.minutes else None)
-            self.task = self.progress.add_task("train", total=total, step=0, loss="-",
-                                               val="-", speed="-")
-            self.progress.start()
         return self
 
     def __exit__(self, *exc):
@@ -53,44 +52,74 @@ class RunReporter:
         handler = getattr(self, "_on_" + event.name, None)
         if handler:
             handler(event)
+        else:
+            line = event.summary()
+            if line:
+                self.print(line)
+
+    def _start_progress(self, steps: int | None, minutes: float | None) -> None:
+        self.steps = steps
+        if not self.interactive:
+            return
+        self.progress = Progress(
+            TextColumn("[bold]step {task.fields[step]}"), BarColumn(),
+            TextColumn("loss {task.fields[loss]} · val {task.fields[val]} · "
+                       "{task.fields[speed]} tok/s"),
+            TimeElapsedColumn(), console=self.console, transient=True)
+        total = steps if steps else (minutes * 60 if minutes else None)
+        self.bar = self.progress.add_task("train", total=total, step=0, loss="-", val="-",
+                                          speed="-")
+        self.progress.start()
 
     def _on_start(self, e: ev.Started) -> None:
-        c = e.config
+        family = families.get(e.family)
+        self.task_cls = cls = family.task_class()
+        config = family.config_class().from_dict(e.config, source="run")
         what = "resuming at step %d" % e.step if e.resumed else "training"
-        self.print(f"{what}: {c['model']} {c['hidden']}x{c['layers']} ({e.parameters:,} "
-                   f"parameters) on {c['corpus']} ({e.train_chars:,} train / {e.val_chars:,} "
-                   f"val chars, vocab {e.vocab_size}) · {e.device}")
+        self.print(f"{what}: {config.describe()} ({e.parameters:,} parameters) on "
+                   f"{config.data_label()} ({e.train_chars:,} train / {e.val_chars:,} "
+                   f"held-out {cls.unit}s, vocab {e.vocab_size}) · {e.device}")
+        self._start_progress(config.steps, config.minutes)
 
     def _on_baselines(self, e: ev.Baselines) -> None:
-        self.baseline = e.ngram
-        self.print(f"baselines (val, nats/char): uniform {e.uniform:.3f} · unigram "
-                   f"{e.unigram:.3f} · {e.ngram_order}-gram Kneser-Ney {e.ngram:.3f}")
+        if e.losses:
+            self.baseline = min(e.losses.values())
+            unit = self.task_cls.unit if self.task_cls else "token"
+            shown = " · ".join(f"{name} {value:.3f}" for name, value in e.losses.items())
+            self.print(f"baselines (held-out, nats/{unit}): {shown}")
 
     def _on_train(self, e: ev.TrainStep) -> None:
         if self.progress:
             done = e.step if self.steps else e.elapsed_s
-            self.progress.update(self.task, completed=done, step=e.step,
+            self.progress.update(self.bar, completed=done, step=e.step,
                                  loss=f"{e.train_loss:.3f}", val=self.val,
                                  speed=f"{e.tokens_per_s / 1000:.1f}k")
         elif time.monotonic() - self.last_line >= self.interval:
             self.last_line = time.monotonic()
-            self.print(f"step {e.step:>6} · epoch {e.epoch:5.2f} · loss {e.train_loss:.4f} · "
-                       f"lr {e.lr:.2e} · grad {e.grad_norm:.2f} · "
-                       f"{e.tokens_per_s:,.0f} tok/s · {e.elapsed_s:6.0f}s")
+            epoch = f" · epoch {e.epoch:5.2f}" if e.epoch is not None else ""
+            extras = "".join(f" · {k.replace('_', ' ')} {v:.2f}" for k, v in e.extras.items()
+                             if isinstance(v, float) and v != 1.0)
+            self.print(f"step {e.step:>6}{epoch} · loss {e.train_loss:.4f} · lr {e.lr:.2e} · "
+                       f"grad {e.grad_norm:.2f}{extras} · {e.tokens_per_s:,.0f} tok/s · "
+                       f"{e.elapsed_s:6.0f}s")
 
     def _on_eval(self, e: ev.Eval) -> None:
         self.val = f"{e.val_loss:.3f}"
-        vs = f" (n-gram {self.baseline:.3f})" if self.baseline is not None else ""
-        self.print(f"step {e.step:>6} · val {e.val_loss:.4f} nats/char · {e.bits_per_char:.3f} "
-                   f"bits/char · ppl {e.perplexity:.2f}{vs}{' · best' if e.best else ''}")
-
-    def _on_sample(self, e: ev.Sample) -> None:
-        text = (e.prime + e.text).replace("\n", "\n    ")
-        self.print(f"sample at step {e.step} (T={e.temperature:g}):\n    {text}")
+        cls = self.task_cls
+        unit = cls.unit if cls else "token"
+        shown = "".join(f" · {label} {format_metric(e.metrics[key], fmt)}"
+                        for key, label, fmt in (cls.report_metrics if cls else ())
+                        if e.metrics.get(key) is not None)
+        vs = f" (best baseline {self.baseline:.3f})" if self.baseline is not None else ""
+        self.print(f"step {e.step:>6} · val {e.val_loss:.4f} nats/{unit}{shown}{vs}"
+                   f"{' · best' if e.best else ''}")
 
     def _on_checkpoint(self, e: ev.Checkpoint) -> None:
         if e.reason != "interval" or not self.interactive:
             self.print(f"checkpoint ({e.reason}) at step {e.step}: {e.path}")
+
+    def _on_hparam(self, e: ev.HParamChange) -> None:
+        self.print(f"step {e.step}: {e.key} {e.old} -> {e.new}")
 
     def _on_warning(self, e: ev.Warning) -> None:
         self.print(f"warning: {e.message}")

@@ -24,10 +24,10 @@ def small_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def tiny_config(small_corpus: Path):
-    """A TrainConfig that trains in well under a second per dozen steps on 2 cores."""
-    from engine.config import TrainConfig
+    """A LMConfig that trains in well under a second per dozen steps on 2 cores."""
+    from engine.families.lm.config import LMConfig
 
-    return TrainConfig(corpus=str(small_corpus), model="lstm", hidden=32, embed=16, layers=2, batch_size=8,
+    return LMConfig(corpus=str(small_corpus), model="lstm", hidden=32, embed=16, layers=2, batch_size=8,
                        bptt=32, dropout=0.0, lr=1e-2, warmup_steps=0, log_every=1,
                        eval_every=10, probe_every=5, sample_every=10, sample_length=30,
                        baseline_order=3, threads=1, device="cpu")

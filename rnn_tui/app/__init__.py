@@ -4,10 +4,9 @@
     app = create_app(config)                       # the real engine, built lazily
     app = create_app(config, trainer_factory=Fake) # tests: any config -> trainer callable
 
-`config` is a `TrainConfig` (a language model) or a `Seq2SeqConfig` (an encoder-decoder
-task); the app can switch between them (modes.py). Importing this package does not import
-torch: the default factory imports the trainers the first time it builds one, on the worker
-thread.
+`config` is any task family's config (engine/families): the app shows that family's view
+and can switch to another. Importing this package does not import torch: the default factory
+imports the training loop the first time it builds a trainer, on the worker thread.
 """
 
 from __future__ import annotations
@@ -20,8 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def default_trainer_factory(out_dir: str | None = None, resume: bool = False,
                             auto_dir: bool = False) -> Callable[[Any], Any]:
-    """A factory building the real trainer for a config: `engine.trainer.Trainer` for a
-    language model, `engine.seq2seq.trainer.Seq2SeqTrainer` for a seq2seq task.
+    """A factory building the real trainer (`engine.loop.Trainer`) for any family's config.
 
     The first trainer writes to `out_dir` (resuming it when `resume`). Later ones (reset `r`,
     cell switch `m`, mode switch `M`) start from fresh weights in a new sibling directory
@@ -31,8 +29,7 @@ def default_trainer_factory(out_dir: str | None = None, resume: bool = False,
     built = [0]
 
     def build(config: Any) -> Any:
-        # imports torch: only here, on the worker thread
-        from engine.seq2seq.config import Seq2SeqConfig
+        from engine.loop import Trainer  # imports torch: only here, on the worker thread
 
         built[0] += 1
         first = built[0] == 1
@@ -40,11 +37,7 @@ def default_trainer_factory(out_dir: str | None = None, resume: bool = False,
             where = out_dir if first else _fresh_sibling(out_dir)
         else:
             where = _unused(default_run_dir(config)) if auto_dir else None
-        if isinstance(config, Seq2SeqConfig):
-            from engine.seq2seq.trainer import Seq2SeqTrainer as cls
-        else:
-            from engine.trainer import Trainer as cls
-        return cls(interactive_cadence(config), out_dir=where, resume=resume and first)
+        return Trainer(interactive_cadence(config), out_dir=where, resume=resume and first)
 
     return build
 
@@ -52,25 +45,21 @@ def default_trainer_factory(out_dir: str | None = None, resume: bool = False,
 def interactive_cadence(config: Any) -> Any:
     """Side jobs more often than headless: a person is watching. Every train step is an event;
     probes, evaluations, samples and attention grids come within seconds rather than minutes
-    (each costs ~1-3% of a step at these rates). Values the user set below these are kept."""
-    def often(value: int, most: int) -> int:
-        return min(value, most) if value else 0
+    (each costs ~1-3% of a step at these rates; the family's view says how often, its steps
+    being faster or slower). Values the user set below these are kept."""
+    from engine import families
 
-    if hasattr(config, "task"):  # seq2seq: steps are ~10x faster than the LM's default
-        return config.replace(log_every=1, probe_every=often(config.probe_every, 50),
-                              eval_every=min(config.eval_every, 100),
-                              attention_every=often(config.attention_every, 10))
-    return config.replace(log_every=1, probe_every=often(config.probe_every, 20),
-                          eval_every=min(config.eval_every, 100),
-                          sample_every=often(config.sample_every, 100))
+    most = families.of_config(config).view_class().INTERACTIVE
+    return config.replace(log_every=1, eval_every=min(config.eval_every, 100),
+                          **{k: min(getattr(config, k), n) if getattr(config, k) else 0
+                             for k, n in most.items()})
 
 
 def default_run_dir(config: Any) -> str:
     """Where the app keeps a run when no --out is given: ./runs/app-<model or task>-<time>."""
     import time
 
-    what = getattr(config, "task", None) or config.model
-    return f"runs/app-{what}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return f"runs/app-{config.short_name()}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def _fresh_sibling(out_dir: str) -> str:
@@ -93,7 +82,7 @@ def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
                out_dir: str | None = None, resume: bool = False,
                autostart: bool = True) -> "RnnTuiApp":
     """Build the app. `trainer_factory(config)` must return an object with the Trainer
-    protocol (events, stop, set_hparam, request_sample, request_checkpoint, serve_requests);
+    protocol (events, stop, set_hparam, request, request_checkpoint, serve_requests);
     by default the real engine Trainer writing to `out_dir` (resuming it when `resume`).
 
     With `resume` and an `out_dir`, the app first shows the run's history from

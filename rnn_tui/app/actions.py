@@ -1,11 +1,11 @@
-"""The app's key bindings and what they do (pause, step, sample, prompt, save, reset, cell
-switch, mode switch, live hyperparameters, views, help, quit), plus the command palette
-entries. The seq2seq-only actions live in seq2seq_view.py; `modes.applies` hides each
-mode's keys in the other.
+"""The keys every view shares and what they do (pause, step, prompt, save, reset, cell
+switch, family switch, learning rate, clipping, views, help, quit), plus the command
+palette. A view declares its key list with `shell_bindings(...)`, putting its own keys (and
+their actions, defined on the view) among these; the shared actions run on the app
+("app.<action>").
 
-`ActionsMixin` is part of `RnnTuiApp` (see app.py), whose BINDINGS are `KEY_BINDINGS` here.
-The actions talk to the trainer only through the app's `TrainingRunner` (thread-safe
-requests).
+`ActionsMixin` is part of `RnnTuiApp` (see app.py). The actions talk to the trainer only
+through the app's `TrainingRunner` (thread-safe requests).
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
-from rnn_tui.app import modes
+from engine import families
+from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.screens import ConfirmScreen, HelpScreen, ModeScreen
 from rnn_tui.app.training import TrainingRunner
 
-TEMPERATURE_STEP, TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 0.1, 3.0
-BPTT_MIN, BPTT_MAX = 2, 4096
 CLIP_MIN, CLIP_MAX = 1e-3, 1e3
 LR_MIN, LR_MAX = 1e-7, 10.0
 UNITS = ("nats", "bits", "ppl")
@@ -32,65 +31,65 @@ UNITS = ("nats", "bits", "ppl")
 # Actions that stay available while a dialog (help, confirm, error) is open.
 _MODAL_SAFE = {"quit", "help"}
 
-KEY_BINDINGS = [
-    Binding("space", "toggle_pause", "Pause/run", tooltip="Start, pause or resume training"),
-    Binding("n", "step", "Step", tooltip="Run one optimizer step (while paused)"),
-    Binding("g", "sample", "Sample", tooltip="Sample from the model now (seq2seq: decode "
-            "the probe example now)"),
-    Binding("p", "prompt", "Prompt", tooltip="Type a prime and sample its continuation "
-            "(seq2seq: type an input and decode it)"),
-    Binding("s", "save", "Save", tooltip="Save a checkpoint now"),
-    Binding("r", "reset", "Reset", show=False, tooltip="Re-initialise the weights (asks)"),
-    Binding("m", "switch_cell", "Cell", tooltip="Switch cell type lstm → gru → rnn "
-            "(restarts training)"),
-    Binding("M", "pick_mode", "Mode", tooltip="Pick what to train: the language model or a "
-            "seq2seq task (restarts training)"),
-    Binding("a", "attention_kind", "Attention", tooltip="Seq2seq attention none → bahdanau "
-            "→ luong-dot → luong-general (restarts training)"),
-    Binding("f", "teacher_forcing(-1)", "Teacher forcing −0.1", show=False),
-    Binding("F", "teacher_forcing(1)", "Teacher forcing +0.1", show=False),
-    Binding("w", "beam(-1)", "Beam width −1 (your translations)", show=False),
-    Binding("W", "beam(1)", "Beam width +1 (your translations)", show=False),
-    Binding("e", "example(1)", "Next example in the attention grid", show=False),
-    Binding("E", "example(-1)", "Previous example in the attention grid", show=False),
-    Binding("t", "temperature(-1)", "Temperature down", show=False),
-    Binding("T", "temperature(1)", "Temperature up", show=False),
-    Binding("l", "lr(0.5)", "Learning rate ÷2", show=False),
-    Binding("L", "lr(2.0)", "Learning rate ×2", show=False),
-    Binding("c", "toggle_clip", "Gradient clipping on/off", show=False),
-    Binding("left_square_bracket", "clip(0.5)", "Clip threshold ÷2", show=False),
-    Binding("right_square_bracket", "clip(2.0)", "Clip threshold ×2", show=False),
-    Binding("b", "bptt(0.5)", "BPTT window ÷2", show=False),
-    Binding("B", "bptt(2.0)", "BPTT window ×2", show=False),
-    Binding("h", "layer", "Next layer (gradients, gates)", show=False),
-    Binding("u", "unit(-1)", "Previous hidden unit (gates)", show=False),
-    Binding("U", "unit(1)", "Next hidden unit (gates)", show=False),
-    Binding("y", "toggle_scale", "Loss axis log/linear", show=False),
-    Binding("v", "cycle_unit", "Loss unit nats → bits → ppl", show=False),
-    Binding("tab", "focus_panel(1)", "Next panel", show=False, priority=True),
-    Binding("shift+tab", "focus_panel(-1)", "Previous panel", show=False, priority=True),
-    Binding("escape", "close_prompt", "Cancel", tooltip="Close the sampling prompt"),
+# On the app itself: they work over dialogs too (the views list them again, in place).
+APP_BINDINGS = [
     Binding("question_mark", "help", "Help", key_display="?"),
     Binding("q", "quit", "Quit"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    Binding("tab", "focus_panel(1)", "Next panel", show=False, priority=True),
+    Binding("shift+tab", "focus_panel(-1)", "Previous panel", show=False, priority=True),
 ]
 
 
+def shell_bindings(first: list[Binding], middle: list[Binding]) -> list[Binding]:
+    """A view's keys: the shared ones, with the view's `first` keys (show the model now,
+    the prompt) after the step key and its `middle` keys after the family switch."""
+    return [
+        Binding("space", "app.toggle_pause", "Pause/run",
+                tooltip="Start, pause or resume training"),
+        Binding("n", "app.step", "Step", tooltip="Run one optimizer step (while paused)"),
+        *first,
+        Binding("s", "app.save", "Save", tooltip="Save a checkpoint now"),
+        Binding("r", "app.reset", "Reset", show=False,
+                tooltip="Re-initialise the weights (asks)"),
+        Binding("m", "app.switch_cell", "Cell", tooltip="Switch cell type lstm → gru → rnn "
+                "(restarts training)"),
+        Binding("M", "app.pick_mode", "Mode", tooltip="Pick what to train: the language "
+                "model or a seq2seq task (restarts training)"),
+        *middle,
+        Binding("l", "app.lr(0.5)", "Learning rate ÷2", show=False),
+        Binding("L", "app.lr(2.0)", "Learning rate ×2", show=False),
+        Binding("c", "app.toggle_clip", "Gradient clipping on/off", show=False),
+        Binding("left_square_bracket", "app.clip(0.5)", "Clip threshold ÷2", show=False),
+        Binding("right_square_bracket", "app.clip(2.0)", "Clip threshold ×2", show=False),
+        Binding("h", "app.layer", "Next layer (gradients, gates)", show=False),
+        Binding("y", "app.toggle_scale", "Loss axis log/linear", show=False),
+        Binding("v", "app.cycle_unit", "Loss unit nats → bits → ppl", show=False),
+        Binding("tab", "app.focus_panel(1)", "Next panel", show=False),
+        Binding("shift+tab", "app.focus_panel(-1)", "Previous panel", show=False),
+        Binding("escape", "app.close_prompt", "Cancel", tooltip="Close the prompt"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+
 class ActionsMixin:
-    """Key-binding actions of RnnTuiApp."""
+    """The shared key actions of RnnTuiApp (a view's own actions live on the view)."""
 
     # ------------------------------------------------------------------ command palette
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
+        view = self.main_screen
+        for binding in view.BINDINGS:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            if binding.key == "ctrl+c" or not modes.applies(binding.action, self.mode):
-                continue
+            action, namespace = binding.action, view
+            if action.startswith("app."):
+                action, namespace = action[4:], self
             key = self.get_key_display(binding)
             yield SystemCommand(binding.tooltip or binding.description, f"key: {key}",
-                                _action_callback(self, binding.action))
+                                _action_callback(self, action, namespace))
 
     # ------------------------------------------------------------------ actions
 
@@ -99,15 +98,16 @@ class ActionsMixin:
             return True
         if isinstance(self.screen, ModalScreen):
             return False
-        if not modes.applies(action, self.mode):
-            return False
         if action == "step":
             return True if self.state == "paused" else None
-        if action == "close_prompt":
-            return bool(self._prompt_input().display)
+        if action == "close_prompt":  # (the view on top: a new one may not be mounted yet)
+            view = self.screen
+            prompts = view.query(view.PROMPT_ID) if isinstance(view, DashboardScreen) else []
+            return bool(prompts and prompts.first().display)
         return True
 
-    def _require_runner(self) -> TrainingRunner | None:
+    def require_runner(self) -> TrainingRunner | None:
+        """The running trainer's runner, or None (with a notice) when nothing trains."""
         runner = self.runner
         if runner is None or runner.finished.is_set() or self.state in ("finished", "error"):
             self.notify("training is not running (press space to start)", severity="warning")
@@ -117,7 +117,7 @@ class ActionsMixin:
     def action_toggle_pause(self) -> None:
         runner = self.runner
         if runner is None or runner.finished.is_set() or self.state in ("finished", "error"):
-            self._restart(self.config, "a new run from fresh weights")
+            self.restart(self.config, "a new run from fresh weights")
             return
         if runner.paused:
             runner.resume()
@@ -129,7 +129,7 @@ class ActionsMixin:
         self.refresh_bindings()
 
     def action_step(self) -> None:
-        runner = self._require_runner()
+        runner = self.require_runner()
         if runner is None:
             return
         if not runner.paused:
@@ -137,19 +137,9 @@ class ActionsMixin:
             return
         runner.step()
 
-    def action_sample(self) -> None:
-        runner = self._require_runner()
-        if runner is None:
-            return
-        if self.mode == modes.SEQ2SEQ:
-            runner.request_translation(None, 1)  # the first probe example, greedy
-        else:
-            runner.request_sample("", None, float(self.hparams["temperature"]))
-
     def _prompt_input(self) -> Input:
-        """The current mode's prompt: a prime to sample from, or an input to translate."""
-        which = "#translate-prompt" if self.mode == modes.SEQ2SEQ else "#prompt"
-        return self.main_screen.query_one(which, Input)
+        """The view's prompt: a prime to sample from, an input to translate, ..."""
+        return self.main_screen.query_one(self.main_screen.PROMPT_ID, Input)
 
     def action_prompt(self) -> None:
         prompt = self._prompt_input()
@@ -158,21 +148,6 @@ class ActionsMixin:
         prompt.value = ""
         prompt.focus()
         self.refresh_bindings()
-
-    def _submit_prompt(self, prime: str) -> None:
-        """The prompt's Enter (wired with @on in RnnTuiApp: Textual only sees decorated
-        handlers on message-pump classes, not on a mixin)."""
-        self._close_prompt()
-        if self.mode == modes.SEQ2SEQ:
-            if prime:
-                self._translate(prime)
-            else:
-                self.notify("type an input to translate", severity="warning", timeout=2)
-            return
-        runner = self._require_runner()
-        if runner is not None:
-            runner.request_sample(prime, None, float(self.hparams["temperature"]))
-            self.notify(f"sampling from {prime!r}" if prime else "sampling", timeout=2)
 
     def _close_prompt(self) -> None:
         prompt = self._prompt_input()
@@ -184,14 +159,14 @@ class ActionsMixin:
         self._close_prompt()
 
     def action_save(self) -> None:
-        runner = self._require_runner()
+        runner = self.require_runner()
         if runner is not None:
             runner.request_checkpoint()
 
     def action_reset(self) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
-                self._restart(self.config, "weights re-initialised")
+                self.restart(self.config, "weights re-initialised")
 
         self.push_screen(ConfirmScreen(
             "Reset the weights and start training from scratch?\n"
@@ -199,78 +174,55 @@ class ActionsMixin:
             answered)
 
     def action_switch_cell(self) -> None:
-        cells = modes.CELL_ORDER[self.mode]
-        nxt = cells[(cells.index(modes.cell_of(self.config)) + 1) % len(cells)]
-        self._restart(modes.with_cell(self.config, nxt), f"cell type is now {nxt.upper()}")
+        cells = type(self.config).MODELS
+        nxt = cells[(cells.index(self.config.model) + 1) % len(cells)]
+        self.restart(self.config.replace(model=nxt), f"cell type is now {nxt.upper()}")
 
     def action_pick_mode(self) -> None:
-        lm, s2s = self.mode_configs[modes.LM], self.mode_configs[modes.SEQ2SEQ]
-        options = modes.choices(lm, s2s)
-        current = "lm" if self.mode == modes.LM else self.config.task
+        options = [choice for family in families.FAMILIES for choice in
+                   family.view_class().choices(self.family_configs[family.name])]
+        current = self.main_screen.choice_key(self.config)
 
         def picked(key: str | None) -> None:
-            choice = next((c for c in options if c.key == key), None)
+            choice = next((c for c in options if c[0] == key), None)
             if choice is not None and key != current:
-                self._restart(choice.make(lm, s2s), f"now training: {choice.label}")
+                self.restart(choice[2], f"now training: {choice[1]}")
 
-        self.push_screen(ModeScreen([(c.key, c.label) for c in options], current), picked)
+        self.push_screen(ModeScreen([(key, label) for key, label, _ in options], current),
+                         picked)
 
-    def _set_hparam(self, key: str, value: Any) -> None:
-        runner = self._require_runner()
+    def set_hparam(self, key: str, value: Any) -> None:
+        """Ask the trainer to change a live hyperparameter (shown once it answers)."""
+        runner = self.require_runner()
         if runner is None:
             return
         self.hparams[key] = value
         runner.set_hparam(key, value)
         self._render_status()
 
-    def action_temperature(self, direction: int) -> None:
-        t = round(float(self.hparams["temperature"]) + direction * TEMPERATURE_STEP, 2)
-        self._set_hparam("temperature", min(TEMPERATURE_MAX, max(TEMPERATURE_MIN, t)))
-
     def action_lr(self, factor: float) -> None:
         lr = float(self.hparams["lr"]) * factor
-        self._set_hparam("lr", float(f"{min(LR_MAX, max(LR_MIN, lr)):.3g}"))
+        self.set_hparam("lr", float(f"{min(LR_MAX, max(LR_MIN, lr)):.3g}"))
 
     def action_toggle_clip(self) -> None:
-        if self.mode == modes.SEQ2SEQ:  # one knob there: the norm threshold, 0 = off
-            if self.hparams["clip"]:
-                self._clip_on = float(self.hparams["clip"])
-                self._set_hparam("clip", 0.0)
-            else:
-                self._set_hparam("clip", self._clip_on)
-            return
         if self.hparams["clip_mode"] == "off":
-            self._set_hparam("clip_mode", self._clip_mode_on)
+            self.set_hparam("clip_mode", self._clip_mode_on)
         else:
             self._clip_mode_on = self.hparams["clip_mode"]
-            self._set_hparam("clip_mode", "off")
+            self.set_hparam("clip_mode", "off")
 
     def action_clip(self, factor: float) -> None:
-        if self.mode == modes.SEQ2SEQ and not self.hparams["clip"]:
-            self._clip_on = float(f"{min(CLIP_MAX, max(CLIP_MIN, self._clip_on * factor)):.3g}")
-            self.notify(f"clipping is off (c turns it on at {self._clip_on:g})", timeout=3)
-            return
         clip = float(self.hparams["clip"]) * factor
-        self._set_hparam("clip", float(f"{min(CLIP_MAX, max(CLIP_MIN, clip)):.3g}"))
+        self.set_hparam("clip", float(f"{min(CLIP_MAX, max(CLIP_MIN, clip)):.3g}"))
         if self.hparams.get("clip_mode") == "off":
             self.notify("clipping is off; press c to turn it on", timeout=3)
-
-    def action_bptt(self, factor: float) -> None:
-        bptt = int(round(int(self.hparams["bptt"]) * factor))
-        self._set_hparam("bptt", min(BPTT_MAX, max(BPTT_MIN, bptt)))
 
     def action_layer(self) -> None:
         self.layer = (self.layer + 1) % max(1, self.n_layers)
         self._render_gradients()
-        self._render_gates()
-        if not self.probes and self.last_gates is None:
+        self.main_screen.layer_changed()
+        if not self.probes:
             self.notify(self._layer_label(), timeout=2)
-
-    def action_unit(self, direction: int) -> None:
-        self.unit_index += direction  # wrapped to the hidden size in _render_gates
-        if self.last_gates is None:
-            self.unit_index = max(0, self.unit_index)
-        self._render_gates()
 
     def action_toggle_scale(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")
@@ -330,8 +282,8 @@ class ActionsMixin:
         self.exit()
 
 
-def _action_callback(app: App, action: str) -> Callable[[], Any]:
+def _action_callback(app: App, action: str, namespace: Any) -> Callable[[], Any]:
     async def run() -> None:
-        await app.run_action(action)
+        await app.run_action(action, namespace)
 
     return run

@@ -1,19 +1,19 @@
-"""RnnTuiApp: the keyboard-driven training dashboard.
+"""RnnTuiApp: the keyboard-driven training dashboard, the same shell for every task family.
 
-The app never builds a model itself: it takes a trainer factory (config -> trainer),
-runs each trainer on a thread worker (`TrainingRunner`), and turns the engine events that
-arrive as messages into widget updates. Tests pass a fake factory (tests/app/fake_trainer.py).
+The app never builds a model itself: it takes a trainer factory (config -> trainer), runs
+each trainer on a thread worker (`TrainingRunner`), and turns the engine events that arrive
+as messages into widget updates. Tests pass a fake factory (tests/app/fake_trainer.py).
 
-One concern a file: this one has the app's state and lifecycle (start, restart, quit,
-signals); `layout.py` the screen, `handlers.py` the worker's news, `rendering.py` the
-widget updates, `actions.py` the key bindings and their actions, `modes.py` what differs
-between a language model and seq2seq, `seq2seq_view.py` the seq2seq panels and keys.
+What it shows depends on the family of the config: each family has a view, a
+`DashboardScreen` subclass registered in engine/families (rnn_tui/views/<family>.py) that
+owns its two panels, its keys and its events. The app is the rest: the run's state and
+lifecycle (start, restart, switch family, quit, signals) here; `actions.py` the shared keys,
+`handlers.py` the worker's news, `rendering.py` the status bar, loss and gradient panels.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from typing import Any
 
 from textual import on
@@ -21,32 +21,36 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from engine import events as ev
-from rnn_tui.app import modes
-from rnn_tui.app.actions import KEY_BINDINGS, ActionsMixin
+from engine import families
+from rnn_tui.app.actions import APP_BINDINGS, ActionsMixin
 from rnn_tui.app.handlers import EngineHandlersMixin
-from rnn_tui.app.layout import COMPACT_HEIGHT, COMPACT_WIDTH, MIN_HEIGHT, MIN_WIDTH, MainScreen
+from rnn_tui.app.layout import COMPACT_HEIGHT, COMPACT_WIDTH, MIN_HEIGHT, MIN_WIDTH, \
+    DashboardScreen
 from rnn_tui.app.panels import TextLine
 from rnn_tui.app.rendering import RenderingMixin
-from rnn_tui.app.seq2seq_view import Seq2SeqViewMixin
 from rnn_tui.app.training import TrainerFactory, TrainingRunner
 
 
-class RnnTuiApp(ActionsMixin, EngineHandlersMixin, Seq2SeqViewMixin, RenderingMixin, App[None]):
-    """Train a character-level RNN/GRU/LSTM (or an encoder-decoder) and watch it learn."""
+def live_hparams(config: Any) -> dict[str, Any]:
+    """The config's live hyperparameters (those set_hparam may change) and their values."""
+    return {k: getattr(config, k) for k in type(config).LIVE_KEYS}
+
+
+def view_for(config: Any) -> DashboardScreen:
+    """A new view (screen) for the family of `config`."""
+    family = families.of_config(config)
+    return family.view_class()(classes=f"-{family.name}")
+
+
+class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
+    """Train a recurrent model of any task family and watch it learn."""
 
     CSS_PATH = "app.tcss"
     TITLE = "rnn-tui"
-    BINDINGS = KEY_BINDINGS
+    BINDINGS = APP_BINDINGS
 
     # Seconds the quit action waits for the trainer to checkpoint and finish.
     quit_timeout = 1.5
-
-    # Characters per second at which new samples are revealed, and reveal ticks per second
-    # (each tick repaints the sample view: few ticks keep the UI thread off the CPU cores
-    # that torch's intra-op threads use).
-    reveal_cps = 240.0
-    reveal_fps = 15.0
 
     def __init__(self, config: Any, trainer_factory: TrainerFactory,
                  *, autostart: bool = True, history_dir: str | None = None) -> None:
@@ -54,72 +58,81 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, Seq2SeqViewMixin, RenderingMi
         # A resumed run's directory: its first training run shows the curves, markers and
         # samples already in DIR/metrics.jsonl (read on the worker, see HistoryLoaded).
         self.history_dir = history_dir
-        self.config = config  # a TrainConfig (language model) or a Seq2SeqConfig
-        # Each mode's latest config, so switching back and forth keeps the user's settings.
-        self.mode_configs = dict(zip((modes.LM, modes.SEQ2SEQ), modes.default_configs(config)))
+        self.config = config  # any family's config (engine/families)
+        # Each family's latest config, so switching back and forth keeps the user's settings.
+        self.family_configs = {f.name: f.config_class()(device=config.device)
+                               for f in families.FAMILIES}
+        self.family_configs[self.mode] = config
         self.trainer_factory = trainer_factory
         self.autostart = autostart
         self.runner: TrainingRunner | None = None
         self.run_id = 0
         self.state = "idle"  # idle | starting | running | paused | stopping | finished | error
-        self.hparams: dict[str, Any] = modes.live_hparams(config)
+        self.hparams: dict[str, Any] = live_hparams(config)
         self._clip_mode_on = config.clip_mode if config.clip_mode != "off" else "norm"
-        self._clip_on = float(config.clip) or 1.0  # the threshold `c` restores
-        self.beam = 3  # seq2seq: beam width of the translations the user asks for
         self.active_panel = 0
         self.layer = 0
-        self.unit_index = 0
+        self._start_when_mounted: Any = None  # a config to train once its new view is up
         self._reset_view_state()
-        self._reveal_queue: deque[ev.Sample] = deque()
-        self._revealing: tuple[ev.Sample, int] | None = None
-        self._reveal_timer = None
-        self.main_screen = MainScreen(id="main")
+        self.main_screen: DashboardScreen = view_for(config)
 
     def _reset_view_state(self) -> None:
         self.info: dict[str, Any] = {}  # latest values from events, for the status bar
-        self.probes: list[ev.Probe] = []
-        self.last_gates: ev.Gates | None = None
+        self.probes: list = []
         self.n_layers = self.config.layers
         self.best_val: float | None = None
-        self.samples_seen = 0
         self.events_seen = 0
-        self._reset_seq2seq_state()
 
     @property
     def mode(self) -> str:
-        """"lm" or "seq2seq": the kind of model the app trains (see modes.py)."""
-        return modes.mode_of(self.config)
+        """The family of the run on screen: "lm", "seq2seq", ... (engine/families)."""
+        return type(self.config).FAMILY
+
+    @property
+    def view(self) -> DashboardScreen:
+        return self.main_screen
 
     @property
     def panel_ids(self) -> tuple[str, ...]:
-        return tuple(panel_id for panel_id, _ in modes.PANELS[self.mode])
+        return tuple(panel_id for panel_id, _ in self.main_screen.panels)
+
+    @property
+    def revealing(self) -> bool:
+        """True while the view still animates news (a sample being typed out)."""
+        return self.main_screen.busy
 
     # ------------------------------------------------------------------ lifecycle
 
     def get_default_screen(self) -> Screen:
-        return self.main_screen
+        # The views are pushed on top of a blank base screen, so that one can replace
+        # another (switch_screen) when the user picks another family.
+        return Screen(id="base")
 
-    def main_screen_mounted(self) -> None:
-        """Called by MainScreen once its widgets exist: initialise them, start training."""
-        chart = self.main_screen.query_one("#loss-chart")
+    def main_screen_mounted(self, screen: DashboardScreen) -> None:
+        """Called by a view once its widgets exist: initialise them, start training."""
+        chart = screen.query_one("#loss-chart")
         chart.set_series_style("train", "#4fc3f7", "train")
         chart.set_series_style("val", "#ffb74d", "validation")
-        for prompt in ("#prompt", "#translate-prompt"):
-            self.main_screen.query_one(prompt, Input).display = False
-        self._apply_mode()
-        self._reveal_timer = self.set_interval(1 / self.reveal_fps, self._reveal_tick, pause=True)
-        self._render_tabs()
+        for prompt in screen.query(".prompt"):
+            prompt.display = False
+        self._activate_panel(min(self.active_panel, len(self.panel_ids) - 1),
+                             focus=self.active_panel >= 2)
         self._render_status()
         self._render_loss_info()
-        self.main_screen.query_one("#loss-panel").focus()
-        if self.autostart:
+        if self.active_panel < 2:
+            screen.query_one("#loss-panel").focus()
+        start, self._start_when_mounted = self._start_when_mounted, None
+        if start is not None:
+            self.start_training(start)
+        elif self.autostart and self.run_id == 0:
             self.start_training()
+        self.refresh_bindings()
 
     def start_training(self, config: Any = None, *, paused: bool = False) -> None:
         """Start a new run (replacing any running one, which is asked to stop)."""
         if config is not None:
             self.config = config
-            self.mode_configs[self.mode] = config
+            self.family_configs[self.mode] = config
         old = self.runner
         if old is not None and not old.finished.is_set():
             old.stop()
@@ -134,44 +147,49 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, Seq2SeqViewMixin, RenderingMi
         self._render_status()
         self.refresh_bindings()
 
-    def _restart(self, config: Any, why: str) -> None:
-        switched = modes.mode_of(config) != self.mode
-        self.hparams = modes.live_hparams(config)
-        self.start_training(config)
-        self._reset_view_state()
-        self._clear_views()
+    def restart(self, config: Any, why: str) -> None:
+        """Train `config` from fresh weights: in the same view, or in its family's view."""
+        switched = type(config).FAMILY != self.mode
+        self.hparams = live_hparams(config)
         if switched:
-            self._apply_mode()
+            if self.runner is not None:
+                self.runner.stop()
+                self.runner.resume()
+            self.run_id += 1  # drop the old run's late news
+            self.config = config
+            self.family_configs[self.mode] = config
+            self._reset_view_state()
+            self.main_screen = view_for(config)
+            self._start_when_mounted = config
+            # After the refresh, so that a dialog that asked for this (the picker) is gone;
+            # and not awaited there: the switch completes among the app's next callbacks.
+            self.call_after_refresh(self._switch_view, self.main_screen)
+        else:
+            self.start_training(config)
+            self._reset_view_state()
+            self.main_screen.reset_view()
+            self._clear_views()
         self.notify(why, title="Training restarted")
 
-    def _apply_mode(self) -> None:
-        """Show the current mode's panels and keys."""
-        s = self.main_screen
-        s.set_class(self.mode == modes.LM, "-lm")
-        s.set_class(self.mode == modes.SEQ2SEQ, "-seq2seq")
-        self._activate_panel(min(self.active_panel, len(self.panel_ids) - 1),
-                             focus=self.active_panel >= 2)
-        self.refresh_bindings()
+    def _switch_view(self, view: DashboardScreen) -> None:
+        self.switch_screen(view)
 
     def _clear_views(self) -> None:
         s = self.main_screen
-        s.query_one("#loss-chart").clear()
-        for name in ("uniform", "unigram", "ngram"):
-            s.query_one("#loss-chart").set_reference(name, None)
+        chart = s.query_one("#loss-chart")
+        chart.clear()
+        chart.clear_references()
         s.query_one("#grad-heatmap").clear()
         s.query_one("#grad-bars").update_norms([], title="")
-        s.query_one("#samples").clear()
         s.query_one("#grad-info", TextLine).update("waiting for the first gradient probe…")
-        s.query_one("#gates-info", TextLine).update("waiting for the first gate probe…")
-        self._reveal_queue.clear()
-        self._revealing = None
         s.query_one("#banner", Static).remove_class("-visible")
-        self._clear_seq2seq_views()
+        s.clear_view()
         self._render_loss_info()
 
-    @on(Input.Submitted, "#prompt, #translate-prompt")
+    @on(Input.Submitted, ".prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
-        self._submit_prompt(event.value)
+        self._close_prompt()
+        self.main_screen.submit_prompt(event.value)
 
     # ------------------------------------------------------------------ signals and the end
 
@@ -180,6 +198,7 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, Seq2SeqViewMixin, RenderingMi
     handle_signals = False
 
     def on_mount(self) -> None:
+        self.push_screen(self.main_screen)
         if self.handle_signals:
             self._install_signal_handlers()
 
@@ -223,12 +242,10 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, Seq2SeqViewMixin, RenderingMi
 
     def on_unmount(self) -> None:
         # However the app ends, ask every trainer to stop so no worker thread outlives it.
-        if self._reveal_timer is not None:
-            self._reveal_timer.stop()
         if self.runner is not None:
             self.runner.stop()
             self.runner.resume()
 
 
-__all__ = ["RnnTuiApp", "MainScreen", "MIN_WIDTH", "MIN_HEIGHT", "COMPACT_WIDTH",
+__all__ = ["RnnTuiApp", "DashboardScreen", "MIN_WIDTH", "MIN_HEIGHT", "COMPACT_WIDTH",
            "COMPACT_HEIGHT"]

@@ -1,8 +1,10 @@
 """What the app does with news from the training worker: engine events (batched), the history
 of a resumed run, and the worker's paused / resumed / failed / finished messages.
 
-`EngineHandlersMixin` is part of `RnnTuiApp` (see app.py). It updates the app's state and
-feeds the widgets; it drops news from a run the app already replaced (`run_id`).
+`EngineHandlersMixin` is part of `RnnTuiApp` (see app.py). It handles the events every
+family yields (train, eval, probe, baselines, checkpoint, ...) and hands the family's own
+events to the view (`DashboardScreen.handle_event`); it drops news from a run the app
+already replaced (`run_id`).
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 from textual.css.query import NoMatches
 
 from engine import events as ev
-from engine.seq2seq.events import Attention, Seq2SeqEval
 from rnn_tui.app.history import History
 from rnn_tui.app.messages import (EngineEvents, HistoryLoaded, WorkerFailed, WorkerFinished,
                                   WorkerPaused, WorkerResumed)
-from rnn_tui.app.rendering import sample_header, short
+from rnn_tui.app.rendering import short
+
+BASELINE_COLOURS = ("#6d6d6d", "#8d8d8d", "#ba68c8", "#81c784", "#e57373")
 
 
 class EngineHandlersMixin:
@@ -53,12 +56,7 @@ class EngineHandlersMixin:
         self._render_status()
 
     def _add_train_points(self, xs: list[float], ys: list[float]) -> None:
-        chart = self.main_screen.query_one("#loss-chart")
-        if hasattr(chart, "add_points"):
-            chart.add_points("train", xs, ys)
-        else:
-            for x, y in zip(xs, ys):
-                chart.add_point("train", x, y)
+        self.main_screen.query_one("#loss-chart").add_points("train", xs, ys)
 
     def _handle_event(self, event: ev.Event) -> None:
         s = self.main_screen
@@ -79,26 +77,15 @@ class EngineHandlersMixin:
         elif isinstance(event, ev.Eval):
             s.query_one("#loss-chart").add_point("val", event.step, event.val_loss)
             self.info["eval"] = event
-            if event.best:
+            if self.best_val is None or event.val_loss < self.best_val:
                 self.best_val = event.val_loss
-            if isinstance(event, Seq2SeqEval):
-                self._log_eval(event)
+            s.show_eval(event)
             self._render_loss_info()
-        elif isinstance(event, Attention):
-            self._handle_attention(event)
         elif isinstance(event, ev.Probe):
             self.probes.append(event)
             del self.probes[:-200]
             self.n_layers = max(1, len(event.grad_norms))
             self._render_gradients(new=event)
-        elif isinstance(event, ev.Gates):
-            self.last_gates = event
-            self._render_gates()
-        elif isinstance(event, ev.Sample):
-            self.samples_seen += 1
-            self._reveal_queue.append(event)
-            if self._reveal_timer is not None:
-                self._reveal_timer.resume()
         elif isinstance(event, ev.Checkpoint):
             self.info["checkpoint"] = event
             if event.reason == "request":
@@ -122,12 +109,13 @@ class EngineHandlersMixin:
                     self.notify(f"finished at step {event.step} ({event.reason})",
                                 title="Training finished")
             self.refresh_bindings()
+        else:
+            s.handle_event(event)
 
     def _set_baselines(self, event: ev.Baselines) -> None:
         chart = self.main_screen.query_one("#loss-chart")
-        chart.set_reference("uniform", event.uniform, color="#6d6d6d")
-        chart.set_reference("unigram", event.unigram, color="#8d8d8d")
-        chart.set_reference("ngram", event.ngram, color="#ba68c8")
+        for (name, value), colour in zip(event.losses.items(), BASELINE_COLOURS):
+            chart.set_reference(name, value, color=colour)
         self.info["baselines"] = event
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
@@ -166,17 +154,7 @@ class EngineHandlersMixin:
             self.probes = list(h.probes)
             self.n_layers = max(1, len(h.probes[-1].grad_norms))
             self._render_gradients()
-        if h.gates is not None:
-            self.last_gates = h.gates
-            self._render_gates()
-        for attention in h.attention:
-            self._handle_attention(attention)
-        if isinstance(h.last_eval, Seq2SeqEval):
-            self._log_eval(h.last_eval)
-        view = s.query_one("#samples")
-        for sample in h.samples:  # shown at once: only new samples are typed out
-            view.begin_sample(sample_header(sample), prime=sample.prime)
-            view.append_chars(sample.text, sample.probs)
+        s.show_history(h)
         self._render_loss_info()
         self._render_status()
         if not h.empty:

@@ -1,26 +1,46 @@
-"""The dashboard screen and its layouts: a 2x2 grid of panels, a compact one-panel-at-a-time
-layout with a tab strip for smaller terminals, and a hint when the terminal is too small.
+"""The dashboard screen every family's view is built on: the status bar, the loss and
+gradient panels, the view's own two panels, a banner, the footer; and its layouts (a 2x2
+grid; one panel at a time with a tab strip on smaller terminals; a hint when the terminal is
+too small).
 
-The screen holds the panels of both modes (see modes.py); its class `-lm` or `-seq2seq`
-hides the other mode's two."""
+A family's view (rnn_tui/views/<family>.py) subclasses `DashboardScreen`: it composes its two
+panels (`compose_panels`), declares its keys (`BINDINGS = shell_bindings(...)`, so the
+footer, the help and the command palette show exactly this view's keys), and handles its own
+events (`handle_event`). The run itself (worker, state, the shared actions) is the app's.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Center, Grid, Middle
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from rnn_tui.app.modes import PANELS
-from rnn_tui.app.panels import (AttentionPanel, GatesPanel, GradientPanel, LossPanel,
-                                SamplesPanel, StatusBar, TranslationsPanel)
+from rnn_tui.app.panels import GradientPanel, LossPanel, StatusBar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine import events as ev
+    from rnn_tui.app.history import History
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # below this: a hint instead of the layout
 COMPACT_WIDTH, COMPACT_HEIGHT = 120, 36  # below this: one panel at a time, with a tab strip
 
 
-class MainScreen(Screen):
-    """The dashboard screen; switches between grid, compact (tabbed) and too-small layouts."""
+class DashboardScreen(Screen):
+    """The shell of the dashboard; a family view adds two panels, its keys and handlers."""
+
+    FAMILY: ClassVar[str] = ""  # the engine family this view shows (engine/families)
+    # (panel id, title) of the view's two panels, after Loss and Gradients.
+    PANELS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # Side jobs more often than headless: a person is watching (see app.interactive_cadence).
+    INTERACTIVE: ClassVar[dict[str, int]] = {"probe_every": 20, "sample_every": 100}
+    # The gradient panel's words for this family's probe ({layer}: "layer 1/2").
+    GRAD_TITLE: ClassVar[str] = "‖dL_T/dh_t‖ · {layer}"
+    GRAD_INDEX: ClassVar[str] = "t"
+    GRAD_WHAT: ClassVar[str] = "timesteps"
+    PROMPT_ID: ClassVar[str] = "#prompt"  # the view's prompt (p)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -28,22 +48,26 @@ class MainScreen(Screen):
         with Grid(id="panels"):
             yield LossPanel(id="loss-panel", classes="panel")
             yield GradientPanel(id="grad-panel", classes="panel")
-            yield SamplesPanel(id="samples-panel", classes="panel lm-only")
-            yield GatesPanel(id="gates-panel", classes="panel lm-only")
-            yield TranslationsPanel(id="translate-panel", classes="panel s2s-only")
-            yield AttentionPanel(id="attention-panel", classes="panel s2s-only")
+            yield from self.compose_panels()
         yield Static("", id="banner")
         with Middle(id="too-small"):
             with Center():
                 yield Static("", id="too-small-text")
         yield Footer()
 
+    def compose_panels(self) -> ComposeResult:  # pragma: no cover - overridden
+        """The view's two panels (classes="panel"), with the ids of PANELS."""
+        yield from ()
+
+    @property
+    def panels(self) -> tuple[tuple[str, str], ...]:
+        return (("loss-panel", "Loss"), ("grad-panel", "Gradients"), *self.PANELS)
+
     def on_mount(self) -> None:
-        for panels in PANELS.values():
-            for panel_id, title in panels:
-                self.query_one(f"#{panel_id}").border_title = title
+        for panel_id, title in self.panels:
+            self.query_one(f"#{panel_id}").border_title = title
         self.apply_size(self.size.width, self.size.height)
-        self.app.main_screen_mounted()
+        self.app.main_screen_mounted(self)
 
     def on_resize(self, event) -> None:
         self.apply_size(event.size.width, event.size.height)
@@ -60,3 +84,56 @@ class MainScreen(Screen):
                 f"rnn-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}; "
                 f"this terminal is {width}x{height}.\nMake the window larger "
                 f"(training continues in the background).")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The view's own keys are off while a dialog is open on top of it."""
+        return self.app.screen is self
+
+    # --- what a view adds (the app calls these) ---------------------------------------------
+
+    def reset_view(self) -> None:
+        """Forget the previous run's family state (a restart)."""
+
+    def clear_view(self) -> None:
+        """Empty the view's panels (a restart)."""
+
+    def handle_event(self, event: "ev.Event") -> None:
+        """One of the family's own events (a sample, an attention grid, ...)."""
+
+    def show_eval(self, event: "ev.Eval") -> None:
+        """An evaluation arrived (the shell already drew it on the loss chart)."""
+
+    def show_history(self, history: "History") -> None:
+        """A reopened run's past family events (history.family_events), shown at once."""
+        for event in history.family_events:
+            self.handle_event(event)
+
+    def status_fields(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(fields for line 1 after the state, fields for line 2 after lr and clip)."""
+        return [], []
+
+    def loss_fields(self) -> list[tuple[str, str]]:
+        """Extra fields of the loss panel's info line."""
+        return []
+
+    def submit_prompt(self, text: str) -> None:
+        """The prompt's Enter (`p` opened the view's PROMPT_ID input on its first panel)."""
+
+    def layer_changed(self) -> None:
+        """`h` picked another layer (the gradient panel is redrawn by the app)."""
+
+    @property
+    def busy(self) -> bool:
+        """True while the view is still animating news (a sample being typed out)."""
+        return False
+
+    @classmethod
+    def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
+        """What the mode picker offers for this family: (key, label, config) entries, made
+        from the family's latest config (so each family keeps the user's settings)."""
+        return []
+
+    @classmethod
+    def choice_key(cls, config: Any) -> str:
+        """Which of `choices` the config is."""
+        return config.FAMILY

@@ -6,8 +6,9 @@ carries the `run_id` of the training run that produced it, so the UI can drop la
 run it already replaced (reset, cell switch).
 
 `EngineEvents` carries engine events (`engine.events.*`, plain data). The worker batches
-consecutive `TrainStep` events and flushes them at most ~5 times a second, so a fast model
-(hundreds of steps a second) costs the UI thread five wake-ups a second, not hundreds; every
+consecutive `TrainStep` events and flushes them about once a second (`TrainingRunner.
+flush_interval`), so a fast model (hundreds of steps a second) costs the UI thread one
+wake-up a second, not hundreds; every
 other event kind (eval, probe, sample, checkpoint, ...) is sent at once, together with the
 train steps buffered before it, in order.
 """

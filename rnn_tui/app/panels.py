@@ -1,5 +1,5 @@
-"""The panels (loss, gradients; samples and gates for a language model; translations and
-attention for seq2seq) and the two-line status bar.
+"""The shell's panels (loss, gradients), the two-line status bar, and the base of every
+panel; a family's own panels live with its view (rnn_tui/views/).
 
 Panels only display; the app feeds them from engine events. Nothing here touches torch.
 """
@@ -12,11 +12,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, RichLog, Static
 
-from rnn_tui.widgets import GatePlot, Heatmap, LossChart, NeuronText, SampleView, TimestepBars
-
-
+from rnn_tui.widgets import Heatmap, LossChart, TimestepBars
 
 class Panel(Vertical, can_focus=True):
     """A bordered, focusable panel (tab / shift+tab move between them)."""
@@ -33,40 +30,6 @@ class GradientPanel(Panel):
         yield TextLine("waiting for the first gradient probe…", id="grad-info", classes="info")
         yield TimestepBars(id="grad-bars")
         yield Heatmap(id="grad-heatmap")
-
-
-class SamplesPanel(Panel):
-    def compose(self) -> ComposeResult:
-        yield SampleView(id="samples")
-        yield Input(placeholder="prime text, Enter to sample, Esc to cancel", id="prompt")
-
-
-class GatesPanel(Panel):
-    def compose(self) -> ComposeResult:
-        yield TextLine("waiting for the first gate probe…", id="gates-info", classes="info")
-        yield GatePlot(id="gate-plot")
-        yield TextLine("", id="neuron-label", classes="info")
-        yield NeuronText(id="neuron-text")
-
-
-class TranslationsPanel(Panel):
-    """Seq2seq: the probe examples' decodes whenever they change, evaluations, and the
-    user's translations with their beams; the prompt to type an input."""
-
-    def compose(self) -> ComposeResult:
-        yield RichLog(id="translations", max_lines=500, wrap=True, markup=False)
-        yield Input(placeholder="an input to translate, Enter to decode, Esc to cancel",
-                    id="translate-prompt")
-
-
-class AttentionPanel(Panel):
-    """Seq2seq: the attention grid alpha_ij (output steps x input characters) of one example."""
-
-    def compose(self) -> ComposeResult:
-        yield TextLine("waiting for the first decoded example…", id="attention-info",
-                       classes="info")
-        yield Heatmap(id="attention-grid")
-        yield TextLine("", id="attention-hint", classes="info")
 
 
 class TextLine(Widget):

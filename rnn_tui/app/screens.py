@@ -14,22 +14,20 @@ from textual.widgets.option_list import Option
 
 
 def binding_rows(app) -> list[tuple[str, str]]:
-    """(keys, text) for every app binding that has a description, in declaration order; the
-    text is the binding's tooltip (the longer form) or else its description. Bindings with the
-    same action and description are merged into one row ("q / ^c"). Keys of the other mode
-    (language model / seq2seq) are left out."""
-    from rnn_tui.app.modes import applies
-
+    """(keys, text) for every key of the view on screen (then the app's own), in declaration
+    order; the text is the binding's tooltip (the longer form) or else its description.
+    Bindings with the same action and description are merged into one row ("q / ^c")."""
     rows: list[tuple[str, str]] = []
     index: dict[str, int] = {}
-    for binding in app.BINDINGS:
-        if not isinstance(binding, Binding) or not binding.description:
+    seen: set[str] = set()
+    for binding in [*app.main_screen.BINDINGS, *app.BINDINGS]:
+        if not isinstance(binding, Binding) or not binding.description or \
+                binding.key in seen:
             continue
-        if not applies(binding.action, getattr(app, "mode", "lm")):
-            continue
+        seen.add(binding.key)
         keys = " / ".join(app.get_key_display(Binding(k.strip(), binding.action))
                           for k in binding.key.split(","))
-        key = binding.action + "\0" + binding.description
+        key = binding.action.removeprefix("app.") + "\0" + binding.description
         if key in index:
             old_keys, desc = rows[index[key]]
             rows[index[key]] = (f"{old_keys} / {keys}", desc)
@@ -40,7 +38,7 @@ def binding_rows(app) -> list[tuple[str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key binding of the app, generated from `App.BINDINGS` (never hand-maintained)."""
+    """Every key of the view on screen, generated from its BINDINGS (never hand-maintained)."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -129,8 +127,8 @@ class MessageScreen(ModalScreen[None]):
 
 
 class ModeScreen(ModalScreen[str]):
-    """Pick what to train: the language model or a seq2seq task. Dismisses with the key of
-    the chosen entry (or None on Esc)."""
+    """Pick what to train: any family's model or task. Dismisses with the key of the chosen
+    entry (or None on Esc)."""
 
     DEFAULT_CSS = """
     ModeScreen { align: center middle; }

@@ -1,8 +1,8 @@
 """The training worker: drives `Trainer.events()` on a Textual thread worker.
 
-Threading rules (see docs/notes): the UI thread never touches torch or the model. It talks to
-the trainer only through the trainer's thread-safe methods (`stop`, `set_hparam`,
-`request_sample`, `request_checkpoint`), here wrapped by `TrainingRunner`; the worker thread is
+Threading rules: the UI thread never touches torch or the model. It talks to the trainer
+only through the trainer's thread-safe methods (`stop`, `set_hparam`, `request`,
+`request_checkpoint`), here wrapped by `TrainingRunner`; the worker thread is
 the only one that iterates the generator or calls `serve_requests()`. News goes back as
 messages (`post_message`, thread-safe and non-blocking), never with `call_from_thread`.
 
@@ -26,17 +26,16 @@ from rnn_tui.app.messages import (EngineEvents, HistoryLoaded, WorkerFailed, Wor
 if TYPE_CHECKING:  # pragma: no cover
     from textual.message_pump import MessagePump
 
-    from engine.config import TrainConfig
+    from engine.config import RunConfig
 
-TrainerFactory = Callable[["TrainConfig"], Any]
+TrainerFactory = Callable[["RunConfig"], Any]
 
 
 class TrainingRunner:
     """One training run: a trainer built by `factory(config)` on the worker thread, its pause /
     single-step / stop state, and the loop that feeds its events to `target` (the app).
 
-    UI-thread methods: pause, resume, step, stop, set_hparam, request_sample,
-    request_translation, request_checkpoint. Worker-thread method: `run` (pass it to
+    UI-thread methods: pause, resume, step, stop, set_hparam, request, request_checkpoint. Worker-thread method: `run` (pass it to
     `run_worker(thread=True)`).
     Calls made before the worker has built the trainer are queued and applied right after.
     """
@@ -45,7 +44,7 @@ class TrainingRunner:
     idle_poll = 0.05  # seconds between serve_requests() calls while paused
 
     def __init__(self, target: "MessagePump", run_id: int, factory: TrainerFactory,
-                 config: "TrainConfig", *, paused: bool = False,
+                 config: "RunConfig", *, paused: bool = False,
                  after: "TrainingRunner | None" = None,
                  history_dir: str | None = None) -> None:
         self.target = target
@@ -107,13 +106,9 @@ class TrainingRunner:
     def set_hparam(self, key: str, value: Any) -> None:
         self._call(lambda t: t.set_hparam(key, value))
 
-    def request_sample(self, prime: str = "", length: int | None = None,
-                       temperature: float | None = None) -> None:
-        self._call(lambda t: t.request_sample(prime, length, temperature))
-
-    def request_translation(self, source: str | None, beam: int = 1) -> None:
-        """Seq2seq: decode `source` (None: the first probe example) -> an Attention event."""
-        self._call(lambda t: t.request_sample(source, beam=beam))
+    def request(self, kind: str, **args: Any) -> None:
+        """Ask the model something its family answers (a sample, a translation)."""
+        self._call(lambda t: t.request(kind, **args))
 
     def request_checkpoint(self) -> None:
         self._call(lambda t: t.request_checkpoint())

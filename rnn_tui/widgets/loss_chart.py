@@ -100,6 +100,11 @@ class LossChart(CachedLinesWidget):
             self._refs[name] = (float(value), color)
         self.invalidate()
 
+    def clear_references(self) -> None:
+        """Remove every reference line."""
+        self._refs.clear()
+        self.invalidate()
+
     def add_marker(self, x: float, label: str) -> None:
         """Add a vertical marker (e.g. a hyperparameter change) at step x."""
         self._markers_x.append(float(x))

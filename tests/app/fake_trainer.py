@@ -1,4 +1,4 @@
-"""A fake Trainer for the app tests: the same protocol as engine.trainer.Trainer, no torch.
+"""A fake Trainer for the app tests: the same protocol as engine.loop.Trainer, no torch.
 
 It yields a fixed script of deterministic events at once (Started, Baselines, `steps` TrainSteps
 with an Eval, Probe, Gates and Sample on schedule, ending with an Eval), then, by default,
@@ -19,11 +19,12 @@ import threading
 from typing import Any, Iterator
 
 from engine import events as ev
-from engine.config import TrainConfig
 from engine.errors import EngineError
-from engine.seq2seq.config import Seq2SeqConfig
-from engine.seq2seq.events import Attention, Seq2SeqEval
-from rnn_tui.app.modes import live_hparams
+from engine.families.lm.config import LMConfig
+from engine.families.lm.events import Gates, Sample
+from engine.families.seq2seq.config import Seq2SeqConfig
+from engine.families.seq2seq.events import Attention
+from rnn_tui.app.app import live_hparams
 
 PROBE_TEXT = "the quick brown fox jumps over the lazy dog. "
 SAMPLE_TEXT = "and the king said unto them, the hour is come.\nthen they went"
@@ -34,7 +35,7 @@ def loss_at(step: int) -> float:
 
 
 class FakeTrainer:
-    def __init__(self, config: TrainConfig, *, steps: int = 40, hold: bool = True,
+    def __init__(self, config: LMConfig, *, steps: int = 40, hold: bool = True,
                  delay: float = 0.0, fail: str | None = None, crash: bool = False,
                  diverge_at: int | None = None, hidden_units: int = 8,
                  out_dir: str | None = "runs/fake", start_step: int = 0) -> None:
@@ -75,9 +76,11 @@ class FakeTrainer:
             raise EngineError(f"{key} cannot be changed during a run")
         self._request(("set_hparam", key, value))
 
-    def request_sample(self, prime: str = "", length: int | None = None,
-                       temperature: float | None = None) -> None:
-        self._request(("request_sample", prime, length, temperature))
+    def request(self, kind: str, **args: Any) -> None:
+        if kind != "sample":
+            raise EngineError(f"a language model cannot {kind}")
+        self._request(("request_sample", args.get("prime", ""), args.get("length"),
+                       args.get("temperature")))
 
     def request_checkpoint(self) -> None:
         self._request(("request_checkpoint",))
@@ -103,7 +106,7 @@ class FakeTrainer:
             elif req[0] == "request_sample":
                 _, prime, length, temperature = req
                 text = SAMPLE_TEXT[: length or len(SAMPLE_TEXT)]
-                yield ev.Sample(step=self.step, prime=prime, text=text,
+                yield Sample(step=self.step, prime=prime, text=text,
                                 probs=[0.05 + 0.9 * ((i * 7) % 10) / 10 for i in range(len(text))],
                                 temperature=temperature if temperature is not None
                                 else self.hp["temperature"])
@@ -126,7 +129,7 @@ class FakeTrainer:
         return ev.Probe(step=self.step, grad_norms=norms, global_norm=1.7, clipped_norm=1.0,
                         clip_fraction=0.25)
 
-    def _gates(self) -> ev.Gates:
+    def _gates(self) -> Gates:
         text = PROBE_TEXT
         T, H, L = len(text), self.hidden_units, self.config.layers
         names = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update"),
@@ -137,7 +140,7 @@ class FakeTrainer:
                for i, g in enumerate(names)}
         hidden = [[[math.tanh(math.sin(0.25 * t * (u + 1) + layer)) for u in range(H)]
                    for t in range(T)] for layer in range(L)]
-        return ev.Gates(step=self.step, text=text, gates=gates, saturation=sat, hidden=hidden)
+        return Gates(step=self.step, text=text, gates=gates, saturation=sat, hidden=hidden)
 
     def _finish(self, reason: str) -> Iterator[ev.Event]:
         if self.out_dir:
@@ -156,7 +159,8 @@ class FakeTrainer:
                          parameters=3_300_000, train_chars=900_000, val_chars=100_000,
                          step=self.step, resumed=self.step > 0)
         if not self.step:  # like the engine: a resumed run does not recompute the baselines
-            yield ev.Baselines(uniform=math.log(65), unigram=3.3, ngram=1.9, ngram_order=5)
+            yield ev.Baselines(losses={"uniform": math.log(65), "unigram": 3.3,
+                                       "KN 5-gram": 1.9})
 
     def _scheduled(self, s: int) -> Iterator[ev.Event]:
         """The side events after train step `s`."""
@@ -164,13 +168,13 @@ class FakeTrainer:
             yield self._probe()
         if s % 20 == 0:
             yield self._gates()
-            yield ev.Sample(step=s, prime="", text=SAMPLE_TEXT,
+            yield Sample(step=s, prime="", text=SAMPLE_TEXT,
                             probs=[0.3 + 0.7 * ((i * 3) % 10) / 10
                                    for i in range(len(SAMPLE_TEXT))],
                             temperature=self.hp["temperature"])
         if s % 15 == 0 or s == self.script_steps:
-            yield ev.Eval(step=s, val_loss=loss_at(s) + 0.1, bits_per_char=0.0,
-                          perplexity=0.0, best=True)
+            yield ev.Eval(step=s, val_loss=loss_at(s) + 0.1, best=True,
+                          metrics={"bits_per_char": 0.0, "perplexity": 0.0})
 
     def events(self) -> Iterator[ev.Event]:
         self.calls.append(("events",))
@@ -204,11 +208,14 @@ PROBE_PAIRS = [("March 3, 2021", "2021-03-03"), ("wed 14 jul 99", "1999-07-14")]
 
 class FakeSeq2SeqTrainer(FakeTrainer):
     """The seq2seq trainer's protocol: Attention events for two probe examples every 5
-    steps, a Seq2SeqEval every 15, encoder-gradient probes every 10; `request_sample(source,
-    beam)` answers with an Attention event (with beams when beam > 1)."""
+    steps, an Eval with the seq2seq metrics every 15, encoder-gradient probes every 10;
+    `request("translate", source=, beam=)` answers with an Attention event (with beams when
+    beam > 1)."""
 
-    def request_sample(self, source: str | None = None, beam: int = 1) -> None:
-        self._request(("request_translation", source, beam))
+    def request(self, kind: str, **args: Any) -> None:
+        if kind != "translate":
+            raise EngineError(f"a seq2seq model cannot {kind}")
+        self._request(("request_translation", args.get("source"), args.get("beam", 1)))
 
     def _serve(self) -> Iterator[ev.Event]:
         with self._cond:
@@ -222,6 +229,11 @@ class FakeSeq2SeqTrainer(FakeTrainer):
             out = source[::-1]
             beams = [[out, -0.5], [out + "x", -2.25], [out[:-1], -3.0]][:beam] if beam > 1 else []
             yield self._attention(source, "", out, beams)
+
+    def _train_step(self) -> ev.TrainStep:
+        step = super()._train_step()
+        step.epoch = None  # a generated task draws fresh examples: no epochs
+        return step
 
     def _attention(self, source: str, target: str, output: str | None = None,
                    beams: list | None = None) -> Attention:
@@ -252,9 +264,11 @@ class FakeSeq2SeqTrainer(FakeTrainer):
                 # wrong at first, right from step 20: the log shows the change
                 yield self._attention(src, tgt, tgt if s >= 20 else tgt[::-1])
         if s % 15 == 0 or s == self.script_steps:
-            yield Seq2SeqEval(step=s, val_loss=loss_at(s) - 1.3, bits_per_char=0.0,
-                              perplexity=0.0, best=True, token_accuracy=min(1.0, s / 40),
-                              exact_match=min(1.0, s / 45), examples=1000)
+            yield ev.Eval(step=s, val_loss=loss_at(s) - 1.3, best=True,
+                          metrics={"bits_per_char": 0.0, "perplexity": 0.0,
+                                   "token_accuracy": min(1.0, s / 40),
+                                   "exact_match": min(1.0, s / 45), "examples": 1000,
+                                   "bleu": None, "chrf": None})
 
 
 class FakeFactory:

@@ -7,12 +7,12 @@ import time
 
 from fake_trainer import FakeFactory
 
-from engine.config import TrainConfig
+from engine.families.lm.config import LMConfig
 from rnn_tui.app import create_app
 from rnn_tui.app.app import RnnTuiApp
 
 # Everything the assertions and snapshots depend on is pinned (engine defaults may change).
-CONFIG = TrainConfig(model="lstm", hidden=64, layers=2, lr=2e-3, bptt=100, clip=1.0,
+CONFIG = LMConfig(model="lstm", hidden=64, layers=2, lr=2e-3, bptt=100, clip=1.0,
                      clip_mode="norm", temperature=0.8)
 SIZE = (160, 48)
 

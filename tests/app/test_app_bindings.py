@@ -12,7 +12,6 @@ from fake_trainer import SAMPLE_TEXT, FakeFactory
 from pilot_helpers import run, settled, static_text, status_text, wait_for, wait_for_screen
 from textual.widgets import Input, Static
 
-from rnn_tui.app.modes import applies
 from rnn_tui.app.screens import ConfirmScreen, HelpScreen, binding_rows
 
 pytestmark = pytest.mark.timeout(30)
@@ -244,7 +243,7 @@ def test_u_and_U_pick_the_hidden_unit():
         await settled(app, pilot)
         assert "unit 0/8" in static_text(app, "#neuron-label")
         await pilot.press("U", "U")
-        assert app.unit_index == 2 and "unit 2/8" in static_text(app, "#neuron-label")
+        assert app.view.unit_index == 2 and "unit 2/8" in static_text(app, "#neuron-label")
         await pilot.press("u", "u", "u")
         assert "unit 7/8" in static_text(app, "#neuron-label")  # wraps around
 
@@ -288,7 +287,10 @@ def test_question_mark_shows_generated_help():
         await wait_for_screen(app, pilot, HelpScreen)
         table = app.screen.query_one("#help-table", Static)
         rows = binding_rows(app)
-        described = [b for b in app.BINDINGS if b.description and applies(b.action, "lm")]
+        described = [b for b in (*app.main_screen.BINDINGS, *app.BINDINGS)
+                     if b.description and b.key in ("ctrl+c", *(v.key for v in
+                                                                 app.main_screen.BINDINGS))]
+        described = list({b.key: b for b in described}.values())  # one per key
         assert len(rows) == len(described) - 1  # q and ctrl+c share a row
         assert not any("Teacher forcing" in text for _, text in rows)  # seq2seq only
         rendered = app.screen.query_one("#help-table").render()
@@ -304,8 +306,8 @@ def test_every_binding_is_in_the_command_palette():
     async def body(app, pilot, factory):
         await settled(app, pilot)
         titles = {c.title for c in app.get_system_commands(app.main_screen)}
-        for binding in app.BINDINGS:
-            if binding.description and binding.key != "ctrl+c" and applies(binding.action, "lm"):
+        for binding in app.main_screen.BINDINGS:
+            if binding.description:
                 assert (binding.tooltip or binding.description) in titles
         # run one through the palette
         await pilot.press("ctrl+p")

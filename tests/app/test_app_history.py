@@ -13,6 +13,7 @@ from fake_trainer import FakeFactory
 from pilot_helpers import CONFIG, SIZE, status_text, wait_for
 
 from engine import events as ev
+from engine.families.lm.events import Gates, Sample
 from rnn_tui.app import create_app
 from rnn_tui.app.history import history_from_records, load_history
 
@@ -25,7 +26,7 @@ def write_metrics(run_dir, torn: bool = True) -> None:
     recs: list[ev.Event] = [
         ev.Started(config={**CONFIG.to_dict(), "lr": 0.004}, device="cpu (1 threads)",
                    vocab_size=30, parameters=1234, train_chars=900, val_chars=100, step=0),
-        ev.Baselines(uniform=math.log(30), unigram=3.0, ngram=2.2, ngram_order=3),
+        ev.Baselines(losses={"uniform": math.log(30), "unigram": 3.0, "KN 3-gram": 2.2}),
     ]
     for s in range(1, 34):
         recs.append(ev.TrainStep(step=s, epoch=s / 50, train_loss=3.0 - s * 0.03,
@@ -34,11 +35,11 @@ def write_metrics(run_dir, torn: bool = True) -> None:
         if s == 12:
             recs.append(ev.HParamChange(step=12, key="lr", old=0.004, new=0.002))
         if s % 10 == 0:
-            recs.append(ev.Eval(step=s, val_loss=3.1 - s * 0.03, bits_per_char=0.0,
-                                perplexity=0.0, best=True))
+            recs.append(ev.Eval(step=s, val_loss=3.1 - s * 0.03, best=True,
+                                metrics={"bits_per_char": 0.0, "perplexity": 0.0}))
             recs.append(ev.Probe(step=s, grad_norms=[[0.1 * t for t in range(8)]] * 2,
                                  global_norm=1.5, clipped_norm=1.0, clip_fraction=0.5))
-            recs.append(ev.Sample(step=s, prime="", text=f"sample at {s}", probs=[0.5] * 12,
+            recs.append(Sample(step=s, prime="", text=f"sample at {s}", probs=[0.5] * 12,
                                   temperature=0.8))
         if s == 30:
             recs.append(ev.Checkpoint(step=30, path="x/checkpoint.safetensors",
@@ -56,8 +57,9 @@ def test_history_from_records_cuts_at_the_checkpoint(tmp_path):
     assert h.train_x == list(range(1, 31))  # 31..33 come again from the checkpoint; torn line
     assert h.val_x == [10, 20, 30] and h.best_val == pytest.approx(3.1 - 0.9)
     assert h.markers == [(12, "lr", 0.002)] and h.hparams["lr"] == 0.002
-    assert [s.text for s in h.samples] == ["sample at 10", "sample at 20", "sample at 30"]
-    assert h.baselines.ngram == 2.2 and len(h.probes) == 3 and h.step == 30
+    samples = [e for e in h.family_events if isinstance(e, Sample)]
+    assert [s.text for s in samples] == ["sample at 10", "sample at 20", "sample at 30"]
+    assert h.baselines.losses["KN 3-gram"] == 2.2 and len(h.probes) == 3 and h.step == 30
     # unknown or malformed records are skipped, not fatal
     assert history_from_records([{"event": "nope"}, {"event": "train", "step": 1}, 7]).empty
 
@@ -92,7 +94,7 @@ def test_open_shows_history_before_the_resumed_trainer(tmp_path):
         assert not factory.trainers  # all of this before the trainer exists
         assert chart.point_count("val") == 3
         assert list(chart._markers_label) == ["lr=2.00e-03"]  # as a live change shows it
-        assert set(chart._refs) == {"uniform", "unigram", "ngram"}
+        assert set(chart._refs) == {"uniform", "unigram", "KN 3-gram"}
         samples = app.main_screen.query_one("#samples")
         assert samples.sample_count == 3 and samples.sample_text(-1) == "sample at 30"
         text = status_text(app)

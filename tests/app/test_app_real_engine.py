@@ -11,13 +11,13 @@ import pytest
 
 pytest.importorskip("torch")
 
-from engine.config import TrainConfig  # noqa: E402
-from engine.seq2seq.config import Seq2SeqConfig  # noqa: E402
+from engine.families.lm.config import LMConfig  # noqa: E402
+from engine.families.seq2seq.config import Seq2SeqConfig  # noqa: E402
 from rnn_tui.app import create_app  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
-CONFIG = TrainConfig(corpus="hello", model="lstm", hidden=32, embed=16, layers=1, batch_size=8,
+CONFIG = LMConfig(corpus="hello", model="lstm", hidden=32, embed=16, layers=1, batch_size=8,
                      bptt=32, baseline_order=2, threads=1, device="cpu")
 
 
@@ -96,9 +96,9 @@ def test_real_seq2seq_trainer_shows_attention_gradients_and_translates(tmp_path)
         app = create_app(S2S_CONFIG, out_dir=str(out))
         async with app.run_test(size=(160, 48)) as pilot:
             # interactive cadence: attention every 10 steps, gradient probe every 50
-            await poll(lambda: app.probes and app.examples, 30, pilot)
+            await poll(lambda: app.probes and app.view.examples, 30, pilot)
             probe = app.probes[-1]
-            source = next(iter(app.examples))
+            source = next(iter(app.view.examples))
             assert len(probe.grad_norms[0]) == len(source)  # one norm per input position
             grid = app.main_screen.query_one("#attention-grid")
             rows, cols = grid.shape
@@ -106,9 +106,9 @@ def test_real_seq2seq_trainer_shows_attention_gradients_and_translates(tmp_path)
             await pilot.press("space")
             await poll(lambda: app.state == "paused", 5, pilot)
             await pilot.press("p", *"abcd", "enter")
-            await poll(lambda: "abcd" in app.examples, 10, pilot)
-            mine = app.examples["abcd"]
-            assert len(mine.beams) == app.beam  # beam search answered, best first
+            await poll(lambda: "abcd" in app.view.examples, 10, pilot)
+            mine = app.view.examples["abcd"]
+            assert len(mine.beams) == app.view.beam  # beam search answered, best first
             assert mine.output == mine.beams[0][0]
             assert [s for _, s in mine.beams] == sorted((s for _, s in mine.beams),
                                                          reverse=True)
@@ -124,7 +124,7 @@ def test_real_seq2seq_trainer_shows_attention_gradients_and_translates(tmp_path)
     async def reopen():
         app = create_app(S2S_CONFIG, out_dir=str(out), resume=True)
         async with app.run_test(size=(160, 48)) as pilot:
-            await poll(lambda: app.examples, 10, pilot)  # from the history
+            await poll(lambda: app.view.examples, 10, pilot)  # from the history
             await poll(lambda: app.info.get("started") is not None
                        and app.info["started"].resumed, 15, pilot)
             assert app.mode == "seq2seq"

@@ -9,8 +9,8 @@ from pilot_helpers import run as pilot_run
 from pilot_helpers import settled, wait_for
 from textual.widgets import Input, RichLog
 
-from engine.config import TrainConfig
-from engine.seq2seq.config import Seq2SeqConfig
+from engine.families.lm.config import LMConfig
+from engine.families.seq2seq.config import Seq2SeqConfig
 from rnn_tui.app.screens import HelpScreen, ModeScreen, binding_rows
 
 pytestmark = pytest.mark.timeout(60)
@@ -35,8 +35,8 @@ def test_seq2seq_mode_shows_translations_and_attention_not_samples():
         assert app.mode == "seq2seq" and s.has_class("-seq2seq")
         for shown in ("#loss-panel", "#grad-panel", "#translate-panel", "#attention-panel"):
             assert s.query_one(shown).display
-        for hidden in ("#samples-panel", "#gates-panel"):
-            assert not s.query_one(hidden).display
+        for absent in ("#samples-panel", "#gates-panel"):  # the language model's panels
+            assert not s.query(absent)
         status = s.query_one("#status").text.plain
         assert "task dates" in status and "teacher forcing 1.00" in status
         assert "exact 88.9%" in status  # the fake's last Seq2SeqEval
@@ -57,12 +57,12 @@ def test_prompt_translates_with_beam_and_shows_the_grid():
     async def body(app, pilot, factory):
         await settled(app, pilot)
         await pilot.press("W")  # beam 3 -> 4
-        assert app.beam == 4
+        assert app.view.beam == 4
         await pilot.press("p")
         prompt = app.main_screen.query_one("#translate-prompt", Input)
         assert prompt.display and prompt.has_focus
         await pilot.press(*"12/05/21", "enter")
-        await wait_for(lambda: "12/05/21" in app.examples, pilot=pilot)
+        await wait_for(lambda: "12/05/21" in app.view.examples, pilot=pilot)
         assert factory.last.calls_named("request_translation") == [
             ("request_translation", "12/05/21", 4)]
         assert not prompt.display
@@ -84,9 +84,9 @@ def test_seq2seq_keys_change_teacher_forcing_and_ignore_lm_keys():
         await wait_for(lambda: len(factory.last.calls_named("set_hparam")) == 2, pilot=pilot)
         assert factory.last.calls_named("set_hparam")[-1] == ("set_hparam", "teacher_forcing",
                                                               0.8)
-        await pilot.press("c")  # clipping off = threshold 0 in seq2seq
+        await pilot.press("c")  # clipping off: the same switch as every family's
         await wait_for(lambda: len(factory.last.calls_named("set_hparam")) == 3, pilot=pilot)
-        assert factory.last.calls_named("set_hparam")[-1] == ("set_hparam", "clip", 0.0)
+        assert factory.last.calls_named("set_hparam")[-1] == ("set_hparam", "clip_mode", "off")
         await pilot.press("t", "T", "b", "B", "u")  # language-model keys: nothing happens
         await pilot.press("g")  # decode the probe example now
         await wait_for(lambda: factory.last.calls_named("request_translation"), pilot=pilot)
@@ -120,10 +120,11 @@ def test_mode_picker_switches_to_the_language_model_and_back():
         await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot=pilot)
         await pilot.press("home", "enter")  # the first entry: the language model
         await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
-        assert isinstance(factory.last.config, TrainConfig)
+        assert isinstance(factory.last.config, LMConfig)
+        await wait_for(lambda: app.main_screen.query("#samples-panel")
+                       and app.main_screen.query_one("#samples-panel").display, pilot=pilot)
         s = app.main_screen
-        await wait_for(lambda: s.query_one("#samples-panel").display, pilot=pilot)
-        assert not s.query_one("#attention-panel").display
+        assert not s.query("#attention-panel")
         assert "task" not in s.query_one("#status").text.plain
         # and back: the seq2seq settings were kept
         await pilot.press("M")
@@ -133,7 +134,7 @@ def test_mode_picker_switches_to_the_language_model_and_back():
         cfg = factory.last.config
         assert isinstance(cfg, Seq2SeqConfig) and cfg.task == "reverse"
         assert cfg.hidden == CONFIG.hidden and cfg.attention == CONFIG.attention
-        assert s.has_class("-seq2seq")
+        await wait_for(lambda: app.main_screen.has_class("-seq2seq"), pilot=pilot)
 
     run(body)
 

@@ -15,14 +15,14 @@ import pytest
 from fake_trainer import FakeFactory
 from textual.widgets import Input
 
-from engine.config import TrainConfig
-from engine.seq2seq.config import Seq2SeqConfig
+from engine.families.lm.config import LMConfig
+from engine.families.seq2seq.config import Seq2SeqConfig
 from rnn_tui.app import create_app
 
 pytestmark = pytest.mark.timeout(60)
 
 # Everything the assertions and snapshots depend on is pinned (engine defaults may change).
-CONFIG = TrainConfig(model="lstm", hidden=64, layers=2, lr=2e-3, bptt=100, clip=1.0,
+CONFIG = LMConfig(model="lstm", hidden=64, layers=2, lr=2e-3, bptt=100, clip=1.0,
                      clip_mode="norm", temperature=0.8)
 
 
@@ -119,7 +119,7 @@ def test_seq2seq_translation_with_beam(snap_compare):
         await settle(pilot)
         await pilot.press("p", *"12/05/21", "enter")
         deadline = time.monotonic() + 10
-        while "12/05/21" not in pilot.app.examples:
+        while "12/05/21" not in pilot.app.view.examples:
             assert time.monotonic() < deadline
             await pilot.pause(0.01)
         await pilot.pause()

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.lm import CharLM
+from engine.families.lm.model import CharLM
 from engine.numpy_reference import PARAM_NAMES, forward_backward, init_params
 
 V, H, T = 6, 5, 7

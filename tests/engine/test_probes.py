@@ -5,9 +5,10 @@ import math
 import pytest
 import torch
 
-from engine.events import Gates, Probe
-from engine.lm import CharLM
-from engine.probes import gate_activity, gradient_per_timestep
+from engine.events import Probe
+from engine.families.lm.events import Gates
+from engine.families.lm.model import CharLM
+from engine.families.lm.probes import gate_activity, gradient_per_timestep
 
 V, B, T = 9, 4, 12
 

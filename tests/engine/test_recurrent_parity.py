@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from engine.errors import EngineError
-from engine.lm import CharLM
+from engine.families.lm.model import CharLM
 from engine.recurrent import Recurrent, detach_hidden
 
 B, T, IN, H = 3, 5, 4, 6

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from engine import events as ev
+from engine.families.lm.events import Gates, Sample
 from engine.errors import EngineError
-from engine.trainer import Trainer
+from engine.loop import Trainer
 
 
 def run(trainer: Trainer) -> list[ev.Event]:
@@ -26,7 +27,7 @@ def test_loss_goes_down_and_beats_unigram(tiny_config):
     assert train[-1].train_loss < 0.5 * train[0].train_loss
     base = of(events, ev.Baselines)[0]
     evals = of(events, ev.Eval)
-    assert evals[-1].val_loss < base.unigram
+    assert evals[-1].val_loss < base.losses["unigram"]
     assert evals[-1].bits_per_char == pytest.approx(evals[-1].val_loss / math.log(2))
     assert of(events, ev.Finished)[0].reason == "steps"
 
@@ -39,8 +40,8 @@ def test_event_stream_shape(tiny_config):
     probes = of(events, ev.Probe)
     assert [p.step for p in probes] == [5, 10]
     assert len(probes[0].grad_norms) == 2 and len(probes[0].grad_norms[0]) == 32
-    assert of(events, ev.Gates)[0].gates.keys() == {"input", "forget", "cell", "output"}
-    sample = of(events, ev.Sample)[0]
+    assert of(events, Gates)[0].gates.keys() == {"input", "forget", "cell", "output"}
+    sample = of(events, Sample)[0]
     assert len(sample.text) == 30 and len(sample.probs) == 30
     for e in events:  # plain data only: everything serialises
         assert "event" in e.to_dict()
@@ -54,13 +55,13 @@ def test_live_controls(tiny_config):
         if isinstance(e, ev.TrainStep) and e.step == 3:
             trainer.set_hparam("lr", 1e-3)
             trainer.set_hparam("bptt", 16)
-            trainer.request_sample(prime="the ", length=5)
+            trainer.request("sample", prime="the ", length=5)
         if isinstance(e, ev.TrainStep) and e.step == 6:
             trainer.stop()
     changes = of(seen, ev.HParamChange)
     assert [(c.key, c.new) for c in changes] == [("lr", 1e-3), ("bptt", 16)]
     assert of(seen, ev.TrainStep)[-1].lr == pytest.approx(1e-3, rel=1e-3)  # cosine
-    sample = of(seen, ev.Sample)[0]
+    sample = of(seen, Sample)[0]
     assert sample.prime == "the " and len(sample.text) == 5
     assert of(seen, ev.Finished)[0].reason == "stopped"
     with pytest.raises(EngineError):
@@ -70,7 +71,7 @@ def test_live_controls(tiny_config):
 def test_bad_live_value_is_a_warning_not_a_crash(tiny_config):
     trainer = Trainer(tiny_config.replace(steps=4))
     trainer.set_hparam("lr", -1.0)
-    trainer.request_sample(prime="\u2603")  # a character the model never saw
+    trainer.request("sample", prime="\u2603")  # a character the model never saw
     events = run(trainer)
     assert len(of(events, ev.Warning)) == 2
     assert of(events, ev.Finished)[0].reason == "steps"

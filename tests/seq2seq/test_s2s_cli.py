@@ -1,4 +1,4 @@
-"""`rnn-tui seq2seq run` and `rnn-tui translate`: happy path, and bad input = exit 2, no traceback."""
+"""`rnn-tui run --task ...` and `rnn-tui translate`: happy path, and bad input = exit 2, no traceback."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from rnn_tui.cli import main
 
 TINY = ["--task", "reverse", "--min-len", "3", "--max-len", "6", "--heldout", "30",
         "--hidden", "32", "--embed", "8", "--attn-size", "16", "--batch-size", "16",
-        "--eval-every", "5", "--attention-every", "5", "--device", "cpu"]
+        "--eval-every", "5", "--sample-every", "5", "--device", "cpu"]
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("s2s") / "run"
     old = sys.argv
-    # `rnn-tui run --task ...` is routed to `rnn-tui seq2seq run --task ...`
     sys.argv = ["rnn-tui", "run", *TINY, "--steps", "10", "--out", str(out)]
     try:
         main()
@@ -52,18 +51,18 @@ def test_translate_prints_output_beam_and_grid(trained, capsys):
 
 
 def test_resume_and_existing_directory(trained, capsys, tmp_path):
-    code, out, err = cli(capsys, "seq2seq", "run", *TINY, "--steps", "5", "--out", str(trained))
+    code, out, err = cli(capsys, "run", *TINY, "--steps", "5", "--out", str(trained))
     assert_clean_error(code, out, err, "already exists")
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["seq2seq", "run", "--task", "poetry", "--steps", "1"], "unknown task"),
-    (["seq2seq", "run", "--attention", "cosine", "--steps", "1"], "unknown attention"),
-    (["seq2seq", "run", "--task", "pairs", "--steps", "1"], "--pairs FILE"),
-    (["seq2seq", "run", "--task", "pairs", "--pairs", "/nonexistent.tsv", "--steps", "1",
+    (["run", "--task", "poetry", "--steps", "1"], "unknown task"),
+    (["run", "--task", "dates", "--attention", "cosine", "--steps", "1"], "unknown attention"),
+    (["run", "--task", "pairs", "--steps", "1"], "--pairs FILE"),
+    (["run", "--task", "pairs", "--pairs", "/nonexistent.tsv", "--steps", "1",
       "--device", "cpu"], "not found"),
-    (["seq2seq", "run", "--teacher-forcing", "3", "--steps", "1"], "teacher_forcing"),
-    (["seq2seq", "run", "--resume"], "--resume needs --out"),
+    (["run", "--task", "dates", "--teacher-forcing", "3", "--steps", "1"], "teacher_forcing"),
+    (["run", "--resume"], "--resume needs --out"),
     (["translate", "/nonexistent-run", "abc"], "no checkpoint"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, args, needle):
@@ -73,7 +72,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, args, needle):
 def test_malformed_tsv(capsys, tmp_path):
     f = tmp_path / "bad.tsv"
     f.write_text("no tab\nstill none\n\t\n", encoding="utf-8")
-    code, out, err = cli(capsys, "seq2seq", "run", "--task", "pairs", "--pairs", str(f),
+    code, out, err = cli(capsys, "run", "--task", "pairs", "--pairs", str(f),
                          "--steps", "1", "--device", "cpu")
     assert_clean_error(code, out, err, "no usable")
 
@@ -93,7 +92,7 @@ def test_run_reads_a_toml_config(tmp_path, capsys):
     toml = tmp_path / "s2s.toml"
     toml.write_text('[seq2seq]\ntask = "sort"\nhidden = 16\nembed = 8\nattn_size = 8\n'
                     'batch_size = 8\nheldout = 20\nmax_len = 5\nmin_len = 3\n')
-    code, out, err = cli(capsys, "seq2seq", "run", "--config", str(toml), "--steps", "2",
+    code, out, err = cli(capsys, "run", "--config", str(toml), "--steps", "2",
                          "--device", "cpu", "--out", str(tmp_path / "run"))
     assert code == 0, err
     config = json.loads((tmp_path / "run/config.json").read_text())
@@ -102,7 +101,7 @@ def test_run_reads_a_toml_config(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, needle", [
     (["run", "--task", "poetry"], "task"),
-    (["seq2seq", "run", "--config", "missing.toml"], "config file not found"),
+    (["run", "--config", "missing.toml"], "config file not found"),
 ])
 def test_bad_seq2seq_input_is_one_clean_line(args, needle, capsys):
     code, out, err = cli(capsys, *args)

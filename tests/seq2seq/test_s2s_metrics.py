@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from engine.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
+from engine.families.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
 
 
 def test_bleu_identical_is_one_and_disjoint_is_zero():

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from engine.errors import EngineError
-from engine.seq2seq.attention import Additive, Dot, General, context, make_score, masked_softmax
-from engine.seq2seq.decode import beam_search, greedy
-from engine.seq2seq.model import Seq2Seq
-from engine.seq2seq.tasks import EOS, Vocab, make_batch
+from engine.families.seq2seq.attention import Additive, Dot, General, context, make_score, masked_softmax
+from engine.families.seq2seq.decode import beam_search, greedy
+from engine.families.seq2seq.model import Seq2Seq
+from engine.families.seq2seq.tasks import EOS, char_vocab, make_batch
 
 
 def test_additive_score_by_hand():
@@ -61,7 +61,7 @@ def test_luong_dot_needs_equal_sizes():
         make_score("luong-dot", 8, 16, 4)
 
 
-VOCAB = Vocab(list("abcdefgh"))
+VOCAB = char_vocab("abcdefgh")
 
 
 @pytest.mark.parametrize("attention", ["none", "bahdanau", "luong-dot", "luong-general"])
@@ -154,7 +154,7 @@ def test_greedy_batch_equals_one_by_one():
 def test_textbook_encoder_matches_the_fused_one(cell, bidirectional):
     """encode_unrolled (the probes' path) computes what encode computes, same weights."""
     torch.manual_seed(0)
-    vocab = Vocab(list("abcdef"))
+    vocab = char_vocab("abcdef")
     model = Seq2Seq(len(vocab), cell=cell, embed=8, hidden=16, layers=2,
                     bidirectional=bidirectional, attention="bahdanau").double().eval()
     b = make_batch(vocab, [("abcde", "edcba"), ("fedcb", "bcdef")])
@@ -171,10 +171,10 @@ def test_textbook_encoder_matches_the_fused_one(cell, bidirectional):
 def test_without_attention_the_gradient_fades_towards_the_first_input():
     """The lectures' case for attention: the decoder reaches h_1 only through S-1 steps of
     the encoder's recurrence; with attention every h_j is read directly."""
-    from engine.seq2seq.probes import encoder_gradient
+    from engine.families.seq2seq.probes import encoder_gradient
 
     torch.manual_seed(0)
-    vocab = Vocab(list("abcdefgh"))
+    vocab = char_vocab("abcdefgh")
     pairs = [("abcdefghabcdefghabcd", "dcbahgfedcbahgfedcba")] * 4
     ratios = {}
     for attention in ("none", "bahdanau"):

@@ -8,8 +8,9 @@ import random
 import pytest
 
 from engine.errors import EngineError
-from engine.seq2seq.tasks import (DATE_FORMATS, EOS, PAD, SOS, UNK, Vocab, build_task,
-                                  make_batch, parse_date, read_pairs)
+from engine.families.seq2seq.tasks import (DATE_FORMATS, EOS, PAD, SOS, UNK, build_task,
+                                           char_vocab, decode_output, encode_text,
+                                           make_batch, parse_date, read_pairs, unknown_chars)
 
 
 def test_every_date_format_parses_back_to_the_target():
@@ -95,12 +96,12 @@ def test_pairs_errors(tmp_path):
 
 
 def test_vocab_specials_and_unknown_characters():
-    v = Vocab(list("abc"))
-    assert v.itos[:4] == ["<pad>", "<sos>", "<eos>", "<unk>"]
+    v = char_vocab("abc")
+    assert v.tokens[:4] == ["<pad>", "<sos>", "<eos>", "<unk>"]
     assert (PAD, SOS, EOS, UNK) == (0, 1, 2, 3)
-    assert v.encode("abz") == [4, 5, UNK]
-    assert v.decode([4, 5, EOS, 6]) == "ab"
-    assert v.unknown("abzy") == "yz"
+    assert encode_text(v, "abz") == [4, 5, UNK]
+    assert decode_output(v, [4, 5, EOS, 6]) == "ab"
+    assert unknown_chars(v, "abzy") == "yz"
     b = make_batch(v, [("ab", "c"), ("a", "abc")])
     assert b.src.tolist() == [[4, 5], [4, 0]] and b.src_len.tolist() == [2, 1]
     assert b.tgt_in.tolist() == [[SOS, 6, 0, 0], [SOS, 4, 5, 6]]

@@ -1,13 +1,18 @@
-"""The training loop as a lazy generator of events, driven by both the CLI and the app.
+"""The training loop, written once for every task family, as a lazy generator of events.
 
-    trainer = Trainer(config, out_dir="runs/x")
+    trainer = Trainer(config, out_dir="runs/x")    # any family's config (engine/families)
     for event in trainer.events():   # Started, Baselines, TrainStep..., Eval, Probe, ..., Finished
         ...
 
+The loop owns what every family shares: the budget, warmup and the learning-rate schedule,
+clipping and its telemetry, the NaN/inf guard, the cadence of evaluations, probes and
+samples, checkpoints and exact resume. The family's `Task` (engine/task.py) says what a
+batch is, computes the loss, evaluates, probes and answers requests.
+
 Control from another thread (the app's UI) goes through small thread-safe methods - stop(),
-set_hparam(), request_sample(), request_checkpoint() - that queue a request; the generator
-serves the queue between optimizer steps, so the model is only ever touched by the thread
-iterating the generator (engine/controls.py).
+set_hparam(), request(), request_checkpoint() - that queue a request; the generator serves
+the queue between optimizer steps, so the model is only ever touched by the thread iterating
+the generator (engine/controls.py).
 """
 
 from __future__ import annotations
@@ -17,43 +22,43 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-import torch
-
 from engine import budget
 from engine import checkpoint as ckpt
 from engine import events as ev
-from engine.config import CLIP_MODES, TrainConfig
+from engine.config import RunConfig
 from engine.controls import Controls
 from engine.errors import EngineError
-from engine.metrics import bits_per_char, perplexity
 from engine.optim import clip_gradients, scheduled_lr
-from engine.recurrent import detach_hidden
 from engine.run_state import RunState, build_state, snapshot_state
-
-LIVE_KEYS = ("lr", "clip", "clip_mode", "bptt", "temperature")
-
+from engine.task import Request
 
 class Trainer(Controls):
-    """Trains a character-level language model and reports what happens as events."""
+    """Trains any family's model and reports what happens as events."""
 
-    LIVE_KEYS = LIVE_KEYS
-
-    def __init__(self, config: TrainConfig, out_dir: str | Path | None = None,
+    def __init__(self, config: RunConfig | None, out_dir: str | Path | None = None,
                  resume: bool = False, force: bool = False,
                  overrides: dict[str, Any] | None = None):
-        self.config = config.validate()
+        """`config` may be None when resuming: the checkpoint has it (with `overrides`, the
+        flags given again on the command line, on top)."""
+        self.config = config.validate() if config is not None else None
         self.out_dir = Path(out_dir) if out_dir else None
         self.resume = resume
         self.force = force
-        self.overrides = overrides or {}  # on resume: flags given again on the command line
+        self.overrides = overrides or {}
         self.state: RunState | None = None  # everything built at setup (model, data, ...)
         super().__init__()
 
+    @property
+    def LIVE_KEYS(self) -> tuple[str, ...]:  # noqa: N802 - the Controls contract
+        """What set_hparam accepts: the config's LIVE_KEYS (every family has lr, clip and
+        clip_mode; a family adds its own)."""
+        return type(self.config).LIVE_KEYS if self.config is not None else RunConfig.LIVE_KEYS
+
     # --- thread-safe controls (stop, set_hparam, request_checkpoint: engine/controls.py) ---
 
-    def request_sample(self, prime: str = "", length: int | None = None,
-                       temperature: float | None = None) -> None:
-        self._requests.put(("sample", prime, length, temperature))
+    def request(self, kind: str, **args: Any) -> None:
+        """Ask the model something (a sample, a translation): answered with events."""
+        self._requests.put(("request", Request(kind, args)))
 
     def _ready(self) -> bool:
         return self.state is not None
@@ -86,32 +91,28 @@ class Trainer(Controls):
 
     def _start_events(self) -> Iterator[ev.Event]:
         st = self.state
+        size = st.task.summary()
         yield self._emit(ev.Started(
-            config=st.config.to_dict(), device=st.device_name, vocab_size=len(st.vocab),
+            config=st.config.to_dict(), device=st.device_name, vocab_size=size["vocab_size"],
             parameters=sum(p.numel() for p in st.model.parameters()),
-            train_chars=st.train_ids.numel(), val_chars=st.val_ids.numel(),
-            step=st.step, resumed=st.step > 0))
+            train_chars=size["train_size"], val_chars=size["val_size"], step=st.step,
+            resumed=st.step > 0, family=st.task.family))
+        for message in st.task.warnings():
+            yield self._emit(ev.Warning(step=st.step, message=message))
         if st.baselines is not None:
-            yield self._emit(ev.Baselines(**st.baselines))
+            yield self._emit(st.baselines)
 
     def _train_step(self) -> None:
-        """One truncated-BPTT window: forward, backward, clip, update."""
+        """One batch: forward, backward, clip, update."""
         st, cfg = self.state, self.config
         t0 = time.perf_counter()
-        x, y, new_epoch = st.batcher.next_batch(cfg.bptt)
-        if new_epoch or st.hidden is None:  # the streams start over: forget the old state
-            st.hidden = st.model.init_hidden(cfg.batch_size, st.device)
-        x, y = x.to(st.device, non_blocking=True), y.to(st.device, non_blocking=True)
-        # Detach: gradients flow back through this window only (truncated BPTT), while the
-        # state's *values* still carry the context of everything the stream read before.
-        st.hidden = detach_hidden(st.hidden)
-        if cfg.probe_every and (st.step + 1) % cfg.probe_every == 0:
-            st.probe_input = (x[: cfg.probe_batch], y[: cfg.probe_batch],
-                              _slice_hidden(st.hidden, cfg.probe_batch))
-        lr = scheduled_lr(cfg, cfg.lr, st.step, self._progress())
+        progress = self._progress()
+        batch = st.task.next_batch(st.step, progress)
+        lr = scheduled_lr(cfg, cfg.lr, st.step, progress)
         for group in st.optimizer.param_groups:
             group["lr"] = lr
-        _, loss, st.hidden = st.model(x, st.hidden, y)
+        st.model.train()
+        _, loss = st.task.forward(st.model, batch)
         st.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norm = clip_gradients(st.params, cfg.clip_mode, cfg.clip)
@@ -119,7 +120,7 @@ class Trainer(Controls):
         # Accumulate on the device; read back once per log interval (no per-step GPU sync).
         st.acc.add(loss.detach(), norm.detach(), cfg.clip_mode == "norm" and cfg.clip)
         st.step += 1
-        st.tokens += x.numel()
+        st.tokens += st.task.batch_tokens(batch)
         st.lr = lr
         dt = time.perf_counter() - t0
         st.train_time += dt
@@ -134,20 +135,20 @@ class Trainer(Controls):
                 st.diverged_at = (stats.loss, stats.grad_norm)
                 return
             yield self._emit(ev.TrainStep(
-                step=st.step, epoch=st.batcher.epoch_progress, train_loss=stats.loss,
+                step=st.step, epoch=st.task.epoch(st.step), train_loss=stats.loss,
                 tokens_per_s=st.tokens / max(st.train_time, 1e-9), lr=st.lr,
                 grad_norm=stats.grad_norm, clipped=stats.clipped_last,
-                elapsed_s=st.elapsed))
+                elapsed_s=st.elapsed, extras=st.task.train_extras(self._progress())))
             st.tokens, st.train_time = 0, 0.0
             st.clip_window.append(stats)
             if st.elapsed - st.last_checkpoint_at >= cfg.checkpoint_every_s:
                 yield from self._timed(self._checkpoint, "interval")
-        if st.probe_input is not None:
+        if cfg.probe_every and st.step % cfg.probe_every == 0:
             yield from self._timed(self._probe)
         if st.step % cfg.eval_every == 0:
             yield from self._timed(self._eval)
         if cfg.sample_every and st.step % cfg.sample_every == 0:
-            yield from self._timed(self._sample, "", cfg.sample_length, cfg.temperature)
+            yield from self._timed(self._sample)
 
     def _timed(self, job, *args) -> Iterator[ev.Event]:
         """Run a side job (eval, probe, ...); its time counts toward the budget."""
@@ -159,42 +160,38 @@ class Trainer(Controls):
     # --- side jobs ----------------------------------------------------------------------
 
     def _eval(self) -> Iterator[ev.Event]:
-        from engine.evaluate import evaluate
-
         st = self.state
-        loss = evaluate(st.model, st.val_ids, st.device)
-        best = st.best_val is None or loss < st.best_val
-        st.best_val = loss if best else st.best_val
+        result = st.task.evaluate(st.model)
+        if st.best_val is None or result.val_loss < st.best_val:
+            st.best_val = result.val_loss
+        headline = st.task.headline
+        value, higher = (result.metrics.get(headline[0]), headline[1]) if headline else \
+            (result.val_loss, False)
+        best = value is not None and (st.best_metric is None or (
+            value > st.best_metric if higher else value < st.best_metric))
+        if best:
+            st.best_metric = value
         st.last_eval_step = st.step
-        yield self._emit(ev.Eval(step=st.step, val_loss=loss, bits_per_char=bits_per_char(loss),
-                                 perplexity=perplexity(loss), best=best))
+        yield self._emit(ev.Eval(step=st.step, val_loss=result.val_loss, best=best,
+                                 metrics=result.metrics))
 
     def _probe(self) -> Iterator[ev.Event]:
-        from engine.probes import gate_activity, gradient_per_timestep
-
         st, cfg = self.state, self.config
-        x, y, h = st.probe_input
-        st.probe_input = None
-        norms = gradient_per_timestep(st.model, x, y, h)
-        clipped = st.clip_window.clipped_share()
-        last = st.clip_window.last_norm()
-        after = min(last, cfg.clip) if cfg.clip_mode == "norm" else last
-        yield self._emit(ev.Probe(step=st.step, grad_norms=norms, global_norm=last,
-                                  clipped_norm=after, clip_fraction=clipped))
-        if cfg.model in ("lstm", "gru") and st.probe_text:
-            ids = torch.tensor(st.vocab.encode(st.probe_text), device=st.device)
-            yield self._emit(ev.Gates(step=st.step, text=st.probe_text,
-                                      **gate_activity(st.model, ids)))
+        norms = st.task.gradient_probe(st.model)
+        if norms is not None:
+            last = st.clip_window.last_norm()
+            after = min(last, cfg.clip) if cfg.clip_mode == "norm" else last
+            yield self._emit(ev.Probe(step=st.step, grad_norms=norms, global_norm=last,
+                                      clipped_norm=after,
+                                      clip_fraction=st.clip_window.clipped_share()))
+        for event in st.task.probe_events(st.model, st.step):
+            yield self._emit(event)
 
-    def _sample(self, prime: str, length: int, temperature: float) -> Iterator[ev.Event]:
-        from engine.sampling import sample_text
-
+    def _sample(self) -> Iterator[ev.Event]:
         st = self.state
-        text, probs = sample_text(st.model, st.vocab, prime=prime, length=length,
-                                  temperature=temperature, seed=self.config.seed + st.step,
-                                  device=st.device)
-        yield self._emit(ev.Sample(step=st.step, prime=prime, text=text, probs=probs,
-                                   temperature=temperature))
+        st.last_sample_step = st.step
+        for event in st.task.sample(st.model, st.step):
+            yield self._emit(event)
 
     def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
         st = self.state
@@ -211,20 +208,22 @@ class Trainer(Controls):
         kind = req[0]
         if kind == "hparam":
             yield from self._apply_hparam(req[1], req[2])
-        elif kind == "sample":
-            _, prime, length, temp = req
-            yield from self._sample(prime, length or self.config.sample_length,
-                                    temp or self.config.temperature)
+        elif kind == "request":
+            yield from self._answer(req[1])
         elif kind == "checkpoint":
             yield from self._checkpoint("request")
 
+    def _answer(self, request: Request) -> Iterator[ev.Event]:
+        st = self.state
+        if request.kind not in st.task.requests:
+            raise EngineError(f"a {st.task.family} model cannot {request.kind}")
+        for event in st.task.request(st.model, request, st.step):
+            yield self._emit(event)
+
     def _apply_hparam(self, key: str, value: Any) -> Iterator[ev.Event]:
         old = getattr(self.config, key)
-        new = self.config.replace(**{key: value})
-        if key == "clip_mode" and value not in CLIP_MODES:
-            raise EngineError(f"clip_mode must be one of {CLIP_MODES}")
-        new.validate()
-        self.config = self.state.config = new
+        new = self.config.replace(**{key: value}).validate()
+        self.config = self.state.config = self.state.task.config = new
         yield self._emit(ev.HParamChange(step=self.state.step, key=key, old=old, new=value))
 
     # --- the end ---------------------------------------------------------------------------
@@ -237,9 +236,12 @@ class Trainer(Controls):
                                     self._stop.is_set())
 
     def _finish(self, reason: str) -> Iterator[ev.Event]:
-        st = self.state
-        if st.step > 0 and st.last_eval_step != st.step and reason != "stopped":
-            yield from self._eval()
+        st, cfg = self.state, self.config
+        if st.step > 0 and reason != "stopped":
+            if st.last_eval_step != st.step:
+                yield from self._eval()
+            if cfg.sample_every and st.last_sample_step != st.step:
+                yield from self._sample()
         if st.step > 0 and st.last_checkpoint_step != st.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
         yield self._emit(ev.Finished(step=st.step, reason=reason, best_val_loss=st.best_val,
@@ -260,9 +262,3 @@ class Trainer(Controls):
         if self.state.writer:
             self.state.writer.write(event)
         return event
-
-
-def _slice_hidden(hidden, n: int):
-    if isinstance(hidden, tuple):
-        return tuple(h[:, :n].detach() for h in hidden)
-    return hidden[:, :n].detach()

@@ -26,8 +26,8 @@ from torch import Tensor
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from engine.recurrent import Hidden, Recurrent
-from engine.seq2seq.attention import context, make_score, masked_softmax
-from engine.seq2seq.tasks import PAD
+from engine.families.seq2seq.attention import context, make_score, masked_softmax
+from engine.families.seq2seq.tasks import PAD
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Seq2Seq(nn.Module):
 
     @classmethod
     def from_config(cls, cfg, vocab_size: int) -> "Seq2Seq":
-        return cls(vocab_size, cfg.cell, cfg.embed, cfg.hidden, cfg.layers, cfg.bidirectional,
+        return cls(vocab_size, cfg.model, cfg.embed, cfg.hidden, cfg.layers, cfg.bidirectional,
                    cfg.attention, cfg.attn_size, cfg.dropout)
 
     # --- encoder ---------------------------------------------------------------------------
@@ -135,7 +135,7 @@ class Seq2Seq(nn.Module):
     def encode_unrolled(self, src: Tensor) -> tuple[Encoded, list[list[Tensor]]]:
         """`encode` through the textbook cells, for sources of ONE length (no padding, no
         packing): also returns states[layer][j] (B, He), the encoder's h_j as tensors of the
-        graph, so a probe can ask for d loss / d h_j (see `engine.seq2seq.probes`)."""
+        graph, so a probe can ask for d loss / d h_j (see `engine.families.seq2seq.probes`)."""
         B, S = src.shape
         x = F.dropout(self.src_embed(src), self.dropout, self.training)
         u = self.encoder.unrolled(x)

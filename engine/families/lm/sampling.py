@@ -52,14 +52,14 @@ def generate(model, vocab, prime: str = "", length: int = 200, temperature: floa
 def _generate(model, vocab, prime, length, temperature, top_k, greedy, gen, device):
     hidden = model.init_hidden(1, device)
     # An empty prime starts from a newline, the most neutral "start of text" character.
-    start = prime or ("\n" if "\n" in vocab else vocab.chars[0])
+    start = prime or ("\n" if "\n" in vocab else vocab.tokens[0])
     logits = None
-    for i in vocab.encode(start):  # read the prime: one step per character, state carried
+    for i in vocab.encode(start).tolist():  # read the prime: one step per character, state carried
         logits, hidden = model.step(torch.tensor([i], device=device), hidden)
     for _ in range(length):
         probs = torch.softmax(logits[0].float(), dim=-1).cpu()  # (V,) untempered
         nxt = _draw(logits[0].float().cpu(), temperature, top_k, greedy, gen)
-        yield vocab.chars[nxt], float(probs[nxt])
+        yield vocab.tokens[nxt], float(probs[nxt])
         logits, hidden = model.step(torch.tensor([nxt], device=device), hidden)
 
 

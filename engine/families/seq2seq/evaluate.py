@@ -1,23 +1,18 @@
-"""A trained seq2seq model on its held-out set, and a model back from its run directory.
+"""A trained seq2seq model on its held-out set.
 
     metrics = evaluate(model, vocab, heldout, max_out, device, with_bleu=False)
-    model, vocab, config, meta = load_seq2seq("runs/dates")
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from engine import checkpoint as ckpt
-from engine.errors import EngineError
-from engine.seq2seq.config import Seq2SeqConfig
-from engine.seq2seq.tasks import PAD, Vocab, make_batch
+from engine.families.seq2seq.tasks import PAD, make_batch
+from engine.tokens import Vocab
 
-KIND = "seq2seq"  # checkpoint meta["kind"]
 EVAL_BATCH = 256
 
 
@@ -26,8 +21,8 @@ def evaluate(model, vocab: Vocab, heldout: list[tuple[str, str]], max_out: int,
              device: torch.device | str = "cpu", with_bleu: bool = False) -> dict[str, Any]:
     """Loss (nats per target token) and token accuracy, both teacher forced, and exact match
     of greedy decoding (free running, as at test time); BLEU and chrF with `with_bleu`."""
-    from engine.seq2seq.decode import greedy
-    from engine.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
+    from engine.families.seq2seq.decode import greedy
+    from engine.families.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
 
     was = model.training
     model.eval()
@@ -51,19 +46,3 @@ def evaluate(model, vocab: Vocab, heldout: list[tuple[str, str]], max_out: int,
     if with_bleu:
         out["bleu"], out["chrf"] = corpus_bleu(hyps, refs), corpus_chrf(hyps, refs)
     return out
-
-
-def load_seq2seq(run_dir: str | Path, device: str = "cpu"):
-    """(model, vocab, config, meta) of a seq2seq run directory or checkpoint file."""
-    from engine.device import resolve_device
-    from engine.seq2seq.model import Seq2Seq
-
-    saved = ckpt.load(run_dir)
-    if saved.meta.get("kind") != KIND:
-        raise EngineError(f"{run_dir} holds a language model, not a seq2seq model "
-                          f"(use `rnn-tui sample`)")
-    cfg = Seq2SeqConfig.from_dict(saved.meta["config"], source="checkpoint")
-    vocab = Vocab(saved.meta["vocab"])
-    model = Seq2Seq.from_config(cfg, len(vocab))
-    ckpt.load_weights(model, saved.model, "its own config")
-    return model.to(resolve_device(device)).eval(), vocab, cfg, saved.meta

@@ -13,21 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from engine.lm import CharLM
-from engine.recurrent import TANH_GATES, Hidden, detach_hidden
-
-
-class _eval_mode:
-    """Put a module in eval mode for a block, then restore whatever mode it was in."""
-
-    def __init__(self, model: torch.nn.Module) -> None:
-        self.model, self.was_training = model, model.training
-
-    def __enter__(self) -> None:
-        self.model.eval()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.model.train(self.was_training)
+from engine.families.lm.model import CharLM
+from engine.recurrent import TANH_GATES, Hidden, detach_hidden, eval_mode
 
 
 def gradient_per_timestep(model: CharLM, x: Tensor, y: Tensor,
@@ -43,7 +30,7 @@ def gradient_per_timestep(model: CharLM, x: Tensor, y: Tensor,
     sit below (above) 1; the LSTM's c path multiplies by f_s instead. For an LSTM we report
     h_t (what the next layer and the head see), not c_t.
     """
-    with _eval_mode(model), torch.enable_grad():
+    with eval_mode(model), torch.enable_grad():
         logits, u = model.forward_unrolled(x, detach_hidden(hidden))  # logits (B, T, V)
         # Sum (not mean) over the B sequences: sequences are independent, so the gradient
         # w.r.t. sequence b's states is exactly d L_T^(b) / d h_t^(b), whatever B is.
@@ -69,7 +56,7 @@ def gate_activity(model: CharLM, idx: Tensor,
     candidate g, the GRU candidate n, in [-1, 1]) are mapped to (v + 1) / 2 first.
     A vanilla RNN has no gates: both dicts are empty.
     """
-    with _eval_mode(model):
+    with eval_mode(model):
         _, u = model.forward_unrolled(idx.view(1, -1), detach_hidden(hidden), record_gates=True)
     gates: dict[str, list[list[float]]] = {}
     saturation: dict[str, list[list[float]]] = {}

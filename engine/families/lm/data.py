@@ -1,4 +1,4 @@
-"""Characters to ids, the train/validation split, and the stream batcher for truncated BPTT.
+"""The train/validation split and the stream batcher for truncated BPTT.
 
 The batcher follows `batchify` in pytorch/examples word_language_model: the training ids are
 cut into B equal contiguous streams (rows), and consecutive windows read consecutive
@@ -8,92 +8,12 @@ of stream b can be carried across windows (detached between them).
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import numpy as np
 import torch
 
 from engine.errors import EngineError
-
-
-class Vocab:
-    """An ordered list of characters; id i is chars[i]. from_text sorts by code point."""
-
-    def __init__(self, chars: Sequence[str]):
-        chars = list(chars)
-        if not chars:
-            raise EngineError("vocabulary is empty")
-        if any(not isinstance(c, str) or len(c) != 1 for c in chars):
-            raise EngineError("vocabulary entries must be single characters")
-        if len(set(chars)) != len(chars):
-            raise EngineError("vocabulary has duplicate characters")
-        self.chars = chars
-        self._index = {c: i for i, c in enumerate(chars)}
-        # Sorted code points + their ids let numpy encode megabytes with one searchsorted.
-        cps = np.array([ord(c) for c in chars], dtype=np.int64)
-        order = np.argsort(cps)
-        self._cps, self._ids = cps[order], order.astype(np.int64)
-
-    @classmethod
-    def from_text(cls, text: str) -> "Vocab":
-        return cls(sorted(set(text)))
-
-    @classmethod
-    def from_list(cls, chars: Sequence[str]) -> "Vocab":
-        """Rebuild the exact vocabulary (same order, same ids) saved by to_list()."""
-        return cls(chars)
-
-    def to_list(self) -> list[str]:
-        return list(self.chars)
-
-    def __len__(self) -> int:
-        return len(self.chars)
-
-    def __contains__(self, ch: str) -> bool:
-        return ch in self._index
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Vocab) and other.chars == self.chars
-
-    def encode_array(self, text: str, replace: str | None = None) -> np.ndarray:
-        """int64 ids of TEXT. Unknown characters raise EngineError, or become REPLACE."""
-        if not text:
-            return np.zeros(0, dtype=np.int64)
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
-        pos = np.clip(np.searchsorted(self._cps, cps), 0, len(self._cps) - 1)
-        known = self._cps[pos] == cps
-        ids = self._ids[pos]
-        if not known.all():
-            if replace is None:
-                raise EngineError(f"text has characters not in the vocabulary: "
-                                  f"{_describe(cps[~known])}")
-            if replace not in self._index:
-                raise EngineError(f"replacement character {replace!r} is not in the vocabulary")
-            ids[~known] = self._index[replace]
-        return ids
-
-    def encode(self, text: str, replace: str | None = None) -> list[int]:
-        return self.encode_array(text, replace).tolist()
-
-    def encode_tensor(self, text: str, replace: str | None = None) -> torch.Tensor:
-        return torch.from_numpy(self.encode_array(text, replace))
-
-    def decode(self, ids) -> str:
-        if isinstance(ids, torch.Tensor):
-            ids = ids.tolist()
-        elif isinstance(ids, np.ndarray):
-            ids = ids.tolist()
-        try:
-            return "".join(self.chars[i] for i in ids)
-        except (IndexError, TypeError):
-            raise EngineError(f"ids out of range for a vocabulary of {len(self)}") from None
-
-
-def _describe(cps: np.ndarray, most: int = 5) -> str:
-    unique = np.unique(cps)
-    shown = ", ".join(repr(chr(c)) for c in unique[:most])
-    more = f" and {len(unique) - most} more" if len(unique) > most else ""
-    return shown + more
 
 
 def split_text(text: str, val_fraction: float) -> tuple[str, str]:

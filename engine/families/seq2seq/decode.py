@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from engine.seq2seq.tasks import EOS, SOS, Vocab, encode_sources
+from engine.families.seq2seq.tasks import EOS, SOS, decode_output, encode_sources
+from engine.tokens import Vocab
 
 
 @dataclass
@@ -66,7 +67,7 @@ def greedy(model, vocab: Vocab, sources: list[str], max_len: int,
         n = row.index(EOS) + 1 if EOS in row else len(row)
         S = int(lens[b])
         out.append(Hypothesis(
-            ids=row[:n], text=vocab.decode(row[:n]), score=float(lp[b, :n].sum()),
+            ids=row[:n], text=decode_output(vocab, row[:n]), score=float(lp[b, :n].sum()),
             probs=lp[b, :n].exp().tolist(),
             attention=att[b, :n, :S].tolist() if att is not None else [],
             finished=EOS in row[:n]))
@@ -122,13 +123,13 @@ def beam_search(model, vocab: Vocab, source: str, k: int, max_len: int,
         beams = new_beams
         state = _select(new_state, torch.tensor(rows, device=device))
     model.train(was)
-    return [Hypothesis(ids=b[0], text=vocab.decode(b[0]), score=b[1], probs=b[2],
+    return [Hypothesis(ids=b[0], text=decode_output(vocab, b[0]), score=b[1], probs=b[2],
                        attention=b[3], finished=b[4]) for b in beams]
 
 
 def _expand(enc, n: int):
     """The single encoded source repeated for n beams."""
-    from engine.seq2seq.model import Encoded
+    from engine.families.seq2seq.model import Encoded
 
     rep = lambda t: t.expand(n, *t.shape[1:]) if t is not None else None  # noqa: E731
     return Encoded(rep(enc.out), rep(enc.mask), rep(enc.keys), enc.state)

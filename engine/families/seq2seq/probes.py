@@ -6,7 +6,7 @@ The lectures motivate attention with this: without it, the decoder sees the sour
 through the encoder's final state, so the gradient that reaches h_j has gone through S - j
 recurrent Jacobians and fades for early positions (why reversing the input helped). With
 attention, every output step reads every h_j through alpha_ij directly, so the gradient
-reaches all positions. Same quantity as the language model's probe (`engine.probes`), with
+reaches all positions. Same quantity as the language model's probe (engine/families/lm/probes.py), with
 the loss of the whole output sequence instead of L_T.
 """
 
@@ -15,8 +15,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from engine.probes import _eval_mode
-from engine.seq2seq.tasks import PAD, Vocab, make_batch
+from engine.families.seq2seq.tasks import PAD, make_batch
+from engine.recurrent import eval_mode
+from engine.tokens import Vocab
 
 
 def same_length_batch(pairs: list[tuple[str, str]], length: int, most: int = 32
@@ -39,7 +40,7 @@ def encoder_gradient(model, vocab: Vocab, pairs: list[tuple[str, str]],
     [h_fwd_j; h_bwd_j], which carries the paths through the layer's output.
     """
     b = make_batch(vocab, pairs).to(device)
-    with _eval_mode(model), torch.enable_grad():
+    with eval_mode(model), torch.enable_grad():
         enc, states = model.encode_unrolled(b.src)
         logits, _ = model.decode(enc, b.tgt_in)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b.tgt_out.reshape(-1),

@@ -18,46 +18,43 @@ from typing import Callable, Optional
 import torch
 
 from engine.errors import EngineError
+from engine.tokens import EOS as EOS_TOKEN
+from engine.tokens import PAD as PAD_TOKEN
+from engine.tokens import UNK as UNK_TOKEN
+from engine.tokens import Vocab
 
+# Ids 0-3 are the specials; unknown characters read as <unk> (the shared engine.tokens.Vocab).
+SPECIALS = (PAD_TOKEN, "<sos>", EOS_TOKEN, UNK_TOKEN)
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
-SPECIALS = ("<pad>", "<sos>", "<eos>", "<unk>")
 
 Pair = tuple[str, str]
 
 
-class Vocab:
-    """Characters <-> ids; ids 0-3 are <pad>, <sos>, <eos>, <unk>. Unknown chars -> <unk>."""
+def char_vocab(chars) -> Vocab:
+    """The vocabulary of a task: its characters by code point, after the four specials."""
+    return Vocab(sorted(set(chars)), specials=SPECIALS)
 
-    def __init__(self, chars: list[str]):
-        self.itos = list(SPECIALS) + [c for c in chars if c not in SPECIALS]
-        self.stoi = {s: i for i, s in enumerate(self.itos)}
 
-    @classmethod
-    def from_texts(cls, texts) -> "Vocab":
-        return cls(sorted(set("".join(texts))))
+def encode_text(vocab: Vocab, text: str) -> list[int]:
+    return vocab.encode(text).tolist()
 
-    def __len__(self) -> int:
-        return len(self.itos)
 
-    def encode(self, text: str) -> list[int]:
-        return [self.stoi.get(c, UNK) for c in text]
+def decode_output(vocab: Vocab, ids) -> str:
+    """A decoder's ids back to text: up to <eos>, without <pad>/<sos>, <unk> as U+FFFD."""
+    out = []
+    for i in ids:
+        i = int(i)
+        if i == EOS:
+            break
+        if i in (PAD, SOS):
+            continue
+        out.append("\ufffd" if i == UNK else vocab.tokens[i])
+    return "".join(out)
 
-    def decode(self, ids) -> str:
-        out = []
-        for i in ids:
-            i = int(i)
-            if i == EOS:
-                break
-            if i in (PAD, SOS):
-                continue
-            out.append("\ufffd" if i == UNK else self.itos[i])
-        return "".join(out)
 
-    def unknown(self, text: str) -> str:
-        return "".join(sorted({c for c in text if c not in self.stoi}))
-
-    def to_list(self) -> list[str]:
-        return self.itos[len(SPECIALS):]
+def unknown_chars(vocab: Vocab, text: str) -> str:
+    """The characters of `text` the vocabulary does not know, sorted, as one string."""
+    return "".join(sorted(set(vocab.unknown(text))))
 
 
 # --- dates ------------------------------------------------------------------------------
@@ -235,7 +232,7 @@ def build_task(name: str, *, pairs_path: str = "", min_len: int = 0, max_len: in
         raise EngineError(f"{name}: only {len(held)} distinct examples exist with these "
                           f"lengths; lower heldout or raise max_len")
     items = list(held.items())
-    return TaskData(name, Vocab(sorted(set(spec.alphabet))), items, spec=spec,
+    return TaskData(name, char_vocab(spec.alphabet), items, spec=spec,
                     _heldout_sources=frozenset(held))
 
 
@@ -296,7 +293,7 @@ def _pairs_task(path: str, val_fraction: float, max_len: int, seed: int) -> Task
     n_held = min(max(1, round(len(sources) * val_fraction)), len(sources) - 1)
     held = [(s, by_source[s]) for s in sources[:n_held]]
     train = [(s, by_source[s]) for s in sources[n_held:]]
-    vocab = Vocab.from_texts([s + t for s, t in train])  # held-out-only chars -> <unk>
+    vocab = char_vocab("".join(s + t for s, t in train))  # held-out-only chars -> <unk>
     return TaskData("pairs", vocab, held, train=train, warnings=warnings,
                     _heldout_sources=frozenset(s for s, _ in held))
 
@@ -322,7 +319,7 @@ class Batch:
 
 
 def encode_sources(vocab: Vocab, sources: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    ids = [vocab.encode(s) or [UNK] for s in sources]
+    ids = [encode_text(vocab, s) or [UNK] for s in sources]
     lens = torch.tensor([len(i) for i in ids])
     src = torch.full((len(ids), int(lens.max())), PAD, dtype=torch.long)
     for b, seq in enumerate(ids):
@@ -334,7 +331,7 @@ def make_batch(vocab: Vocab, pairs: list[Pair]) -> Batch:
     sources = [s for s, _ in pairs]
     targets = [t for _, t in pairs]
     src, lens = encode_sources(vocab, sources)
-    tgt = [vocab.encode(t) for t in targets]
+    tgt = [encode_text(vocab, t) for t in targets]
     T = max(len(t) for t in tgt) + 1
     tgt_in = torch.full((len(pairs), T), PAD, dtype=torch.long)
     tgt_out = torch.full((len(pairs), T), PAD, dtype=torch.long)

@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from engine.config import TrainConfig
+from engine.families.lm.config import LMConfig
 from engine.errors import EngineError
 from engine.recurrent import Hidden, Recurrent, Unrolled
 
@@ -42,7 +42,7 @@ class CharLM(nn.Module):
         # (val 1.884 vs 1.846 nats/char), so it is not applied.
 
     @classmethod
-    def from_config(cls, cfg: TrainConfig, vocab_size: int) -> "CharLM":
+    def from_config(cls, cfg: LMConfig, vocab_size: int) -> "CharLM":
         return cls(vocab_size, cell=cfg.model, embed=cfg.embed, hidden=cfg.hidden,
                    layers=cfg.layers, dropout=cfg.dropout, nonlinearity=cfg.nonlinearity)
 

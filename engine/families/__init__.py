@@ -1,0 +1,103 @@
+"""The task families, registered in one place.
+
+A family is one folder here (config, data, model, task, events) and one view in the app
+(rnn_tui/views/). Adding one means adding its folder and one `Family(...)` line below;
+nothing else branches on the family. Entries name modules by string so that listing the
+families (for `--help`, the app's picker) imports neither torch nor Textual.
+
+    family = by_task("dates")         # -> the seq2seq entry
+    task_cls = family.task_class()    # engine.families.seq2seq.task.Seq2SeqTask
+    config_cls = family.config_class()
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import EngineError
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # registry name, checkpoint meta["kind"], `--task` value when tasks == ()
+    title: str  # for the app's picker and the help
+    config: str  # "module:Class" of its RunConfig subclass
+    task: str  # "module:Class" of its engine.task.Task subclass
+    events: str  # module defining (and registering) its own events
+    view: str  # "module:Class" of its app screen (rnn_tui, imported only by the app)
+    tasks: tuple[str, ...] = ()  # `--task` names it answers to (its config's `task` field)
+
+    def config_class(self) -> Any:
+        return _load(self.config)
+
+    def task_class(self) -> Any:
+        return _load(self.task)
+
+    def view_class(self) -> Any:
+        return _load(self.view)
+
+    def task_names(self) -> tuple[str, ...]:
+        return self.tasks or (self.name,)
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("lm", "Language model · character-level",
+           "engine.families.lm.config:LMConfig", "engine.families.lm.task:LanguageModelTask",
+           "engine.families.lm.events", "rnn_tui.views.lm:LanguageModelScreen"),
+    Family("seq2seq", "Seq2seq · encoder-decoder with attention",
+           "engine.families.seq2seq.config:Seq2SeqConfig",
+           "engine.families.seq2seq.task:Seq2SeqTask", "engine.families.seq2seq.events",
+           "rnn_tui.views.seq2seq:Seq2SeqScreen",
+           tasks=("dates", "reverse", "sort", "add", "pairs")),
+)
+DEFAULT = "lm"
+
+
+def _load(spec: str) -> Any:
+    module, _, name = spec.partition(":")
+    obj = importlib.import_module(module)
+    return getattr(obj, name) if name else obj
+
+
+def get(name: str) -> Family:
+    """The family registered as `name` (a checkpoint's kind: "lm", "seq2seq", ...)."""
+    for family in FAMILIES:
+        if family.name == name:
+            return family
+    raise EngineError(f"unknown task family {name!r}; known: "
+                      f"{', '.join(f.name for f in FAMILIES)}")
+
+
+def by_task(task: str) -> Family:
+    """The family a `--task NAME` belongs to."""
+    for family in FAMILIES:
+        if task in family.task_names():
+            return family
+    raise EngineError(f"unknown task {task!r}; choose one of: {', '.join(all_tasks())}")
+
+
+def all_tasks() -> list[str]:
+    return [t for family in FAMILIES for t in family.task_names()]
+
+
+def of_config(config: Any) -> Family:
+    """The family a config object belongs to (its class says so: `FAMILY`)."""
+    return get(type(config).FAMILY)
+
+
+def load_events() -> None:
+    """Import every family's events module, so metrics.jsonl rows of any family read back."""
+    for family in FAMILIES:
+        importlib.import_module(family.events)
+
+
+def config_for_task(task: str | None, data: dict[str, Any] | None = None,
+                    source: str = "config") -> Any:
+    """A validated config of the family that `task` (None: the default) belongs to."""
+    family = get(DEFAULT) if task is None else by_task(task)
+    data = dict(data or {})
+    if family.tasks:
+        data["task"] = task
+    return family.config_class().from_dict(data, source=source).validate()

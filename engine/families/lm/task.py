@@ -1,0 +1,185 @@
+"""The character language model as a task family: truncated BPTT over B carried streams.
+
+The corpus is split (the last `val_fraction` held out), cut into B contiguous streams
+(data.StreamBatcher), and read window by window: each step trains on the next `bptt`
+characters of every stream, starting from the hidden state the previous window ended in,
+detached (gradients stop at the window edge; the state's values carry the context on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from engine.errors import EngineError
+from engine.events import Baselines, Event
+from engine.families.lm.config import LMConfig
+from engine.families.lm.events import Gates, Sample
+from engine.metrics import bits_per_char, perplexity
+from engine.recurrent import Hidden, detach_hidden
+from engine.task import Evaluation, Request, Task
+from engine.tokens import Vocab
+
+PROBE_TEXT_CHARS = 96  # characters of validation text shown in the gates view
+
+
+@dataclass
+class StreamBatch:
+    x: torch.Tensor  # (B, T) input ids
+    y: torch.Tensor  # (B, T) the next character of each
+    new_epoch: bool  # the streams start over: forget the carried state
+    probe: bool  # keep this window for the gradient probe after the step
+
+
+class LanguageModelTask(Task):
+    family = "lm"
+    Config = LMConfig
+    requests = ("sample",)
+    report_metrics = (("bits_per_char", "bits/char", ".3f"), ("perplexity", "ppl", ".2f"))
+
+    def __init__(self, config: LMConfig, saved_meta: dict[str, Any] | None = None) -> None:
+        super().__init__(config, saved_meta)
+        self.vocab = Vocab(saved_meta["vocab"]) if saved_meta else None
+        self.hidden: Hidden | None = None  # the B streams' state, carried across windows
+        self.probe_input: tuple | None = None
+
+    # --- setup --------------------------------------------------------------------------
+
+    def load_data(self) -> None:
+        from engine.corpus import load_corpus
+        from engine.families.lm.data import StreamBatcher, split_text
+
+        cfg = self.config
+        corpus = load_corpus(cfg.corpus)
+        self.train_text, self.val_text = split_text(corpus.text, cfg.val_fraction)
+        if self.vocab is None:
+            self.vocab = Vocab.build([corpus.text])
+        else:
+            unknown = self.vocab.unknown(set(corpus.text))
+            if unknown:
+                raise EngineError(f"the corpus has characters the checkpoint's vocabulary "
+                                  f"lacks ({''.join(sorted(unknown)[:10])!r}): resume on the "
+                                  f"corpus it was trained on")
+        self.train_ids = self._ids(self.train_text)
+        self.val_ids = self._ids(self.val_text)
+        self.batcher = StreamBatcher(self.train_ids, cfg.batch_size, cfg.bptt)
+        self.probe_text = self.val_text[:PROBE_TEXT_CHARS]
+
+    def _ids(self, text: str) -> torch.Tensor:
+        return torch.from_numpy(self.vocab.encode(text, unknown="error"))
+
+    def build_model(self) -> torch.nn.Module:
+        from engine.families.lm.model import CharLM
+
+        return CharLM.from_config(self.config, len(self.vocab)).to(self.device)
+
+    def summary(self) -> dict[str, int]:
+        return {"vocab_size": len(self.vocab), "train_size": self.train_ids.numel(),
+                "val_size": self.val_ids.numel()}
+
+    def baselines(self) -> Baselines | None:
+        order = self.config.baseline_order
+        if not order:
+            return None
+        from engine.ngram import baselines
+
+        b = baselines(self.train_text, self.val_text, order=order)
+        return Baselines(losses={"uniform": b["uniform"], "unigram": b["unigram"],
+                                 f"KN {order}-gram": b["ngram"]})
+
+    # --- training -----------------------------------------------------------------------
+
+    def next_batch(self, step: int, progress: float | None) -> StreamBatch:
+        cfg = self.config
+        x, y, new_epoch = self.batcher.next_batch(cfg.bptt)
+        probe = bool(cfg.probe_every) and (step + 1) % cfg.probe_every == 0
+        return StreamBatch(x.to(self.device, non_blocking=True),
+                           y.to(self.device, non_blocking=True), new_epoch, probe)
+
+    def forward(self, model, batch: StreamBatch) -> tuple[Any, torch.Tensor]:
+        if batch.new_epoch or self.hidden is None:
+            self.hidden = model.init_hidden(batch.x.shape[0], self.device)
+        # Detach: gradients flow back through this window only (truncated BPTT), while the
+        # state's *values* still carry the context of everything the stream read before.
+        self.hidden = detach_hidden(self.hidden)
+        if batch.probe:
+            n = self.config.probe_batch
+            self.probe_input = (batch.x[:n], batch.y[:n], _first(self.hidden, n))
+        logits, loss, self.hidden = model(batch.x, self.hidden, batch.y)
+        return logits, loss
+
+    def batch_tokens(self, batch: StreamBatch) -> int:
+        return batch.x.numel()
+
+    def epoch(self, step: int) -> float:
+        return self.batcher.epoch_progress
+
+    # --- side jobs ------------------------------------------------------------------------
+
+    def evaluate(self, model) -> Evaluation:
+        from engine.families.lm.evaluate import evaluate
+
+        loss = evaluate(model, self.val_ids, self.device)
+        return Evaluation(loss, {"bits_per_char": bits_per_char(loss),
+                                 "perplexity": perplexity(loss)})
+
+    def gradient_probe(self, model) -> list[list[float]] | None:
+        from engine.families.lm.probes import gradient_per_timestep
+
+        if self.probe_input is None:
+            return None
+        x, y, h = self.probe_input
+        self.probe_input = None
+        return gradient_per_timestep(model, x, y, h)
+
+    def probe_events(self, model, step: int) -> list[Event]:
+        from engine.families.lm.probes import gate_activity
+
+        if self.config.model not in ("lstm", "gru") or not self.probe_text:
+            return []
+        ids = torch.from_numpy(self.vocab.encode(self.probe_text)).to(self.device)
+        return [Gates(step=step, text=self.probe_text, **gate_activity(model, ids))]
+
+    def sample(self, model, step: int) -> list[Event]:
+        cfg = self.config
+        return [self._sample(model, step, "", cfg.sample_length, cfg.temperature)]
+
+    def request(self, model, request: Request, step: int) -> list[Event]:
+        cfg, args = self.config, request.args
+        return [self._sample(model, step, args.get("prime", ""),
+                             args.get("length") or cfg.sample_length,
+                             args.get("temperature") or cfg.temperature)]
+
+    def _sample(self, model, step: int, prime: str, length: int,
+                temperature: float) -> Sample:
+        from engine.families.lm.sampling import sample_text
+
+        text, probs = sample_text(model, self.vocab, prime=prime, length=length,
+                                  temperature=temperature, seed=self.config.seed + step,
+                                  device=self.device)
+        return Sample(step=step, prime=prime, text=text, probs=probs, temperature=temperature)
+
+    # --- checkpoint -----------------------------------------------------------------------
+
+    def state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        parts = () if self.hidden is None else \
+            (self.hidden if isinstance(self.hidden, tuple) else (self.hidden,))
+        return ({"vocab": self.vocab.to_list(), "data": self.batcher.state_dict()},
+                {str(i): h for i, h in enumerate(parts)})
+
+    def restore(self, meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                step: int) -> None:
+        self.batcher.load_state_dict(meta["data"])
+        if tensors:
+            parts = tuple(tensors[str(i)].to(self.device) for i in range(len(tensors)))
+            self.hidden = parts if len(parts) > 1 else parts[0]
+
+
+
+def _first(hidden: Hidden, n: int) -> Hidden:
+    """The first n streams of a carried state (for the probe batch)."""
+    if isinstance(hidden, tuple):
+        return tuple(h[:, :n].detach() for h in hidden)  # type: ignore[return-value]
+    return hidden[:, :n].detach()

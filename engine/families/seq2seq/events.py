@@ -1,0 +1,32 @@
+"""The events only a seq2seq run yields: decoded examples with their attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from engine.events import Event, register
+
+
+@register
+@dataclass
+class Attention(Event):
+    """The attention of one decoded example: weights[i][j] = alpha_ij, how much output
+    step i (rows, the characters of `output` then <eos>) drew on source position j."""
+    name: ClassVar[str] = "attention"
+    KEEP_IN_HISTORY: ClassVar[int] = 20
+    step: int
+    source: str
+    output: str  # greedy decode (without <eos>)
+    target: str  # the reference ("" when unknown, e.g. a requested translation)
+    weights: list[list[float]]  # len(output)+1 (the <eos> step, if emitted) x len(source)
+    probs: list[float]  # probability of each emitted symbol when it was chosen
+    attention: str = "none"  # the attention kind; weights is [] for "none"
+    # A requested translation with beam search (width > 1): every finished or cut beam,
+    # best first, as [text, total log-probability]; `output` is the first. [] for greedy.
+    beams: list[list] = field(default_factory=list)
+
+    def summary(self) -> str:
+        mark = "" if not self.target else (
+            " ✓" if self.output == self.target else f" (want {self.target!r})")
+        return f"    {self.source!r} -> {self.output!r}{mark}"

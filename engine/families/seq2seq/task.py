@@ -1,0 +1,208 @@
+"""Sequence to sequence as a task family: an encoder-decoder on fresh batches of pairs.
+
+Each step draws `batch_size` (source, target) pairs from the task's seeded stream (never a
+held-out source), encodes the sources and trains the decoder on the targets: fed the true
+previous character (teacher forcing) with probability `teacher_forcing` per output step,
+else its own argmax. Nothing is carried from one batch to the next.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from engine.errors import EngineError
+from engine.events import Event, Warning
+from engine.families.seq2seq.config import Seq2SeqConfig
+from engine.families.seq2seq.events import Attention
+from engine.families.seq2seq.tasks import (PAD, Batch, TaskData, build_task, char_vocab,
+                                           make_batch, unknown_chars)
+from engine.metrics import bits_per_char, perplexity
+from engine.task import Evaluation, Request, Task
+
+
+@dataclass
+class PairBatch:
+    batch: Batch  # sources and targets as padded ids (engine/families/seq2seq/tasks.py)
+    teacher: list[bool] | None  # per output step: feed the true previous char (None: all)
+    ratio: float  # the teacher-forcing ratio in force
+
+
+class Seq2SeqTask(Task):
+    family = "seq2seq"
+    Config = Seq2SeqConfig
+    requests = ("translate",)
+    headline = ("exact_match", True)
+    unit = "target char"
+    report_metrics = (("token_accuracy", "token acc", "%"), ("exact_match", "exact", "%"),
+                      ("bleu", "BLEU", "%"), ("chrf", "chrF", "%"))
+
+    def __init__(self, config: Seq2SeqConfig, saved_meta: dict[str, Any] | None = None):
+        super().__init__(config, saved_meta)
+        self.vocab = char_vocab(saved_meta["vocab"]) if saved_meta else None
+        self.data: TaskData | None = None
+
+    # --- setup --------------------------------------------------------------------------
+
+    def load_data(self) -> None:
+        cfg = self.config
+        self.data = build_task(cfg.task, pairs_path=cfg.pairs, min_len=cfg.min_len,
+                               max_len=cfg.max_len, heldout=cfg.heldout,
+                               val_fraction=cfg.val_fraction, max_pair_len=cfg.max_pair_len,
+                               data_seed=cfg.data_seed)
+        if self.vocab is None:
+            self.vocab = self.data.vocab
+        self.probes = self.data.heldout[: cfg.probe_examples]
+        self.restore({}, {}, 0)  # the stream of examples for a new run (step 0)
+
+    @property
+    def max_out(self) -> int:
+        """Decoding limit: the config's, or the longest target seen + 10."""
+        if self.config.max_output_len:
+            return self.config.max_output_len
+        longest = self.data.max_target_len if self.data else \
+            int((self.saved_meta or {}).get("max_target_len", 50))
+        return longest + 10
+
+    @property
+    def max_source_len(self) -> int:
+        if self.data:
+            return self.data.max_source_len
+        return int((self.saved_meta or {}).get("max_source_len") or 10**9)
+
+    def build_model(self) -> torch.nn.Module:
+        from engine.families.seq2seq.model import Seq2Seq
+
+        return Seq2Seq.from_config(self.config, len(self.vocab)).to(self.device)
+
+    def summary(self) -> dict[str, int]:
+        d = self.data
+        return {"vocab_size": len(self.vocab),
+                "train_size": sum(len(s) + len(t) for s, t in d.train) if d.train else 0,
+                "val_size": sum(len(s) + len(t) for s, t in d.heldout)}
+
+    def warnings(self) -> list[str]:
+        return list(self.data.warnings)
+
+    # --- training -----------------------------------------------------------------------
+
+    def teacher_ratio(self, progress: float | None) -> float:
+        """The teacher-forcing ratio now: constant, or annealed linearly from
+        `teacher_forcing` to `teacher_forcing_final` over the budget (scheduled sampling,
+        Bengio et al. 2015: the model learns to recover from its own mistakes)."""
+        cfg = self.config
+        if cfg.teacher_forcing_final is None or progress is None:
+            return cfg.teacher_forcing
+        p = min(1.0, max(0.0, progress))
+        return cfg.teacher_forcing + (cfg.teacher_forcing_final - cfg.teacher_forcing) * p
+
+    def next_batch(self, step: int, progress: float | None) -> PairBatch:
+        batch = make_batch(self.vocab, self.sampler.batch(self.config.batch_size))
+        r = self.teacher_ratio(progress)
+        T = batch.tgt_in.shape[1]
+        # Each decoder step of the batch is fed the true previous character with probability
+        # r, else the model's own argmax (free running, as at test time).
+        teacher = None if r >= 1.0 else [self.coin.random() < r for _ in range(T)]
+        return PairBatch(batch.to(self.device), teacher, r)
+
+    def forward(self, model, batch: PairBatch) -> tuple[Any, torch.Tensor]:
+        b = batch.batch
+        logits, _ = model(b.src, b.src_len, b.tgt_in, batch.teacher)
+        # Mean over real target tokens: <pad> positions (ignore_index) add nothing.
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b.tgt_out.reshape(-1),
+                               ignore_index=PAD)
+        return logits, loss
+
+    def batch_tokens(self, batch: PairBatch) -> int:
+        return batch.batch.target_tokens
+
+    def epoch(self, step: int) -> float | None:
+        train = self.data.train
+        return step * self.config.batch_size / len(train) if train else None
+
+    def train_extras(self, progress: float | None) -> dict[str, Any]:
+        return {"teacher_forcing": self.teacher_ratio(progress)}
+
+    # --- side jobs ------------------------------------------------------------------------
+
+    def evaluate(self, model) -> Evaluation:
+        from engine.families.seq2seq.evaluate import evaluate
+
+        m = evaluate(model, self.vocab, self.data.heldout, self.max_out, self.device,
+                     with_bleu=self.data.name == "pairs")
+        loss = m.pop("val_loss")
+        return Evaluation(loss, {"bits_per_char": bits_per_char(loss),
+                                 "perplexity": perplexity(loss), **m})
+
+    def gradient_probe(self, model) -> list[list[float]]:
+        """||dL/dh_j|| per encoder layer and source position (engine/families/seq2seq/probes)."""
+        from engine.families.seq2seq.probes import encoder_gradient
+
+        return encoder_gradient(model, self.vocab, self.grad_pairs, self.device)
+
+    def sample(self, model, step: int) -> list[Event]:
+        return self.decode(model, self.probes, step)
+
+    def request(self, model, request: Request, step: int) -> list[Event]:
+        """A translation the user asked for (source None: the first probe example). Unknown
+        characters are read as <unk> and an input longer than any in training is cut, each
+        with a warning."""
+        src, beam = request.args.get("source"), int(request.args.get("beam", 1))
+        if src is None:
+            return self.decode(model, self.probes[:1], step, beam)
+        src, warnings = self.check_input(src)
+        return [Warning(step=step, message=w) for w in warnings] + \
+            self.decode(model, [(src, "")], step, beam)
+
+    def check_input(self, src: str) -> tuple[str, list[str]]:
+        """An input to translate, cut to the longest training input, and the warnings."""
+        if not src:
+            raise EngineError("nothing to translate: the input is empty")
+        warnings = []
+        bad = unknown_chars(self.vocab, src)
+        if bad:
+            warnings.append(f"characters never seen in training ({bad!r}) are read as <unk>")
+        longest = self.max_source_len
+        if len(src) > longest:
+            warnings.append(f"the input has {len(src)} characters, more than any training "
+                            f"input ({longest}); it was cut to {longest}")
+            src = src[:longest]
+        return src, warnings
+
+    def decode(self, model, pairs: list[tuple[str, str]], step: int,
+               beam: int = 1) -> list[Event]:
+        """Attention events for (source, target) pairs: greedy, or beam search for one."""
+        from engine.families.seq2seq.decode import beam_search, greedy
+
+        beams: list[list] = []
+        if beam > 1 and len(pairs) == 1:
+            found = beam_search(model, self.vocab, pairs[0][0], beam, self.max_out,
+                                self.device)
+            hyps, beams = found[:1], [[h.text, h.score] for h in found]
+        else:
+            hyps = greedy(model, self.vocab, [s for s, _ in pairs], self.max_out, self.device)
+        return [Attention(step=step, source=src, output=h.text, target=tgt,
+                          weights=h.attention, probs=h.probs, attention=self.config.attention,
+                          beams=beams) for (src, tgt), h in zip(pairs, hyps)]
+
+    # --- checkpoint -----------------------------------------------------------------------
+
+    def state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        return ({"vocab": self.vocab.to_list(), "max_source_len": self.data.max_source_len,
+                 "max_target_len": self.data.max_target_len}, {})
+
+    def restore(self, meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                step: int) -> None:
+        from engine.families.seq2seq.probes import same_length_batch
+
+        seed = self.config.seed
+        # The stream of training examples continues deterministically after a resume.
+        self.sampler = self.data.sampler(seed * 1_000_003 + step)
+        self.coin = random.Random(seed + 7 * step)  # teacher-forcing draws
+        # The gradient probe's batch: held-out pairs as long as the first probe example.
+        self.grad_pairs = same_length_batch(self.data.heldout, len(self.probes[0][0]))
+

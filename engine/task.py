@@ -1,0 +1,148 @@
+"""The task-family interface: what one family (a language model, seq2seq, ...) gives the loop.
+
+The training loop (engine/loop.py) is written once. It owns everything every family shares:
+the budget, the optimizer and its schedule, clipping and its telemetry, the NaN guard, the
+cadence of evaluations, probes and samples, checkpoints, exact resume, the thread-safe
+controls. A `Task` owns the rest: its data, its model, its loss, its held-out metrics, its
+baselines, what its probes look at, and the requests a user can make of it (sample a text,
+translate a sentence). Optional abilities are *declared* (`requests`; the config's
+LIVE_KEYS), never sniffed.
+
+    task = LanguageModelTask(config)          # cheap: nothing loaded yet
+    task.load_data()                          # corpus, split, vocabulary, batches
+    model = task.build_model()
+    batch = task.next_batch(step, progress)   # the family decides what a batch is
+    outputs, loss = task.forward(model, batch)
+
+Whether a family carries a hidden state from one batch to the next (the language model's
+truncated BPTT) or starts each batch fresh (seq2seq) is its own business: `forward` keeps
+whatever it needs on `self` and `state()` / `restore()` put it in the checkpoint.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+
+from engine.config import RunConfig
+from engine.events import Baselines, Event
+
+
+@dataclass
+class Evaluation:
+    """What `Task.evaluate` found on the held-out data."""
+    val_loss: float  # nats per token
+    metrics: dict[str, Any] = field(default_factory=dict)  # by name, written to metrics.jsonl
+
+
+@dataclass
+class Request:
+    """A user's request of a running model (the app's prompt, `g`): its kind, one of the
+    family's `requests`, and the family's arguments (prime, source, beam, ...)."""
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+class Task(ABC):
+    """One task family's side of a training run (see the module docstring)."""
+
+    family: ClassVar[str]  # the registry name; also the checkpoint's meta["kind"]
+    Config: ClassVar[type[RunConfig]]
+    # What a user can ask of the model while it trains or once loaded: "sample",
+    # "translate", ... (`request` answers them with events).
+    requests: ClassVar[tuple[str, ...]] = ()
+    # The metric whose best value marks an evaluation as `best`, and whether higher is
+    # better; None: the lowest val_loss.
+    headline: ClassVar[tuple[str, bool] | None] = None
+    # What one token of the loss is ("nats/char"), and the metrics a report line shows:
+    # (metric, label, format) with format "%" for a share shown as a percentage.
+    unit: ClassVar[str] = "char"
+    report_metrics: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+
+    def __init__(self, config: RunConfig, saved_meta: dict[str, Any] | None = None) -> None:
+        self.config = config  # the loop replaces it when a live hyperparameter changes
+        self.saved_meta = saved_meta  # a checkpoint's metadata when resuming or loading
+        self.device = torch.device("cpu")  # set by the loop before load_data
+
+    # --- setup --------------------------------------------------------------------------
+
+    @abstractmethod
+    def load_data(self) -> None:
+        """Read or generate the data and build the vocabulary (from `saved_meta` when a
+        checkpoint is being resumed, so the ids stay the same)."""
+
+    @abstractmethod
+    def build_model(self) -> torch.nn.Module:
+        """A new model for this config (needs the vocabulary: load_data or saved_meta)."""
+
+    @abstractmethod
+    def summary(self) -> dict[str, int]:
+        """{"vocab_size", "train_size", "val_size"} for the Started event."""
+
+    def warnings(self) -> list[str]:
+        """Problems with the data the run can live with (skipped lines, ...)."""
+        return []
+
+    def baselines(self) -> Baselines | None:
+        """Reference models on the same split, computed once before a new run trains."""
+        return None
+
+    # --- training -----------------------------------------------------------------------
+
+    @abstractmethod
+    def next_batch(self, step: int, progress: float | None) -> Any:
+        """The batch of optimizer step `step` (0-based), on self.device. `progress` is the
+        share of the budget spent (None without a budget), for scheduled choices."""
+
+    @abstractmethod
+    def forward(self, model: torch.nn.Module, batch: Any) -> tuple[Any, torch.Tensor]:
+        """(outputs, mean loss in nats per token) of one batch, in training mode."""
+
+    @abstractmethod
+    def batch_tokens(self, batch: Any) -> int:
+        """How many tokens the batch trained on (for tokens/s)."""
+
+    def epoch(self, step: int) -> float | None:
+        """Fractional passes over the training data; None when examples are drawn afresh."""
+        return None
+
+    def train_extras(self, progress: float | None) -> dict[str, Any]:
+        """The family's own numbers for the train event (e.g. the teacher-forcing ratio)."""
+        return {}
+
+    # --- side jobs ------------------------------------------------------------------------
+
+    @abstractmethod
+    def evaluate(self, model: torch.nn.Module) -> Evaluation:
+        """Loss and metrics on the held-out data."""
+
+    def gradient_probe(self, model: torch.nn.Module) -> list[list[float]] | None:
+        """||dL/dh_t|| per layer and position (layers x positions), or None."""
+        return None
+
+    def probe_events(self, model: torch.nn.Module, step: int) -> list[Event]:
+        """Other views inside the model at a probe step (e.g. gate activity)."""
+        return []
+
+    def sample(self, model: torch.nn.Module, step: int) -> list[Event]:
+        """The model at work, every `sample_every` steps and at the end (a text sample,
+        the probe examples decoded)."""
+        return []
+
+    def request(self, model: torch.nn.Module, request: Request, step: int) -> list[Event]:
+        """Answer a user's request (its kind is one of `requests`)."""
+        raise NotImplementedError(request.kind)
+
+    # --- checkpoint -----------------------------------------------------------------------
+
+    def state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """(metadata, tensors) the family needs to continue exactly: the vocabulary, the
+        data position, a carried hidden state. Metadata must be JSON-able."""
+        return {}, {}
+
+    def restore(self, meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                step: int) -> None:
+        """Continue from a checkpoint's `state()` at optimizer step `step`."""

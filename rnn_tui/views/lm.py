@@ -1,0 +1,226 @@
+"""The language model's view: samples typed out character by character, coloured by the
+probability the model gave each one, and the gates (LSTM/GRU) with one hidden unit
+coloured over a probe text. Its keys: g sample now, p prime a sample, t/T temperature, b/B
+truncated-BPTT window, u/U which hidden unit.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input
+
+from engine.families.lm.events import Gates, Sample
+from rnn_tui.app.actions import shell_bindings
+from rnn_tui.app.layout import DashboardScreen
+from rnn_tui.app.panels import Panel, TextLine, join_fields
+from rnn_tui.widgets import GatePlot, NeuronText, SampleView
+
+TEMPERATURE_STEP, TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 0.1, 3.0
+BPTT_MIN, BPTT_MAX = 2, 4096
+GATES_WAITING = "waiting for the first gate probe…"
+
+
+class SamplesPanel(Panel):
+    """Samples as they are written, the latest at the bottom; the prime prompt."""
+
+    def compose(self) -> ComposeResult:
+        yield SampleView(id="samples")
+        yield Input(placeholder="prime text, Enter to sample, Esc to cancel", id="prompt",
+                    classes="prompt")
+
+
+class GatesPanel(Panel):
+    """Mean gate activity over a probe text, and one hidden unit coloured over it."""
+
+    def compose(self) -> ComposeResult:
+        yield TextLine(GATES_WAITING, id="gates-info", classes="info")
+        yield GatePlot(id="gate-plot")
+        yield TextLine("", id="neuron-label", classes="info")
+        yield NeuronText(id="neuron-text")
+
+
+class LanguageModelScreen(DashboardScreen):
+    """The dashboard of a character-level language model."""
+
+    FAMILY = "lm"
+    PANELS = (("samples-panel", "Samples"), ("gates-panel", "Gates"))
+    INTERACTIVE = {"probe_every": 20, "sample_every": 100}
+    PROMPT_ID = "#prompt"
+    BINDINGS = shell_bindings(
+        first=[Binding("g", "sample", "Sample", tooltip="Sample from the model now"),
+               Binding("p", "app.prompt", "Prompt",
+                       tooltip="Type a prime and sample its continuation")],
+        middle=[Binding("t", "temperature(-1)", "Temperature down", show=False),
+                Binding("T", "temperature(1)", "Temperature up", show=False),
+                Binding("b", "bptt(0.5)", "BPTT window ÷2", show=False),
+                Binding("B", "bptt(2.0)", "BPTT window ×2", show=False),
+                Binding("u", "unit(-1)", "Previous hidden unit (gates)", show=False),
+                Binding("U", "unit(1)", "Next hidden unit (gates)", show=False)])
+    DEFAULT_CSS = """
+    #gate-plot { height: auto; max-height: 70%; }
+    #neuron-label { margin-top: 1; }
+    #neuron-text { height: 1fr; min-height: 3; }
+    """
+
+    # Characters per second at which new samples are revealed, and reveal ticks per second
+    # (each tick repaints the sample view: few ticks keep the UI thread off the CPU cores
+    # that torch's intra-op threads use).
+    reveal_cps = 240.0
+    reveal_fps = 15.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit_index = 0
+        self._reveal_queue: deque[Sample] = deque()
+        self._revealing: tuple[Sample, int] | None = None
+        self._reveal_timer = None
+        self.reset_view()
+
+    def compose_panels(self) -> ComposeResult:
+        yield SamplesPanel(id="samples-panel", classes="panel")
+        yield GatesPanel(id="gates-panel", classes="panel")
+
+    def on_mount(self) -> None:
+        self._reveal_timer = self.set_interval(1 / self.reveal_fps, self._reveal_tick,
+                                               pause=True)
+        super().on_mount()
+
+    def on_unmount(self) -> None:
+        if self._reveal_timer is not None:
+            self._reveal_timer.stop()
+
+    # ------------------------------------------------------------------ the app's calls
+
+    def reset_view(self) -> None:
+        self.last_gates: Gates | None = None
+        self.samples_seen = 0
+
+    def clear_view(self) -> None:
+        self.query_one("#samples").clear()
+        self.query_one("#gates-info", TextLine).update(GATES_WAITING)
+        self._reveal_queue.clear()
+        self._revealing = None
+
+    def handle_event(self, event: Any) -> None:
+        if isinstance(event, Sample):
+            self.samples_seen += 1
+            self._reveal_queue.append(event)
+            if self._reveal_timer is not None:
+                self._reveal_timer.resume()
+        elif isinstance(event, Gates):
+            self.last_gates = event
+            self.render_gates()
+
+    def show_history(self, history: Any) -> None:
+        view = self.query_one("#samples")
+        for event in history.family_events:
+            if isinstance(event, Sample):  # shown at once: only new samples are typed out
+                view.begin_sample(sample_header(event), prime=event.prime)
+                view.append_chars(event.text, event.probs)
+            else:
+                self.handle_event(event)
+
+    def status_fields(self) -> tuple[list, list]:
+        hp = self.app.hparams
+        return [], [("bptt", str(hp["bptt"])), ("T", f"{hp['temperature']:.2f}")]
+
+    def submit_prompt(self, prime: str) -> None:
+        runner = self.app.require_runner()
+        if runner is not None:
+            runner.request("sample", prime=prime,
+                           temperature=float(self.app.hparams["temperature"]))
+            self.app.notify(f"sampling from {prime!r}" if prime else "sampling", timeout=2)
+
+    def layer_changed(self) -> None:
+        self.render_gates()
+
+    @property
+    def busy(self) -> bool:
+        return self._revealing is not None or bool(self._reveal_queue)
+
+    @classmethod
+    def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
+        return [("lm", f"Language model · character-level, corpus {config.corpus!r}", config)]
+
+    # ------------------------------------------------------------------ keys
+
+    def action_sample(self) -> None:
+        runner = self.app.require_runner()
+        if runner is not None:
+            runner.request("sample", prime="", temperature=float(self.app.hparams["temperature"]))
+
+    def action_temperature(self, direction: int) -> None:
+        t = round(float(self.app.hparams["temperature"]) + direction * TEMPERATURE_STEP, 2)
+        self.app.set_hparam("temperature", min(TEMPERATURE_MAX, max(TEMPERATURE_MIN, t)))
+
+    def action_bptt(self, factor: float) -> None:
+        bptt = int(round(int(self.app.hparams["bptt"]) * factor))
+        self.app.set_hparam("bptt", min(BPTT_MAX, max(BPTT_MIN, bptt)))
+
+    def action_unit(self, direction: int) -> None:
+        self.unit_index += direction  # wrapped to the hidden size in render_gates
+        if self.last_gates is None:
+            self.unit_index = max(0, self.unit_index)
+        self.render_gates()
+
+    # ------------------------------------------------------------------ drawing
+
+    def render_gates(self) -> None:
+        g = self.last_gates
+        if g is None:
+            return
+        n_layers = max(1, len(g.hidden)) if g.hidden else max(1, self.app.n_layers)
+        layer = self.app.layer % n_layers
+        gates = {name: per_layer[min(layer, len(per_layer) - 1)]
+                 for name, per_layer in g.gates.items() if per_layer}
+        sat = {name: per_layer[min(layer, len(per_layer) - 1)]
+               for name, per_layer in (g.saturation or {}).items() if per_layer}
+        self.query_one("#gate-plot").set_gates(g.text, gates, saturation=sat or None)
+        hidden = g.hidden[min(layer, len(g.hidden) - 1)] if g.hidden else []
+        width = len(hidden[0]) if hidden and hidden[0] else 0
+        if width:
+            self.unit_index %= width
+            values = [row[self.unit_index] for row in hidden]
+            self.query_one("#neuron-text").set_activations(g.text, values)
+            unit = f"unit {self.unit_index}/{width}"
+        else:
+            unit = "no hidden states"
+        kinds = ", ".join(gates) if gates else "no gates (vanilla RNN)"
+        self.query_one("#gates-info", TextLine).update(join_fields([
+            ("", f"layer {layer + 1}/{n_layers}"), ("step", str(g.step)), ("gates", kinds)]))
+        self.query_one("#neuron-label", TextLine).update(join_fields([
+            ("hidden", unit), ("", "u/U pick a unit: blue −1 … red +1")]))
+
+    def _reveal_tick(self) -> None:
+        view = self.query_one("#samples")
+        budget = max(1, int(self.reveal_cps / self.reveal_fps))
+        while budget > 0:
+            if self._revealing is None:
+                if not self._reveal_queue:
+                    if self._reveal_timer is not None:
+                        self._reveal_timer.pause()
+                    return
+                sample = self._reveal_queue.popleft()
+                view.begin_sample(sample_header(sample), prime=sample.prime)
+                self._revealing = (sample, 0)
+            sample, pos = self._revealing
+            # A backlog (several samples waiting) is shown at once rather than queued up.
+            left = len(sample.text) - pos
+            n = left if self._reveal_queue else min(budget, left)
+            chunk, probs = sample.text[pos:pos + n], sample.probs[pos:pos + n]
+            if chunk:
+                view.append_chars(chunk, probs)
+            budget -= max(1, n)
+            pos += n
+            self._revealing = None if pos >= len(sample.text) else (sample, pos)
+
+
+def sample_header(sample: Sample) -> str:
+    header = f"step {sample.step} · T={sample.temperature:g}"
+    if sample.prime:
+        header += " · your prime"
+    return header
