@@ -19,6 +19,10 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CLIP_MODES = ("norm", "value", "off")
 LR_SCHEDULES = ("wsd", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# What --resume cannot change: the saved weights and optimizer state are for these values.
+FIXED_ON_RESUME = ("model", "nonlinearity", "embed", "hidden", "layers", "optimizer")
+MAX_THREADS = 1024  # torch.set_num_threads(100000) is a segmentation fault, not an error
+MAX_SEED = 2**63 - 1  # torch.manual_seed overflows above this
 
 
 @dataclass
@@ -86,6 +90,8 @@ class TrainConfig:
         _limit("batch_size", self.batch_size, 65536)
         _limit("bptt", self.bptt, 100000)
         _limit("baseline_order", self.baseline_order, 12)
+        _limit("threads", self.threads, MAX_THREADS)
+        check_seed(self.seed)
         _finite_positive("lr", self.lr)
         _finite_positive("temperature", self.temperature)
         if self.lr > 10:
@@ -147,10 +153,36 @@ def load_toml(path: str) -> dict[str, Any]:
         raise EngineError(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise EngineError(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        raise EngineError(f"config file {path} is not UTF-8 text (bad byte at offset "
+                          f"{exc.start}); save it as UTF-8") from None
     # Allow either top-level keys or a [train] table.
     if set(data) == {"train"} and isinstance(data["train"], dict):
         data = data["train"]
     return data
+
+
+def resumed_config(cls: type, saved: Any, overrides: dict[str, Any], fixed: tuple[str, ...],
+                   source: str = "checkpoint") -> Any:
+    """The config of a run continued with --resume: the checkpoint's, with the options given
+    again (flags, a --config file) on top. A field in FIXED (the architecture, the optimizer)
+    cannot change: the saved weights and optimizer state belong to its old value."""
+    cfg = cls.from_dict(saved, source=source)
+    try:
+        cfg.validate()
+    except EngineError as exc:  # an edited file: say which
+        raise EngineError(f"{source}: {exc}") from None
+    for key in fixed:
+        if key in overrides and overrides[key] != getattr(cfg, key):
+            raise EngineError(f"--{key.replace('_', '-')} {overrides[key]} cannot change on "
+                              f"--resume: the run was trained with {key} = "
+                              f"{getattr(cfg, key)!r}; start a new run (--force) instead")
+    return cfg.replace(**overrides).validate()
+
+
+def check_seed(seed: Any) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise EngineError(f"seed must be a whole number from 0 to 2**63-1, got {seed!r}")
 
 
 # --- helpers -------------------------------------------------------------------------

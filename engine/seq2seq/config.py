@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-from engine.config import _choice, _coerce, _finite_positive, _limit, _positive_int
+from engine.config import (MAX_THREADS, _choice, _coerce, _finite_positive, _limit,
+                           _positive_int, check_seed)
 from engine.errors import EngineError
 
 TASKS = ("dates", "reverse", "sort", "add", "pairs")
@@ -21,6 +22,9 @@ CELLS = ("gru", "lstm", "rnn")
 LR_SCHEDULES = ("wsd", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 LIVE_KEYS = ("teacher_forcing", "lr", "clip", "eval_every", "attention_every")
+# What --resume cannot change: the saved weights belong to these values.
+FIXED_ON_RESUME = ("task", "pairs", "cell", "embed", "hidden", "layers", "bidirectional",
+                   "attention", "attn_size")
 
 
 @dataclass
@@ -88,8 +92,10 @@ class Seq2SeqConfig:
         for name, most in (("hidden", 8192), ("embed", 8192), ("attn_size", 8192),
                            ("layers", 16), ("batch_size", 65536), ("heldout", 1_000_000),
                            ("max_len", 2000), ("max_output_len", 10000),
-                           ("max_pair_len", 10000)):
+                           ("max_pair_len", 10000), ("threads", MAX_THREADS)):
             _limit(name, getattr(self, name), most)
+        check_seed(self.seed)
+        check_seed(self.data_seed)
         if self.task == "add" and max(self.min_len, self.max_len) > 60:
             raise EngineError("add: at most 60 digits per operand")
         if self.min_len and self.max_len and self.min_len > self.max_len:
@@ -153,3 +159,14 @@ class Seq2SeqConfig:
 
     def replace(self, **changes: Any) -> "Seq2SeqConfig":
         return dataclasses.replace(self, **changes)
+
+
+def teacher_forcing_at(cfg: Seq2SeqConfig, progress: float | None) -> float:
+    """The teacher-forcing ratio at PROGRESS (share of the budget spent): constant, or
+    annealed linearly from `teacher_forcing` to `teacher_forcing_final` over the budget
+    (scheduled sampling, Bengio et al. 2015: the model learns to recover from its own
+    mistakes)."""
+    if cfg.teacher_forcing_final is None or progress is None:
+        return cfg.teacher_forcing
+    p = min(1.0, max(0.0, progress))
+    return cfg.teacher_forcing + (cfg.teacher_forcing_final - cfg.teacher_forcing) * p
