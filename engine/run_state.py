@@ -1,12 +1,15 @@
 """Everything a run holds while it trains, how it is built, saved and restored.
 
-`build_state` is the setup half of the trainer: device and threads, seed, corpus and split,
-vocabulary, batcher, model, optimizer, baselines, run directory - or all of that restored from
-a checkpoint for `--resume`. `snapshot_state` turns it back into a checkpoint.
+`build_state` is the setup half of the trainer: run directory (locked), device and threads,
+seed, corpus and split, vocabulary, batcher, memory estimate, model, optimizer - or all of that
+restored from a checkpoint for `--resume`, whose metadata `checkpoint_config` checks first.
+`snapshot_state` turns it back into a checkpoint. (The baselines are the trainer's first side
+job, so that a stop during them is honoured.)
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +18,12 @@ from typing import Any
 import torch
 
 from engine import checkpoint as ckpt
-from engine.config import TrainConfig
+from engine.config import FIXED_ON_RESUME, TrainConfig, resumed_config
 from engine.errors import EngineError
+from engine.guard import DivergenceGuard
 
 PROBE_TEXT_CHARS = 96  # characters of validation text shown in the gates view
+CELL_WIDTH = {"lstm": 6, "gru": 5, "rnn": 2}  # values per hidden unit autograd keeps per step
 
 
 class StepAccumulator:
@@ -92,16 +97,17 @@ class RunState:
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     params: list
-    out_dir: Path | None
-    writer: Any
-    baselines: dict | None
+    run: Any  # engine.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
+    guard: DivergenceGuard
     probe_text: str
+    baseline_texts: tuple[str, str] | None = None  # (train, val) while baselines are due
     hidden: Any = None
     step: int = 0
     elapsed: float = 0.0  # active seconds: training + side jobs, excluding pauses
     train_time: float = 0.0  # optimizer-step seconds since the last train event
     tokens: int = 0  # tokens since the last train event
     lr: float = 0.0
+    last_batch: Any = None  # (x, y, hidden) of the latest step: checkpoints test on it
     best_val: float | None = None
     last_eval_step: int | None = None
     last_checkpoint_at: float = 0.0
@@ -115,7 +121,22 @@ class RunState:
 
 def build_state(config: TrainConfig, out_dir: Path | None, resume: bool, force: bool,
                 overrides: dict[str, Any]) -> RunState:
+    """Everything a run needs. The run directory is locked first but written only once all
+    else succeeded (corpus, device, memory estimate, model, restored checkpoint), so a failed
+    setup leaves an old run as it was, even with --force."""
     from engine import rundir
+
+    run = rundir.RunDir.open(out_dir, resume=resume, force=force)
+    try:
+        st = _build(config, run, resume, overrides)
+        run.commit(st.config.to_dict(), st.step if resume else None)
+    except BaseException:
+        run.close()
+        raise
+    return st
+
+
+def _build(config: TrainConfig, run, resume: bool, overrides: dict[str, Any]) -> RunState:
     from engine.corpus import load_corpus
     from engine.data import StreamBatcher, Vocab, split_text
     from engine.device import configure_threads, describe, resolve_device
@@ -124,14 +145,8 @@ def build_state(config: TrainConfig, out_dir: Path | None, resume: bool, force: 
 
     saved = None
     if resume:
-        if out_dir is None:
-            raise EngineError("--resume needs --out DIR (the run to continue)")
-        rundir.prepare(out_dir, resume=True)
-        saved = ckpt.load(out_dir / ckpt.FILENAME)
-        config = TrainConfig.from_dict(saved.meta["config"], source="checkpoint")
-        config = config.replace(**overrides).validate()
-    elif out_dir is not None:
-        rundir.prepare(out_dir, resume=False, force=force)
+        saved = ckpt.load(run.path / ckpt.FILENAME)
+        config = checkpoint_config(saved, str(run.path), overrides)
     device = resolve_device(config.device)
     threads = configure_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -148,32 +163,65 @@ def build_state(config: TrainConfig, out_dir: Path | None, resume: bool, force: 
     train_ids = vocab.encode_tensor(train_text)
     val_ids = vocab.encode_tensor(val_text)
     batcher = StreamBatcher(train_ids, config.batch_size, config.bptt)
+    check_memory(config, len(vocab), device, training=True)
     model = CharLM.from_config(config, len(vocab)).to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(params, config)
-
-    writer = None
-    if out_dir is not None:
-        if saved:
-            rundir.truncate_metrics(out_dir, int(saved.meta["step"]))
-        writer = rundir.RunWriter(out_dir)
-        writer.write_config(config.to_dict())
     st = RunState(config=config, device=device, device_name=describe(device, threads),
                   vocab=vocab, train_ids=train_ids, val_ids=val_ids, batcher=batcher,
-                  model=model, optimizer=optimizer, params=params, out_dir=out_dir,
-                  writer=writer, baselines=None,
+                  model=model, optimizer=optimizer, params=params, run=run,
+                  guard=DivergenceGuard(math.log(len(vocab))),
                   probe_text=val_text[:PROBE_TEXT_CHARS])
     if saved:
         restore_state(st, saved)
-    if config.baseline_order and not saved:
-        from engine.ngram import baselines
-
-        st.baselines = baselines(train_text, val_text, order=config.baseline_order)
-    st.acc = StepAccumulator()
+    elif config.baseline_order:
+        st.baseline_texts = (train_text, val_text)
     return st
 
 
-def snapshot_state(st: RunState) -> ckpt.CheckpointData:
+def checkpoint_config(saved: ckpt.CheckpointData, where: str,
+                      overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """A language model's config from its checkpoint (with --resume's changes), checked
+    against the tensors it came with before anything is built from it."""
+    if saved.meta.get("kind") == "seq2seq":
+        raise EngineError(f"{where} is a seq2seq run: use `rnn-tui translate {where} TEXT`, "
+                          f"or `rnn-tui seq2seq run --out {where} --resume` to train it on")
+    config = resumed_config(TrainConfig, saved.meta["config"], overrides or {},
+                            FIXED_ON_RESUME, source=f"checkpoint {where}")
+    if saved.hidden:  # the B streams' carried state: (layers, B, H), two of them for an LSTM
+        cfg = TrainConfig.from_dict(saved.meta["config"])
+        want = (cfg.layers, cfg.batch_size, cfg.hidden)
+        parts = [saved.hidden.get(str(i)) for i in range(2 if cfg.model == "lstm" else 1)]
+        if len(saved.hidden) != len(parts) or any(
+                t is None or tuple(t.shape) != want or not t.is_floating_point() for t in parts):
+            raise EngineError(f"checkpoint {where}: the saved hidden state does not fit its "
+                              f"config ({len(parts)} float tensor(s) of shape {want} expected, "
+                              f"found {[tuple(t.shape) for t in saved.hidden.values()]})")
+    return config
+
+
+def check_memory(config: TrainConfig, vocab_size: int, device: torch.device,
+                 training: bool) -> None:
+    """Refuse, with the estimate, a model the device cannot hold (engine.memory)."""
+    from engine import memory
+    from engine.lm import CharLM
+
+    params = memory.parameter_count(lambda: CharLM.from_config(config, vocab_size))
+    what = f"a {config.model} of {config.hidden}x{config.layers} ({params:,} parameters)"
+    if not training:
+        need = 8 * params  # the loaded tensors and the model
+    else:
+        # Per position autograd keeps the embedding, each layer's gates and states, logits.
+        width = config.embed + config.layers * config.hidden * CELL_WIDTH[config.model] \
+            + 3 * vocab_size
+        need = memory.training_bytes(params, config.optimizer, memory.activation_bytes(
+            config.batch_size, config.bptt, width))
+        what += f" trained at batch {config.batch_size} x bptt {config.bptt}"
+    memory.check_fits(need, device, what, "make it smaller (--hidden, --layers, --batch-size, "
+                                          "--bptt)")
+
+
+def snapshot_state(st: RunState, train_loss: float | None = None) -> ckpt.CheckpointData:
     from engine.checkpoint import optimizer_to_flat
 
     optim, groups = optimizer_to_flat(st.optimizer)
@@ -188,6 +236,7 @@ def snapshot_state(st: RunState) -> ckpt.CheckpointData:
         "config": st.config.to_dict(), "vocab": st.vocab.to_list(), "step": st.step,
         "elapsed": st.elapsed, "best_val": st.best_val, "data": st.batcher.state_dict(),
         "optimizer_groups": groups, "last_eval_step": st.last_eval_step,
+        "train_loss": train_loss,
     }
     return ckpt.CheckpointData(meta=meta, model=st.model.state_dict(), optim=optim,
                                hidden=hidden, rng=rng)
@@ -212,6 +261,8 @@ def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
     st.last_checkpoint_step = st.step
     st.best_val = saved.meta.get("best_val")
     st.last_eval_step = saved.meta.get("last_eval_step")
+    st.guard = DivergenceGuard(st.guard.uniform, saved.meta.get("train_loss"))
+    st.guard.kept(st.step, saved.meta.get("train_loss"))
 
 
 def load_model(run_dir: str | Path, device: str = "cpu"):
@@ -221,9 +272,10 @@ def load_model(run_dir: str | Path, device: str = "cpu"):
     from engine.lm import CharLM
 
     saved = ckpt.load(run_dir)
-    config = TrainConfig.from_dict(saved.meta["config"], source="checkpoint")
+    config = checkpoint_config(saved, str(run_dir))
     vocab = Vocab.from_list(saved.meta["vocab"])
     dev = resolve_device(device)
+    check_memory(config, len(vocab), dev, training=False)
     model = CharLM.from_config(config, len(vocab))
     ckpt.load_weights(model, saved.model, "its own config")
     return model.to(dev).eval(), vocab, config, saved.meta

@@ -20,14 +20,15 @@ from typing import Any, Iterator
 import torch
 
 from engine import budget
-from engine import checkpoint as ckpt
 from engine import events as ev
 from engine.config import CLIP_MODES, TrainConfig
 from engine.controls import Controls
-from engine.errors import EngineError
+from engine.errors import Cancelled, EngineError
+from engine.guard import diverged_message
 from engine.metrics import bits_per_char, perplexity
 from engine.optim import clip_gradients, scheduled_lr
 from engine.recurrent import detach_hidden
+from engine.rundir import out_path
 from engine.run_state import RunState, build_state, snapshot_state
 
 LIVE_KEYS = ("lr", "clip", "clip_mode", "bptt", "temperature")
@@ -42,7 +43,7 @@ class Trainer(Controls):
                  resume: bool = False, force: bool = False,
                  overrides: dict[str, Any] | None = None):
         self.config = config.validate()
-        self.out_dir = Path(out_dir) if out_dir else None
+        self.out_dir = out_path(out_dir)  # None: keep nothing; "" is refused
         self.resume = resume
         self.force = force
         self.overrides = overrides or {}  # on resume: flags given again on the command line
@@ -81,8 +82,7 @@ class Trainer(Controls):
                     yield from self._diverge()
                     return
         finally:
-            if st.writer:
-                st.writer.close()
+            st.run.close()
 
     def _start_events(self) -> Iterator[ev.Event]:
         st = self.state
@@ -91,8 +91,19 @@ class Trainer(Controls):
             parameters=sum(p.numel() for p in st.model.parameters()),
             train_chars=st.train_ids.numel(), val_chars=st.val_ids.numel(),
             step=st.step, resumed=st.step > 0))
-        if st.baselines is not None:
-            yield self._emit(ev.Baselines(**st.baselines))
+        if st.baseline_texts is not None:
+            yield from self._baselines()
+
+    def _baselines(self) -> Iterator[ev.Event]:
+        from engine.ngram import baselines
+
+        (train, val), self.state.baseline_texts = self.state.baseline_texts, None
+        try:
+            found = baselines(train, val, order=self.config.baseline_order,
+                              cancel=self._stop.is_set)
+        except Cancelled:  # a stop during them: the run ends before its first step
+            return
+        yield self._emit(ev.Baselines(**found))
 
     def _train_step(self) -> None:
         """One truncated-BPTT window: forward, backward, clip, update."""
@@ -111,6 +122,7 @@ class Trainer(Controls):
         lr = scheduled_lr(cfg, cfg.lr, st.step, self._progress())
         for group in st.optimizer.param_groups:
             group["lr"] = lr
+        st.last_batch = (x, y, st.hidden)
         _, loss, st.hidden = st.model(x, st.hidden, y)
         st.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -133,6 +145,7 @@ class Trainer(Controls):
                 st.diverged = True
                 st.diverged_at = (stats.loss, stats.grad_norm)
                 return
+            st.guard.observe(stats.loss)
             yield self._emit(ev.TrainStep(
                 step=st.step, epoch=st.batcher.epoch_progress, train_loss=stats.loss,
                 tokens_per_s=st.tokens / max(st.train_time, 1e-9), lr=st.lr,
@@ -140,8 +153,12 @@ class Trainer(Controls):
                 elapsed_s=st.elapsed))
             st.tokens, st.train_time = 0, 0.0
             st.clip_window.append(stats)
-            if st.elapsed - st.last_checkpoint_at >= cfg.checkpoint_every_s:
-                yield from self._timed(self._checkpoint, "interval")
+        # Every step, not only on log steps: a kill -9 loses at most one interval whatever
+        # --log-every is (time.perf_counter costs nothing).
+        if st.elapsed - st.last_checkpoint_at >= cfg.checkpoint_every_s:
+            yield from self._timed(self._checkpoint, "interval")
+            if st.diverged:
+                return
         if st.probe_input is not None:
             yield from self._timed(self._probe)
         if st.step % cfg.eval_every == 0:
@@ -150,9 +167,13 @@ class Trainer(Controls):
             yield from self._timed(self._sample, "", cfg.sample_length, cfg.temperature)
 
     def _timed(self, job, *args) -> Iterator[ev.Event]:
-        """Run a side job (eval, probe, ...); its time counts toward the budget."""
+        """Run a side job (eval, probe, ...); its time counts toward the budget. A stop()
+        cancels a long evaluation or sample part-way (engine.errors.Cancelled)."""
         t0 = time.perf_counter()
-        out = list(job(*args))
+        try:
+            out = list(job(*args))
+        except Cancelled:
+            out = []
         self.state.elapsed += time.perf_counter() - t0
         yield from out
 
@@ -162,7 +183,7 @@ class Trainer(Controls):
         from engine.evaluate import evaluate
 
         st = self.state
-        loss = evaluate(st.model, st.val_ids, st.device)
+        loss = evaluate(st.model, st.val_ids, st.device, cancel=self._stop.is_set)
         best = st.best_val is None or loss < st.best_val
         st.best_val = loss if best else st.best_val
         st.last_eval_step = st.step
@@ -192,18 +213,42 @@ class Trainer(Controls):
         st = self.state
         text, probs = sample_text(st.model, st.vocab, prime=prime, length=length,
                                   temperature=temperature, seed=self.config.seed + st.step,
-                                  device=st.device)
+                                  device=st.device, cancel=self._stop.is_set)
         yield self._emit(ev.Sample(step=st.step, prime=prime, text=text, probs=probs,
                                    temperature=temperature))
 
     def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
+        """Save, if the model is fit to keep (engine.guard): the file on disk is always from
+        before an explosion. A NaN loss seen here ends the run as diverged."""
         st = self.state
-        if st.out_dir is None:
+        if not st.run.active:
             return
-        path = ckpt.save(st.out_dir / ckpt.FILENAME, snapshot_state(st))
+        loss = self._loss_now()
+        if not st.guard.fit_to_keep(loss, st.params):
+            if loss is not None and not math.isfinite(loss):
+                st.diverged, st.diverged_at = True, (loss, float(st.acc.norm))
+            elif reason != "interval":
+                yield self._emit(ev.Warning(step=st.step, message=st.guard.refusal(st.step,
+                                                                                   loss)))
+            return
+        path = st.run.save_checkpoint(snapshot_state(st, loss))
+        st.guard.kept(st.step, loss)
         st.last_checkpoint_at = st.elapsed
         st.last_checkpoint_step = st.step
         yield self._emit(ev.Checkpoint(step=st.step, path=str(path), reason=reason))
+
+    @torch.no_grad()
+    def _loss_now(self) -> float | None:
+        """The loss of the weights as they are now (after the last update) on the last
+        batch: what a checkpoint written now would hold. None before the first step."""
+        st = self.state
+        if st.last_batch is None:
+            return None
+        x, y, hidden = st.last_batch
+        st.model.eval()
+        _, loss, _ = st.model(x, hidden, y)
+        st.model.train()
+        return float(loss)
 
     # --- requests from other threads -----------------------------------------------------
 
@@ -239,26 +284,27 @@ class Trainer(Controls):
     def _finish(self, reason: str) -> Iterator[ev.Event]:
         st = self.state
         if st.step > 0 and st.last_eval_step != st.step and reason != "stopped":
-            yield from self._eval()
+            yield from self._timed(self._eval)
+            reason = "stopped" if self._stop.is_set() else reason  # it cancelled the eval
         if st.step > 0 and st.last_checkpoint_step != st.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
+        if st.diverged:
+            yield from self._diverge()
+            return
         yield self._emit(ev.Finished(step=st.step, reason=reason, best_val_loss=st.best_val,
                                      message=budget.FINISH_MESSAGES[reason]))
 
     def _diverge(self) -> Iterator[ev.Event]:
         st = self.state
         loss, norm = st.diverged_at
-        where = (f"the last checkpoint (step {st.last_checkpoint_step}) was kept"
-                 if st.last_checkpoint_step is not None else "no checkpoint was written")
-        msg = (f"training diverged at step {st.step}: the loss became {loss} (gradient norm "
-               f"{norm}). This is an exploding gradient: turn on clipping (--clip-mode norm "
-               f"--clip 1.0) or lower the learning rate (now {self.config.lr:g}); {where}.")
+        msg = diverged_message(st.step, loss, norm, f"turn on clipping (--clip-mode norm --clip "
+                               f"1.0) or lower the learning rate (now {self.config.lr:g})",
+                               st.guard)
         yield self._emit(ev.Finished(step=st.step, reason="diverged", message=msg,
                                      best_val_loss=st.best_val))
 
     def _emit(self, event: ev.Event) -> ev.Event:
-        if self.state.writer:
-            self.state.writer.write(event)
+        self.state.run.write(event)
         return event
 
 

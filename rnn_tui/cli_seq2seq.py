@@ -19,7 +19,7 @@ import typer
 
 from engine.errors import EngineError
 from engine.seq2seq.config import Seq2SeqConfig
-from rnn_tui.options import options_from
+from rnn_tui.options import file_overrides, options_from
 
 seq2seq_app = typer.Typer(help="Sequence-to-sequence models (dates, reverse, sort, add, "
                                "sentence pairs) with and without attention.",
@@ -70,6 +70,7 @@ def run_command(config: Optional[str] = ConfigOpt,
     if resume:
         if out is None:
             raise EngineError("--resume needs --out DIR (the run to continue)")
+        overrides = {**file_overrides(config, Seq2SeqConfig), **overrides}  # as in `run`
         cfg = Seq2SeqConfig()
     else:
         cfg = resolve_seq2seq_config(config, overrides)
@@ -138,21 +139,13 @@ def translate_command(run_dir: Path = typer.Argument(..., help="A seq2seq run di
                                                    help="Skip the attention heatmap."),
                       device: str = typer.Option("cpu", "--device")) -> None:
     """Translate one input with a trained seq2seq model: output, beam, attention heatmap."""
-    from engine.seq2seq.decode import beam_search, greedy
+    from engine.seq2seq.decode import beam_search, check_source, greedy
     from engine.seq2seq.evaluate import load_seq2seq
 
     model, vocab, cfg, meta = load_seq2seq(run_dir, device)
-    if not text:
-        raise EngineError("nothing to translate: the input is empty")
-    longest = int(meta.get("max_source_len") or len(text))
-    if len(text) > longest:
-        typer.echo(f"warning: the input has {len(text)} characters, more than any training "
-                   f"input ({longest}); it was cut to {longest}", err=True)
-        text = text[:longest]
-    unknown = vocab.unknown(text)
-    if unknown:
-        typer.echo(f"warning: characters never seen in training ({unknown!r}) are read as "
-                   f"<unk>", err=True)
+    text, warnings = check_source(vocab, text, int(meta.get("max_source_len") or len(text)))
+    for message in warnings:
+        typer.echo(f"warning: {message}", err=True)
     limit = max_len or cfg.max_output_len or int(meta.get("max_target_len", 50)) + 10
     dev = next(model.parameters()).device
     if beam == 1:

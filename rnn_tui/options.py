@@ -75,3 +75,16 @@ def resolve_config(config_file: str | None, overrides: dict[str, Any]) -> TrainC
     source = config_file or "config"
     cfg = TrainConfig.from_dict(data, source=source)
     return cfg.replace(**overrides).validate()
+
+
+def file_overrides(config_file: str | None, config_cls: type) -> dict[str, Any]:
+    """The options a TOML file sets (checked like a full config), as changes: what
+    `--config FILE` means together with --resume."""
+    if not config_file:
+        return {}
+    data = load_toml(config_file)
+    for table in ("train", "seq2seq"):  # the file may keep its options in one table
+        if set(data) == {table} and isinstance(data[table], dict):
+            data = data[table]
+    cfg = config_cls.from_dict(data, source=config_file)
+    return {key: getattr(cfg, key) for key in data}

@@ -18,27 +18,22 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import torch
-import torch.nn.functional as F
 
 from engine import budget
 from engine import checkpoint as ckpt
 from engine import events as ev
 from engine.controls import Controls
-from engine.errors import EngineError
+from engine.errors import Cancelled
+from engine.guard import DivergenceGuard, diverged_message
 from engine.metrics import bits_per_char, perplexity
 from engine.optim import clip_gradients, scheduled_lr
-from engine.seq2seq.config import LIVE_KEYS, Seq2SeqConfig
-from engine.seq2seq.evaluate import KIND, evaluate
+from engine.rundir import RunDir, out_path
+from engine.seq2seq.config import LIVE_KEYS, Seq2SeqConfig, teacher_forcing_at
+from engine.seq2seq.evaluate import (KIND, batch_loss, check_memory, checkpoint_config,
+                                     evaluate)
 from engine.seq2seq.events import Attention, Seq2SeqEval, Seq2SeqTrainStep
 from engine.seq2seq.probes import same_length_batch
-from engine.seq2seq.tasks import PAD, TaskData, Vocab, build_task, make_batch
-
-
-
-def build_data(cfg: Seq2SeqConfig) -> TaskData:
-    return build_task(cfg.task, pairs_path=cfg.pairs, min_len=cfg.min_len, max_len=cfg.max_len,
-                      heldout=cfg.heldout, val_fraction=cfg.val_fraction,
-                      max_pair_len=cfg.max_pair_len, data_seed=cfg.data_seed)
+from engine.seq2seq.tasks import TaskData, Vocab, build_data, make_batch
 
 
 class Seq2SeqTrainer(Controls):
@@ -50,14 +45,16 @@ class Seq2SeqTrainer(Controls):
                  resume: bool = False, force: bool = False,
                  overrides: dict[str, Any] | None = None):
         self.config = config.validate()
-        self.out_dir = Path(out_dir) if out_dir else None
+        self.out_dir = out_path(out_dir)  # None: keep nothing; "" is refused
         self.resume, self.force = resume, force
         self.overrides = overrides or {}
         super().__init__()
         self.model = None
         self.vocab: Optional[Vocab] = None
         self.data: Optional[TaskData] = None
-        self.writer = None
+        self.run = RunDir(None)  # engine.rundir: lock, metrics, checkpoints
+        self.diverged_at: tuple | None = None  # (loss, gradient norm) once it is NaN/inf
+        self._last_batch = None  # the latest step's batch: checkpoints test on it
         self.step = 0
         self.elapsed = 0.0
 
@@ -77,22 +74,24 @@ class Seq2SeqTrainer(Controls):
     # --- setup ---------------------------------------------------------------------------
 
     def _setup(self) -> None:
-        from engine import rundir
+        """Lock the run directory, build everything, and only then write to it (see
+        engine.rundir): a failed setup leaves an old run as it was, even with --force."""
+        self.run = RunDir.open(self.out_dir, resume=self.resume, force=self.force)
+        try:
+            self._build()
+            self.run.commit(self.config.to_dict(), self.step if self.resume else None)
+        except BaseException:
+            self.run.close()
+            raise
+
+    def _build(self) -> None:
         from engine.device import configure_threads, describe, resolve_device
         from engine.seq2seq.model import Seq2Seq
 
         saved = None
         if self.resume:
-            if self.out_dir is None:
-                raise EngineError("--resume needs --out DIR (the run to continue)")
-            rundir.prepare(self.out_dir, resume=True)
             saved = ckpt.load(self.out_dir)
-            if saved.meta.get("kind") != KIND:
-                raise EngineError(f"{self.out_dir} is not a seq2seq run")
-            cfg = Seq2SeqConfig.from_dict(saved.meta["config"], source="checkpoint")
-            self.config = cfg.replace(**self.overrides).validate()
-        elif self.out_dir is not None:
-            rundir.prepare(self.out_dir, resume=False, force=self.force)
+            self.config = checkpoint_config(saved, str(self.out_dir), self.overrides)
         cfg = self.config
         self.device = resolve_device(cfg.device)
         self.device_name = describe(self.device, configure_threads(cfg.threads))
@@ -100,6 +99,9 @@ class Seq2SeqTrainer(Controls):
         self.data = build_data(cfg)
         self.vocab = Vocab(saved.meta["vocab"]) if saved else self.data.vocab
         self.max_out = cfg.max_output_len or self.data.max_target_len + 10
+        check_memory(cfg, len(self.vocab), self.data.max_source_len, self.data.max_target_len,
+                     self.device)
+        self.guard = DivergenceGuard(math.log(len(self.vocab)))
         self.model = Seq2Seq.from_config(cfg, len(self.vocab)).to(self.device)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.Adam(self.params, lr=cfg.lr)
@@ -115,11 +117,6 @@ class Seq2SeqTrainer(Controls):
         self.probes = self.data.heldout[: cfg.probe_examples]
         # The gradient probe's batch: held-out pairs as long as the first probe example.
         self.grad_pairs = same_length_batch(self.data.heldout, len(self.probes[0][0]))
-        if self.out_dir is not None:
-            if saved:
-                rundir.truncate_metrics(self.out_dir, self.step)
-            self.writer = rundir.RunWriter(self.out_dir)
-            self.writer.write_config(cfg.to_dict())
         self._acc_loss = torch.zeros((), device=self.device)
         self._acc_n = 0
         self._tokens, self._train_time = 0, 0.0
@@ -138,6 +135,8 @@ class Seq2SeqTrainer(Controls):
         self.best_exact = saved.meta.get("best_exact")
         self.last_eval_step = saved.meta.get("last_eval_step")
         self.last_checkpoint_at, self.last_checkpoint_step = self.elapsed, self.step
+        self.guard = DivergenceGuard(self.guard.uniform, saved.meta.get("train_loss"))
+        self.guard.kept(self.step, saved.meta.get("train_loss"))
 
     # --- the loop ----------------------------------------------------------------------
 
@@ -157,8 +156,7 @@ class Seq2SeqTrainer(Controls):
                     yield from self._diverge(*diverged)
                     return
         finally:
-            if self.writer:
-                self.writer.close()
+            self.run.close()
 
     def _start_events(self) -> Iterator[ev.Event]:
         d = self.data
@@ -174,7 +172,8 @@ class Seq2SeqTrainer(Controls):
     def _train_step(self) -> None:
         cfg = self.config
         t0 = time.perf_counter()
-        batch = make_batch(self.vocab, self.sampler.batch(cfg.batch_size)).to(self.device)
+        batch = self._last_batch = make_batch(self.vocab, self.sampler.batch(cfg.batch_size)
+                                              ).to(self.device)
         T = batch.tgt_in.shape[1]
         r = self.teacher_ratio()
         # Each decoder step of the batch is fed the true previous character with probability
@@ -184,10 +183,7 @@ class Seq2SeqTrainer(Controls):
         for g in self.optimizer.param_groups:
             g["lr"] = lr
         self.model.train()
-        logits, _ = self.model(batch.src, batch.src_len, batch.tgt_in, teacher)
-        # Mean over real target tokens: <pad> positions (ignore_index) add nothing.
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch.tgt_out.reshape(-1),
-                               ignore_index=PAD)
+        loss = batch_loss(self.model, batch, teacher)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self._norm = clip_gradients(self.params, cfg.clip_mode, cfg.clip or float("inf"))
@@ -211,7 +207,9 @@ class Seq2SeqTrainer(Controls):
             loss = float(self._acc_loss) / max(self._acc_n, 1)
             norm = float(self._norm)
             if not (math.isfinite(loss) and math.isfinite(norm)):
-                return (loss, norm)
+                self.diverged_at = (loss, norm)
+                return self.diverged_at
+            self.guard.observe(loss)
             events.append(self._emit(Seq2SeqTrainStep(
                 step=self.step, epoch=self._epoch(), train_loss=loss,
                 tokens_per_s=self._tokens / max(self._train_time, 1e-9), lr=self.lr,
@@ -219,9 +217,10 @@ class Seq2SeqTrainer(Controls):
                 elapsed_s=self.elapsed, teacher_forcing=self.teacher_ratio())))
             self._acc_loss = torch.zeros((), device=self.device)
             self._acc_n, self._tokens, self._train_time = 0, 0, 0.0
-            if self.elapsed - self.last_checkpoint_at >= cfg.checkpoint_every_s:
-                events += self._timed(self._checkpoint, "interval")
-        if self.step % cfg.eval_every == 0:
+        # Every step, not only on log steps: a kill -9 loses at most one interval.
+        if self.elapsed - self.last_checkpoint_at >= cfg.checkpoint_every_s:
+            events += self._timed(self._checkpoint, "interval")
+        if self.step % cfg.eval_every == 0 and not self.diverged_at:
             events += self._timed(self._eval)
         if cfg.attention_every and self.step % cfg.attention_every == 0:
             events += self._timed(self._probe)
@@ -229,11 +228,15 @@ class Seq2SeqTrainer(Controls):
             events += self._timed(self._grad_probe)
         for e in events:
             yield e
-        return None
+        return self.diverged_at
 
     def _timed(self, job, *args) -> list[ev.Event]:
+        """A side job; a stop() cancels a long evaluation part-way (engine.errors.Cancelled)."""
         t0 = time.perf_counter()
-        out = list(job(*args))
+        try:
+            out = list(job(*args))
+        except Cancelled:
+            out = []
         self.elapsed += time.perf_counter() - t0
         return out
 
@@ -245,7 +248,7 @@ class Seq2SeqTrainer(Controls):
 
     def _eval(self) -> Iterator[ev.Event]:
         m = evaluate(self.model, self.vocab, self.data.heldout, self.max_out, self.device,
-                     with_bleu=self.data.name == "pairs")
+                     with_bleu=self.data.name == "pairs", cancel=self._stop.is_set)
         loss = m["val_loss"]
         best = self.best_val is None or loss < self.best_val
         self.best_val = loss if best else self.best_val
@@ -293,20 +296,41 @@ class Seq2SeqTrainer(Controls):
                                   clipped_norm=min(norm, clip) if clip else norm,
                                   clip_fraction=share))
 
+    @torch.no_grad()
+    def _loss_now(self) -> float | None:
+        """The loss of the weights as they are now (after the last update) on the last
+        batch: what a checkpoint written now would hold. None before the first step."""
+        if self._last_batch is None:
+            return None
+        self.model.eval()
+        loss = float(batch_loss(self.model, self._last_batch))
+        self.model.train()
+        return loss
+
     def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
-        if self.out_dir is None:
+        """Save, if the model is fit to keep (engine.guard); a NaN loss here is divergence."""
+        if not self.run.active:
             return
-        path = ckpt.save(self.out_dir / ckpt.FILENAME, self.snapshot())
+        loss = self._loss_now()
+        if not self.guard.fit_to_keep(loss, self.params):
+            if loss is not None and not math.isfinite(loss):
+                self.diverged_at = (loss, float(self._norm))
+            elif reason != "interval":
+                yield self._emit(ev.Warning(step=self.step,
+                                            message=self.guard.refusal(self.step, loss)))
+            return
+        path = self.run.save_checkpoint(self.snapshot(loss))
+        self.guard.kept(self.step, loss)
         self.last_checkpoint_at, self.last_checkpoint_step = self.elapsed, self.step
         yield self._emit(ev.Checkpoint(step=self.step, path=str(path), reason=reason))
 
-    def snapshot(self) -> ckpt.CheckpointData:
+    def snapshot(self, train_loss: float | None = None) -> ckpt.CheckpointData:
         optim, groups = ckpt.optimizer_to_flat(self.optimizer)
         meta = {"kind": KIND, "config": self.config.to_dict(), "vocab": self.vocab.to_list(),
                 "step": self.step, "elapsed": self.elapsed, "best_val": self.best_val,
                 "best_exact": self.best_exact, "last_eval_step": self.last_eval_step,
                 "optimizer_groups": groups, "max_source_len": self.data.max_source_len,
-                "max_target_len": self.data.max_target_len}
+                "max_target_len": self.data.max_target_len, "train_loss": train_loss}
         return ckpt.CheckpointData(meta=meta, model=self.model.state_dict(), optim=optim)
 
     # --- requests ---------------------------------------------------------------------------
@@ -320,24 +344,16 @@ class Seq2SeqTrainer(Controls):
             yield from self._checkpoint("request")
 
     def _translate_request(self, src: str | None, beam: int) -> Iterator[ev.Event]:
-        """A translation the user asked for (None: the first probe example). Unknown
-        characters are read as <unk> and an input longer than any in training is cut, each
-        with a warning."""
+        """A translation the user asked for (None: the first probe example), with warnings
+        about unknown characters or an input cut (engine.seq2seq.decode.check_source)."""
+        from engine.seq2seq.decode import check_source
+
         if src is None:
             yield from self._probe(self.probes[:1], beam)
             return
-        if not src:
-            raise EngineError("nothing to translate: the input is empty")
-        bad = self.vocab.unknown(src)
-        if bad:
-            yield self._emit(ev.Warning(step=self.step, message=f"characters never seen in "
-                                        f"training ({bad!r}) are read as <unk>"))
-        longest = self.data.max_source_len
-        if len(src) > longest:
-            yield self._emit(ev.Warning(
-                step=self.step, message=f"the input has {len(src)} characters, more than any "
-                f"training input ({longest}); it was cut to {longest}"))
-            src = src[:longest]
+        src, warnings = check_source(self.vocab, src, self.data.max_source_len)
+        for message in warnings:
+            yield self._emit(ev.Warning(step=self.step, message=message))
         yield from self._probe([(src, "")], beam)
 
     def _apply_hparam(self, key: str, value: Any) -> Iterator[ev.Event]:
@@ -349,15 +365,8 @@ class Seq2SeqTrainer(Controls):
     # --- the end ---------------------------------------------------------------------------
 
     def teacher_ratio(self) -> float:
-        """The teacher-forcing ratio now: constant, or annealed linearly from
-        `teacher_forcing` to `teacher_forcing_final` over the budget (scheduled sampling,
-        Bengio et al. 2015: the model learns to recover from its own mistakes)."""
-        cfg = self.config
-        p = self._progress()
-        if cfg.teacher_forcing_final is None or p is None:
-            return cfg.teacher_forcing
-        p = min(1.0, max(0.0, p))
-        return cfg.teacher_forcing + (cfg.teacher_forcing_final - cfg.teacher_forcing) * p
+        """The teacher-forcing ratio now (engine.seq2seq.config.teacher_forcing_at)."""
+        return teacher_forcing_at(self.config, self._progress())
 
     def _progress(self) -> float | None:
         return budget.progress(self.config, self.step, self.elapsed)
@@ -367,22 +376,25 @@ class Seq2SeqTrainer(Controls):
 
     def _finish(self, reason: str) -> Iterator[ev.Event]:
         if self.step > 0 and self.last_eval_step != self.step and reason != "stopped":
-            yield from self._eval()
-            yield from self._probe()
+            yield from self._timed(self._eval)
+            reason = "stopped" if self._stop.is_set() else reason  # it cancelled the eval
+            if reason != "stopped":
+                yield from self._probe()
         if self.step > 0 and self.last_checkpoint_step != self.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
+        if self.diverged_at:
+            yield from self._diverge(*self.diverged_at)
+            return
         msg = budget.FINISH_MESSAGES[reason]
         yield self._emit(ev.Finished(step=self.step, reason=reason, message=msg,
                                      best_val_loss=self.best_val))
 
     def _diverge(self, loss: float, norm: float) -> Iterator[ev.Event]:
-        msg = (f"training diverged at step {self.step}: the loss became {loss} (gradient "
-               f"norm {norm}); lower the learning rate (now {self.config.lr:g}) or clip "
-               f"(--clip 1.0)")
+        msg = diverged_message(self.step, loss, norm, f"lower the learning rate (now "
+                               f"{self.config.lr:g}) or clip (--clip 1.0)", self.guard)
         yield self._emit(ev.Finished(step=self.step, reason="diverged", message=msg,
                                      best_val_loss=self.best_val))
 
     def _emit(self, event: ev.Event) -> ev.Event:
-        if self.writer:
-            self.writer.write(event)
+        self.run.write(event)
         return event
