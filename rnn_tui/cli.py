@@ -6,6 +6,8 @@ Every user-fixable problem (EngineError) is one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import itertools
+import math
 import signal
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Optional
 import typer
 
 from engine.errors import EngineError
-from rnn_tui.options import resolve_config, training_options
+from rnn_tui.options import file_overrides, resolve_config, training_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
                   help="Train vanilla RNN, GRU and LSTM language models (and encoder-decoders "
@@ -25,9 +27,9 @@ from rnn_tui.cli_seq2seq import seq2seq_app, translate_command  # noqa: E402
 app.add_typer(seq2seq_app, name="seq2seq")
 app.command("translate")(translate_command)
 
-EXIT_USAGE = 2  # bad input: corpus, config, checkpoint, device
-EXIT_DIVERGED = 3  # training stopped on a NaN/inf loss
-EXIT_INTERRUPTED = 130  # Ctrl+C (a checkpoint was saved)
+EXIT_USAGE = 2  # bad input (corpus, config, checkpoint, device), a busy or full run dir
+EXIT_DIVERGED = 3  # training stopped on a NaN/inf loss (the last good checkpoint is kept)
+EXIT_INTERRUPTED = 130  # Ctrl+C or SIGTERM (a checkpoint was saved)
 
 ConfigOpt = typer.Option(None, "--config", help="TOML file with training options.")
 
@@ -64,13 +66,13 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
     from engine.checkpoint import FILENAME, load
-    from engine.config import TrainConfig
-    from engine.seq2seq.config import Seq2SeqConfig
+    from engine.run_state import checkpoint_config as lm_config
+    from engine.seq2seq.evaluate import checkpoint_config as seq2seq_config
     from rnn_tui.app import run_app
 
     saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
-    kind = Seq2SeqConfig if saved.meta.get("kind") == "seq2seq" else TrainConfig
-    cfg = kind.from_dict(saved.meta["config"], source="checkpoint").validate()
+    check = seq2seq_config if saved.meta.get("kind") == "seq2seq" else lm_config
+    cfg = check(saved, str(run_dir))  # an edited checkpoint: one line here, not a dialog
     run_app(cfg, out_dir=str(run_dir), resume=True)
 
 
@@ -91,6 +93,7 @@ def run_command(config: Optional[str] = ConfigOpt,
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
+    from engine.config import TrainConfig
     from engine.trainer import Trainer
     from rnn_tui.report import RunReporter
 
@@ -100,6 +103,9 @@ def run_command(config: Optional[str] = ConfigOpt,
     if resume:
         if out is None:
             raise EngineError("--resume needs --out DIR (the run to continue)")
+        # --config with --resume: the file's options change the run like flags (and flags
+        # win over it); the architecture and optimizer cannot change (engine.config).
+        overrides = {**file_overrides(config, TrainConfig), **overrides}
         cfg = resolve_config(None, {})
     else:
         cfg = resolve_config(config, overrides)
@@ -128,8 +134,22 @@ def exit_for(finished, resume_command: str | None) -> None:
         raise typer.Exit(EXIT_DIVERGED)
     if finished.reason == "stopped":
         where = f"; resume with: {resume_command}" if resume_command else ""
+        if finished.step == 0:
+            where = " (before the first step: nothing to resume)"
         typer.echo(f"interrupted at step {finished.step}{where}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+class _interrupt_on_sigterm:
+    """SIGTERM ends a command like Ctrl+C does (KeyboardInterrupt: exit 130) instead of
+    killing it silently; for commands with nothing to save (sample, eval, baseline)."""
+
+    def __enter__(self):
+        self.old = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGTERM, self.old)
 
 
 class _stop_on_signals:
@@ -173,14 +193,17 @@ def sample_command(run_dir: Path = typer.Argument(..., help="Run directory or ch
     from engine.sampling import generate
 
     model, vocab, _, _ = load_model(run_dir, device)
+    chars = generate(model, vocab, prime=prime, length=length, temperature=temperature,
+                     top_k=top_k, greedy=greedy, seed=seed,
+                     device=next(model.parameters()).device)
     out = sys.stdout
-    out.write(prime)
-    for i, (ch, _) in enumerate(generate(model, vocab, prime=prime, length=length,
-                                         temperature=temperature, top_k=top_k, greedy=greedy,
-                                         seed=seed, device=next(model.parameters()).device)):
-        out.write(ch)
-        if out.isatty() and i % 8 == 0:
-            out.flush()
+    with _interrupt_on_sigterm():
+        first = next(chars, None)  # bad options are refused before anything is written
+        out.write(prime)
+        for i, (ch, _) in enumerate(itertools.chain([first] if first else [], chars)):
+            out.write(ch)
+            if out.isatty() and i % 8 == 0:
+                out.flush()
     out.write("\n")
 
 
@@ -197,7 +220,11 @@ def eval_command(run_dir: Path = typer.Argument(..., help="Run directory or chec
     model, vocab, _, _ = load_model(run_dir, device)
     text = load_corpus(corpus).text
     ids = vocab.encode_tensor(text)
-    loss = evaluate(model, ids, next(model.parameters()).device)
+    with _interrupt_on_sigterm():
+        loss = evaluate(model, ids, next(model.parameters()).device)
+    if not math.isfinite(loss):
+        raise EngineError(f"the model's loss on {corpus} is {loss}: its predictions overflow "
+                          f"(a checkpoint from a run that was diverging)")
     typer.echo(f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · perplexity "
                f"{perplexity(loss):.3f} on {len(text):,} characters")
 
@@ -215,7 +242,9 @@ def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file
 
     TrainConfig(val_fraction=val_fraction, baseline_order=order).validate()
     train, val = split_text(load_corpus(corpus).text, val_fraction)
-    b = baselines(train, val, order=order)
+    typer.echo(f"counting {order}-grams on {len(train):,} characters ...", err=True)
+    with _interrupt_on_sigterm():
+        b = baselines(train, val, order=order)
     for name, key in (("uniform", "uniform"), ("unigram", "unigram"),
                       (f"{order}-gram Kneser-Ney", "ngram")):
         typer.echo(f"{name:<20} {b[key]:.4f} nats/char  {bits_per_char(b[key]):.4f} bits/char")
@@ -227,11 +256,9 @@ def corpus_list() -> None:
     from engine.corpus import list_bundled
     from engine.download import REGISTRY
 
-    for name, description, size in list_bundled():
-        shown = f"{size:,} chars" if size else ""
+    for name, description, size in list_bundled():  # downloadable ones included
+        shown = f"{size:,} chars" if size else ("(download)" if name in REGISTRY else "")
         typer.echo(f"{name:<18} {shown:>16}  {description}")
-    for name, entry in REGISTRY.items():
-        typer.echo(f"{name:<18} {'(download)':>16}  {entry.description}")
 
 
 @corpus_app.command("download")
@@ -239,7 +266,17 @@ def corpus_download(name: str = typer.Argument(..., help="e.g. tiny-shakespeare"
     """Download a public corpus into the cache (checksum verified)."""
     from engine.download import download
 
-    path = download(name, progress=lambda msg: typer.echo(msg, err=True))
+    shown = [-1]
+
+    def progress(done: int, total: int | None) -> None:  # (bytes so far, total or None)
+        tenth = done * 10 // total if total else done >> 20
+        if tenth != shown[0]:  # a line per 10% (or per MB without a Content-Length)
+            shown[0] = tenth
+            of = f" of {total:,}" if total else ""
+            typer.echo(f"{name}: {done:,}{of} bytes", err=True)
+
+    with _interrupt_on_sigterm():
+        path = download(name, progress=progress)
     typer.echo(str(path))
 
 

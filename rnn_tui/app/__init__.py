@@ -113,6 +113,8 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
     Without --out the run still gets a directory (checkpoints on quit, metrics to reopen
     with `rnn-tui open`). However the app ends (q, a closed terminal), the trainer is told to
     stop and given time to write its checkpoint, so no training thread outlives the screen."""
+    if trainer_factory is None:
+        preflight(config, out_dir, resume)
     if out_dir is None and trainer_factory is None:
         trainer_factory = default_trainer_factory(auto_dir=True)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume)
@@ -127,4 +129,28 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             runner.finished.wait(timeout=10.0)
 
 
-__all__ = ["create_app", "run_app", "default_trainer_factory"]
+def preflight(config: Any, out_dir: str | None, resume: bool) -> None:
+    """What the trainer's setup can fail on, checked before the screen opens, so that a typo
+    is one line and exit code 2 rather than a dialog inside the TUI: the run directory (and
+    its lock), the device, the corpus or the pairs file. torch is imported only for a GPU."""
+    from engine import rundir
+
+    path = rundir.out_path(out_dir)
+    if path is not None:
+        rundir.check_free(path)
+        rundir.check_usable(path, resume, force=False)
+    if config.device in ("cuda", "mps"):
+        from engine.device import resolve_device
+
+        resolve_device(config.device)
+    if not hasattr(config, "task"):
+        from engine.corpus import load_corpus
+
+        load_corpus(config.corpus)
+    elif config.task == "pairs":
+        from engine.seq2seq.tasks import read_pairs
+
+        read_pairs(config.pairs, config.max_pair_len)
+
+
+__all__ = ["create_app", "run_app", "default_trainer_factory", "preflight"]
