@@ -197,6 +197,12 @@ def checkpoint_config(saved: ckpt.CheckpointData, where: str,
             raise EngineError(f"checkpoint {where}: the saved hidden state does not fit its "
                               f"config ({len(parts)} float tensor(s) of shape {want} expected, "
                               f"found {[tuple(t.shape) for t in saved.hidden.values()]})")
+    from engine.lm import CharLM
+    from engine.memory import meta_shapes
+
+    vocab_size = len(saved.meta["vocab"])  # the weights against the config, nothing allocated
+    ckpt.check_shapes(saved.model, meta_shapes(lambda: CharLM.from_config(config, vocab_size)),
+                      "its own config")
     return config
 
 

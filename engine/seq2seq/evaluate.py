@@ -88,8 +88,15 @@ def checkpoint_config(saved: ckpt.CheckpointData, where: str,
         raise EngineError(f"{where} holds a language model, not a seq2seq model: use "
                           f"`rnn-tui sample {where}`, or `rnn-tui run --out {where} --resume` "
                           f"to train it on")
-    return resumed_config(Seq2SeqConfig, saved.meta["config"], overrides or {},
-                          FIXED_ON_RESUME, source=f"checkpoint {where}")
+    from engine.memory import meta_shapes
+    from engine.seq2seq.model import Seq2Seq
+
+    cfg = resumed_config(Seq2SeqConfig, saved.meta["config"], overrides or {}, FIXED_ON_RESUME,
+                         source=f"checkpoint {where}")
+    vocab_size = len(Vocab(saved.meta["vocab"]))  # the weights against the config, on "meta"
+    ckpt.check_shapes(saved.model, meta_shapes(lambda: Seq2Seq.from_config(cfg, vocab_size)),
+                      "its own config")
+    return cfg
 
 
 def check_memory(cfg: Seq2SeqConfig, vocab_size: int, source_len: int, target_len: int,

@@ -108,12 +108,24 @@ def test_edited_checkpoints(capsys, small_corpus, lm_run, edit):
         assert_one_line(*cli(capsys, *args), needle)
 
 
-def test_open_of_an_edited_checkpoint_fails_before_the_app(capsys, lm_run, monkeypatch):
+@pytest.mark.parametrize("edit", ["vocab not a list", "a weight of another shape",
+                                  "hidden state of the wrong shape", "a billion hidden units"])
+def test_open_of_an_edited_checkpoint_fails_before_the_app(capsys, lm_run, monkeypatch, edit):
     import rnn_tui.app
 
     monkeypatch.setattr(rnn_tui.app, "create_app", lambda *a, **k: pytest.fail("app opened"))
-    edit_checkpoint(lm_run, meta={"vocab": 5})
-    assert_one_line(*cli(capsys, "open", str(lm_run)), "'vocab' must be")
+    changes, needle = EDITS[edit]
+    edit_checkpoint(lm_run, **changes)
+    assert_one_line(*cli(capsys, "open", str(lm_run)), needle)
+
+
+def test_open_of_an_edited_seq2seq_checkpoint_fails_before_the_app(capsys, s2s_run,
+                                                                   monkeypatch):
+    import rnn_tui.app
+
+    monkeypatch.setattr(rnn_tui.app, "create_app", lambda *a, **k: pytest.fail("app opened"))
+    edit_checkpoint(s2s_run, config={"hidden": 24})
+    assert_one_line(*cli(capsys, "open", str(s2s_run)), "in the checkpoint but")
 
 
 def test_resume_with_damaged_metrics(capsys, lm_run):

@@ -184,3 +184,15 @@ def test_stop_during_the_baselines_ends_the_run_before_its_first_step(tiny_confi
             trainer.stop()  # the next thing the generator does is count n-grams
     assert not of(events, ev.Baselines) and not of(events, ev.TrainStep)
     assert of(events, ev.Finished)[0].reason == "stopped"
+
+
+def test_a_training_run_holds_its_directory(tiny_config, tmp_path):
+    """Every trainer (the CLI's and the app's) locks its run directory from setup to end."""
+    from engine.errors import EngineError
+
+    first = Trainer(tiny_config.replace(steps=50), out_dir=tmp_path / "run").events()
+    next(first)  # set up: the lock is held
+    with pytest.raises(EngineError, match="in use by another rnn-tui run"):
+        next(Seq2SeqTrainer(seq2seq(steps=2), out_dir=tmp_path / "run", force=True).events())
+    first.close()  # the generator's end releases it
+    list(Trainer(tiny_config.replace(steps=2), out_dir=tmp_path / "run", force=True).events())
