@@ -4,7 +4,7 @@
 
 Each round trains the same configuration for the same wall time twice, interleaved, each in
 a fresh process (as `rnn-tui run` and `rnn-tui` are):
-  headless  engine.trainer.Trainer driven by a plain loop (what `rnn-tui run` does)
+  headless  engine.loop.Trainer driven by a plain loop (what `rnn-tui run` does)
   app       the real Textual app (headless screen via App.run_test) with its worker thread;
             a person watching: the panels update live, no keys pressed
 Then, in the app, a key (y: log/linear axis, which redraws the loss chart) is pressed every

@@ -22,7 +22,7 @@ class BareLSTM(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, vocab)
 
-    def forward(self, x, h=None, targets=None):  # same signature as engine.lm.CharLM
+    def forward(self, x, h=None, targets=None):  # same signature as engine.families.lm.model.CharLM
         out, h = self.rnn(self.drop(self.emb(x)), h)
         logits = self.head(self.drop(out))
         return logits, None, h

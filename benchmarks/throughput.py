@@ -5,7 +5,7 @@
 Trains the default configuration (or the one given) three ways, interleaved round by round
 so that machine noise hits all of them alike:
   bare     benchmarks/bare_loop.py: fused module, Adam, clipping, nothing else
-  engine   engine.trainer.Trainer with the probes off (eval/sampling/checkpoints off too)
+  engine   engine.loop.Trainer with the probes off (eval/sampling/checkpoints off too)
   probes   the engine with the gradient probes at their default cadence
 and prints tokens/s (median over rounds) and the ratios engine/bare and probes/engine.
 """

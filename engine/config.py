@@ -23,6 +23,12 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CLIP_MODES = ("norm", "value", "off")
 LR_SCHEDULES = ("wsd", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+MAX_THREADS = 1024  # torch.set_num_threads(100000) is a segmentation fault, not an error
+MAX_SEED = 2**63 - 1  # torch.manual_seed overflows above this
+# What --resume cannot change: the saved weights and optimizer state are for these values.
+FIXED_ON_RESUME = ("model", "nonlinearity", "embed", "hidden", "layers", "optimizer")
+MAX_THREADS = 1024  # torch.set_num_threads(100000) is a segmentation fault, not an error
+MAX_SEED = 2**63 - 1  # torch.manual_seed overflows above this
 
 
 @dataclass
@@ -32,6 +38,9 @@ class RunConfig:
     DRY_RUN: ClassVar[dict[str, Any]] = {}  # the family's own settings for --dry-run
     # Fields that may change while the run trains (set_hparam); a family adds its own.
     LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode")
+    # Fields --resume cannot change: the saved weights and optimizer state are for them.
+    FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = ("model", "embed", "hidden", "layers",
+                                                  "optimizer")
     # --- model ------------------------------------------------------------------------
     model: str = "gru"  # cell type: lstm | gru | rnn (vanilla)
     embed: int = 64  # embedding size of each input token
@@ -78,8 +87,9 @@ class RunConfig:
         for name in ("warmup_steps", "probe_every", "sample_every", "threads"):
             check_int(name, getattr(self, name), least=0)
         for name, most in (("hidden", 16384), ("embed", 16384), ("layers", 64),
-                           ("batch_size", 65536)):
+                           ("batch_size", 65536), ("threads", MAX_THREADS)):
             check_limit(name, getattr(self, name), most)
+        check_seed(self.seed)
         check_positive("lr", self.lr)
         if self.lr > 10:
             raise EngineError(f"lr must be at most 10, got {self.lr} (typical: 1e-3 for adam)")
@@ -89,8 +99,9 @@ class RunConfig:
         check_range("momentum", self.momentum, 0.0, 1.0, high_open=True)
         if not (_number(self.weight_decay) and self.weight_decay >= 0):
             raise EngineError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
-        if self.clip_mode != "off":
-            check_positive("clip", self.clip)
+        if self.clip_mode != "off" and not (_number(self.clip) and self.clip > 0):
+            raise EngineError(f"clip must be a finite number > 0, got {self.clip!r} (to turn "
+                              f"clipping off: --clip-mode off)")
         if self.steps is not None:
             check_int("steps", self.steps, least=1)
         if self.minutes is not None:
@@ -133,6 +144,10 @@ class RunConfig:
         """What the run trains on, in a word or two ('prose', 'dates')."""
         return self.FAMILY
 
+    def preflight(self) -> None:
+        """Check, without torch, that the run's data can be read (the app does this before
+        its screen opens, so a typo is one line and exit code 2, not a dialog)."""
+
     def short_name(self) -> str:
         """One word for run directory names: the cell ('gru'), or the task ('dates')."""
         return self.model
@@ -170,6 +185,9 @@ def load_toml(path: str, tables: tuple[str, ...] = ()) -> dict[str, Any]:
         raise EngineError(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise EngineError(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        raise EngineError(f"config file {path} is not UTF-8 text (bad byte at offset "
+                          f"{exc.start}); save it as UTF-8") from None
     if len(data) == 1:
         (name, table), = data.items()
         if name in ("train", *tables) and isinstance(table, dict):
@@ -177,7 +195,34 @@ def load_toml(path: str, tables: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
+def resumed_config(cls: type, saved: Any, overrides: dict[str, Any],
+                   source: str = "checkpoint") -> Any:
+    """The config of a run continued with --resume: the checkpoint's, with the options given
+    again (flags, a --config file) on top. A field in the family's FIXED_ON_RESUME (the
+    architecture, the optimizer) cannot change: the saved weights and optimizer state belong
+    to its old value. An option the family does not have is refused by name."""
+    cfg = cls.from_dict(saved, source=source)
+    try:
+        cfg.validate()
+    except EngineError as exc:  # an edited file: say which
+        raise EngineError(f"{source}: {exc}") from None
+    hints = typing.get_type_hints(cls)  # TOML values typed like the fields (1 -> 1.0)
+    overrides = {k: coerce(k, v, hints[k], "--resume") if k in hints else v
+                 for k, v in overrides.items()}
+    for key in cls.FIXED_ON_RESUME:
+        if key in overrides and overrides[key] != getattr(cfg, key):
+            raise EngineError(f"--{key.replace('_', '-')} {overrides[key]} cannot change on "
+                              f"--resume: the run was trained with {key} = "
+                              f"{getattr(cfg, key)!r}; start a new run (--force) instead")
+    return with_overrides(cfg, overrides, f"a {cls.FAMILY} run").validate()
+
+
 # --- validators, shared by every family's config --------------------------------------
+
+def check_seed(seed: Any) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise EngineError(f"seed must be a whole number from 0 to 2**63-1, got {seed!r}")
+
 
 def _number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float)) \

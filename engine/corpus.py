@@ -5,9 +5,9 @@ A spec is, in this order of precedence:
     corpus fetched with `rnn-tui corpus download`, unless it looks like a path
     (contains a slash or starts with "."), so `--corpus code` always means the bundled one
     and `--corpus ./code` a local folder;
-  * a UTF-8 text file;
+  * a UTF-8 text file (UTF-16 is recognised and refused with the command that converts it);
   * a directory: every non-hidden file below it, recursively, in sorted path order,
-    joined with "\n". Files that are not text (a NUL byte, or not valid UTF-8) are
+    joined with "\n". Files that are not text (a NUL byte anywhere, or not valid UTF-8) are
     skipped and counted in `Corpus.source`; a directory with no text file is refused.
 
 Anything a model could not sensibly train on (missing, empty, binary, undecodable, a few
@@ -86,6 +86,9 @@ def decode_text(data: bytes, where: str) -> str:
     """Check raw bytes are text and return them decoded and normalised."""
     if not data.strip():
         raise EngineError(f"corpus {where} is empty")
+    utf16 = utf16_problem(data, f"corpus {where}")
+    if utf16:
+        raise EngineError(utf16)
     problem = _binary_reason(data)
     if problem:
         raise EngineError(f"corpus {where} looks like a binary file ({problem}), not text")
@@ -95,6 +98,19 @@ def decode_text(data: bytes, where: str) -> str:
         raise EngineError(f"corpus {where} is not valid UTF-8: bad byte 0x{data[exc.start]:02x} "
                           f"at byte offset {exc.start}") from None
     return normalise(text)
+
+
+def utf16_problem(data: bytes, what: str) -> str:
+    """A message naming the conversion if DATA is UTF-16 text, else "". UTF-16 starts with
+    a byte-order mark, or (mostly-ASCII text without one) has a NUL in every other byte."""
+    head = data[:4096]
+    halves = (head[0::2].count(0), head[1::2].count(0))
+    bom = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if not bom and not (len(head) >= 16 and max(halves) > 0.3 * len(head) / 2
+                        and min(halves) == 0):
+        return ""
+    return (f"{what} is UTF-16 text, not UTF-8; convert it first, e.g. "
+            f"`iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.txt`")
 
 
 def normalise(text: str) -> str:
@@ -216,11 +232,12 @@ def _read(path: Path) -> bytes:
 
 
 def _binary_reason(data: bytes) -> str:
-    """Why DATA is not text, or "" if it looks like text. Checks the first 64 KB only."""
-    head = data[: 1 << 16]
-    nul = head.find(b"\x00")
+    """Why DATA is not text, or "" if it looks like text: a NUL byte anywhere (a C-speed
+    search), or many control characters in the first 64 KB."""
+    nul = data.find(b"\x00")
     if nul >= 0:
         return f"NUL byte at offset {nul}"
+    head = data[: 1 << 16]
     # Control characters other than tab, newline, carriage return, form feed and escape.
     controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13, 27))
     if controls > max(8, len(head) // 100):

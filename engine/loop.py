@@ -6,8 +6,10 @@
 
 The loop owns what every family shares: the budget, warmup and the learning-rate schedule,
 clipping and its telemetry, the NaN/inf guard, the cadence of evaluations, probes and
-samples, checkpoints and exact resume. The family's `Task` (engine/task.py) says what a
-batch is, computes the loss, evaluates, probes and answers requests.
+samples, checkpoints (only of a model fit to keep, engine/guard.py) and exact resume, and
+honours a stop within a second or two even in the middle of a long evaluation. The family's
+`Task` (engine/task.py) says what a batch is, computes the loss, evaluates, probes and
+answers requests.
 
 Control from another thread (the app's UI) goes through small thread-safe methods - stop(),
 set_hparam(), request(), request_checkpoint() - that queue a request; the generator serves
@@ -23,12 +25,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from engine import budget
-from engine import checkpoint as ckpt
 from engine import events as ev
 from engine.config import RunConfig
 from engine.controls import Controls
-from engine.errors import EngineError
+from engine.errors import Cancelled, EngineError
+from engine.guard import diverged_message
 from engine.optim import clip_gradients, scheduled_lr
+from engine.rundir import out_path
 from engine.run_state import RunState, build_state, snapshot_state
 from engine.task import Request
 
@@ -41,7 +44,7 @@ class Trainer(Controls):
         """`config` may be None when resuming: the checkpoint has it (with `overrides`, the
         flags given again on the command line, on top)."""
         self.config = config.validate() if config is not None else None
-        self.out_dir = Path(out_dir) if out_dir else None
+        self.out_dir = out_path(out_dir)  # None: keep nothing; "" is refused
         self.resume = resume
         self.force = force
         self.overrides = overrides or {}
@@ -72,6 +75,7 @@ class Trainer(Controls):
         st = self.state = build_state(self.config, self.out_dir, self.resume, self.force,
                                       self.overrides)
         self.config = st.config
+        st.task.cancel = self._stop.is_set
         try:
             yield from self._start_events()
             while True:
@@ -86,8 +90,7 @@ class Trainer(Controls):
                     yield from self._diverge()
                     return
         finally:
-            if st.writer:
-                st.writer.close()
+            st.run.close()
 
     def _start_events(self) -> Iterator[ev.Event]:
         st = self.state
@@ -99,8 +102,14 @@ class Trainer(Controls):
             resumed=st.step > 0, family=st.task.family))
         for message in st.task.warnings():
             yield self._emit(ev.Warning(step=st.step, message=message))
-        if st.baselines is not None:
-            yield self._emit(st.baselines)
+        if st.baselines_due:  # a side job: a stop during them ends the run before step 1
+            st.baselines_due = False
+            yield from self._timed(self._baselines)
+
+    def _baselines(self) -> Iterator[ev.Event]:
+        found = self.state.task.baselines()
+        if found is not None:
+            yield self._emit(found)
 
     def _train_step(self) -> None:
         """One batch: forward, backward, clip, update."""
@@ -112,6 +121,7 @@ class Trainer(Controls):
         for group in st.optimizer.param_groups:
             group["lr"] = lr
         st.model.train()
+        st.last_batch = batch
         _, loss = st.task.forward(st.model, batch)
         st.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -134,6 +144,7 @@ class Trainer(Controls):
                 st.diverged = True
                 st.diverged_at = (stats.loss, stats.grad_norm)
                 return
+            st.guard.observe(stats.loss)
             yield self._emit(ev.TrainStep(
                 step=st.step, epoch=st.task.epoch(st.step), train_loss=stats.loss,
                 tokens_per_s=st.tokens / max(st.train_time, 1e-9), lr=st.lr,
@@ -141,8 +152,12 @@ class Trainer(Controls):
                 elapsed_s=st.elapsed, extras=st.task.train_extras(self._progress())))
             st.tokens, st.train_time = 0, 0.0
             st.clip_window.append(stats)
-            if st.elapsed - st.last_checkpoint_at >= cfg.checkpoint_every_s:
-                yield from self._timed(self._checkpoint, "interval")
+        # Every step, not only on log steps: a kill -9 loses at most one interval whatever
+        # --log-every is (time.perf_counter costs nothing).
+        if st.elapsed - st.last_checkpoint_at >= cfg.checkpoint_every_s:
+            yield from self._timed(self._checkpoint, "interval")
+            if st.diverged:
+                return
         if cfg.probe_every and st.step % cfg.probe_every == 0:
             yield from self._timed(self._probe)
         if st.step % cfg.eval_every == 0:
@@ -151,9 +166,13 @@ class Trainer(Controls):
             yield from self._timed(self._sample)
 
     def _timed(self, job, *args) -> Iterator[ev.Event]:
-        """Run a side job (eval, probe, ...); its time counts toward the budget."""
+        """Run a side job (eval, probe, ...); its time counts toward the budget. A stop()
+        cancels a long evaluation, baseline or sample part-way (engine.errors.Cancelled)."""
         t0 = time.perf_counter()
-        out = list(job(*args))
+        try:
+            out = list(job(*args))
+        except Cancelled:
+            out = []
         self.state.elapsed += time.perf_counter() - t0
         yield from out
 
@@ -194,10 +213,21 @@ class Trainer(Controls):
             yield self._emit(event)
 
     def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
+        """Save, if the model is fit to keep (engine.guard): the file on disk is always from
+        before an explosion. A NaN loss seen here ends the run as diverged."""
         st = self.state
-        if st.out_dir is None:
+        if not st.run.active:
             return
-        path = ckpt.save(st.out_dir / ckpt.FILENAME, snapshot_state(st))
+        loss = None if st.last_batch is None else st.task.loss_now(st.model, st.last_batch)
+        if not st.guard.fit_to_keep(loss, st.params):
+            if loss is not None and not math.isfinite(loss):
+                st.diverged, st.diverged_at = True, (loss, float(st.acc.norm))
+            elif reason != "interval":
+                yield self._emit(ev.Warning(step=st.step,
+                                            message=st.guard.refusal(st.step, loss)))
+            return
+        path = st.run.save_checkpoint(snapshot_state(st, loss))
+        st.guard.kept(st.step, loss)
         st.last_checkpoint_at = st.elapsed
         st.last_checkpoint_step = st.step
         yield self._emit(ev.Checkpoint(step=st.step, path=str(path), reason=reason))
@@ -239,26 +269,27 @@ class Trainer(Controls):
         st, cfg = self.state, self.config
         if st.step > 0 and reason != "stopped":
             if st.last_eval_step != st.step:
-                yield from self._eval()
+                yield from self._timed(self._eval)
             if cfg.sample_every and st.last_sample_step != st.step:
-                yield from self._sample()
+                yield from self._timed(self._sample)
+            reason = "stopped" if self._stop.is_set() else reason  # it cancelled them
         if st.step > 0 and st.last_checkpoint_step != st.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
+        if st.diverged:
+            yield from self._diverge()
+            return
         yield self._emit(ev.Finished(step=st.step, reason=reason, best_val_loss=st.best_val,
                                      message=budget.FINISH_MESSAGES[reason]))
 
     def _diverge(self) -> Iterator[ev.Event]:
         st = self.state
         loss, norm = st.diverged_at
-        where = (f"the last checkpoint (step {st.last_checkpoint_step}) was kept"
-                 if st.last_checkpoint_step is not None else "no checkpoint was written")
-        msg = (f"training diverged at step {st.step}: the loss became {loss} (gradient norm "
-               f"{norm}). This is an exploding gradient: turn on clipping (--clip-mode norm "
-               f"--clip 1.0) or lower the learning rate (now {self.config.lr:g}); {where}.")
+        msg = diverged_message(st.step, loss, norm, f"turn on clipping (--clip-mode norm "
+                               f"--clip 1.0) or lower the learning rate (now "
+                               f"{self.config.lr:g})", st.guard)
         yield self._emit(ev.Finished(step=st.step, reason="diverged", message=msg,
                                      best_val_loss=st.best_val))
 
     def _emit(self, event: ev.Event) -> ev.Event:
-        if self.state.writer:
-            self.state.writer.write(event)
+        self.state.run.write(event)
         return event

@@ -19,18 +19,21 @@ import math
 
 import numpy as np
 
-from engine.errors import EngineError
+from engine.errors import EngineError, check_cancel
 
 MAX_ORDER = 12
 MAX_TRAIN_CHARS = 8_000_000  # order 5: about 15 s and 0.6 GB on one shared core
+CHUNK = 1 << 18  # validation windows scored at once; a stop is noticed between chunks
 
 
 def baselines(train_text: str, val_text: str, order: int = 5, discount: float = 0.75,
-              max_train_chars: int = MAX_TRAIN_CHARS) -> dict:
+              max_train_chars: int = MAX_TRAIN_CHARS, cancel=None) -> dict:
     """{uniform, unigram, ngram, ngram_order}: mean nats/char of val_text under each model.
 
     Counts come from at most the LAST max_train_chars of the training text (the part next
     to the validation text), which keeps a huge corpus to seconds and a few GB of RAM.
+    `cancel()` is asked between the steps of a second or less: when it says so,
+    engine.errors.Cancelled.
     """
     if not train_text or not val_text:
         raise EngineError("baselines need a non-empty training and validation text")
@@ -40,10 +43,11 @@ def baselines(train_text: str, val_text: str, order: int = 5, discount: float = 
     v = len(chars)
     counts = np.bincount(train, minlength=v)
     unigram = -np.log((counts[val] + 1) / (len(train) + v)).mean()  # add-one smoothing
-    model = KneserNey(train, v, order, discount)
+    model = KneserNey(train, v, order, discount, cancel=cancel)
     # Val continues train, so its first characters get their real preceding context.
     context = train[max(0, len(train) - (order - 1)):]
-    ngram = -model.log_probs(np.concatenate([context, val]), start=len(context)).mean()
+    ngram = -model.log_probs(np.concatenate([context, val]), start=len(context),
+                             cancel=cancel).mean()
     return {"uniform": math.log(v), "unigram": float(unigram), "ngram": float(ngram),
             "ngram_order": order}
 
@@ -58,7 +62,7 @@ class KneserNey:
     """Interpolated Kneser-Ney character model fitted on an id array TRAIN over V symbols."""
 
     def __init__(self, train: np.ndarray, vocab_size: int, order: int = 5,
-                 discount: float = 0.75):
+                 discount: float = 0.75, cancel=None):
         if not (isinstance(order, int) and 1 <= order <= MAX_ORDER):
             raise EngineError(f"n-gram order must be a whole number in 1..{MAX_ORDER}, "
                               f"got {order!r}")
@@ -69,15 +73,16 @@ class KneserNey:
             raise EngineError(f"training text of {len(train)} characters is too short "
                               f"for an order-{order} n-gram")
         self.v, self.order, self.d = vocab_size, order, discount
-        self._fit(train)
+        self._fit(train, cancel)
 
-    def _fit(self, t: np.ndarray) -> None:
+    def _fit(self, t: np.ndarray, cancel=None) -> None:
         v, n = self.v, self.order
         # keys[k]: sorted unique k-gram keys (their index is the k-gram's dense id).
         # cnt[k][j]: raw counts at the top order, continuation counts below it.
         self.keys, self.cnt = [None, np.arange(v, dtype=np.int64)], [None] * (n + 1)
         prev = t  # prev[i]: dense id of t[i:i+k-1]; only two levels live at once (memory)
         for k in range(2, n + 1):
+            check_cancel(cancel)  # each level is one np.unique: about a second on 8M chars
             raw = prev[: len(t) - k + 1] * v + t[k - 1:]
             uniq, ids = np.unique(raw, return_inverse=True)
             self.keys.append(uniq)
@@ -126,12 +131,16 @@ class KneserNey:
             p = np.where(seen, mixed, p)
         return np.log(p)
 
-    def log_probs(self, seq: np.ndarray, start: int = 0) -> np.ndarray:
+    def log_probs(self, seq: np.ndarray, start: int = 0, cancel=None) -> np.ndarray:
         """ln P(seq[i] | up to order-1 previous chars of seq) for i >= START."""
         seq = np.asarray(seq, dtype=np.int64)
         pad = np.concatenate([np.full(self.order - 1, -1, dtype=np.int64), seq])
-        windows = np.lib.stride_tricks.sliding_window_view(pad, self.order)
-        return self.window_log_probs(windows[start:])
+        windows = np.lib.stride_tricks.sliding_window_view(pad, self.order)[start:]
+        parts = []
+        for i in range(0, len(windows), CHUNK):
+            check_cancel(cancel)
+            parts.append(self.window_log_probs(windows[i:i + CHUNK]))
+        return np.concatenate(parts) if parts else np.zeros(0)
 
     def distribution(self, context) -> np.ndarray:
         """P(c | CONTEXT) for every c in the vocabulary (for tests and the curious)."""

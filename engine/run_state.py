@@ -1,13 +1,17 @@
 """Everything a run holds while it trains, how it is built, saved and restored.
 
-`build_state` is the setup half of the loop, the same for every family: run directory,
-device and threads, seed, the family's task (data, vocabulary, model), the optimizer - or all
-of that restored from a checkpoint for `--resume`. `snapshot_state` turns it back into a
-checkpoint; `load_run` rebuilds a trained model for sample / translate / eval / open.
+`build_state` is the setup half of the loop, the same for every family: the run directory
+(locked first, written only once everything else succeeded, so a failed setup leaves an old
+run as it was, even with --force), device and threads, seed, the family's task (data,
+vocabulary), the memory estimate, the model, the optimizer - or all of that restored from a
+checkpoint for `--resume`, whose metadata `checkpoint_config` checks first. `snapshot_state`
+turns it back into a checkpoint; `load_run` rebuilds a trained model for sample / translate /
+eval / open. (The baselines are the loop's first side job, so a stop during them is honoured.)
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +21,9 @@ import torch
 
 from engine import checkpoint as ckpt
 from engine import families
-from engine.config import RunConfig, with_overrides
+from engine.config import RunConfig, resumed_config
 from engine.errors import EngineError
+from engine.guard import DivergenceGuard
 from engine.task import Task
 
 
@@ -90,14 +95,15 @@ class RunState:
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     params: list
-    out_dir: Path | None
-    writer: Any
-    baselines: Any = None  # the Baselines event of a new run (None when resumed)
+    run: Any  # engine.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
+    guard: DivergenceGuard
+    baselines_due: bool = False  # a new run: the baselines are the first side job
     step: int = 0
     elapsed: float = 0.0  # active seconds: training + side jobs, excluding pauses
     train_time: float = 0.0  # optimizer-step seconds since the last train event
     tokens: int = 0  # tokens since the last train event
     lr: float = 0.0
+    last_batch: Any = None  # the latest step's batch: a checkpoint tests the model on it
     best_val: float | None = None  # the lowest held-out loss so far
     best_metric: float | None = None  # the best headline metric so far (the task says which)
     last_eval_step: int | None = None
@@ -110,35 +116,34 @@ class RunState:
     clip_window: ClipWindow = field(default_factory=ClipWindow)
 
 
-def resolve_config(config: RunConfig | None, saved: ckpt.CheckpointData | None,
-                   overrides: dict[str, Any]) -> RunConfig:
-    """The config of a new run, or of a resumed one: its checkpoint's, with the flags given
-    again on the command line (`overrides`) on top."""
-    if saved is None:
-        if config is None:
-            raise EngineError("a new run needs a config")
-        return config.validate()
-    family = families.get(saved.meta.get("kind", families.DEFAULT))
-    cls = family.config_class()
-    base = cls.from_dict(saved.meta["config"], source="checkpoint")
-    return with_overrides(base, overrides, f"a {family.name} run").validate()
-
-
 def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, force: bool,
                 overrides: dict[str, Any]) -> RunState:
+    """Everything a run needs (see the module docstring). `config` is None when resuming:
+    the checkpoint has it, with `overrides` (the flags given again) on top."""
     from engine import rundir
+
+    run = rundir.RunDir.open(out_dir, resume=resume, force=force)
+    try:
+        st = _build(config, run, resume, overrides)
+        run.commit(st.config.to_dict(), st.step if resume else None)
+    except BaseException:
+        run.close()
+        raise
+    return st
+
+
+def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any]) -> RunState:
     from engine.device import configure_threads, describe, resolve_device
     from engine.optim import build_optimizer
 
     saved = None
     if resume:
-        if out_dir is None:
-            raise EngineError("--resume needs --out DIR (the run to continue)")
-        rundir.prepare(out_dir, resume=True)
-        saved = ckpt.load(out_dir / ckpt.FILENAME)
-    elif out_dir is not None:
-        rundir.prepare(out_dir, resume=False, force=force)
-    config = resolve_config(config, saved, overrides)
+        saved = ckpt.load(run.path / ckpt.FILENAME)
+        config = checkpoint_config(saved, str(run.path), overrides)
+    elif config is None:
+        raise EngineError("a new run needs a config")
+    else:
+        config = config.validate()
     device = resolve_device(config.device)
     threads = configure_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -146,27 +151,56 @@ def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, fo
     task = families.of_config(config).task_class()(config, saved.meta if saved else None)
     task.device = device
     task.load_data()
-    model = task.build_model()
+    check_memory(task, device, training=True)
+    model = task.build_model().to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(params, config)
-
-    writer = None
-    if out_dir is not None:
-        if saved:
-            rundir.truncate_metrics(out_dir, int(saved.meta["step"]))
-        writer = rundir.RunWriter(out_dir)
-        writer.write_config(config.to_dict())
     st = RunState(config=config, task=task, device=device,
                   device_name=describe(device, threads), model=model, optimizer=optimizer,
-                  params=params, out_dir=out_dir, writer=writer)
+                  params=params, run=run,
+                  guard=DivergenceGuard(math.log(max(2, task.summary()["vocab_size"]))))
     if saved:
         restore_state(st, saved)
     else:
-        st.baselines = task.baselines()
+        st.baselines_due = True
     return st
 
 
-def snapshot_state(st: RunState) -> ckpt.CheckpointData:
+def checkpoint_config(saved: ckpt.CheckpointData, where: str,
+                      overrides: dict[str, Any] | None = None) -> RunConfig:
+    """A run's config from its checkpoint (with --resume's changes), checked against the
+    tensors it came with - the family's own ones, and the weights' shapes, built on torch's
+    meta device (nothing allocated) - before anything real is built from it."""
+    from engine.memory import meta_shapes
+
+    family = families.get(saved.meta.get("kind", families.DEFAULT))
+    config = resumed_config(family.config_class(), saved.meta["config"], overrides or {},
+                            source=f"checkpoint {where}")
+    # The tensors were saved with the checkpoint's own config (a changed --batch-size is
+    # refused later, by name, when the data position is restored).
+    as_saved = family.task_class()(family.config_class().from_dict(saved.meta["config"]),
+                                   saved.meta)
+    as_saved.check_saved(saved.hidden, where)
+    ckpt.check_shapes(saved.model, meta_shapes(as_saved.build_model), "its own config")
+    return config
+
+
+def check_memory(task: Task, device: torch.device, training: bool) -> None:
+    """Refuse, with the estimate, a model the device cannot hold (engine.memory)."""
+    from engine import memory
+
+    cfg = task.config
+    params = memory.parameter_count(task.build_model)
+    what = f"a {cfg.describe()} ({params:,} parameters)"
+    if not training:
+        need = 8 * params  # the loaded tensors and the model
+    else:
+        need = memory.training_bytes(params, cfg.optimizer, task.activation_bytes())
+        what += f" trained at batch {cfg.batch_size}"
+    memory.check_fits(need, device, what, task.smaller_hint())
+
+
+def snapshot_state(st: RunState, train_loss: float | None = None) -> ckpt.CheckpointData:
     optim, groups = ckpt.optimizer_to_flat(st.optimizer)
     task_meta, task_tensors = st.task.state()
     rng = {"cpu": torch.get_rng_state()}
@@ -175,7 +209,8 @@ def snapshot_state(st: RunState) -> ckpt.CheckpointData:
     meta = {
         "kind": st.task.family, "config": st.config.to_dict(), "step": st.step,
         "elapsed": st.elapsed, "best_val": st.best_val, "best_metric": st.best_metric,
-        "optimizer_groups": groups, "last_eval_step": st.last_eval_step, **task_meta,
+        "optimizer_groups": groups, "last_eval_step": st.last_eval_step,
+        "train_loss": train_loss, **task_meta,
     }
     return ckpt.CheckpointData(meta=meta, model=st.model.state_dict(), optim=optim,
                                hidden=task_tensors, rng=rng)
@@ -190,12 +225,14 @@ def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
     if "cuda" in saved.rng and st.device.type == "cuda":
         torch.cuda.set_rng_state(saved.rng["cuda"], st.device)
     st.step = int(meta["step"])
-    st.elapsed = float(meta.get("elapsed", 0.0))
+    st.elapsed = float(meta.get("elapsed") or 0.0)
     st.last_checkpoint_at = st.elapsed
     st.last_checkpoint_step = st.step
     st.best_val = meta.get("best_val")
     st.best_metric = meta.get("best_metric", meta.get("best_exact"))  # (older seq2seq runs)
     st.last_eval_step = meta.get("last_eval_step")
+    st.guard = DivergenceGuard(st.guard.uniform, meta.get("train_loss"))
+    st.guard.kept(st.step, meta.get("train_loss"))
     st.task.restore(meta, saved.hidden, st.step)
 
 
@@ -213,10 +250,11 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     from engine.device import resolve_device
 
     saved = ckpt.load(run_dir)
-    family = families.get(saved.meta.get("kind", families.DEFAULT))
-    config = family.config_class().from_dict(saved.meta["config"], source="checkpoint")
+    config = checkpoint_config(saved, str(run_dir))
+    family = families.of_config(config)
     task = family.task_class()(config, saved.meta)
     task.device = resolve_device(device)
+    check_memory(task, task.device, training=False)
     model = task.build_model()
     ckpt.load_weights(model, saved.model, "its own config")
     return LoadedRun(family, config, task, model.to(task.device).eval(), saved.meta)

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import torch
 
 from engine.config import RunConfig
+from engine.errors import EngineError
 from engine.events import Baselines, Event
+from engine.recurrent import eval_mode
 
 
 @dataclass
@@ -66,6 +68,9 @@ class Task(ABC):
         self.config = config  # the loop replaces it when a live hyperparameter changes
         self.saved_meta = saved_meta  # a checkpoint's metadata when resuming or loading
         self.device = torch.device("cpu")  # set by the loop before load_data
+        # Set by the loop: a no-argument callable that says the run was asked to stop. Long
+        # jobs (evaluation, baselines, sampling) pass it on (engine.errors.check_cancel).
+        self.cancel: Callable[[], bool] | None = None
 
     # --- setup --------------------------------------------------------------------------
 
@@ -76,7 +81,9 @@ class Task(ABC):
 
     @abstractmethod
     def build_model(self) -> torch.nn.Module:
-        """A new model for this config (needs the vocabulary: load_data or saved_meta)."""
+        """A new model for this config, on torch's current default device (the loop moves it;
+        under `torch.device("meta")` it is built without memory, to check sizes). Needs the
+        vocabulary: load_data or saved_meta."""
 
     @abstractmethod
     def summary(self) -> dict[str, int]:
@@ -87,8 +94,24 @@ class Task(ABC):
         return []
 
     def baselines(self) -> Baselines | None:
-        """Reference models on the same split, computed once before a new run trains."""
+        """Reference models on the same split, computed once as a new run starts (the first
+        side job: it may be cancelled)."""
         return None
+
+    def activation_bytes(self) -> int:
+        """What autograd keeps for one training step, for the memory estimate."""
+        return 0
+
+    def smaller_hint(self) -> str:
+        """How to make a run that does not fit in memory smaller."""
+        return "make it smaller (--hidden, --layers, --batch-size)"
+
+    def check_saved(self, tensors: dict[str, torch.Tensor], where: str) -> None:
+        """EngineError if the family's tensors of a checkpoint (a carried hidden state) do
+        not fit its config; called before anything is built from it."""
+        if tensors:
+            raise EngineError(f"checkpoint {where}: unexpected saved state "
+                              f"{sorted(tensors)[:3]}")
 
     # --- training -----------------------------------------------------------------------
 
@@ -104,6 +127,13 @@ class Task(ABC):
     @abstractmethod
     def batch_tokens(self, batch: Any) -> int:
         """How many tokens the batch trained on (for tokens/s)."""
+
+    @torch.no_grad()
+    def loss_now(self, model: torch.nn.Module, batch: Any) -> float:
+        """The loss of the weights as they are now (after the last update) on the last
+        batch, in eval mode: what a checkpoint written now would hold (engine.guard)."""
+        with eval_mode(model):
+            return float(self.forward(model, batch)[1])
 
     def epoch(self, step: int) -> float | None:
         """Fractional passes over the training data; None when examples are drawn afresh."""

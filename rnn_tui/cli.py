@@ -10,7 +10,6 @@ Every user-fixable problem (EngineError) is one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -19,15 +18,16 @@ import typer
 
 from engine import families
 from engine.errors import EngineError
-from rnn_tui.options import resolve_config, training_options
+from rnn_tui.options import file_settings, resolve_config, training_options
+from rnn_tui.signals import stop_on_signals
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
                   help="Train vanilla RNN, GRU and LSTM models - language models, "
                        "encoder-decoders with attention - and watch them learn.")
 
-EXIT_USAGE = 2  # bad input: corpus, config, checkpoint, device
-EXIT_DIVERGED = 3  # training stopped on a NaN/inf loss
-EXIT_INTERRUPTED = 130  # Ctrl+C (a checkpoint was saved)
+EXIT_USAGE = 2  # bad input (corpus, config, checkpoint, device), a busy or full run dir
+EXIT_DIVERGED = 3  # training stopped on a NaN/inf loss (the last good checkpoint is kept)
+EXIT_INTERRUPTED = 130  # Ctrl+C or SIGTERM (a checkpoint was saved)
 
 ConfigOpt = typer.Option(None, "--config", help="TOML file with training options.")
 TaskOpt = typer.Option(None, "--task", help="What to train: " + " | ".join(
@@ -63,12 +63,12 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
     from engine.checkpoint import FILENAME, load
+    from engine.run_state import checkpoint_config
     from rnn_tui.app import run_app
 
     saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
-    family = families.get(saved.meta.get("kind", families.DEFAULT))
-    cfg = family.config_class().from_dict(saved.meta["config"], source="checkpoint")
-    run_app(cfg.validate(), out_dir=str(run_dir), resume=True)
+    cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
+    run_app(cfg, out_dir=str(run_dir), resume=True)
 
 
 @app.command("run")
@@ -88,16 +88,20 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     from rnn_tui.report import RunReporter
 
     overrides = overrides or {}
-    if resume and (config or task):
-        raise EngineError("--resume continues with the run's own settings: give the ones to "
-                          "change as flags (e.g. --steps 2000), not --config or --task")
+    if resume:
+        if task:
+            raise EngineError("--resume continues the run in --out: its task is the run's own "
+                              "(leave --task out)")
+        # --config with --resume: the file's options change the run like flags (and flags
+        # win over it); the architecture and optimizer cannot change (FIXED_ON_RESUME).
+        overrides = {**file_settings(config), **overrides}
     cfg = None if resume else resolve_config(task, config, overrides)
     if dry_run and cfg is not None:
         cfg = cfg.dry_run()
     trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
                       overrides=overrides if resume else None)
     finished = None
-    with _stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
+    with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
         for event in trainer.events():
             report.handle(event)
             if event.name == "end":
@@ -114,35 +118,10 @@ def exit_for(finished, resume_command: str | None) -> None:
         raise typer.Exit(EXIT_DIVERGED)
     if finished.reason == "stopped":
         where = f"; resume with: {resume_command}" if resume_command else ""
+        if finished.step == 0:
+            where = " (before the first step: nothing to resume)"
         typer.echo(f"interrupted at step {finished.step}{where}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED)
-
-
-class _stop_on_signals:
-    """First Ctrl+C (or SIGTERM): stop cleanly after the step, saving a checkpoint.
-    A second Ctrl+C aborts at once."""
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.count = 0
-
-    def __enter__(self):
-        self.old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-        for s in self.old:
-            signal.signal(s, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        self.count += 1
-        if self.count > 1:
-            raise KeyboardInterrupt
-        typer.echo("\nstopping after this step (saving a checkpoint); Ctrl+C again to abort",
-                   err=True)
-        self.trainer.stop()
-
-    def __exit__(self, *exc):
-        for s, handler in self.old.items():
-            signal.signal(s, handler)
 
 
 from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their commands)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import typer
 
+from rnn_tui.signals import interrupt_on_sigterm
+
 corpus_app = typer.Typer(help="Bundled and downloadable corpora.", no_args_is_help=True)
 
 
@@ -20,7 +22,9 @@ def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file
 
     LMConfig(val_fraction=val_fraction, baseline_order=order).validate()
     train, val = split_text(load_corpus(corpus).text, val_fraction)
-    b = baselines(train, val, order=order)
+    typer.echo(f"counting {order}-grams on {len(train):,} characters ...", err=True)
+    with interrupt_on_sigterm():
+        b = baselines(train, val, order=order)
     for name, key in (("uniform", "uniform"), ("unigram", "unigram"),
                       (f"{order}-gram Kneser-Ney", "ngram")):
         typer.echo(f"{name:<20} {b[key]:.4f} nats/char  {bits_per_char(b[key]):.4f} bits/char")
@@ -32,11 +36,9 @@ def corpus_list() -> None:
     from engine.corpus import list_bundled
     from engine.download import REGISTRY
 
-    for name, description, size in list_bundled():
-        shown = f"{size:,} chars" if size else ""
+    for name, description, size in list_bundled():  # downloadable ones included
+        shown = f"{size:,} chars" if size else ("(download)" if name in REGISTRY else "")
         typer.echo(f"{name:<18} {shown:>16}  {description}")
-    for name, entry in REGISTRY.items():
-        typer.echo(f"{name:<18} {'(download)':>16}  {entry.description}")
 
 
 @corpus_app.command("download")
@@ -44,7 +46,17 @@ def corpus_download(name: str = typer.Argument(..., help="e.g. tiny-shakespeare"
     """Download a public corpus into the cache (checksum verified)."""
     from engine.download import download
 
-    path = download(name, progress=lambda msg: typer.echo(msg, err=True))
+    shown = [-1]
+
+    def progress(done: int, total: int | None) -> None:  # (bytes so far, total or None)
+        tenth = done * 10 // total if total else done >> 20
+        if tenth != shown[0]:  # a line per 10% (or per MB without a Content-Length)
+            shown[0] = tenth
+            of = f" of {total:,}" if total else ""
+            typer.echo(f"{name}: {done:,}{of} bytes", err=True)
+
+    with interrupt_on_sigterm():
+        path = download(name, progress=progress)
     typer.echo(str(path))
 
 

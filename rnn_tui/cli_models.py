@@ -8,6 +8,8 @@ family can do what is asked (its Task's `requests`), so `sample` on a seq2seq ru
 
 from __future__ import annotations
 
+import itertools
+import math
 import sys
 from pathlib import Path
 from typing import Optional
@@ -15,6 +17,7 @@ from typing import Optional
 import typer
 
 from engine.errors import EngineError
+from rnn_tui.signals import interrupt_on_sigterm
 
 SHADES = " .:-=+*#%@"  # attention weight 0 .. 1, one character per cell
 COMMAND_FOR = {"sample": "rnn-tui sample", "translate": "rnn-tui translate"}
@@ -28,8 +31,9 @@ def load_for(run_dir: Path, request: str, device: str):
     if request not in run.task.requests:
         other = [COMMAND_FOR[r] for r in run.task.requests if r in COMMAND_FOR]
         hint = f": use `{other[0]}`" if other else ""
-        what = "a language model" if run.family.name == "lm" else f"a {run.family.name} run"
-        raise EngineError(f"{run_dir} holds {what}, which cannot {request}{hint}")
+        what = "holds a language model" if run.family.name == "lm" else \
+            f"is a {run.family.name} run"
+        raise EngineError(f"{run_dir} {what}, which cannot {request}{hint}")
     return run
 
 
@@ -45,14 +49,17 @@ def sample_command(run_dir: Path = typer.Argument(..., help="Run directory or ch
     from engine.families.lm.sampling import generate
 
     run = load_for(run_dir, "sample", device)
+    chars = generate(run.model, run.task.vocab, prime=prime, length=length,
+                     temperature=temperature, top_k=top_k, greedy=greedy, seed=seed,
+                     device=run.task.device)
     out = sys.stdout
-    out.write(prime)
-    for i, (ch, _) in enumerate(generate(run.model, run.task.vocab, prime=prime,
-                                         length=length, temperature=temperature, top_k=top_k,
-                                         greedy=greedy, seed=seed, device=run.task.device)):
-        out.write(ch)
-        if out.isatty() and i % 8 == 0:
-            out.flush()
+    with interrupt_on_sigterm():
+        first = next(chars, None)  # bad options are refused before anything is written
+        out.write(prime)
+        for i, (ch, _) in enumerate(itertools.chain([first] if first else [], chars)):
+            out.write(ch)
+            if out.isatty() and i % 8 == 0:
+                out.flush()
     out.write("\n")
 
 
@@ -65,12 +72,16 @@ def eval_command(run_dir: Path = typer.Argument(..., help="Run directory or chec
     from engine.families.lm.evaluate import evaluate
     from engine.metrics import bits_per_char, perplexity
 
-    run = load_for(run_dir, "sample", device)
-    text = load_corpus(corpus).text
-    ids = run.task.vocab.encode(text, unknown="error")
     import torch
 
-    loss = evaluate(run.model, torch.from_numpy(ids), run.task.device)
+    run = load_for(run_dir, "sample", device)
+    text = load_corpus(corpus).text
+    ids = torch.from_numpy(run.task.vocab.encode(text, unknown="error"))
+    with interrupt_on_sigterm():
+        loss = evaluate(run.model, ids, run.task.device)
+    if not math.isfinite(loss):
+        raise EngineError(f"the model's loss on {corpus} is {loss}: its predictions overflow "
+                          f"(a checkpoint from a run that was diverging)")
     typer.echo(f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · perplexity "
                f"{perplexity(loss):.3f} on {len(text):,} characters")
 

@@ -110,6 +110,14 @@ def training_options(func):
     return wrapper
 
 
+def file_settings(config_file: str | None) -> dict[str, Any]:
+    """The settings a TOML file holds (its own table of a family, [train], or top-level
+    keys), for `--resume --config FILE`: they change the run like flags do."""
+    if not config_file:
+        return {}
+    return load_toml(config_file, tables=tuple(f.name for f in families.FAMILIES))
+
+
 def resolve_config(task: str | None, config_file: str | None,
                    overrides: dict[str, Any]) -> RunConfig:
     """defaults <- TOML file <- command-line flags, for the family of `task` (None: the TOML

@@ -27,3 +27,39 @@ def assert_clean_error(code, out, err, *needles):
     assert "Traceback" not in out + err
     for needle in needles:
         assert needle in err, err
+
+
+# A tiny model that trains in a fraction of a second per step on 2 cores.
+TINY = ["--hidden", "32", "--embed", "16", "--batch-size", "8", "--bptt", "32",
+        "--eval-every", "5", "--sample-every", "5", "--sample-length", "20",
+        "--baseline-order", "3", "--threads", "1", "--device", "cpu"]
+
+
+def train_tiny(capsys, corpus, out, *extra: str, steps: int = 3) -> None:
+    """A finished tiny run in OUT (asserts it worked)."""
+    code, _, err = cli(capsys, "run", "--corpus", str(corpus), "--out", str(out), "--steps",
+                       str(steps), *TINY, *extra)
+    assert code == 0, err
+
+
+def files_of(folder) -> dict[str, bytes]:
+    """Every regular file below FOLDER (hidden ones too) -> its bytes."""
+    from pathlib import Path
+
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*"))
+            if p.is_file() and p.name != ".lock"}
+
+
+def edit_checkpoint(run_dir, meta: dict | None = None, config: dict | None = None,
+                    tensors: dict | None = None) -> None:
+    """Rewrite RUN_DIR's checkpoint with metadata entries, config keys or tensors replaced
+    (as a user with a text editor or a script would)."""
+    from engine import checkpoint as ckpt
+
+    saved = ckpt.load(run_dir)
+    saved.meta.update(meta or {})
+    saved.meta["config"].update(config or {})
+    for key, value in (tensors or {}).items():
+        group, _, name = key.partition(".")
+        getattr(saved, group)[name] = value
+    ckpt.save(ckpt.Path(run_dir) / ckpt.FILENAME, saved)

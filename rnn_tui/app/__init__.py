@@ -102,6 +102,8 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
     Without --out the run still gets a directory (checkpoints on quit, metrics to reopen
     with `rnn-tui open`). However the app ends (q, a closed terminal), the trainer is told to
     stop and given time to write its checkpoint, so no training thread outlives the screen."""
+    if trainer_factory is None:
+        preflight(config, out_dir, resume)
     if out_dir is None and trainer_factory is None:
         trainer_factory = default_trainer_factory(auto_dir=True)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume)
@@ -116,4 +118,21 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             runner.finished.wait(timeout=10.0)
 
 
-__all__ = ["create_app", "run_app", "default_trainer_factory"]
+def preflight(config: Any, out_dir: str | None, resume: bool) -> None:
+    """What the trainer's setup can fail on, checked before the screen opens, so that a typo
+    is one line and exit code 2 rather than a dialog inside the TUI: the run directory (and
+    its lock), the device, the corpus or the pairs file. torch is imported only for a GPU."""
+    from engine import rundir
+
+    path = rundir.out_path(out_dir)
+    if path is not None:
+        rundir.check_free(path)
+        rundir.check_usable(path, resume, force=False)
+    if config.device in ("cuda", "mps"):
+        from engine.device import resolve_device
+
+        resolve_device(config.device)
+    config.preflight()
+
+
+__all__ = ["create_app", "run_app", "default_trainer_factory", "preflight"]

@@ -7,11 +7,7 @@ import sys
 
 import pytest
 
-from cli_helpers import assert_clean_error, cli
-
-TINY = ["--hidden", "32", "--embed", "16", "--batch-size", "8", "--bptt", "32",
-        "--eval-every", "5", "--sample-every", "5", "--sample-length", "20",
-        "--baseline-order", "3", "--threads", "1", "--device", "cpu"]
+from cli_helpers import TINY, assert_clean_error, cli
 
 
 

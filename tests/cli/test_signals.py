@@ -78,3 +78,161 @@ def test_sigkill_loses_at_most_one_interval(small_corpus, tmp_path):
                           "--steps", str(saved.meta["step"] + 3)], capture_output=True,
                          text=True, timeout=60)
     assert res.returncode == 0, res.stderr
+
+
+# --- a stop is honoured within seconds, even inside a long evaluation, baseline or sample ---
+
+def big_corpus(path: Path, chars: int) -> Path:
+    """One long line of words (no newline at all): the shape that made evaluation slow."""
+    import random
+
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota"]
+    rng = random.Random(0)
+    block = " ".join(rng.choice(words) for _ in range(20000)) + " "
+    path.write_text((block * (chars // len(block) + 1))[:chars], encoding="utf-8")
+    return path
+
+
+class Watched:
+    """A CLI subprocess whose stdout and stderr are collected by threads as they come."""
+
+    def __init__(self, *args: str):
+        import threading
+
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "rnn_tui", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env)
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self.threads = [threading.Thread(target=self._read, args=(s, b), daemon=True)
+                        for s, b in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
+        for t in self.threads:
+            t.start()
+
+    @staticmethod
+    def _read(stream, buf):
+        while chunk := stream.read(1):
+            buf.append(chunk)
+
+    def text(self) -> str:
+        return "".join(self.out) + "".join(self.err)
+
+    def stop_within(self, seconds: float) -> tuple[int, float]:
+        """SIGTERM; (exit code, seconds it took to exit)."""
+        t0 = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=seconds + 20)
+        finally:
+            self.proc.kill()
+        for t in self.threads:
+            t.join(timeout=5)
+        return self.proc.returncode, time.monotonic() - t0
+
+
+PROMPT_S = 3.0  # "within a second or two", plus a loaded 2-core machine
+
+
+@pytest.mark.slow
+def test_sigterm_during_the_final_validation_pass(tmp_path):
+    corpus = big_corpus(tmp_path / "line.txt", 1_000_000)  # 500k validation chars: ~10 s
+    out = tmp_path / "run"
+    w = Watched("run", "--corpus", str(corpus), "--out", str(out), "--val-fraction", "0.5",
+                "--steps", "3", "--eval-every", "1000", "--baseline-order", "0", "--hidden",
+                "256", "--batch-size", "4", "--bptt", "16", "--log-every", "1", "--threads",
+                "1", "--device", "cpu", "--checkpoint-every-s", "1000")
+    assert wait_for(lambda: train_steps(out) >= 3), w.text()
+    time.sleep(0.5)  # now inside the final evaluation
+    code, took = w.stop_within(PROMPT_S)
+    assert code == 130 and took < PROMPT_S, (code, took, w.text())
+    assert "Traceback" not in w.text() and "interrupted at step 3" in w.text()
+    from engine.checkpoint import load
+
+    assert load(out).meta["step"] == 3
+
+
+@pytest.mark.slow
+def test_sigterm_during_the_baselines_of_a_run(tmp_path):
+    corpus = big_corpus(tmp_path / "line.txt", 4_000_000)  # an 8-gram on 3.6M chars: ~12 s
+    out = tmp_path / "run"
+    w = Watched("run", "--corpus", str(corpus), "--out", str(out), "--baseline-order", "8",
+                "--hidden", "32", "--steps", "5", "--threads", "1", "--device", "cpu")
+    assert wait_for(lambda: "training:" in w.text(), 60), w.text()  # baselines come next
+    time.sleep(0.5)
+    code, took = w.stop_within(PROMPT_S)
+    assert code == 130 and took < PROMPT_S, (code, took, w.text())
+    assert "before the first step" in w.text() and "Traceback" not in w.text()
+
+
+@pytest.mark.slow
+def test_sigterm_during_the_baseline_command(tmp_path):
+    corpus = big_corpus(tmp_path / "line.txt", 4_000_000)
+    w = Watched("baseline", "--corpus", str(corpus), "--order", "8")
+    assert wait_for(lambda: "counting" in w.text(), 60), w.text()
+    time.sleep(0.5)
+    code, took = w.stop_within(PROMPT_S)
+    assert code == 130 and took < PROMPT_S, (code, took, w.text())
+    assert "Traceback" not in w.text()
+
+
+@pytest.mark.slow
+def test_sigterm_during_sampling(capsys, small_corpus, tmp_path):
+    from cli_helpers import cli
+
+    out = tmp_path / "run"
+    assert cli(capsys, "run", "--corpus", str(small_corpus), "--out", str(out), "--steps", "2",
+               *ARGS)[0] == 0
+    w = Watched("sample", str(out), "--length", "100000000")
+    assert wait_for(lambda: len(w.out) > 200, 60), w.text()
+    code, took = w.stop_within(PROMPT_S)
+    assert code == 130 and took < PROMPT_S, (code, took, w.text())
+    assert "Traceback" not in w.text()
+
+
+# --- kill -9 at random moments, again and again ----------------------------------------
+
+@pytest.mark.slow
+def test_kill_9_loop_never_breaks_the_run_directory(small_corpus, tmp_path):
+    """20 kills at random moments (during start-up, training, checkpoint writes, the metrics
+    rewrite of a resume...), resuming after each: the directory always loads, and the
+    checkpoint is never more than one interval (plus a step) behind what was logged."""
+    import json
+    import random
+
+    from engine.checkpoint import load
+    from engine.rundir import read_metrics
+
+    interval = 0.4
+    out = tmp_path / "run"
+    proc = start(small_corpus, out, "--steps", "1000000", "--checkpoint-every-s", str(interval))
+    try:
+        assert wait_for(lambda: (out / "checkpoint.safetensors").exists()), "no checkpoint"
+    finally:
+        proc.kill()
+        proc.wait()
+    rng = random.Random(8)
+    last_step = 0
+    for _ in range(20):
+        proc = subprocess.Popen([sys.executable, "-m", "rnn_tui", "run", "--out", str(out),
+                                 "--resume"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.2, 3.0))
+        proc.send_signal(signal.SIGKILL)
+        _, err = proc.communicate(timeout=30)
+        assert "Traceback" not in err, err
+        saved = load(out)  # always whole
+        json.loads((out / "config.json").read_text())
+        assert saved.meta["step"] >= last_step  # never goes back
+        last_step = saved.meta["step"]
+        train = [r for r in read_metrics(out) if r["event"] == "train"]
+        logged = [r for r in train if r["step"] > saved.meta["step"]]
+        if logged:  # what the kill lost: at most one interval of training
+            assert logged[-1]["elapsed_s"] - saved.meta["elapsed"] <= interval + 0.5
+    res = subprocess.run([sys.executable, "-m", "rnn_tui", "run", "--out", str(out), "--resume",
+                          "--steps", str(last_step + 3)], capture_output=True, text=True,
+                         timeout=60)
+    assert res.returncode == 0, res.stderr
+    steps = [r["step"] for r in read_metrics(out) if r["event"] == "train"]
+    assert steps == list(range(1, last_step + 4))  # one continuous history
+    assert not list(out.glob(".checkpoint-*.tmp"))  # leftovers of killed writes removed

@@ -61,7 +61,70 @@ def test_failed_write_keeps_previous(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(ckpt.os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(EngineError, match="cannot write checkpoint .*disk full.*unchanged"):
         ckpt.save(path, sample_data())
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [ckpt.FILENAME]
+
+
+@pytest.mark.parametrize("meta,needle", [
+    ({"vocab": "abc"}, "'vocab' must be"),
+    ({"vocab": ["a", "a"]}, "'vocab' must be"),
+    ({"step": "3"}, "'step' must be"),
+    ({"step": -1}, "'step' must be"),
+    ({"step": True}, "'step' must be"),
+    ({"elapsed": float("nan")}, "'elapsed' must be"),
+    ({"config": []}, "'config' must be"),
+    ({"data": {"pos": "x"}}, "'data' must be"),
+    ({"optimizer_groups": [1]}, "'optimizer_groups' must be"),
+    ({"last_eval_step": 1.5}, "'last_eval_step' must be"),
+])
+def test_edited_metadata_is_named(tmp_path, meta, needle):
+    data = sample_data()
+    data.meta.update(meta)
+    ckpt.save(tmp_path / ckpt.FILENAME, data)
+    with pytest.raises(EngineError, match=needle):
+        ckpt.load(tmp_path)
+
+
+def test_tensors_that_cannot_be_used(tmp_path):
+    data = sample_data()
+    data.rng["cpu"] = torch.zeros(3, dtype=torch.uint8)
+    ckpt.save(tmp_path / ckpt.FILENAME, data)
+    with pytest.raises(EngineError, match="RNG state"):
+        ckpt.load(tmp_path)
+    data = sample_data()
+    data.model["w"][1, 2] = float("nan")
+    ckpt.save(tmp_path / ckpt.FILENAME, data)
+    with pytest.raises(EngineError, match=r"non-finite weights \(NaN or inf in w\)"):
+        ckpt.load(tmp_path)
+
+
+def test_weights_of_another_model_name_the_tensor_and_both_shapes():
+    model = torch.nn.Linear(4, 3)
+    with pytest.raises(EngineError, match=r"model.weight has shape \(3, 5\) in the checkpoint "
+                                          r"but \(3, 4\) in the model"):
+        ckpt.load_weights(model, {"weight": torch.zeros(3, 5), "bias": torch.zeros(3)})
+    with pytest.raises(EngineError, match=r"1 missing \(first: model.bias\) and 1 unexpected "
+                                          r"\(first: model.extra\)"):
+        ckpt.load_weights(model, {"weight": torch.zeros(3, 4), "extra": torch.zeros(1)})
+
+
+def test_optimizer_state_of_another_shape_is_refused():
+    p = torch.nn.Parameter(torch.zeros(3, 4))
+    opt = torch.optim.Adam([p])
+    p.grad = torch.ones(3, 4)
+    opt.step()
+    flat, groups = ckpt.optimizer_to_flat(opt)
+    flat["0.exp_avg"] = torch.zeros(2)
+    with pytest.raises(EngineError, match=r"optim.0.exp_avg has shape \(2,\)"):
+        ckpt.optimizer_from_flat(torch.optim.Adam([p]), flat, groups)
+
+
+def test_a_language_model_checkpoint_needs_a_character_vocabulary():
+    """(Word vocabularies are valid checkpoint metadata; a character LM's are single chars.)"""
+    from engine.families.lm.config import LMConfig
+    from engine.families.lm.task import LanguageModelTask
+
+    with pytest.raises(EngineError, match="'vocab' must be a list of distinct single"):
+        LanguageModelTask(LMConfig(), {"vocab": ["ab"], "step": 0})

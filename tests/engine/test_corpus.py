@@ -128,3 +128,22 @@ def test_list_bundled():
     rows = {name: (desc, size) for name, desc, size in list_bundled()}
     assert {"hello", "prose", "code", "structured", "stdlib", "tiny-shakespeare"} <= set(rows)
     assert rows["prose"][1] > 100_000 and rows["stdlib"][1] is None
+
+
+def test_a_nul_byte_is_refused_wherever_it_is(tmp_path):
+    """Not only in the first 64 KB: a NUL at byte 100,000 used to enter the vocabulary."""
+    late = tmp_path / "late.txt"
+    late.write_bytes(b"words and more words\n" * 5000 + b"\x00")
+    with pytest.raises(EngineError, match="NUL byte at offset 105000"):
+        load_corpus(str(late))
+    (tmp_path / "ok.txt").write_text(TEXT)
+    loaded = load_corpus(str(tmp_path))  # in a directory: skipped and counted
+    assert "\x00" not in loaded.text and "1 non-text skipped" in loaded.source
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_named_with_its_conversion(tmp_path, encoding):
+    path = tmp_path / "u16.txt"
+    path.write_text(TEXT, encoding=encoding)
+    with pytest.raises(EngineError, match=r"UTF-16 text, not UTF-8.*iconv -f UTF-16 -t UTF-8"):
+        load_corpus(str(path))

@@ -106,3 +106,19 @@ def test_vocab_specials_and_unknown_characters():
     assert b.src.tolist() == [[4, 5], [4, 0]] and b.src_len.tolist() == [2, 1]
     assert b.tgt_in.tolist() == [[SOS, 6, 0, 0], [SOS, 4, 5, 6]]
     assert b.tgt_out.tolist() == [[6, EOS, 0, 0], [4, 5, 6, EOS]]
+
+
+def test_pairs_file_as_spreadsheets_save_it(tmp_path):
+    """A UTF-8 BOM and CRLF line ends (Excel, Notepad): neither becomes a vocabulary symbol."""
+    f = tmp_path / "excel.tsv"
+    f.write_bytes("\ufeffhello\tbonjour\r\nyes\toui\r\n".encode("utf-8"))
+    pairs, _ = read_pairs(f)
+    assert pairs == [("hello", "bonjour"), ("yes", "oui")]
+
+
+def test_pairs_all_too_long_names_the_limit_and_the_option(tmp_path):
+    f = tmp_path / "long.tsv"
+    f.write_text(("a" * 30 + "\tb\n") * 3, encoding="utf-8")
+    with pytest.raises(EngineError, match=r"all 3 pair\(s\) have a side longer than "
+                                          r"max_pair_len = 10 .*--max-pair-len"):
+        read_pairs(f, max_len=10)

@@ -20,6 +20,7 @@ class LMConfig(RunConfig):
     FAMILY: ClassVar[str] = "lm"
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")
     DRY_RUN: ClassVar[dict] = {"bptt": 16, "sample_length": 40, "baseline_order": 3}
+    FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + ("nonlinearity",)
     LIVE_KEYS: ClassVar[tuple[str, ...]] = RunConfig.LIVE_KEYS + ("bptt", "temperature")
     # --- data -------------------------------------------------------------------------
     corpus: str = "prose"  # a text file, a directory of .txt files, or a bundled name
@@ -50,3 +51,8 @@ class LMConfig(RunConfig):
 
     def data_label(self) -> str:
         return self.corpus
+
+    def preflight(self) -> None:
+        from engine.corpus import load_corpus
+
+        load_corpus(self.corpus)

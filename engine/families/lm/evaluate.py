@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import torch
 
+from engine.errors import check_cancel
 from engine.recurrent import detach_hidden
 
 
 @torch.no_grad()
 def evaluate(model, ids: torch.Tensor, device: torch.device, window: int = 256,
-             max_streams: int = 16) -> float:
+             max_streams: int = 16, cancel=None) -> float:
     """Mean cross-entropy in nats/char over all of `ids` (1-D long tensor).
 
     The text is cut into up to `max_streams` contiguous streams read in parallel; each carries
     its hidden state from window to window, so every character but the first of each stream
-    is predicted with its full left context.
+    is predicted with its full left context. `cancel()` is asked before every window: when
+    it says so, engine.errors.Cancelled (a run being stopped does not wait for a full pass).
     """
     n = ids.numel() - 1
     streams = max(1, min(max_streams, n // max(window, 1)))
@@ -27,6 +29,7 @@ def evaluate(model, ids: torch.Tensor, device: torch.device, window: int = 256,
     total, count = torch.zeros((), device=device, dtype=torch.float64), 0
     try:
         for start in range(0, length, window):
+            check_cancel(cancel)
             x = x_all[:, start:start + window]
             y = y_all[:, start:start + window]
             logits, _, hidden = model(x, hidden)

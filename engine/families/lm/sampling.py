@@ -12,44 +12,49 @@ disturbs the training RNG (dropout): a resumed run stays identical to an uninter
 
 from __future__ import annotations
 
+import math
 from typing import Iterator
 
 import torch
 
-from engine.errors import EngineError
+from engine.config import check_seed
+from engine.errors import EngineError, check_cancel
 
 
 @torch.no_grad()
 def generate(model, vocab, prime: str = "", length: int = 200, temperature: float = 1.0,
              top_k: int | None = None, greedy: bool = False, seed: int | None = None,
-             device: torch.device | str = "cpu") -> Iterator[tuple[str, float]]:
-    """Yield (character, probability the model gave it) one at a time.
+             device: torch.device | str = "cpu", cancel=None) -> Iterator[tuple[str, float]]:
+    """Yield (character, probability the model gave it) one at a time (`cancel()`, asked
+    every character, ends it with engine.errors.Cancelled).
 
     The probability is that of the *untempered* distribution, so colouring text by it shows
     what the model believes, independently of the temperature used to draw.
     """
     if length < 0:
         raise EngineError(f"length must be >= 0, got {length}")
-    if not greedy and not temperature > 0:
-        raise EngineError(f"temperature must be > 0, got {temperature}")
+    if not greedy and not (temperature > 0 and math.isfinite(temperature)):
+        raise EngineError(f"temperature must be a finite number > 0, got {temperature}")
     if top_k is not None and top_k < 1:
         raise EngineError(f"top-k must be >= 1, got {top_k}")
     unknown = sorted({ch for ch in prime if ch not in vocab})
     if unknown:
         shown = ", ".join(repr(c) for c in unknown[:8])
         raise EngineError(f"the prime text has characters the model never saw: {shown}")
+    if seed is not None:
+        check_seed(seed)
     gen = torch.Generator(device="cpu")
     gen.manual_seed(seed if seed is not None else torch.seed() % (2**63))
     was_training = model.training
     model.eval()
     try:
         yield from _generate(model, vocab, prime, length, temperature, top_k, greedy, gen,
-                             torch.device(device))
+                             torch.device(device), cancel)
     finally:
         model.train(was_training)
 
 
-def _generate(model, vocab, prime, length, temperature, top_k, greedy, gen, device):
+def _generate(model, vocab, prime, length, temperature, top_k, greedy, gen, device, cancel):
     hidden = model.init_hidden(1, device)
     # An empty prime starts from a newline, the most neutral "start of text" character.
     start = prime or ("\n" if "\n" in vocab else vocab.tokens[0])
@@ -57,7 +62,11 @@ def _generate(model, vocab, prime, length, temperature, top_k, greedy, gen, devi
     for i in vocab.encode(start).tolist():  # read the prime: one step per character, state carried
         logits, hidden = model.step(torch.tensor([i], device=device), hidden)
     for _ in range(length):
+        check_cancel(cancel)
         probs = torch.softmax(logits[0].float(), dim=-1).cpu()  # (V,) untempered
+        if not bool(torch.isfinite(probs).all()):
+            raise EngineError("the model's output is not a probability (NaN or inf): its "
+                              "weights overflow; use a checkpoint from before it diverged")
         nxt = _draw(logits[0].float().cpu(), temperature, top_k, greedy, gen)
         yield vocab.tokens[nxt], float(probs[nxt])
         logits, hidden = model.step(torch.tensor([nxt], device=device), hidden)

@@ -18,11 +18,12 @@ from engine.events import Baselines, Event
 from engine.families.lm.config import LMConfig
 from engine.families.lm.events import Gates, Sample
 from engine.metrics import bits_per_char, perplexity
-from engine.recurrent import Hidden, detach_hidden
+from engine.recurrent import Hidden, detach_hidden, eval_mode
 from engine.task import Evaluation, Request, Task
 from engine.tokens import Vocab
 
 PROBE_TEXT_CHARS = 96  # characters of validation text shown in the gates view
+CELL_WIDTH = {"lstm": 6, "gru": 5, "rnn": 2}  # values per hidden unit autograd keeps per step
 
 
 @dataclass
@@ -41,8 +42,9 @@ class LanguageModelTask(Task):
 
     def __init__(self, config: LMConfig, saved_meta: dict[str, Any] | None = None) -> None:
         super().__init__(config, saved_meta)
-        self.vocab = Vocab(saved_meta["vocab"]) if saved_meta else None
+        self.vocab = _saved_vocab(saved_meta) if saved_meta else None
         self.hidden: Hidden | None = None  # the B streams' state, carried across windows
+        self.start_hidden: Hidden | None = None  # the state the last window started from
         self.probe_input: tuple | None = None
 
     # --- setup --------------------------------------------------------------------------
@@ -73,7 +75,7 @@ class LanguageModelTask(Task):
     def build_model(self) -> torch.nn.Module:
         from engine.families.lm.model import CharLM
 
-        return CharLM.from_config(self.config, len(self.vocab)).to(self.device)
+        return CharLM.from_config(self.config, len(self.vocab))
 
     def summary(self) -> dict[str, int]:
         return {"vocab_size": len(self.vocab), "train_size": self.train_ids.numel(),
@@ -85,9 +87,34 @@ class LanguageModelTask(Task):
             return None
         from engine.ngram import baselines
 
-        b = baselines(self.train_text, self.val_text, order=order)
+        b = baselines(self.train_text, self.val_text, order=order, cancel=self.cancel)
         return Baselines(losses={"uniform": b["uniform"], "unigram": b["unigram"],
                                  f"KN {order}-gram": b["ngram"]})
+
+    def activation_bytes(self) -> int:
+        from engine.memory import activation_bytes
+
+        # Per position autograd keeps the embedding, each layer's gates and states, logits.
+        cfg = self.config
+        width = cfg.embed + cfg.layers * cfg.hidden * CELL_WIDTH[cfg.model] \
+            + 3 * len(self.vocab)
+        return activation_bytes(cfg.batch_size, cfg.bptt, width)
+
+    def smaller_hint(self) -> str:
+        return "make it smaller (--hidden, --layers, --batch-size, --bptt)"
+
+    def check_saved(self, tensors: dict[str, torch.Tensor], where: str) -> None:
+        """The B streams' carried state: (layers, B, H), two of them for an LSTM."""
+        if not tensors:
+            return
+        cfg = self.config
+        want = (cfg.layers, cfg.batch_size, cfg.hidden)
+        parts = [tensors.get(str(i)) for i in range(2 if cfg.model == "lstm" else 1)]
+        if len(tensors) != len(parts) or any(
+                t is None or tuple(t.shape) != want or not t.is_floating_point() for t in parts):
+            raise EngineError(f"checkpoint {where}: the saved hidden state does not fit its "
+                              f"config ({len(parts)} float tensor(s) of shape {want} expected, "
+                              f"found {[tuple(t.shape) for t in tensors.values()]})")
 
     # --- training -----------------------------------------------------------------------
 
@@ -103,7 +130,7 @@ class LanguageModelTask(Task):
             self.hidden = model.init_hidden(batch.x.shape[0], self.device)
         # Detach: gradients flow back through this window only (truncated BPTT), while the
         # state's *values* still carry the context of everything the stream read before.
-        self.hidden = detach_hidden(self.hidden)
+        self.hidden = self.start_hidden = detach_hidden(self.hidden)
         if batch.probe:
             n = self.config.probe_batch
             self.probe_input = (batch.x[:n], batch.y[:n], _first(self.hidden, n))
@@ -113,6 +140,13 @@ class LanguageModelTask(Task):
     def batch_tokens(self, batch: StreamBatch) -> int:
         return batch.x.numel()
 
+    @torch.no_grad()
+    def loss_now(self, model, batch: StreamBatch) -> float:
+        """The last window again from the state it started in (the carried state is left
+        as training left it)."""
+        with eval_mode(model):
+            return float(model(batch.x, self.start_hidden, batch.y)[1])
+
     def epoch(self, step: int) -> float:
         return self.batcher.epoch_progress
 
@@ -121,7 +155,7 @@ class LanguageModelTask(Task):
     def evaluate(self, model) -> Evaluation:
         from engine.families.lm.evaluate import evaluate
 
-        loss = evaluate(model, self.val_ids, self.device)
+        loss = evaluate(model, self.val_ids, self.device, cancel=self.cancel)
         return Evaluation(loss, {"bits_per_char": bits_per_char(loss),
                                  "perplexity": perplexity(loss)})
 
@@ -158,7 +192,7 @@ class LanguageModelTask(Task):
 
         text, probs = sample_text(model, self.vocab, prime=prime, length=length,
                                   temperature=temperature, seed=self.config.seed + step,
-                                  device=self.device)
+                                  device=self.device, cancel=self.cancel)
         return Sample(step=step, prime=prime, text=text, probs=probs, temperature=temperature)
 
     # --- checkpoint -----------------------------------------------------------------------
@@ -176,6 +210,16 @@ class LanguageModelTask(Task):
             parts = tuple(tensors[str(i)].to(self.device) for i in range(len(tensors)))
             self.hidden = parts if len(parts) > 1 else parts[0]
 
+
+
+def _saved_vocab(meta: dict[str, Any]) -> Vocab:
+    """A checkpoint's character vocabulary (single characters, in their saved order)."""
+    chars = meta.get("vocab")
+    if not isinstance(chars, list) or not all(isinstance(c, str) and len(c) == 1
+                                              for c in chars):
+        raise EngineError("the checkpoint's 'vocab' must be a list of distinct single "
+                          "characters (a character language model's)")
+    return Vocab(chars)
 
 
 def _first(hidden: Hidden, n: int) -> Hidden:

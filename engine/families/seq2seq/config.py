@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from engine.config import RunConfig, check_choice, check_int, check_limit, check_range
+from engine.config import RunConfig, check_choice, check_int, check_limit, check_range, \
+    check_seed
 from engine.errors import EngineError
 
 TASKS = ("dates", "reverse", "sort", "add", "pairs")
@@ -22,6 +23,7 @@ class Seq2SeqConfig(RunConfig):
     FAMILY: ClassVar[str] = "seq2seq"
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")
     DRY_RUN: ClassVar[dict] = {"heldout": 20, "attn_size": 16, "probe_examples": 1}
+    FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + ("task", "pairs", "bidirectional", "attention", "attn_size")
     LIVE_KEYS: ClassVar[tuple[str, ...]] = RunConfig.LIVE_KEYS + (
         "teacher_forcing", "eval_every", "sample_every")
     # --- model (shared fields with this family's defaults) ------------------------------
@@ -76,6 +78,7 @@ class Seq2SeqConfig(RunConfig):
         if self.bidirectional and self.hidden % 2:
             raise EngineError(f"a bidirectional encoder splits hidden between its two "
                               f"directions: hidden must be even, got {self.hidden}")
+        check_seed(self.data_seed)
         check_range("teacher_forcing", self.teacher_forcing, 0.0, 1.0)
         if self.teacher_forcing_final is not None:
             check_range("teacher_forcing_final", self.teacher_forcing_final, 0.0, 1.0)
@@ -92,6 +95,12 @@ class Seq2SeqConfig(RunConfig):
 
     def short_name(self) -> str:
         return self.task
+
+    def preflight(self) -> None:
+        if self.task == "pairs":
+            from engine.families.seq2seq.tasks import read_pairs
+
+            read_pairs(self.pairs, self.max_pair_len)
 
     @classmethod
     def migrate(cls, data: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,25 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from engine.families.seq2seq.tasks import EOS, SOS, decode_output, encode_sources
+from engine.errors import EngineError
+from engine.families.seq2seq.tasks import EOS, SOS, decode_output, encode_sources, unknown_chars
 from engine.tokens import Vocab
+
+
+def check_source(vocab: Vocab, text: str, longest: int) -> tuple[str, list[str]]:
+    """An input as the model will read it, and warnings: characters never seen in training
+    are read as <unk>; an input longer than any in training (LONGEST) is cut."""
+    if not text:
+        raise EngineError("nothing to translate: the input is empty")
+    warnings = []
+    unknown = unknown_chars(vocab, text)
+    if unknown:
+        warnings.append(f"characters never seen in training ({unknown!r}) are read as <unk>")
+    if len(text) > longest:
+        warnings.append(f"the input has {len(text)} characters, more than any training input "
+                        f"({longest}); it was cut to {longest}")
+        text = text[:longest]
+    return text, warnings
 
 
 @dataclass

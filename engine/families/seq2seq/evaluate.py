@@ -10,6 +10,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from engine.errors import check_cancel
 from engine.families.seq2seq.tasks import PAD, make_batch
 from engine.tokens import Vocab
 
@@ -18,9 +19,11 @@ EVAL_BATCH = 256
 
 @torch.no_grad()
 def evaluate(model, vocab: Vocab, heldout: list[tuple[str, str]], max_out: int,
-             device: torch.device | str = "cpu", with_bleu: bool = False) -> dict[str, Any]:
+             device: torch.device | str = "cpu", with_bleu: bool = False,
+             cancel=None) -> dict[str, Any]:
     """Loss (nats per target token) and token accuracy, both teacher forced, and exact match
-    of greedy decoding (free running, as at test time); BLEU and chrF with `with_bleu`."""
+    of greedy decoding (free running, as at test time); BLEU and chrF with `with_bleu`.
+    `cancel()` is asked before each batch (engine.errors.Cancelled when it says so)."""
     from engine.families.seq2seq.decode import greedy
     from engine.families.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
 
@@ -28,6 +31,7 @@ def evaluate(model, vocab: Vocab, heldout: list[tuple[str, str]], max_out: int,
     model.eval()
     loss_sum, correct, tokens, hyps = 0.0, 0, 0, []
     for i in range(0, len(heldout), EVAL_BATCH):
+        check_cancel(cancel)
         chunk = heldout[i:i + EVAL_BATCH]
         b = make_batch(vocab, chunk).to(device)
         logits, _ = model(b.src, b.src_len, b.tgt_in)
@@ -46,3 +50,11 @@ def evaluate(model, vocab: Vocab, heldout: list[tuple[str, str]], max_out: int,
     if with_bleu:
         out["bleu"], out["chrf"] = corpus_bleu(hyps, refs), corpus_chrf(hyps, refs)
     return out
+
+
+def batch_loss(model, batch, teacher=None) -> torch.Tensor:
+    """Mean cross-entropy over the real target tokens of BATCH (<pad>: ignore_index adds
+    nothing); TEACHER as in Seq2Seq.forward (None: teacher forcing throughout)."""
+    logits, _ = model(batch.src, batch.src_len, batch.tgt_in, teacher)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch.tgt_out.reshape(-1),
+                           ignore_index=PAD)

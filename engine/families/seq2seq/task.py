@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
-from engine.errors import EngineError
 from engine.events import Event, Warning
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.events import Attention
-from engine.families.seq2seq.tasks import (PAD, Batch, TaskData, build_task, char_vocab,
-                                           make_batch, unknown_chars)
+from engine.families.seq2seq.tasks import Batch, TaskData, build_data, char_vocab, make_batch
 from engine.metrics import bits_per_char, perplexity
+from engine.recurrent import eval_mode
 from engine.task import Evaluation, Request, Task
 
 
@@ -50,10 +48,7 @@ class Seq2SeqTask(Task):
 
     def load_data(self) -> None:
         cfg = self.config
-        self.data = build_task(cfg.task, pairs_path=cfg.pairs, min_len=cfg.min_len,
-                               max_len=cfg.max_len, heldout=cfg.heldout,
-                               val_fraction=cfg.val_fraction, max_pair_len=cfg.max_pair_len,
-                               data_seed=cfg.data_seed)
+        self.data = build_data(cfg)
         if self.vocab is None:
             self.vocab = self.data.vocab
         self.probes = self.data.heldout[: cfg.probe_examples]
@@ -77,7 +72,7 @@ class Seq2SeqTask(Task):
     def build_model(self) -> torch.nn.Module:
         from engine.families.seq2seq.model import Seq2Seq
 
-        return Seq2Seq.from_config(self.config, len(self.vocab)).to(self.device)
+        return Seq2Seq.from_config(self.config, len(self.vocab))
 
     def summary(self) -> dict[str, int]:
         d = self.data
@@ -87,6 +82,21 @@ class Seq2SeqTask(Task):
 
     def warnings(self) -> list[str]:
         return list(self.data.warnings)
+
+    def activation_bytes(self) -> int:
+        from engine.memory import activation_bytes
+
+        # Per position autograd keeps embeddings and each layer's gates and states; per
+        # target position also the attention over every source position, and the logits.
+        cfg, S, T = self.config, self.data.max_source_len, self.data.max_target_len
+        states = cfg.layers * cfg.hidden * {"lstm": 6, "gru": 5, "rnn": 2}[cfg.model]
+        attend = S * (cfg.attn_size if cfg.attention == "bahdanau" else 1)
+        return activation_bytes(cfg.batch_size, S + 1, cfg.embed + states) + \
+            activation_bytes(cfg.batch_size, T + 1,
+                             cfg.embed + states + attend + 3 * len(self.vocab))
+
+    def smaller_hint(self) -> str:
+        return "make it smaller (--hidden, --layers, --batch-size, --attn-size, --max-pair-len)"
 
     # --- training -----------------------------------------------------------------------
 
@@ -110,12 +120,16 @@ class Seq2SeqTask(Task):
         return PairBatch(batch.to(self.device), teacher, r)
 
     def forward(self, model, batch: PairBatch) -> tuple[Any, torch.Tensor]:
-        b = batch.batch
-        logits, _ = model(b.src, b.src_len, b.tgt_in, batch.teacher)
-        # Mean over real target tokens: <pad> positions (ignore_index) add nothing.
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b.tgt_out.reshape(-1),
-                               ignore_index=PAD)
-        return logits, loss
+        from engine.families.seq2seq.evaluate import batch_loss
+
+        return None, batch_loss(model, batch.batch, batch.teacher)
+
+    @torch.no_grad()
+    def loss_now(self, model, batch: PairBatch) -> float:
+        from engine.families.seq2seq.evaluate import batch_loss
+
+        with eval_mode(model):  # teacher forced throughout, as the held-out loss
+            return float(batch_loss(model, batch.batch))
 
     def batch_tokens(self, batch: PairBatch) -> int:
         return batch.batch.target_tokens
@@ -133,7 +147,7 @@ class Seq2SeqTask(Task):
         from engine.families.seq2seq.evaluate import evaluate
 
         m = evaluate(model, self.vocab, self.data.heldout, self.max_out, self.device,
-                     with_bleu=self.data.name == "pairs")
+                     with_bleu=self.data.name == "pairs", cancel=self.cancel)
         loss = m.pop("val_loss")
         return Evaluation(loss, {"bits_per_char": bits_per_char(loss),
                                  "perplexity": perplexity(loss), **m})
@@ -159,19 +173,11 @@ class Seq2SeqTask(Task):
             self.decode(model, [(src, "")], step, beam)
 
     def check_input(self, src: str) -> tuple[str, list[str]]:
-        """An input to translate, cut to the longest training input, and the warnings."""
-        if not src:
-            raise EngineError("nothing to translate: the input is empty")
-        warnings = []
-        bad = unknown_chars(self.vocab, src)
-        if bad:
-            warnings.append(f"characters never seen in training ({bad!r}) are read as <unk>")
-        longest = self.max_source_len
-        if len(src) > longest:
-            warnings.append(f"the input has {len(src)} characters, more than any training "
-                            f"input ({longest}); it was cut to {longest}")
-            src = src[:longest]
-        return src, warnings
+        """An input to translate, as the model will read it, and the warnings
+        (engine/families/seq2seq/decode.py check_source)."""
+        from engine.families.seq2seq.decode import check_source
+
+        return check_source(self.vocab, src, self.max_source_len)
 
     def decode(self, model, pairs: list[tuple[str, str]], step: int,
                beam: int = 1) -> list[Event]:

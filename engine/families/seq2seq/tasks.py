@@ -236,11 +236,24 @@ def build_task(name: str, *, pairs_path: str = "", min_len: int = 0, max_len: in
                     _heldout_sources=frozenset(held))
 
 
+def build_data(cfg) -> TaskData:
+    """The data of a Seq2SeqConfig's task."""
+    return build_task(cfg.task, pairs_path=cfg.pairs, min_len=cfg.min_len, max_len=cfg.max_len,
+                      heldout=cfg.heldout, val_fraction=cfg.val_fraction,
+                      max_pair_len=cfg.max_pair_len, data_seed=cfg.data_seed)
+
+
 def read_pairs(path: str | Path, max_len: int = 200) -> tuple[list[Pair], list[str]]:
     """Usable (source, target) pairs of a TSV file, and warnings about the lines skipped."""
+    from engine.corpus import normalise, utf16_problem
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        problem = utf16_problem(data, f"pairs file {path}")
+        if problem:
+            raise EngineError(problem)
+        text = normalise(data.decode("utf-8"))  # a BOM dropped, CRLF and CR made "\n"
     except FileNotFoundError:
         raise EngineError(f"pairs file not found: {path}") from None
     except IsADirectoryError:
@@ -275,6 +288,10 @@ def read_pairs(path: str | Path, max_len: int = 200) -> tuple[list[Pair], list[s
     if too_long:
         warnings.append(f"{path.name}: skipped {too_long} pair(s) with a side longer than "
                         f"{max_len} characters (max_pair_len)")
+    if not pairs and too_long:
+        raise EngineError(f"pairs file {path} has no usable line: all {too_long} pair(s) "
+                          f"have a side longer than max_pair_len = {max_len} characters; "
+                          f"raise it with --max-pair-len")
     if not pairs:
         raise EngineError(f"pairs file {path} has no usable `source<TAB>target` line")
     return pairs, warnings
