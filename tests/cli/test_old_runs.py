@@ -1,7 +1,8 @@
 """Run directories written before the task families shared one loop still work: they open
 (their history and config), sample or translate, evaluate and resume.
 
-The fixtures in tests/fixtures/old_runs were written by rnn-tui at commit e85b118 (a GRU
+The fixtures in tests/fixtures/old_runs were written by rnn-tui at commit e85b118 (their
+checkpoint.safetensors kept as checkpoint.fixture, so no checkpoint is tracked by git) (a GRU
 language model on tiny.txt; a seq2seq model on the reverse task) with:
     rnn-tui run --corpus tiny.txt --out lm-v0 --steps 6 --hidden 16 --embed 8 --layers 1
         --batch-size 4 --bptt 16 --eval-every 3 --sample-every 3 --sample-length 10
@@ -32,7 +33,9 @@ OLD = Path(__file__).resolve().parents[1] / "fixtures" / "old_runs"
 def old_run(tmp_path):
     def copy(name: str) -> Path:
         shutil.copy(OLD / "tiny.txt", tmp_path / "tiny.txt")
-        return Path(shutil.copytree(OLD / name, tmp_path / name))
+        run = Path(shutil.copytree(OLD / name, tmp_path / name))
+        (run / "checkpoint.fixture").rename(run / "checkpoint.safetensors")
+        return run
     return copy
 
 
