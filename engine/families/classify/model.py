@@ -44,7 +44,7 @@ class ClassifierConfig:
     hidden: int = 128  # hidden units per direction
     layers: int = 1  # stacked recurrent layers
     dropout: float = 0.1  # on the embeddings, between layers, and on the pooled vector
-    bidirectional: bool = True  # a second RNN reads right to left: pooled [h→; h←]
+    bidirectional: bool = False  # a second RNN reads right to left: pooled [h→; h←]
     pooling: str = "last"  # last | mean | max | attention (see the module docstring)
     attn_size: int = 64  # width of the attention scorer (pooling "attention" only)
     nonlinearity: str = "tanh"  # tanh | relu, vanilla RNN only

@@ -65,14 +65,19 @@ def test_unseen_tokens_and_empty_text_never_fail():
         explain(m, enc, "a", method="shap")
 
 
+KEYWORDS = {0: "bad", 1: "good"}  # class 2: neither (so each keyword must be found; with
+# two classes a model may learn "bad or not" and ignore "good" altogether)
+
+
 def _keyword_data(n, seed):
     rng = random.Random(seed)
     fill = ["the", "a", "film", "was", "it", "and", "so", "plot", "very", "really"]
     out = []
     for _ in range(n):
-        y = rng.randrange(2)
+        y = rng.randrange(3)
         words = rng.choices(fill, k=rng.randint(3, 8))
-        words.insert(rng.randrange(len(words) + 1), "good" if y else "bad")
+        if y in KEYWORDS:
+            words.insert(rng.randrange(len(words) + 1), KEYWORDS[y])
         out.append((" ".join(words), y))
     return out
 
@@ -82,7 +87,7 @@ def test_a_trained_model_points_at_the_sentiment_word(pooling):
     torch.manual_seed(0)
     train = _keyword_data(400, 0)
     enc = TextEncoder.build([t for t, _ in train], tokens="word")
-    m = Classifier(len(enc.vocab), 2, ClassifierConfig(cell="gru", embed=16, hidden=16,
+    m = Classifier(len(enc.vocab), 3, ClassifierConfig(cell="gru", embed=16, hidden=16,
                                                        dropout=0.0, pooling=pooling))
     opt = torch.optim.Adam(m.parameters(), lr=1e-2)
     seqs, labels = enc.encode_all([t for t, _ in train]), [y for _, y in train]
@@ -93,8 +98,8 @@ def test_a_trained_model_points_at_the_sentiment_word(pooling):
             loss.backward()
             opt.step()
     m.train()  # explain must switch to eval itself, and restore the mode
-    for text, y in _keyword_data(10, 1):
-        key = text.split().index("good" if y else "bad")
+    for text, y in [(t, y) for t, y in _keyword_data(20, 1) if y in KEYWORDS]:
+        key = text.split().index(KEYWORDS[y])
         for method in ("occlusion", "gradient_x_input") + (("attention",) if pooling ==
                                                            "attention" else ()):
             inf = explain(m, enc, text, method)

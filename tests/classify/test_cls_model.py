@@ -99,3 +99,17 @@ def test_bad_configuration():
         Classifier(V, C, ClassifierConfig(cell="transformer"))
     with pytest.raises(ValueError):
         Classifier(V, C)(torch.zeros(1, 3, dtype=torch.long), torch.tensor([0]))
+
+
+def test_word_order_changes_what_the_rnn_reads():
+    """The pair Naive Bayes cannot tell apart (test_cls_baselines) gives an RNN two inputs."""
+    from engine.families.classify.encode import TextEncoder
+
+    a = "I gave the ball to John, who gave it to Mary"
+    b = "I gave the ball to Mary, who gave it to John"
+    enc = TextEncoder.build([a], tokens="word", lower=True)
+    for pooling in POOLINGS:
+        m = Classifier(len(enc.vocab), 2, ClassifierConfig(pooling=pooling)).eval()
+        ids, lengths = enc.batch([a, b])
+        logits, _ = m(ids, lengths)
+        assert not torch.allclose(logits[0], logits[1])
