@@ -50,6 +50,10 @@ class Unrolled:
     # D = 2 it is cat(h_fwd_t, h_bwd_t), which only carries the path through the layer output.
     states: list[list[Tensor]]
     gates: dict[str, list[Tensor]] = field(default_factory=dict)  # name -> per layer (B, T, H)
+    # by_direction[layer][d][t] is (B, H): the h_t each direction's recurrence consumed, so
+    # d loss / d by_direction[l][d][t] is the full gradient also when D = 2 (for D = 1 the
+    # list [states[l]]). With `lengths`, a step past a sequence's end holds its state.
+    by_direction: list[list[list[Tensor]]] = field(default_factory=list)
 
 
 def detach_hidden(h: Optional[Hidden]) -> Optional[Hidden]:
@@ -126,11 +130,14 @@ class Recurrent(nn.Module):
                      for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
     def _scan(self, x: Tensor, layer: int, reverse: bool, h: Tensor, c: Optional[Tensor],
-              record: bool) -> tuple[list[Tensor], Tensor, Optional[Tensor], list[tuple]]:
-        """One layer, one direction, over time. x (B, T, in); h, c (B, H).
+              record: bool, mask: Optional[Tensor] = None
+              ) -> tuple[list[Tensor], Tensor, Optional[Tensor], list[tuple]]:
+        """One layer, one direction, over time. x (B, T, in); h, c (B, H); mask (B, T) bool.
 
         Returns hs (list over t in the ORIGINAL time order of (B, H)), the final h and c,
-        and per-t gate tuples (empty unless `record`).
+        and per-t gate tuples (empty unless `record`). Where mask[:, t] is False (padding)
+        the state is held, not updated: the forward scan ends on each sequence's last real
+        step and the reverse scan starts on it from h0, exactly as packed sequences do.
         """
         w_ih, w_hh, b_ih, b_hh = self._weights(layer, reverse)
         # The input half W_ih x_t + b_ih of every gate does not depend on h, so do it for all
@@ -139,12 +146,14 @@ class Recurrent(nn.Module):
         # unbind gives T views whose backward is a single stack: O(T). Indexing xw[:, t]
         # inside the loop would backprop T full-size (B, T, G*H) zero-padded grads: O(T^2).
         steps = xw.unbind(1)
+        keep = mask.unsqueeze(-1).unbind(1) if mask is not None else [None] * len(steps)
         if reverse:
-            steps = steps[::-1]
+            steps, keep = steps[::-1], keep[::-1]
         hs: list[Tensor] = []
         gates: list[tuple] = []
-        for xw_t in steps:  # xw_t (B, G*H)
+        for xw_t, m_t in zip(steps, keep):  # xw_t (B, G*H), m_t (B, 1) or None
             hw = F.linear(h, w_hh, b_hh)  # W_hh h_{t-1} + b_hh: (B, G*H)
+            h_prev, c_prev = h, c
             if self.cell == "lstm":
                 h, c, g = _lstm_cell(xw_t, hw, c)
             elif self.cell == "gru":
@@ -153,6 +162,9 @@ class Recurrent(nn.Module):
                 # Vanilla RNN:  h_t = tanh(W x_t + U h_{t-1} + b)   (or relu); b = b_ih + b_hh
                 a = xw_t + hw
                 h, g = (a.tanh() if self.nonlinearity == "tanh" else a.relu()), ()
+            if m_t is not None:  # padding: keep the old state (no gradient to the new one)
+                h = torch.where(m_t, h, h_prev)
+                c = torch.where(m_t, c, c_prev) if c is not None else None
             hs.append(h)
             if record:
                 gates.append(g)
@@ -161,15 +173,24 @@ class Recurrent(nn.Module):
             gates.reverse()
         return hs, h, c, gates
 
-    def unrolled(self, x: Tensor, h0: Optional[Hidden] = None,
-                 record_gates: bool = False) -> Unrolled:
-        """The same function as `forward`, one timestep at a time from the equations."""
+    def unrolled(self, x: Tensor, h0: Optional[Hidden] = None, record_gates: bool = False,
+                 lengths: Optional[Tensor] = None) -> Unrolled:
+        """The same function as `forward`, one timestep at a time from the equations.
+
+        lengths (B,) long, optional: sequence b is real for t < lengths[b] and padding after,
+        which gives what `forward` gives on the packed batch: out is 0 at padding, h_n is
+        each direction's state after its last real step. (Gates at padding are left as
+        computed: ignore them.)"""
         B, T, _ = x.shape
+        mask = None
+        if lengths is not None:  # (B, T): True on real steps
+            mask = torch.arange(T, device=x.device)[None, :] < lengths.to(x.device)[:, None]
         D, L, lstm = self.num_directions, self.num_layers, self.cell == "lstm"
         if h0 is None:
             h0 = self.init_hidden(B, x.device)
         hh, cc = h0 if lstm else (h0, None)  # each (L*D, B, H)
         states: list[list[Tensor]] = []
+        by_direction: list[list[list[Tensor]]] = []
         h_last: list[Tensor] = []
         c_last: list[Tensor] = []
         gates: dict[str, list[Tensor]] = {n: [] for n in self.gate_names} if record_gates else {}
@@ -179,7 +200,8 @@ class Recurrent(nn.Module):
             for d in range(D):
                 i = k * D + d
                 hs, h, c, g = self._scan(layer_in, k, d == 1, hh[i],
-                                         cc[i] if lstm else None, record_gates and d == 0)
+                                         cc[i] if lstm else None, record_gates and d == 0,
+                                         mask)
                 dir_hs.append(hs)
                 h_last.append(h)
                 c_last.append(c)
@@ -187,14 +209,17 @@ class Recurrent(nn.Module):
                     gates[name].append(torch.stack(per_t, 1))  # (B, T, H)
             layer_states = dir_hs[0] if D == 1 else [torch.cat(p, 1) for p in zip(*dir_hs)]
             states.append(layer_states)
+            by_direction.append(dir_hs)
             out = torch.stack(layer_states, 1)  # (B, T, D*H)
+            if mask is not None:  # zeros at padding, like pad_packed_sequence
+                out = out * mask.unsqueeze(-1).to(out.dtype)
             # Like the fused module: dropout on every layer's output except the last, and
             # only in training mode (the top layer's dropout is the caller's business).
             layer_in = F.dropout(out, self.dropout, self.training) if k < L - 1 else out
         h_n: Hidden = torch.stack(h_last)  # (L*D, B, H)
         if lstm:
             h_n = (h_n, torch.stack(c_last))  # type: ignore[arg-type]
-        return Unrolled(out, h_n, states, gates)
+        return Unrolled(out, h_n, states, gates, by_direction)
 
     # --- one step, for sampling -----------------------------------------------------------
 

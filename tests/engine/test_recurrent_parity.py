@@ -137,3 +137,55 @@ def test_charlm_paths_agree(cell):
     l1, _, h1 = m(idx[:, :2])
     l2, _, _ = m(idx[:, 2:], h1)
     torch.testing.assert_close(torch.cat([l1, l2], 1), logits, atol=TOL, rtol=TOL)
+
+
+LENGTHS = [5, 2, 4]  # B = 3 sequences of T = 5 steps, two of them padded
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("bi", [False, True])
+@pytest.mark.parametrize("with_h0", [False, True])
+def test_unrolled_with_lengths_matches_packed(cell, nl, layers, bi, with_h0):
+    """With `lengths`, the textbook path is the fused path on a packed batch: the same
+    outputs (zeros at padding), final states and gradients, in both directions."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    m = _make(cell, nl, layers, bi)
+    lengths = torch.tensor(LENGTHS)
+    h0 = _random_h0(m) if with_h0 else None
+    x = torch.randn(B, T, IN, dtype=torch.double, requires_grad=True)
+    g = torch.Generator().manual_seed(1)
+    w_out = torch.randn(B, T, m.num_directions * H, generator=g, dtype=torch.double)
+    w_hn = torch.randn(_flat(m.init_hidden(B)).shape, generator=g, dtype=torch.double)
+
+    def loss(out, h_n):
+        return (out * w_out).sum() + (_flat(h_n) * w_hn).sum()
+
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out_p, hn_p = m(packed, h0)
+    out_f, _ = pad_packed_sequence(out_p, batch_first=True, total_length=T)
+    g_f = torch.autograd.grad(loss(out_f, hn_p), list(m.parameters()) + [x])
+    u = m.unrolled(x, h0, lengths=lengths)
+    g_u = torch.autograd.grad(loss(u.out, u.h_n), list(m.parameters()) + [x])
+    torch.testing.assert_close(u.out, out_f, atol=TOL, rtol=TOL)
+    torch.testing.assert_close(_flat(u.h_n), _flat(hn_p), atol=TOL, rtol=TOL)
+    names = [n for n, _ in m.named_parameters()] + ["input"]
+    for name, a, b in zip(names, g_u, g_f):
+        torch.testing.assert_close(a, b, atol=TOL, rtol=TOL, msg=lambda s: f"{name}: {s}")
+    assert g_u[-1][1, 2:].abs().max() == 0  # padding inputs get no gradient
+
+
+def test_unrolled_by_direction_holds_the_consumed_states():
+    m = _make("gru", "tanh", 2, True)
+    x = torch.randn(B, T, IN, dtype=torch.double)
+    u = m.unrolled(x, lengths=torch.tensor(LENGTHS))
+    assert len(u.by_direction) == 2 and all(len(d) == 2 for d in u.by_direction)
+    # The reverse direction of the top layer reads the whole sequence: its state at the
+    # first step depends on the last real step, through the recurrence (not only the output).
+    top_bwd = u.by_direction[1][1]
+    (gr,) = torch.autograd.grad(top_bwd[0][0].sum(), [top_bwd[4]], allow_unused=False)
+    assert gr[0].abs().sum() > 0
+    torch.testing.assert_close(torch.cat([u.by_direction[1][0][3], top_bwd[3]], 1),
+                               u.states[1][3])
+    assert len(_make("rnn", "tanh", 1, False).unrolled(x).by_direction[0]) == 1

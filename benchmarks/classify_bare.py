@@ -1,0 +1,108 @@
+"""The bare PyTorch classifier the engine's classify family is measured against:
+embedding -> GRU -> linear on the last state, over packed sequences; Adam, clipping.
+
+    python benchmarks/classify_bare.py --data ../shared/corpora/sentiment --tokens word
+    python benchmarks/classify_bare.py --data sample_corpora/names --tokens char
+
+The split is the engine's (engine.families.classify.data.load_labelled: stratified, seeded),
+so both sides see the same examples; everything else is plain PyTorch. tokens/s counts real
+tokens (not padding) per second of training; evaluation time is off the clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from engine.families.classify.data import load_labelled  # noqa: E402
+
+
+class BareGRU(nn.Module):
+    def __init__(self, vocab, classes, embed=64, hidden=128):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, embed, padding_idx=0)
+        self.rnn = nn.GRU(embed, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, ids, lengths):
+        packed = pack_padded_sequence(self.emb(ids), lengths, batch_first=True,
+                                      enforce_sorted=False)
+        return self.head(self.rnn(packed)[1][-1])  # h_n of the top layer: (B, classes)
+
+
+def tensors(examples, tokenize, vocab):
+    seqs = [[vocab.get(t, 1) for t in tokenize(x)] or [1] for x, _ in examples]  # 1 = <unk>
+    ids = torch.zeros(len(seqs), max(map(len, seqs)), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = torch.tensor(s)
+    return ids, torch.tensor(list(map(len, seqs))), torch.tensor([y for _, y in examples])
+
+
+def accuracy(model, ids, lengths, y):
+    model.eval()
+    with torch.no_grad():
+        pred = torch.cat([model(ids[i:i + 256], lengths[i:i + 256]).argmax(-1)
+                          for i in range(0, len(y), 256)])
+    model.train()
+    return (pred == y).float().mean().item()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", default="../shared/corpora/sentiment")
+    p.add_argument("--tokens", choices=["char", "word"], default="word")
+    p.add_argument("--minutes", type=float, default=3.0)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--eval-every", type=float, default=30.0, help="seconds of training")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    data = load_labelled(a.data, val_fraction=0.2, seed=0)
+    tokenize = list if a.tokens == "char" else (lambda s: re.findall(r"\w+|[^\w\s]", s.lower()))
+    words = sorted({t for x, _ in data.train for t in tokenize(x)})
+    vocab = {t: i + 2 for i, t in enumerate(words)}  # 0 = <pad>, 1 = <unk>
+    tr, va = tensors(data.train, tokenize, vocab), tensors(data.val, tokenize, vocab)
+    model = BareGRU(len(vocab) + 2, len(data.classes))
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    rng, clock, tokens, best, next_eval = random.Random(0), 0.0, 0, 0.0, a.eval_every
+    while clock < a.minutes * 60:
+        order = list(range(len(tr[2])))
+        rng.shuffle(order)
+        for i in range(0, len(order), a.batch):
+            t0 = time.perf_counter()
+            idx = torch.tensor(order[i:i + a.batch])
+            ids, lengths, y = tr[0][idx], tr[1][idx], tr[2][idx]
+            ids = ids[:, :int(lengths.max())]
+            loss = nn.functional.cross_entropy(model(ids, lengths), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            clock += time.perf_counter() - t0
+            tokens += int(lengths.sum())
+            if clock >= next_eval or clock >= a.minutes * 60:
+                acc = accuracy(model, *va)
+                best = max(best, acc)
+                print(f"{clock / 60:5.2f} min  loss {loss.item():.3f}  held-out accuracy "
+                      f"{acc:.4f}  {tokens / clock:,.0f} tokens/s", flush=True)
+                next_eval += a.eval_every
+            if clock >= a.minutes * 60:
+                break
+    print(f"bare GRU: {len(data.train)} train / {len(data.val)} held out, {len(data.classes)} "
+          f"classes; {tokens / clock:,.0f} tokens/s; held-out accuracy {accuracy(model, *va):.4f}"
+          f" (best {best:.4f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Classification scores from true and predicted class indices, as plain lists.
+
+    s = scores(y_true, y_pred, classes=["neg", "pos"])
+    s.accuracy, s.macro_f1            fractions in 0..1
+    s.per_class[0]                    {"name": "neg", "precision", "recall", "f1", "support"}
+    s.confusion[i][j]                 how many examples of class i were predicted as j
+
+precision_c = TP / (TP + FP)  (0 when c is never predicted: no division by zero)
+recall_c    = TP / (TP + FN)  (0 when c has no example)
+F1_c        = 2 P R / (P + R) (0 when P + R = 0)
+macro-F1 averages F1_c over the classes that occur among the true labels or the predictions
+(as scikit-learn does without an explicit label list): a class absent from a small held-out
+set and never predicted says nothing about the model, so it does not pull the mean to 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+
+
+@dataclass
+class Scores:
+    accuracy: float
+    macro_f1: float
+    per_class: list[dict]  # per class: name, precision, recall, f1, support
+    confusion: list[list[int]]  # rows: true class, columns: predicted class
+    classes: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int
+                     ) -> np.ndarray:
+    """(C, C) int64, [true, predicted]."""
+    m = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(m, (np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)), 1)
+    return m
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.divide(a, b, out=np.zeros(len(a)), where=b > 0)
+
+
+def scores(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str]) -> Scores:
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"{len(y_true)} true labels but {len(y_pred)} predictions")
+    m = confusion_matrix(y_true, y_pred, len(classes))
+    tp = np.diag(m).astype(float)
+    predicted, support = m.sum(0), m.sum(1)  # column sums: predicted as c; rows: true c
+    precision, recall = _ratio(tp, predicted), _ratio(tp, support)
+    f1 = _ratio(2 * precision * recall, precision + recall)
+    present = (support + predicted) > 0
+    n = int(m.sum())
+    per_class = [{"name": c, "precision": float(p), "recall": float(r), "f1": float(f),
+                  "support": int(s)}
+                 for c, p, r, f, s in zip(classes, precision, recall, f1, support)]
+    return Scores(accuracy=float(tp.sum() / n) if n else 0.0,
+                  macro_f1=float(f1[present].mean()) if present.any() else 0.0,
+                  per_class=per_class, confusion=m.tolist(), classes=list(classes))
