@@ -1,0 +1,1 @@
+"""Task families: each one a folder (data, model, metrics) plugged into the one training loop."""
