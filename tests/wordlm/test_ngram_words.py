@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.families.lm.ngram_words import NgramLM, ngram_log_probs, word_baselines
+from engine.families.lm.ngram_words import (NgramLM, fit_kneser_ney, ngram_log_probs,
+                                            word_baselines)
 from engine.families.lm.words import build_word_splits
 from engine.ngram import KneserNey
 from engine.tokens import Vocab
@@ -47,6 +48,14 @@ def test_trigram_kneser_ney_by_hand():
     assert _p(model, ["c", "a"], "b") == pytest.approx(11 / 16)
     assert _p(model, ["b", "b"], "b") == pytest.approx(  # unseen context b b: back off twice
         _p(KneserNey(TRAIN, 3, order=2, discount=0.5), ["b"], "b"))
+
+
+def test_auto_discount_is_neys_estimate():
+    # Bigram counts ab 2, ba 1, ac 1, ca 1: n1 = 3, n2 = 1, D = 3 / (3 + 2) = 0.6.
+    model = fit_kneser_ney(TRAIN, 3, order=2)
+    assert model.d == pytest.approx(0.6)
+    assert _p(model, ["b"], "a") == pytest.approx((1 - 0.6) + 0.6 * _p(model, [], "a"))
+    assert fit_kneser_ney(TRAIN, 3, order=2, discount=0.5).d == 0.5
 
 
 def test_baselines_share_the_models_unk_mapping():

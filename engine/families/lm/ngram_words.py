@@ -26,23 +26,44 @@ from engine.errors import EngineError
 from engine.ngram import KneserNey
 
 
-def word_baselines(train: np.ndarray, held_out: np.ndarray, vocab_size: int, order: int = 5,
-                   discount: float = 0.75, context: Optional[np.ndarray] = None) -> dict:
-    """{uniform, unigram, ngram, ngram_order}: mean nats per token of HELD_OUT under each.
+def word_baselines(train: np.ndarray, held_out: np.ndarray, vocab_size: int, order: int = 3,
+                   discount: float | str = "auto", context: Optional[np.ndarray] = None
+                   ) -> dict:
+    """{uniform, unigram, ngram, ngram_order, discount}: mean nats per token of HELD_OUT.
 
     CONTEXT: ids just before HELD_OUT (the end of train when the validation split is its
     last fraction), so the first tokens get their real history; None for a separate file.
-    Perplexity is exp of each value.
+    Perplexity is exp of each value. discount "auto" is Ney's estimate (see fit_kneser_ney).
     """
     train, held_out = np.asarray(train, np.int64), np.asarray(held_out, np.int64)
     if not len(train) or not len(held_out):
         raise EngineError("word baselines need non-empty training and held-out ids")
     counts = np.bincount(train, minlength=vocab_size)
     unigram = -np.log((counts[held_out] + 1) / (len(train) + vocab_size)).mean()  # add-one
-    model = KneserNey(train, vocab_size, order, discount)
+    model = fit_kneser_ney(train, vocab_size, order, discount)
     return {"uniform": math.log(vocab_size), "unigram": float(unigram),
             "ngram": float(-ngram_log_probs(model, held_out, context).mean()),
-            "ngram_order": order}
+            "ngram_order": order, "discount": model.d}
+
+
+def fit_kneser_ney(train: np.ndarray, vocab_size: int, order: int = 3,
+                   discount: float | str = "auto") -> KneserNey:
+    """KneserNey on TRAIN; discount "auto" = Ney et al.'s D = n1 / (n1 + 2 n2) from the
+    top order's counts of counts (n1 n-grams seen once, n2 twice).
+
+    Words need it: the characters' 0.75 is far too small for sparse word n-grams. Measured
+    (perplexity, WikiText-2 valid.txt -> test.txt, order 3 / 5): D 0.75 gives 242.8 / 253.1
+    (a 5-gram worse than a trigram), D 0.9 gives 231.1 / 231.6, "auto" (0.865 / 0.965,
+    kept at 0.95) 232.1 / 231.4; within 1% of the best of 0.75 / 0.9 / 0.95 on War and
+    Peace too. The value is kept in [0.05, 0.95] (KneserNey needs 0 < D < 1).
+    """
+    model = KneserNey(train, vocab_size, order, 0.75 if discount == "auto" else discount)
+    if discount == "auto":
+        top = model.cnt[order]  # raw counts of the distinct order-grams
+        n1, n2 = float((top == 1).sum()), float((top == 2).sum())
+        # D only enters at query time, so setting it after the counts is a refit for free.
+        model.d = min(max(n1 / (n1 + 2 * n2) if n1 else 0.75, 0.05), 0.95)
+    return model
 
 
 def ngram_log_probs(model: KneserNey, ids: np.ndarray, context: Optional[np.ndarray] = None
