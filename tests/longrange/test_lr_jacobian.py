@@ -39,12 +39,11 @@ def autograd_gains(rnn: Recurrent, x: torch.Tensor) -> list[list[float]]:
                 if rest.shape[1] == 0:
                     sq += H  # dh_T/dh_T = I
                     continue
-                if rnn.cell == "lstm":  # c_t held fixed, as the probe does
-                    c_t = _lstm_c(single, layer_in[b:b + 1, :t + 1])
-                    f = lambda h: single.unrolled(rest, (h.view(1, 1, H), c_t)).h_n[0].view(H)  # noqa: E731
-                else:
-                    f = lambda h: single.unrolled(rest, h.view(1, 1, H)).h_n.view(H)  # noqa: E731
-                J = jacobian(f, ref.states[0][t][b].detach())  # (H, H)
+                # An LSTM's c_t is held fixed, as the probe does.
+                c_t = single.unrolled(layer_in[b:b + 1, :t + 1]).h_n[1] if rnn.cell == "lstm" \
+                    else None
+                J = jacobian(lambda h: final_h(single, rest, h, c_t),
+                             ref.states[0][t][b].detach())  # (H, H)
                 sq += J.pow(2).sum().item()
             per_t.append((sq / (B * H)) ** 0.5)
         gains.append(per_t)
@@ -52,8 +51,11 @@ def autograd_gains(rnn: Recurrent, x: torch.Tensor) -> list[list[float]]:
     return gains
 
 
-def _lstm_c(single: Recurrent, prefix: torch.Tensor) -> torch.Tensor:
-    return single.unrolled(prefix).h_n[1]
+def final_h(single: Recurrent, rest: torch.Tensor, h: torch.Tensor, c=None) -> torch.Tensor:
+    """h_T (H,) after running `rest` (1, T - t - 1, in) from the state h (H,) [and c]."""
+    h0 = h.view(1, 1, H)
+    h_n = single.unrolled(rest, h0 if c is None else (h0, c)).h_n
+    return (h_n if c is None else h_n[0]).view(H)
 
 
 @pytest.mark.parametrize("cell,nonlinearity", [("rnn", "tanh"), ("rnn", "relu"),
