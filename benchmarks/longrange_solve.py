@@ -1,7 +1,7 @@
 """How many steps (and seconds) does a cell need to solve a long-range task?
 
     python benchmarks/longrange_solve.py --model lstm --length 100 [--hidden 128] [--lr 3e-3]
-        [--batch 50] [--clip 1.0] [--forget-bias 1.0] [--max-steps 3000] [--threads 1]
+        [--batch 50] [--clip 1.0] [--forget-bias 1.0 | --chrono] [--max-steps 3000] [--threads 1]
 
 Trains one LongRangeModel with Adam on a fresh stream, scores the fixed held-out set every
 --eval-every steps and stops when the metric crosses --threshold (adding: MSE < 0.01; recall:
@@ -34,6 +34,8 @@ def main() -> None:
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--init", default=None)
     ap.add_argument("--forget-bias", type=float, default=None)
+    ap.add_argument("--chrono", action="store_true",
+                    help="LSTM: chrono init of the gate biases (Tallec & Ollivier 2018)")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--clip", type=float, default=1.0)
@@ -51,7 +53,7 @@ def main() -> None:
                                                              "copy": 0.01}[args.task]
     solved = (lambda v: v > thr) if task.higher_is_better else (lambda v: v < thr)
     cfg = LongRangeModelConfig(model=args.model, hidden=args.hidden, init=args.init,
-                               forget_bias=args.forget_bias)
+                               forget_bias=args.forget_bias, chrono=args.chrono)
     net = LongRangeModel(task, cfg)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     hx, hy = task.heldout()

@@ -49,6 +49,7 @@ class Racer:
         self.model = LongRangeModel(task, LongRangeModelConfig(model=name, hidden=args.hidden))
         self.opt = torch.optim.Adam(self.model.parameters(), lr=args.lr)
         self.data = task.batches(args.batch, seed=0)
+        self.steps, self.busy_s = 0, 0.0
         for _ in range(3):  # warm-up: the first steps allocate and pick kernels
             self.step()
         self.steps, self.busy_s = 0, 0.0

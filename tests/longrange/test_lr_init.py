@@ -79,3 +79,19 @@ def test_bad_init_choices():
         apply_init(Recurrent("rnn", 3, H), "xavier")
     with pytest.raises(EngineError, match="forget"):
         apply_init(Recurrent("gru", 3, H), "default", forget_bias=1.0)
+
+
+def test_chrono_spreads_forget_time_scales_up_to_t_max():
+    rnn = apply_init(Recurrent("lstm", 3, 200), "default", chrono=50,
+                     generator=torch.Generator().manual_seed(0))
+    total = (rnn.fused.bias_ih_l0 + rnn.fused.bias_hh_l0).detach().view(4, 200)
+    b_i, b_f, b_g, b_o = total
+    # b_f = log u, u ~ U[1, 49]: the memory time scale 1 / (1 - sigmoid(b_f)) = 1 + u
+    u = b_f.exp()
+    assert u.min() >= 1 and u.max() <= 49 and u.std() > 10  # spread out, not one value
+    assert torch.equal(b_i, -b_f)
+    assert (b_g == 0).all() and (b_o == 0).all()
+    with pytest.raises(EngineError, match="not both"):
+        apply_init(rnn, "default", forget_bias=1.0, chrono=50)
+    with pytest.raises(EngineError, match="forget"):
+        apply_init(Recurrent("gru", 3, H), "default", chrono=50)
