@@ -14,7 +14,7 @@ Corpora (word_language_model's tokenising: <eos> at each line end, no vocabulary
                  here), test on test.txt; validation = the last --val-fraction of valid.txt
   war-and-peace  the first --max-chars of war-and-peace.txt, word-and-punctuation tokens;
                  validation and test = the last 10% each
-Losses use engine.evaluate.evaluate (hidden carried, every token scored), like quality.py,
+Losses use engine.families.lm.evaluate.evaluate (hidden carried, every token scored), like quality.py,
 so the engine's numbers compare. The clock counts training only (evaluation excluded).
 """
 
@@ -31,7 +31,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, __file__.rsplit("/", 2)[0])
-from engine.evaluate import evaluate  # noqa: E402
+from engine.families.lm.evaluate import evaluate  # noqa: E402
 from engine.families.lm.words import load_word_splits  # noqa: E402
 
 SHARED = "/work/shared/corpora"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine.data import StreamBatcher
+from engine.families.lm.data import StreamBatcher
 from engine.errors import EngineError
-from engine.evaluate import evaluate
+from engine.families.lm.evaluate import evaluate
 from engine.families.lm.ffnn import FeedForwardLM
 from engine.recurrent import detach_hidden
 
@@ -122,7 +122,7 @@ def test_bad_order_is_a_clear_error():
 
 
 def test_the_char_lm_evaluate_and_detach_work_unchanged():
-    # engine.evaluate carries `hidden` through model(x, hidden) and detach_hidden: the
+    # engine.families.lm.evaluate carries `hidden` through model(x, hidden) and detach_hidden: the
     # feed-forward model's window of ids passes through both.
     model = _model(order=3)
     ids = torch.randint(0, V, (301,))

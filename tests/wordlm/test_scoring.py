@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from engine.data import StreamBatcher
+from engine.families.lm.data import StreamBatcher
 from engine.errors import EngineError
 from engine.families.lm.ffnn import FeedForwardLM
 from engine.families.lm.ngram_words import NgramLM, ngram_log_probs
 from engine.families.lm.scoring import score_sentence, score_sentences, start_ids
 from engine.families.lm.words import build_word_splits
-from engine.lm import CharLM
+from engine.families.lm.model import CharLM
 from engine.ngram import KneserNey
 from engine.tokens import EOS, UNK, Tokenizer, Vocab
 

@@ -11,7 +11,7 @@ import torch.nn as nn
 from engine import checkpoint
 from engine.errors import EngineError
 from engine.families.lm.tying import tie_weights, tied_head
-from engine.lm import CharLM
+from engine.families.lm.model import CharLM
 
 V = 40
 
@@ -59,7 +59,7 @@ def test_gradient_flows_into_the_shared_matrix_from_both_uses():
 def test_tying_survives_a_checkpoint_save_and_load(tmp_path):
     model = _tied_lm(embed=16, hidden=24)
     path = checkpoint.save(tmp_path / "c.safetensors", checkpoint.CheckpointData(
-        meta={"config": {}, "vocab": [], "step": 0}, model=model.state_dict()))
+        meta={"config": {}, "step": 0}, model=model.state_dict()))
     fresh = _tied_lm(embed=16, hidden=24, seed=1)
     checkpoint.load_weights(fresh, checkpoint.load(path).model)
     assert _decoder(fresh).weight is fresh.embedding.weight

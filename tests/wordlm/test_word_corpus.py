@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.data import StreamBatcher
+from engine.families.lm.data import StreamBatcher
 from engine.errors import EngineError
 from engine.families.lm.words import (build_word_splits, guess_tokenizer, load_word_splits,
                                       tokenize_text)
