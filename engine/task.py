@@ -41,6 +41,15 @@ class Evaluation:
 
 
 @dataclass
+class Prediction:
+    """What a model says about one input, for `rnn-tui predict` (families with "predict"
+    in their requests): a line for a person, and tab-separated columns for `--file`."""
+    text: str  # the input
+    line: str  # e.g. "positive (0.93) · negative (0.07)", or "The/DET cat/NOUN"
+    columns: list[str] = field(default_factory=list)  # e.g. [text, label, p]
+
+
+@dataclass
 class Request:
     """A user's request of a running model (the app's prompt, `g`): its kind, one of the
     family's `requests`, and the family's arguments (prime, source, beam, ...)."""
@@ -165,6 +174,15 @@ class Task(ABC):
     def request(self, model: torch.nn.Module, request: Request, step: int) -> list[Event]:
         """Answer a user's request (its kind is one of `requests`)."""
         raise NotImplementedError(request.kind)
+
+    def predict(self, model: torch.nn.Module, texts: list[str]) -> list[Prediction]:
+        """`rnn-tui predict`: the model's answer for each input (families that "predict")."""
+        raise EngineError(f"a {self.family} model does not predict labels")
+
+    def evaluate_data(self, model: torch.nn.Module, spec: str | None) -> list[str]:
+        """`rnn-tui eval`: evaluate a loaded model on `spec` (a corpus or data file of the
+        family's kind) or, when None, on the run's own held-out data; the lines to print."""
+        raise EngineError(f"`rnn-tui eval` is not available for {self.family} runs")
 
     # --- checkpoint -----------------------------------------------------------------------
 

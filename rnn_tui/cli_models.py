@@ -1,5 +1,6 @@
 """Commands that use a trained model: `sample` (a language model writes text), `translate`
-(an encoder-decoder decodes an input, with its beam and attention) and `eval`.
+(an encoder-decoder decodes an input, with its beam and attention), `predict` (a classifier
+or tagger labels inputs) and `eval` (any family, through its Task).
 
 Each loads the run through `engine.run_state.load_run`, whatever its family, and checks the
 family can do what is asked (its Task's `requests`), so `sample` on a seq2seq run says to use
@@ -20,7 +21,8 @@ from engine.errors import EngineError
 from rnn_tui.signals import interrupt_on_sigterm
 
 SHADES = " .:-=+*#%@"  # attention weight 0 .. 1, one character per cell
-COMMAND_FOR = {"sample": "rnn-tui sample", "translate": "rnn-tui translate"}
+COMMAND_FOR = {"sample": "rnn-tui sample", "translate": "rnn-tui translate",
+               "predict": "rnn-tui predict"}
 
 
 def load_for(run_dir: Path, request: str, device: str):
@@ -64,26 +66,45 @@ def sample_command(run_dir: Path = typer.Argument(..., help="Run directory or ch
 
 
 def eval_command(run_dir: Path = typer.Argument(..., help="Run directory or checkpoint."),
-                 corpus: str = typer.Option(..., "--corpus", help="Text file, dir or name."),
+                 data: Optional[str] = typer.Option(
+                     None, "--corpus", "--data", help="What to evaluate on: a text for a "
+                     "language model, a data file for the other families (default: the run's "
+                     "own held-out split)."),
                  device: str = typer.Option("cpu", "--device")) -> None:
-    """Print the loss of a trained language model on a text (nats/char, bits/char,
-    perplexity)."""
-    from engine.corpus import load_corpus
-    from engine.families.lm.evaluate import evaluate
-    from engine.metrics import bits_per_char, perplexity
+    """Evaluate a trained model: a language model's loss (nats/char, bits/char, perplexity),
+    the other families' metrics."""
+    from engine.run_state import load_run
 
-    import torch
-
-    run = load_for(run_dir, "sample", device)
-    text = load_corpus(corpus).text
-    ids = torch.from_numpy(run.task.vocab.encode(text, unknown="error"))
+    run = load_run(run_dir, device)
     with interrupt_on_sigterm():
-        loss = evaluate(run.model, ids, run.task.device)
-    if not math.isfinite(loss):
-        raise EngineError(f"the model's loss on {corpus} is {loss}: its predictions overflow "
-                          f"(a checkpoint from a run that was diverging)")
-    typer.echo(f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · perplexity "
-               f"{perplexity(loss):.3f} on {len(text):,} characters")
+        lines = run.task.evaluate_data(run.model, data)
+    for line in lines:
+        typer.echo(line)
+
+
+def predict_command(run_dir: Path = typer.Argument(..., help="A run directory."),
+                    texts: Optional[list[str]] = typer.Argument(None, help="Inputs."),
+                    file: Optional[Path] = typer.Option(
+                        None, "--file", help="Inputs, one per line; writes one "
+                        "tab-separated line per input (text, answer, probability)."),
+                    device: str = typer.Option("cpu", "--device")) -> None:
+    """What a trained classifier or tagger says about each input."""
+    run = load_for(run_dir, "predict", device)
+    inputs = list(texts or [])
+    if file is not None:
+        from engine.corpus import decode_text
+
+        try:
+            inputs += [line for line in decode_text(file.read_bytes(), str(file)).split("\n")
+                       if line.strip()]
+        except OSError as exc:
+            raise EngineError(f"cannot read {file}: {exc.strerror or exc}") from None
+    if not inputs:
+        raise EngineError("nothing to predict: give a text, or --file PATH")
+    with interrupt_on_sigterm():
+        found = run.task.predict(run.model, inputs)
+    for p in found:
+        typer.echo("\t".join(p.columns) if file is not None else p.line)
 
 
 def translate_command(run_dir: Path = typer.Argument(..., help="A seq2seq run directory."),
@@ -151,4 +172,5 @@ def _shown(ch: str) -> str:
 def register(app: typer.Typer) -> None:
     app.command("sample")(sample_command)
     app.command("eval")(eval_command)
+    app.command("predict")(predict_command)
     app.command("translate")(translate_command)

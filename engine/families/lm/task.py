@@ -8,6 +8,7 @@ detached (gradients stop at the window edge; the state's values carry the contex
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,6 +180,24 @@ class LanguageModelTask(Task):
     def sample(self, model, step: int) -> list[Event]:
         cfg = self.config
         return [self._sample(model, step, "", cfg.sample_length, cfg.temperature)]
+
+    def evaluate_data(self, model, spec: str | None) -> list[str]:
+        """The loss on a text (a corpus spec), or on the run's own held-out split."""
+        from engine.corpus import load_corpus
+        from engine.families.lm.evaluate import evaluate
+
+        if spec is None:
+            self.load_data()
+            ids, what = self.val_ids, f"the run's held-out text ({self.config.corpus})"
+        else:
+            text = load_corpus(spec).text
+            ids, what = self._ids(text), spec
+        loss = evaluate(model, ids, self.device, cancel=self.cancel)
+        if not math.isfinite(loss):
+            raise EngineError(f"the model's loss on {what} is {loss}: its predictions overflow "
+                              f"(a checkpoint from a run that was diverging)")
+        return [f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · perplexity "
+                f"{perplexity(loss):.3f} on {ids.numel():,} characters of {what}"]
 
     def request(self, model, request: Request, step: int) -> list[Event]:
         cfg, args = self.config, request.args

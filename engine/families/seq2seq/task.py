@@ -152,6 +152,26 @@ class Seq2SeqTask(Task):
         return Evaluation(loss, {"bits_per_char": bits_per_char(loss),
                                  "perplexity": perplexity(loss), **m})
 
+    def evaluate_data(self, model, spec: str | None) -> list[str]:
+        """Held-out metrics on a TSV file of pairs, or on the run's own held-out set."""
+        from engine.families.seq2seq.evaluate import evaluate
+        from engine.families.seq2seq.tasks import read_pairs
+
+        if spec is None:
+            self.load_data()
+            pairs, what = self.data.heldout, f"the run's held-out {self.config.task} set"
+        else:
+            pairs, _ = read_pairs(spec, self.config.max_pair_len)
+            what = spec
+        m = evaluate(model, self.vocab, pairs, self.max_out, self.device,
+                     with_bleu=spec is not None or self.config.task == "pairs",
+                     cancel=self.cancel)
+        line = (f"exact match {m['exact_match']:.2%} · token accuracy "
+                f"{m['token_accuracy']:.2%} · loss {m['val_loss']:.4f} nats/char")
+        if m["bleu"] is not None:
+            line += f" · BLEU {100 * m['bleu']:.1f} · chrF {100 * m['chrf']:.1f}"
+        return [f"{line} on {len(pairs):,} pairs of {what}"]
+
     def gradient_probe(self, model) -> list[list[float]]:
         """||dL/dh_j|| per encoder layer and source position (engine/families/seq2seq/probes)."""
         from engine.families.seq2seq.probes import encoder_gradient
