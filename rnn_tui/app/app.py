@@ -117,8 +117,8 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
             prompt.display = False
         self._activate_panel(min(self.active_panel, len(self.panel_ids) - 1),
                              focus=self.active_panel >= 2)
-        self._render_status()
-        self._render_loss_info()
+        self.render_status()
+        self.render_loss_info()
         if self.active_panel < 2:
             screen.query_one("#loss-panel").focus()
         start, self._start_when_mounted = self._start_when_mounted, None
@@ -144,7 +144,7 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
         self.state = "paused" if paused else "starting"
         self.run_worker(self.runner.run, name=f"training-{self.run_id}", group="training",
                         thread=True, exit_on_error=False)
-        self._render_status()
+        self.render_status()
         self.refresh_bindings()
 
     def restart(self, config: Any, why: str) -> None:
@@ -184,7 +184,7 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
         s.query_one("#grad-info", TextLine).update("waiting for the first gradient probe…")
         s.query_one("#banner", Static).remove_class("-visible")
         s.clear_view()
-        self._render_loss_info()
+        self.render_loss_info()
 
     @on(Input.Submitted, ".prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
