@@ -37,8 +37,8 @@ def main() -> None:
     if args.chars:
         text = text[: args.chars]
     train, val = split_text(text, 0.1)
-    vocab = Vocab.from_text(text)
-    train_ids, val_ids = vocab.encode_tensor(train), vocab.encode_tensor(val)
+    vocab = Vocab.build([text])
+    train_ids, val_ids = (torch.from_numpy(vocab.encode(t)) for t in (train, val))
     marks = [m * 60 for m in (1, 2, 4, 6, 8, 10) if m <= args.minutes]
     if args.minutes * 60 not in marks:
         marks.append(args.minutes * 60)

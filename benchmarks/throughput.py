@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.bare_loop import bare_train  # noqa: E402
 from engine import events as ev  # noqa: E402
-from engine.families.lm.config import LMConfig  # noqa: E402
 from engine.corpus import load_corpus  # noqa: E402
-from engine.families.lm.data import split_text
-from engine.tokens import Vocab  # noqa: E402
 from engine.device import configure_threads  # noqa: E402
+from engine.families.lm.config import LMConfig  # noqa: E402
+from engine.families.lm.data import split_text  # noqa: E402
 from engine.loop import Trainer  # noqa: E402
+from engine.tokens import Vocab  # noqa: E402
 
 
 def engine_tps(cfg: LMConfig, steps: int, warmup: int) -> float:
@@ -62,8 +62,8 @@ def main() -> None:
     threads = configure_threads(base.threads)
     text = load_corpus(base.corpus).text
     train, _ = split_text(text, base.val_fraction)
-    vocab = Vocab.from_text(text)
-    ids = vocab.encode_tensor(train)
+    vocab = Vocab.build([text])
+    ids = torch.from_numpy(vocab.encode(train))
     quiet = dict(eval_every=10**9, sample_every=0, baseline_order=0, checkpoint_every_s=1e9,
                  lr_schedule="constant", warmup_steps=0)
     plain = base.replace(probe_every=0, **quiet)
