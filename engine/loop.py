@@ -193,6 +193,8 @@ class Trainer(Controls):
         st.last_eval_step = st.step
         yield self._emit(ev.Eval(step=st.step, val_loss=result.val_loss, best=best,
                                  metrics=result.metrics))
+        for event in result.events:
+            yield self._emit(event)
 
     def _probe(self) -> Iterator[ev.Event]:
         st, cfg = self.state, self.config
@@ -210,6 +212,10 @@ class Trainer(Controls):
         st = self.state
         st.last_sample_step = st.step
         for event in st.task.sample(st.model, st.step):
+            yield self._emit(event)
+
+    def _task_finish(self) -> Iterator[ev.Event]:
+        for event in self.state.task.finish(self.state.model, self.state.step):
             yield self._emit(event)
 
     def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
@@ -272,6 +278,7 @@ class Trainer(Controls):
                 yield from self._timed(self._eval)
             if cfg.sample_every and st.last_sample_step != st.step:
                 yield from self._timed(self._sample)
+            yield from self._timed(self._task_finish)
             reason = "stopped" if self._stop.is_set() else reason  # it cancelled them
         if st.step > 0 and st.last_checkpoint_step != st.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")

@@ -38,6 +38,8 @@ class Evaluation:
     """What `Task.evaluate` found on the held-out data."""
     val_loss: float  # nats per token
     metrics: dict[str, Any] = field(default_factory=dict)  # by name, written to metrics.jsonl
+    # The family's own events about this evaluation (a confusion matrix), yielded after it.
+    events: list[Event] = field(default_factory=list)
 
 
 @dataclass
@@ -169,6 +171,11 @@ class Task(ABC):
     def sample(self, model: torch.nn.Module, step: int) -> list[Event]:
         """The model at work, every `sample_every` steps and at the end (a text sample,
         the probe examples decoded)."""
+        return []
+
+    def finish(self, model: torch.nn.Module, step: int) -> list[Event]:
+        """Once, when a run ends on its budget, after the last evaluation (e.g. the scores
+        on a test set that must not be looked at before)."""
         return []
 
     def request(self, model: torch.nn.Module, request: Request, step: int) -> list[Event]:
