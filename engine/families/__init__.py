@@ -52,6 +52,10 @@ FAMILIES: tuple[Family, ...] = (
            "engine.families.seq2seq.task:Seq2SeqTask", "engine.families.seq2seq.events",
            "rnn_tui.views.seq2seq:Seq2SeqScreen",
            tasks=("dates", "reverse", "sort", "add", "pairs")),
+    Family("classify", "Classification · one label per text (many-to-one)", "a classifier",
+           "engine.families.classify.config:ClassifyConfig",
+           "engine.families.classify.task:ClassifyTask", "engine.families.classify.events",
+           "rnn_tui.views.classify:ClassifyScreen"),
 )
 DEFAULT = "lm"
 

@@ -64,11 +64,16 @@ class NaiveBayes:
         n = np.array([bag[i] for i in ids], dtype=float)  # word order, to the last bit
         return self.log_prior + self.log_lik[:, ids] @ n
 
+    def log_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(N, C) log P(c | text), normalised (a log-softmax of the log scores): exact even
+        where the probability itself underflows to 0 (Naive Bayes is very sure of itself)."""
+        s = np.stack([self.log_scores(t) for t in texts])
+        top = s.max(1, keepdims=True)
+        return s - top - np.log(np.exp(s - top).sum(1, keepdims=True))
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(N, C) P(c | text), normalised (a softmax of the log scores)."""
-        s = np.stack([self.log_scores(t) for t in texts])
-        s = np.exp(s - s.max(1, keepdims=True))
-        return s / s.sum(1, keepdims=True)
+        return np.exp(self.log_proba(texts))
 
     def predict(self, texts: Sequence[str]) -> list[int]:
         return [int(np.argmax(self.log_scores(t))) for t in texts]

@@ -156,6 +156,31 @@ def load_labelled(path: PathLike, val: Optional[PathLike] = None,
     return LabelledData(train, held, tests, classes, warnings, source)
 
 
+def load_for_run(cfg) -> LabelledData:
+    """The data of a run's config (a ClassifyConfig: its files, split and columns); a run
+    cannot be scored without held-out examples."""
+    from engine.families.classify.config import data_path
+
+    data = load_labelled(data_path(cfg.data), val=data_path(cfg.val) if cfg.val else None,
+                         test=data_path(cfg.test) if cfg.test else None,
+                         val_fraction=cfg.val_fraction, seed=cfg.data_seed, **cfg.columns())
+    if not data.val:
+        raise EngineError(f"{cfg.data}: nothing to hold out (no class has two examples); "
+                          f"give more examples per class, or a held-out file (--val)")
+    return data
+
+
+def load_for_classes(path: PathLike, classes: list[str], text_column: Column = None,
+                     label_column: Column = None, header: Optional[bool] = None
+                     ) -> tuple[list[Example], list[str]]:
+    """Labelled examples of `path` for a trained model: labels among its `classes` (others
+    skipped, with a warning), and the warnings."""
+    rows, warnings, _ = _read(path, "data", dict(text_column=text_column,
+                                                 label_column=label_column, header=header))
+    index = {c: i for i, c in enumerate(classes)}
+    return _known(rows, index, "evaluation", warnings), warnings
+
+
 def _overlap(train: list[Example], other: list[Example], what: str, warnings: list[str]):
     seen = {t for t, _ in train}
     n = sum(t in seen for t, _ in other)

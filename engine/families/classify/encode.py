@@ -65,6 +65,13 @@ class TextEncoder:
         return pad(self.encode_all(texts))
 
 
+def choose_tokens(texts: Sequence[str], words: int = 3) -> str:
+    """`--tokens auto`: "word" when the median text has at least `words` words (sentences,
+    reviews), else "char" (names, codes, single words: the letters are the signal)."""
+    counts = sorted(len(t.split()) for t in texts)
+    return "word" if counts and counts[len(counts) // 2] >= words else "char"
+
+
 def pad(seqs: Sequence[np.ndarray]) -> tuple[Tensor, Tensor]:
     """Id arrays -> ids (B, T_max) long padded with PAD_ID, lengths (B,) long."""
     lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)

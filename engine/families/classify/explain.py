@@ -59,18 +59,22 @@ def shown_tokens(encoder: TextEncoder, text: str) -> list[str]:
     return toks
 
 
+def _device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
 @torch.no_grad()
 def predict_proba(model: Classifier, encoder: TextEncoder, texts: Sequence[str]
                   ) -> list[list[float]]:
     """P(class | text) for each text: len(texts) lists of C floats."""
     with evaluating(model):
         ids, lengths = encoder.batch(texts)
-        return torch.softmax(model(ids, lengths)[0], -1).tolist()
+        return torch.softmax(model(ids.to(_device(model)), lengths)[0], -1).tolist()
 
 
 def occlusion(model: Classifier, encoder: TextEncoder, text: str,
               target: Optional[int] = None) -> Influence:
-    ids = torch.from_numpy(encoder.ids(text))  # (T,)
+    ids = torch.from_numpy(encoder.ids(text)).to(_device(model))  # (T,)
     T = len(ids)
     variants = ids.repeat(T + 1, 1)  # row 0: the text; row i + 1: token i -> <unk>
     variants[torch.arange(1, T + 1), torch.arange(T)] = UNK_ID
@@ -87,7 +91,7 @@ def gradient_x_input(model: Classifier, encoder: TextEncoder, text: str,
                      target: Optional[int] = None) -> Influence:
     ids, lengths = pad([encoder.ids(text)])  # (1, T), (1,)
     with evaluating(model), torch.enable_grad():
-        emb = model.embedding(ids).detach().requires_grad_(True)  # (1, T, E)
+        emb = model.embedding(ids.to(_device(model))).detach().requires_grad_(True)  # (1, T, E)
         logp = torch.log_softmax(model.encode(emb, lengths).logits[0], -1)  # (C,)
         c = int(logp.argmax()) if target is None else target
         (grad,) = torch.autograd.grad(logp[c], [emb])
@@ -103,7 +107,7 @@ def attention(model: Classifier, encoder: TextEncoder, text: str,
                           f"'{model.cfg.pooling}'); use occlusion or gradient_x_input")
     ids, lengths = pad([encoder.ids(text)])
     with evaluating(model), torch.no_grad():
-        r = model.read(ids, lengths)
+        r = model.read(ids.to(_device(model)), lengths)
     probs = torch.softmax(r.logits[0], -1)
     c = int(probs.argmax()) if target is None else target
     return Influence(shown_tokens(encoder, text), r.attention[0].tolist(), c, probs.tolist(),

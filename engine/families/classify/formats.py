@@ -163,7 +163,8 @@ def _resolve(col: Column, header: Optional[list[str]], width: int, what: str,
     return names.index(str(col).strip().lower())
 
 
-def _guess_columns(body: list[list[str]], width: int, name: str) -> tuple[int, int]:
+def _guess_columns(body: list[list[str]], width: int, name: str, check: bool = True
+                   ) -> tuple[int, int]:
     """label = the column with the fewest distinct values (then the shortest); text = the
     longest of the others. A label column has few short values; a text column many long.
     Only rows with the usual number of fields count (an unquoted comma shifts the rest)."""
@@ -175,7 +176,7 @@ def _guess_columns(body: list[list[str]], width: int, name: str) -> tuple[int, i
         stats.append((len(set(vals)), mean_len, j))
     label = min(stats, key=lambda s: (s[0], s[1], -s[2]))
     text = max((s for s in stats if s[2] != label[2]), key=lambda s: (s[1], s[0]))
-    if len(body) > 20 and label[0] > len(body) / 2:
+    if check and len(body) > 20 and label[0] > len(body) / 2:
         raise EngineError(f"{name}: cannot tell which column holds the labels (no column has "
                           f"few distinct values); set the label column")
     return text[2], label[2]
@@ -237,7 +238,7 @@ def _columns(records: list[tuple[int, list[str]]], width: int, text_column: Colu
         gt, gl = _names(first) if header else (None, None)
         if gt is None or gl is None:
             body = [f for _, f in (records[1:] if header else records)] or [first]
-            gt, gl = _guess_columns(body, width, name)
+            gt, gl = _guess_columns(body, width, name, check=lc is None)  # (given: no)
         if tc is None and lc is None:
             tc, lc = gt, gl
         elif tc is None:
