@@ -130,5 +130,5 @@ def resolve_config(task: str | None, config_file: str | None,
     if family.tasks:
         data = {**data, "task": task}
     cfg = family.config_class().from_dict(data, source=config_file or "config")
-    what = f"--task {task}" if family.tasks else "the language model (no --task)"
+    what = f"--task {task}" if task else "the language model (no --task)"
     return with_overrides(cfg, overrides, what).validate()

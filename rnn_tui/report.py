@@ -87,6 +87,12 @@ class RunReporter:
             unit = self.task_cls.unit if self.task_cls else "token"
             shown = " · ".join(f"{name} {value:.3f}" for name, value in e.losses.items())
             self.print(f"baselines (held-out, nats/{unit}): {shown}")
+        for name, values in (e.metrics or {}).items():  # their scores, as the eval line's
+            scores = " · ".join(f"{label} {format_metric(values[key], fmt)}" for key, label, fmt
+                                in (self.task_cls.report_metrics if self.task_cls else ())
+                                if isinstance(values.get(key), (int, float)))
+            if scores:
+                self.print(f"  {name}: {scores}")
 
     def _on_train(self, e: ev.TrainStep) -> None:
         if self.progress:
