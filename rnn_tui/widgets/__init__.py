@@ -2,6 +2,7 @@
 
 from .curve_math import convert_nats, scale_values
 from .heatmap import Heatmap
+from .label_bars import LabelBars
 from .loss_chart import LossChart
 from .neuron_text import GatePlot, GateStrip, NeuronText
 from .sample_view import SampleView
@@ -11,6 +12,7 @@ __all__ = [
     "GatePlot",
     "GateStrip",
     "Heatmap",
+    "LabelBars",
     "LossChart",
     "NeuronText",
     "SampleView",
