@@ -272,7 +272,8 @@ class FakeSeq2SeqTrainer(FakeTrainer):
 
 
 class FakeFactory:
-    """`config -> FakeTrainer` (or FakeSeq2SeqTrainer), remembering every trainer it built."""
+    """`config -> FakeTrainer` (or the fake of the config's family: FakeSeq2SeqTrainer,
+    fake_classify.FakeClassifyTrainer), remembering every trainer it built."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
@@ -280,6 +281,10 @@ class FakeFactory:
 
     def __call__(self, config: Any) -> FakeTrainer:
         cls = FakeSeq2SeqTrainer if isinstance(config, Seq2SeqConfig) else FakeTrainer
+        if config.FAMILY == "classify":
+            from fake_classify import FakeClassifyTrainer  # (it imports this module)
+
+            cls = FakeClassifyTrainer
         trainer = cls(config, **self.kwargs)
         self.trainers.append(trainer)
         return trainer
