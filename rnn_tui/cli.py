@@ -31,8 +31,8 @@ EXIT_INTERRUPTED = 130  # Ctrl+C or SIGTERM (a checkpoint was saved)
 
 ConfigOpt = typer.Option(None, "--config", help="TOML file with training options.")
 TaskOpt = typer.Option(None, "--task", help="What to train: " + " | ".join(
-    families.all_tasks()[1:]) + " (an encoder-decoder; default: the character language "
-    "model). Each family's options are listed under its own heading below.")
+    families.all_tasks()[1:]) + " (default: the character language model). Each family's "
+    "options are listed under its own heading below.")
 OutOpt = typer.Option(None, "--out", help="Run directory (metrics.jsonl, config.json, "
                       "samples, checkpoint).")
 

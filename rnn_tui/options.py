@@ -59,8 +59,8 @@ def all_options() -> list[Option]:
     for family in families.FAMILIES:
         cls = family.config_class()
         hints, helps = typing.get_type_hints(cls), field_help(cls)
-        panel = family.title + (f" (--task {' | '.join(family.tasks)})" if family.tasks
-                                else " (the default, no --task)")
+        panel = family.title + (" (the default, no --task)" if family.name == families.DEFAULT
+                                else f" (--task {' | '.join(family.task_names())})")
         for f in fields(cls):
             if f.name == "task":  # the commands' own --task option
                 continue
