@@ -118,7 +118,7 @@ BAD_RUNS = [
     ("ok.tsv", None, ["--val-fraction", "0"], "val_fraction must be in"),
     ("ok.tsv", None, ["--explain", "attention"], "needs --pooling attention"),
     ("ok.tsv", None, ["--header", "maybe"], "unknown header 'maybe'"),
-    ("ok.tsv", None, ["--max-len", "0"], "max_len must be"),
+    ("ok.tsv", None, ["--max-tokens", "0"], "max_tokens must be"),
     ("ok.tsv", None, ["--bptt", "10"], "--bptt: not an option of --task classify"),
     ("ok.tsv", None, ["--val", "VAL"], "no example of a class the training data has"),
     ("ok.tsv", None, ["--test", "/nonexistent/test.tsv"], "no such file or directory"),

@@ -146,7 +146,7 @@ def test_tokens_auto_picks_words_for_sentences_and_characters_for_names(data, tm
 
 
 @pytest.mark.parametrize("bad", [dict(tokens="bytes"), dict(pooling="sum"), dict(data=""),
-                                 dict(val_fraction=0.0), dict(max_len=0), dict(min_count=0),
+                                 dict(val_fraction=0.0), dict(max_tokens=0), dict(min_count=0),
                                  dict(explain="attention"), dict(header="maybe"),
                                  dict(log_errors=-1), dict(explain="lime")])
 def test_config_rejects_absurd_values(bad):

@@ -44,7 +44,7 @@ class ClassifyConfig(RunConfig):
     # The vocabulary, the classes and the split are the checkpoint's; so is the architecture.
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + (
         "data", "val", "val_fraction", "data_seed", "text_column", "label_column", "header",
-        "tokens", "lower", "min_count", "max_vocab", "max_len", "bidirectional", "pooling",
+        "tokens", "lower", "min_count", "max_vocab", "max_tokens", "bidirectional", "pooling",
         "attn_size", "nonlinearity")
     LIVE_KEYS: ClassVar[tuple[str, ...]] = RunConfig.LIVE_KEYS + ("explain",)
     # --- model (shared fields with this family's defaults) ------------------------------
@@ -73,7 +73,7 @@ class ClassifyConfig(RunConfig):
     lower: bool = True  # lower-case the text before splitting it into tokens
     min_count: int = 1  # tokens seen fewer times in training are read as <unk>
     max_vocab: int = 30000  # keep at most this many tokens (the most frequent); the rest are <unk>
-    max_len: int = 400  # read at most this many tokens of a text (longer ones are cut, with a warning)
+    max_tokens: int = 400  # read at most this many tokens of a text (longer ones are cut, with a warning)
     # --- model ------------------------------------------------------------------------
     bidirectional: bool = False  # a second RNN reads right to left; the head sees [h→; h←]
     pooling: str = "last"  # last (the final state) | mean | max | attention over the states
@@ -93,10 +93,10 @@ class ClassifyConfig(RunConfig):
         if not self.data:
             raise EngineError("classification needs labelled data: --data PATH (a TSV/CSV "
                               "file or a directory of one file per class)")
-        for name in ("min_count", "max_vocab", "max_len", "attn_size", "probe_batch"):
+        for name in ("min_count", "max_vocab", "max_tokens", "attn_size", "probe_batch"):
             check_int(name, getattr(self, name), least=1)
         check_int("log_errors", self.log_errors, least=0)
-        for name, most in (("max_vocab", 10_000_000), ("max_len", 100_000),
+        for name, most in (("max_vocab", 10_000_000), ("max_tokens", 100_000),
                            ("attn_size", 8192), ("probe_batch", 1024),
                            ("log_errors", 1000)):
             check_limit(name, getattr(self, name), most)

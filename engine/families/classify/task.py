@@ -70,7 +70,7 @@ class ClassifyTask(Task):
         if self.encoder is None:
             kind = cfg.tokens if cfg.tokens != "auto" else choose_tokens(texts)
             self.encoder = TextEncoder.build(texts, kind, cfg.lower, cfg.min_count,
-                                             cfg.max_vocab, cfg.max_len)
+                                             cfg.max_vocab, cfg.max_tokens)
         self.train_seqs = self.encoder.encode_all(texts)
         self.train_labels = [y for _, y in d.train]
         self.val_texts, self.val_labels = [t for t, _ in d.val], [y for _, y in d.val]
@@ -80,9 +80,9 @@ class ClassifyTask(Task):
         self.probe_set = self._probe_examples()
 
     def _cut_note(self, examples) -> list[str]:
-        limit, tok = self.config.max_len, self.encoder.tokenizer
+        limit, tok = self.config.max_tokens, self.encoder.tokenizer
         n = sum(len(tok(t)) > limit for t, _ in examples)
-        return [f"{n} texts are longer than max_len = {limit} tokens: the model reads "
+        return [f"{n} texts are longer than max_tokens = {limit} tokens: the model reads "
                 f"their first {limit}"] if n else []
 
     def _probe_examples(self) -> list[int]:
@@ -146,7 +146,7 @@ class ClassifyTask(Task):
         return activation_bytes(cfg.batch_size, T, width + cfg.attn_size)
 
     def smaller_hint(self) -> str:
-        return "make it smaller (--hidden, --layers, --batch-size, --max-len)"
+        return "make it smaller (--hidden, --layers, --batch-size, --max-tokens)"
 
     # --- training -----------------------------------------------------------------------
 
@@ -298,4 +298,4 @@ def _saved(meta: dict[str, Any], cfg: ClassifyConfig) -> tuple[list[str], TextEn
     if not isinstance(vocab, list) or kind not in ("char", "word"):
         raise EngineError("the checkpoint's 'vocab' must be a list of tokens and its "
                           "'tokens' char or word")
-    return classes, TextEncoder.restore(kind, cfg.lower, vocab, cfg.max_len)
+    return classes, TextEncoder.restore(kind, cfg.lower, vocab, cfg.max_tokens)
