@@ -58,7 +58,6 @@ class ScoresPanel(Panel):
                 yield Heatmap(id="confusion")
                 yield Static("", id="confusion-counts")
             yield LabelBars(id="f1-bars")
-        yield TextLine("", id="scores-hint", classes="info")
 
 
 class ClassifyScreen(DashboardScreen):
@@ -110,6 +109,13 @@ class ClassifyScreen(DashboardScreen):
         self.query_one("#explain-bars").display = False  # until a text is typed
         super().on_mount()
 
+    def apply_size(self, width: int, height: int) -> None:
+        super().apply_size(width, height)
+        # Two fifths for loss and gradients, three for the texts and the scores: 20 classes
+        # need 20 rows of confusion matrix (and of F1 bars) at 160x48.
+        self.query_one("#panels").styles.grid_rows = \
+            "1fr" if self.has_class("-compact") else "2fr 3fr"
+
     # ------------------------------------------------------------------ the app's calls
 
     def reset_view(self) -> None:
@@ -130,7 +136,6 @@ class ClassifyScreen(DashboardScreen):
         self.query_one("#confusion", Heatmap).clear()
         self.query_one("#confusion-counts", Static).update("")
         self.query_one("#scores-info", TextLine).update(SCORES_WAITING)
-        self.query_one("#scores-hint", TextLine).update("")
 
     def handle_event(self, event: Any) -> None:
         if isinstance(event, Confusion):
@@ -210,17 +215,15 @@ class ClassifyScreen(DashboardScreen):
         few = len(c.classes) <= FEW
         grid = self.query_one("#confusion", Heatmap)
         grid.styles.height = len(c.classes) + 3 if few else "1fr"  # title, labels, legend
-        self.query_one("#confusion-counts", Static).update(
-            counts_text(c.classes, c.matrix) if few else "")
+        counts = self.query_one("#confusion-counts", Static)
+        counts.display = few
+        counts.update(counts_text(c.classes, c.matrix) if few else "")
         grid.set_matrix(
             row_shares(c.matrix), row_labels=rows, col_labels=cols, vmin=0.0, vmax=1.0,
-            title=f"confusion at step {c.step:,}: true ↓ · predicted →")
+            title="confusion: true ↓ predicted → (row shares)")
         self.query_one("#f1-bars", LabelBars).set_values(
             [r["name"] for r in c.per_class], [r["f1"] for r in c.per_class],
             title="F1 per class")
-        self.query_one("#scores-hint", TextLine).update(join_fields([
-            ("cells", "share of each true class (row) predicted as each column"),
-            ("", "g explain a mistake")]))
 
     def _render_mistakes(self) -> None:
         m = self.mistakes
