@@ -56,6 +56,45 @@ def accuracy(model, ids, lengths, y):
     return (pred == y).float().mean().item()
 
 
+def train_bare(data, tokens="word", minutes=3.0, batch=32, lr=2e-3, eval_every=30.0,
+               log=print):
+    """Train on `data` (a LabelledData) for `minutes` of training time; evaluate every
+    `eval_every` seconds of it. -> {"tokens_per_s", "final", "best", "best_at", "curve"}."""
+    torch.manual_seed(0)
+    tokenize = list if tokens == "char" else (lambda s: re.findall(r"\w+|[^\w\s]", s.lower()))
+    words = sorted({t for x, _ in data.train for t in tokenize(x)})
+    vocab = {t: i + 2 for i, t in enumerate(words)}  # 0 = <pad>, 1 = <unk>
+    tr, va = tensors(data.train, tokenize, vocab), tensors(data.val, tokenize, vocab)
+    model = BareGRU(len(vocab) + 2, len(data.classes))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    rng, clock, tokens, next_eval, curve = random.Random(0), 0.0, 0, eval_every, []
+    while clock < minutes * 60:
+        order = list(range(len(tr[2])))
+        rng.shuffle(order)
+        for i in range(0, len(order), batch):
+            t0 = time.perf_counter()
+            idx = torch.tensor(order[i:i + batch])
+            ids, lengths, y = tr[0][idx], tr[1][idx], tr[2][idx]
+            ids = ids[:, :int(lengths.max())]
+            loss = nn.functional.cross_entropy(model(ids, lengths), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            clock += time.perf_counter() - t0
+            tokens += int(lengths.sum())
+            if clock >= next_eval or clock >= minutes * 60:
+                curve.append((clock, accuracy(model, *va)))
+                log(f"{clock / 60:5.2f} min  loss {loss.item():.3f}  held-out accuracy "
+                    f"{curve[-1][1]:.4f}  {tokens / clock:,.0f} tokens/s")
+                next_eval += eval_every
+            if clock >= minutes * 60:
+                break
+    best_at, best = max(curve, key=lambda c: (c[1], -c[0]))
+    return {"tokens_per_s": tokens / clock, "final": curve[-1][1], "best": best,
+            "best_at": best_at, "curve": curve}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default="../shared/corpora/sentiment")
@@ -67,41 +106,11 @@ def main():
     p.add_argument("--eval-every", type=float, default=30.0, help="seconds of training")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
     data = load_labelled(a.data, val_fraction=0.2, seed=0)
-    tokenize = list if a.tokens == "char" else (lambda s: re.findall(r"\w+|[^\w\s]", s.lower()))
-    words = sorted({t for x, _ in data.train for t in tokenize(x)})
-    vocab = {t: i + 2 for i, t in enumerate(words)}  # 0 = <pad>, 1 = <unk>
-    tr, va = tensors(data.train, tokenize, vocab), tensors(data.val, tokenize, vocab)
-    model = BareGRU(len(vocab) + 2, len(data.classes))
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
-    rng, clock, tokens, best, next_eval = random.Random(0), 0.0, 0, 0.0, a.eval_every
-    while clock < a.minutes * 60:
-        order = list(range(len(tr[2])))
-        rng.shuffle(order)
-        for i in range(0, len(order), a.batch):
-            t0 = time.perf_counter()
-            idx = torch.tensor(order[i:i + a.batch])
-            ids, lengths, y = tr[0][idx], tr[1][idx], tr[2][idx]
-            ids = ids[:, :int(lengths.max())]
-            loss = nn.functional.cross_entropy(model(ids, lengths), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            clock += time.perf_counter() - t0
-            tokens += int(lengths.sum())
-            if clock >= next_eval or clock >= a.minutes * 60:
-                acc = accuracy(model, *va)
-                best = max(best, acc)
-                print(f"{clock / 60:5.2f} min  loss {loss.item():.3f}  held-out accuracy "
-                      f"{acc:.4f}  {tokens / clock:,.0f} tokens/s", flush=True)
-                next_eval += a.eval_every
-            if clock >= a.minutes * 60:
-                break
+    r = train_bare(data, a.tokens, a.minutes, a.batch, a.lr, a.eval_every)
     print(f"bare GRU: {len(data.train)} train / {len(data.val)} held out, {len(data.classes)} "
-          f"classes; {tokens / clock:,.0f} tokens/s; held-out accuracy {accuracy(model, *va):.4f}"
-          f" (best {best:.4f})")
+          f"classes; {r['tokens_per_s']:,.0f} tokens/s; held-out accuracy {r['final']:.4f}"
+          f" (best {r['best']:.4f})")
 
 
 if __name__ == "__main__":
