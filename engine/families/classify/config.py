@@ -58,7 +58,7 @@ class ClassifyConfig(RunConfig):
     threads: int = 1  # CPU intra-op threads (0 = one per core); small recurrent steps gain nothing from more
     eval_every: int = 100  # evaluate on the held-out set every N steps (and at the end)
     probe_every: int = 100  # gradient per input position, ||dL/dh_t||, every N steps (0 = off)
-    sample_every: int = 500  # log the misclassified held-out examples every N steps (0 = off)
+    sample_every: int = 2000  # log the misclassified held-out examples every N steps (0 = off)
     # --- data -------------------------------------------------------------------------
     data: str = "names"  # labelled data: a TSV/CSV file, a directory of them, a directory of one file per class, or `names`
     val: str = ""  # a separate held-out file (default: a stratified share of --data)
