@@ -56,6 +56,9 @@ FAMILIES: tuple[Family, ...] = (
            "engine.families.classify.config:ClassifyConfig",
            "engine.families.classify.task:ClassifyTask", "engine.families.classify.events",
            "rnn_tui.views.classify:ClassifyScreen"),
+    Family("tag", "Tagging · one label per token (aligned many-to-many)", "a tagger",
+           "engine.families.tag.config:TagConfig", "engine.families.tag.task:TagTask",
+           "engine.families.tag.events", "rnn_tui.views.tag:TagScreen"),
 )
 DEFAULT = "lm"
 
