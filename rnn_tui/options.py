@@ -23,6 +23,7 @@ from engine import families
 from engine.config import RunConfig, load_toml, with_overrides
 
 SHARED_PANEL = "Training options, every task (also settable in a TOML file: --config)"
+SEVERAL_PANEL = "Options of several tasks (what each does, by task)"
 
 
 def field_help(config_cls: type) -> dict[str, str]:
@@ -72,8 +73,15 @@ def all_options() -> list[Option]:
                                            .get(f.name, ""), panel if mine else SHARED_PANEL, {})
             elif opt.type is not base:
                 raise TypeError(f"{f.name}: {opt.type} in one family, {base} in another")
+            elif opt.panel != SHARED_PANEL:  # a family's own option that another has too
+                if opt.panel != SEVERAL_PANEL:
+                    opt.help = f"{next(iter(opt.defaults))}: {opt.help}"
+                opt.panel = SEVERAL_PANEL
+                opt.help += f"; {family.name}: {helps.get(f.name, '')}"
             opt.defaults[family.name] = f.default
-    return sorted(out.values(), key=lambda o: o.panel != SHARED_PANEL)  # (a stable sort)
+    # (a stable sort: shared options first, then those of several tasks, then each task's)
+    return sorted(out.values(), key=lambda o: (o.panel != SHARED_PANEL,
+                                               o.panel != SEVERAL_PANEL))
 
 
 def _default_text(opt: Option) -> str:
