@@ -180,7 +180,8 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
         chart.clear()
         chart.clear_references()
         s.query_one("#grad-heatmap").clear()
-        s.query_one("#grad-bars").update_norms([], title="")
+        for bars in s.query("#grad-bars, #grad-bars-back"):
+            bars.update_norms([], title="")
         s.query_one("#grad-info", TextLine).update("waiting for the first gradient probe…")
         s.query_one("#banner", Static).remove_class("-visible")
         s.clear_view()

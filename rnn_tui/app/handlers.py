@@ -84,7 +84,7 @@ class EngineHandlersMixin:
         elif isinstance(event, ev.Probe):
             self.probes.append(event)
             del self.probes[:-200]
-            self.n_layers = max(1, len(event.grad_norms))
+            self.n_layers = max(1, len(event.grad_norms) // s.probe_rows())
             self.render_gradients(new=event)
         elif isinstance(event, ev.Checkpoint):
             self.info["checkpoint"] = event
@@ -152,7 +152,7 @@ class EngineHandlersMixin:
             self.best_val = h.best_val
         if h.probes:
             self.probes = list(h.probes)
-            self.n_layers = max(1, len(h.probes[-1].grad_norms))
+            self.n_layers = max(1, len(h.probes[-1].grad_norms) // s.probe_rows())
             self.render_gradients()
         s.show_history(h)
         self.render_loss_info()

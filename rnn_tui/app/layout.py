@@ -40,6 +40,8 @@ class DashboardScreen(Screen):
     GRAD_TITLE: ClassVar[str] = "‖dL_T/dh_t‖ · {layer}"
     GRAD_INDEX: ClassVar[str] = "t"
     GRAD_WHAT: ClassVar[str] = "timesteps"
+    # With probe_rows() == 2: the {direction} of each of the two bar charts.
+    GRAD_DIRECTIONS: ClassVar[tuple[str, ...]] = ("→ forward", "← backward")
     PROMPT_ID: ClassVar[str] = "#prompt"  # the view's prompt (p)
 
     def compose(self) -> ComposeResult:
@@ -118,6 +120,12 @@ class DashboardScreen(Screen):
 
     def submit_prompt(self, text: str) -> None:
         """The prompt's Enter (`p` opened the view's PROMPT_ID input on its first panel)."""
+
+    def probe_rows(self) -> int:
+        """Rows per layer in this family's Probe.grad_norms: 1, or 2 when its probe gives
+        each direction of a bidirectional model a row (row = layer * 2 + direction); the
+        gradient panel then draws both, the forward direction above the backward one."""
+        return 1
 
     def layer_changed(self) -> None:
         """`h` picked another layer (the gradient panel is redrawn by the app)."""

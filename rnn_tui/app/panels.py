@@ -29,6 +29,7 @@ class GradientPanel(Panel):
     def compose(self) -> ComposeResult:
         yield TextLine("waiting for the first gradient probe…", id="grad-info", classes="info")
         yield TimestepBars(id="grad-bars")
+        yield TimestepBars(id="grad-bars-back", color="#ffb74d")  # (probe_rows() == 2)
         yield Heatmap(id="grad-heatmap")
 
 

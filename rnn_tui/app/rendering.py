@@ -87,10 +87,16 @@ class RenderingMixin:
         if not self.probes:
             return
         last = self.probes[-1]
-        layer = min(self.layer, len(last.grad_norms) - 1)
-        title = f"{s.GRAD_TITLE.format(layer=self._layer_label())} · step {last.step}"
-        s.query_one("#grad-bars").update_norms(last.grad_norms[layer], title=title,
-                                               index_name=s.GRAD_INDEX)
+        D = min(s.probe_rows(), len(last.grad_norms))  # 2: a row per direction
+        layer = min(self.layer, len(last.grad_norms) // D - 1)
+        back = s.query_one("#grad-bars-back")
+        back.display = D > 1
+        for d, bars in enumerate((s.query_one("#grad-bars"), back)[:D]):
+            title = s.GRAD_TITLE.format(layer=self._layer_label(),
+                                        direction=s.GRAD_DIRECTIONS[d])
+            bars.update_norms(last.grad_norms[layer * D + d], title=f"{title} · step "
+                              f"{last.step}", index_name=s.GRAD_INDEX)
+        layer *= D  # the history below: the layer's (forward) row
         heatmap = s.query_one("#grad-heatmap")
         if new is not None and len(self.probes) > 1:
             heatmap.append_row(new.grad_norms[layer], label=str(new.step))

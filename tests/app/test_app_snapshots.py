@@ -10,6 +10,7 @@ and look at the SVGs in tests/app/__snapshots__/.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from fake_trainer import FakeFactory
@@ -17,6 +18,7 @@ from textual.widgets import Input
 
 from engine.families.lm.config import LMConfig
 from engine.families.seq2seq.config import Seq2SeqConfig
+from engine.families.tag.config import TagConfig
 from rnn_tui.app import create_app
 
 pytestmark = pytest.mark.timeout(60)
@@ -128,10 +130,50 @@ def test_seq2seq_translation_with_beam(snap_compare):
     assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)
 
 
-def test_mode_picker(snap_compare):
+def test_mode_picker(snap_compare, monkeypatch):
+    from rnn_tui.views import tag
+
+    # the tagging entry offers UD English GUM when it is around: the same path everywhere
+    monkeypatch.setattr(tag, "gum", lambda: (Path("ud-gum/en_gum-ud-dev.conllu"),
+                                             Path("ud-gum/en_gum-ud-test.conllu")))
+
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("M")
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run_before)
+
+
+# --- tagging mode --------------------------------------------------------------------------
+
+TAG_CONFIG = TagConfig(data="ud-gum/en_gum-ud-dev.conllu", val="ud-gum/en_gum-ud-test.conllu",
+                       hidden=128, layers=1, lr=2e-3)
+
+
+def test_tag_training(snap_compare):
+    app = create_app(TAG_CONFIG, FakeFactory())
+    assert snap_compare(app, terminal_size=(160, 48), run_before=settle)
+
+
+def test_tag_your_sentence(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("p", *"Yesterday, Harry Potter met Hermione Granger.", "enter")
+        deadline = time.monotonic() + 10
+        while not pilot.app.view.yours:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.01)
+        await pilot.pause()
+
+    app = create_app(TAG_CONFIG, FakeFactory())
+    assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)
+
+
+def test_tag_scores_compact(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab")  # the per-tag scores panel
+
+    app = create_app(TAG_CONFIG, FakeFactory())
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
