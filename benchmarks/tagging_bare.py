@@ -30,9 +30,10 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from engine.families.tag.corpora import GUM_DIR, gum_dir  # noqa: E402
+
 # ../shared/corpora/ud-gum from the repository (or from a worktree one level further down)
-GUM = next((p / "shared/corpora/ud-gum" for p in ROOT.parents
-            if (p / "shared/corpora/ud-gum").is_dir()), ROOT.parent / "shared/corpora/ud-gum")
+GUM = gum_dir() or ROOT.parent / GUM_DIR
 PAD, UNK = 0, 1  # ids shared by the word and character vocabularies
 
 
@@ -93,33 +94,29 @@ def predict(model, sentences, vocabs, tag_names, batch=64):
     return out
 
 
-def main() -> None:
+def train(train_path: str, test_path: str, minutes: float, layers: int = 1,
+          seed: int = 1337, log=print) -> dict:
+    """Train for MINUTES of optimizer steps (evaluation excluded); score after each epoch.
+    Returns {"tokens_per_s", "accuracy", "accuracy_unseen", "epochs", "curve"}."""
     from engine.families.tag.data import read_conllu
     from engine.families.tag.metrics import evaluate
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--minutes", type=float, default=3.0)
-    ap.add_argument("--train", default=str(GUM / "en_gum-ud-dev.conllu"))
-    ap.add_argument("--test", default=str(GUM / "en_gum-ud-test.conllu"))
-    ap.add_argument("--layers", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=1337)
-    args = ap.parse_args()
     torch.set_num_threads(1)
-    torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
-    train, _ = read_conllu(args.train)
-    test, _ = read_conllu(args.test)
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    train, _ = read_conllu(train_path)
+    test, _ = read_conllu(test_path)
     counts = Counter(w for tokens, _ in train for w in tokens)
     vocab = {w: i + 2 for i, w in enumerate(sorted(counts))}
     char_vocab = {c: i + 2 for i, c in enumerate(sorted({c for w in counts for c in w}))}
     tag_names = sorted({t for _, tags in train for t in tags})
     tag_ids = {t: i for i, t in enumerate(tag_names)}
     singletons = frozenset(w for w, n in counts.items() if n == 1)
-    model = BareTagger(len(vocab) + 2, len(char_vocab) + 2, len(tag_names), layers=args.layers)
+    model = BareTagger(len(vocab) + 2, len(char_vocab) + 2, len(tag_names), layers=layers)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    print(f"train {Path(args.train).name}: {len(train)} sentences, {sum(counts.values())} "
-          f"tokens; test {Path(args.test).name}; {args.minutes:g} min, 1 thread", flush=True)
-    budget, spent, tokens_done = args.minutes * 60, 0.0, 0
+    log(f"bare: train {Path(train_path).name}: {len(train)} sentences, "
+        f"{sum(counts.values())} tokens; test {Path(test_path).name}; {minutes:g} min, 1 thread")
+    budget, spent, tokens_done, curve = minutes * 60, 0.0, 0, []
     while spent < budget:
         order = list(range(len(train)))
         rng.shuffle(order)
@@ -138,9 +135,22 @@ def main() -> None:
         pred = predict(model, test, (vocab, char_vocab, tag_ids), tag_names)
         scores = evaluate([t for t, _ in test], [g for _, g in test], pred, counts, scheme=None)
         epochs = tokens_done / sum(counts.values())
-        print(f"epoch {epochs:5.2f}  {spent / 60:5.2f} min  {tokens_done / spent:7.0f} tok/s  "
-              f"UPOS {scores['accuracy']:.4f}  unseen {scores['accuracy_unseen']:.4f}",
-              flush=True)
+        curve.append((spent / 60, scores["accuracy"]))
+        log(f"bare: epoch {epochs:5.2f}  {spent / 60:5.2f} min  {tokens_done / spent:7.0f} "
+            f"tok/s  UPOS {scores['accuracy']:.4f}  unseen {scores['accuracy_unseen']:.4f}")
+    return {"tokens_per_s": tokens_done / spent, "accuracy": scores["accuracy"],
+            "accuracy_unseen": scores["accuracy_unseen"], "epochs": epochs, "curve": curve}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=3.0)
+    ap.add_argument("--train", default=str(GUM / "en_gum-ud-dev.conllu"))
+    ap.add_argument("--test", default=str(GUM / "en_gum-ud-test.conllu"))
+    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1337)
+    args = ap.parse_args()
+    train(args.train, args.test, args.minutes, args.layers, args.seed)
 
 
 if __name__ == "__main__":
