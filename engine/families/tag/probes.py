@@ -53,8 +53,9 @@ def direction_gradients(model, batch: TagBatch, k: int) -> list[list[float]]:
     each sentence's gradients are its own."""
     with eval_mode(model), torch.enable_grad():
         r = model.read(batch, unrolled=True)
+        # (0, and zero gradients, when every gold tag at k is one unseen in training)
         loss = F.cross_entropy(r.logits[:, k], batch.tags[:, k], ignore_index=IGNORE,
-                               reduction="sum")  # (0, zero gradients, if every gold tag at k is unseen)
+                               reduction="sum")
         flat = [h for layer in r.unrolled.by_direction for d in layer for h in d]  # (B, H)
         # autograd.grad: the trainer's parameter gradients are left untouched.
         grads = torch.autograd.grad(loss, flat, allow_unused=True)
