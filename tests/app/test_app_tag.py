@@ -134,7 +134,8 @@ def test_help_lists_the_tagging_keys():
 
 
 def test_mode_picker_offers_gum_and_switches_to_tagging(monkeypatch):
-    dev, test = Path("/data/ud-gum/en_gum-ud-dev.conllu"), Path("/data/ud-gum/en_gum-ud-test.conllu")
+    dev = Path("/data/ud-gum/en_gum-ud-dev.conllu")
+    test = dev.with_name("en_gum-ud-test.conllu")
     monkeypatch.setattr(tag_view, "gum", lambda: (dev, test))
 
     async def body(app, pilot, factory):
@@ -167,3 +168,38 @@ def test_abbreviations_are_short_and_distinct():
     assert abbreviations(["O", "B-PER", "I-PER", "B-LOC"]) == ["O", "BP", "IP", "BL"]
     many = abbreviations([f"T{i}" for i in range(150)])
     assert all(len(s) <= 2 for s in many)
+
+
+def test_a_reopened_run_shows_its_tagged_sentences_and_scores(tmp_path):
+    import asyncio
+    import json
+
+    from fake_trainer import FakeTagTrainer
+    from pilot_helpers import SIZE
+
+    from engine import events as ev
+    from rnn_tui.app import create_app
+
+    fake = FakeTagTrainer(CONFIG)
+    records = [*fake._opening(), ev.TrainStep(step=30, epoch=0.3, train_loss=1.0,
+                                               tokens_per_s=1e3, lr=2e-3, grad_norm=1.0,
+                                               clipped=False, elapsed_s=3.0)]
+    fake.step = 30
+    records += [fake._probe(), fake._tagged(10), fake._tagged(30), fake._scores(30),
+                ev.Eval(step=30, val_loss=0.5, best=True, metrics={"accuracy": 0.88}),
+                ev.Checkpoint(step=30, path="x", reason="interval")]
+    (tmp_path / "metrics.jsonl").write_text(
+        "\n".join(json.dumps(r.to_dict()) for r in records) + "\n", encoding="utf-8")
+    factory = FakeFactory(start_step=30, steps=35)
+
+    async def main():
+        app = create_app(CONFIG, factory, out_dir=str(tmp_path), resume=True)
+        async with app.run_test(size=SIZE) as pilot:
+            s = app.main_screen
+            await wait_for(lambda: app.view.scores is not None and app.probes, pilot=pilot)
+            assert "tagged at step 30" in tagged(app) and "changed since step 10" in tagged(app)
+            assert [label for label, _ in s.query_one("#tag-bars").rows] == TAGS
+            assert s.query_one("#grad-bars-back").display
+            assert "held-out accuracy 88.0%" in s.query_one("#tagged-info").text.plain
+
+    asyncio.run(main())

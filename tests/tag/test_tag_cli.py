@@ -66,13 +66,18 @@ def test_predict_prints_token_tag_pairs(trained, capsys, tmp_path):
     assert all(0 <= float(p) <= 1 for p in rows[0][2].split())
 
 
-def test_eval_prints_the_metrics(trained, capsys):
+def test_eval_prints_the_metrics(trained, capsys, tmp_path):
     code, out, err = cli(capsys, "eval", str(trained))
     assert code == 0, err
     assert out.startswith("accuracy ") and "held-out sentences" in out
     code, out, err = cli(capsys, "eval", str(trained), "--data", str(IOB))
     assert code == 0, err
     assert "span F1" in out and "entities.iob" in out and "most frequent tag baseline" in out
+    pos = tmp_path / "pos.txt"  # another tag set: said, and scored as wrong
+    pos.write_text("Harry PROPN\nmet VERB\n\nRon PROPN\n", encoding="utf-8")
+    code, out, err = cli(capsys, "eval", str(trained), "--data", str(pos))
+    assert code == 0, err
+    assert "2 tag(s) the model was not trained on" in out and out.count("accuracy 0.00%") == 2
 
 
 def test_dry_run(capsys):

@@ -52,6 +52,11 @@ def evaluation_lines(task, model, spec: str | None) -> list[str]:
         sentences, warnings = read_tagged(spec, cfg.format, cfg.tag_column,
                                           cfg.max_len or None, cfg.chars)
         lines += [f"warning: {w}" for w in warnings]
+        new = sorted({t for _, tags in sentences for t in tags} - set(task.vocabs.tags))
+        if new:  # e.g. an entity file given to a part-of-speech tagger: every tag wrong
+            lines.append(f"warning: {Path(spec).name} has {len(new)} tag(s) the model was "
+                         f"not trained on, always counted wrong: {', '.join(new[:8])}"
+                         f"{' ...' if len(new) > 8 else ''}")
         sets = [(Path(spec).name, sentences)]
     for what, sentences in sets:
         lines += _scored(task, model, sentences, what, train)
