@@ -3,8 +3,8 @@
     bars.set_bars(["NOUN", "VERB"], [0.93, 0.88], title="per-tag accuracy",
                   notes=["4,512", "2,310"])   # notes: shown after the value, dimmed
 
-Bars are drawn in eighths of a cell (▏▎▍▌▋▊▉█) and coloured by value (red - amber - green,
-the probability palette). Rows that do not fit are cut with a "⋮ N more" line.
+Bars are drawn in eighths of a cell (▏▎▍▌▋▊▉█) and coloured by value (red - amber -
+green, the probability palette). Rows that do not fit are cut with a "⋮ N more" line.
 """
 
 from __future__ import annotations

@@ -176,6 +176,7 @@ def test_a_reopened_run_shows_its_tagged_sentences_and_scores(tmp_path):
 
     from fake_trainer import FakeTagTrainer
     from pilot_helpers import SIZE
+    from test_app_history import GatedFactory
 
     from engine import events as ev
     from rnn_tui.app import create_app
@@ -190,16 +191,22 @@ def test_a_reopened_run_shows_its_tagged_sentences_and_scores(tmp_path):
                 ev.Checkpoint(step=30, path="x", reason="interval")]
     (tmp_path / "metrics.jsonl").write_text(
         "\n".join(json.dumps(r.to_dict()) for r in records) + "\n", encoding="utf-8")
-    factory = FakeFactory(start_step=30, steps=35)
+    factory = GatedFactory(start_step=30, steps=35)  # no trainer until the test says so
 
     async def main():
         app = create_app(CONFIG, factory, out_dir=str(tmp_path), resume=True)
         async with app.run_test(size=SIZE) as pilot:
             s = app.main_screen
-            await wait_for(lambda: app.view.scores is not None and app.probes, pilot=pilot)
-            assert "tagged at step 30" in tagged(app) and "changed since step 10" in tagged(app)
-            assert [label for label, _ in s.query_one("#tag-bars").rows] == TAGS
-            assert s.query_one("#grad-bars-back").display
-            assert "held-out accuracy 88.0%" in s.query_one("#tagged-info").text.plain
+            try:
+                await wait_for(lambda: app.view.scores is not None and app.probes,
+                               pilot=pilot)
+                assert not factory.trainers
+                assert "tagged at step 30" in tagged(app)
+                assert "changed since step 10" in tagged(app)
+                assert [label for label, _ in s.query_one("#tag-bars").rows] == TAGS
+                assert s.query_one("#grad-bars-back").display
+                assert "held-out accuracy 88.0%" in s.query_one("#tagged-info").text.plain
+            finally:
+                factory.release.set()
 
     asyncio.run(main())
