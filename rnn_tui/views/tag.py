@@ -20,13 +20,12 @@ from textual.widgets import Input, Static
 
 from engine.events import Eval
 from engine.families.tag.corpora import gum
-from engine.families.tag.events import TagScores, Tagged
+from engine.families.tag.events import TagScores, Tagged, metric_line
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
-from rnn_tui.app.panels import Panel, TextLine, fmt_count, join_fields
+from rnn_tui.app.panels import Panel, TextLine, join_fields
 from rnn_tui.views.tag_text import abbreviations, tagged_text
-from rnn_tui.widgets import Heatmap
-from rnn_tui.widgets.bars import LabelledBars
+from rnn_tui.widgets import Heatmap, LabelBars
 
 YOURS_KEPT = 3  # sentences typed at the prompt, newest first
 CONFUSION_TAGS = 20  # the most frequent tags in the confusion matrix
@@ -51,7 +50,7 @@ class ScoresPanel(Panel):
     def compose(self) -> ComposeResult:
         yield TextLine(SCORES_WAITING, id="scores-info", classes="info")
         with Horizontal(id="scores-row"):
-            yield LabelledBars(id="tag-bars")
+            yield LabelBars(id="tag-bars")
             yield Heatmap(id="confusion")
 
 
@@ -102,7 +101,7 @@ class TagScreen(DashboardScreen):
         self.query_one("#tagged", Static).update("")
         self.query_one("#tagged-info", TextLine).update(TAGGED_WAITING)
         self.query_one("#scores-info", TextLine).update(SCORES_WAITING)
-        self.query_one("#tag-bars", LabelledBars).clear()
+        self.query_one("#tag-bars", LabelBars).clear()
         self.query_one("#confusion", Heatmap).clear()
 
     def handle_event(self, event: Any) -> None:
@@ -113,6 +112,10 @@ class TagScreen(DashboardScreen):
                 self.before, self.probe = self.probe, event
             self.render_tagged()
         elif isinstance(event, TagScores):
+            if event.split == "test":  # once, at the end of the run
+                self.app.notify(metric_line(event.metrics), timeout=15,
+                                title=f"Test sentences at step {event.step:,}")
+                return
             self.scores = event
             self.render_scores()
 
@@ -212,10 +215,9 @@ class TagScreen(DashboardScreen):
         self.query_one("#scores-info", TextLine).update(join_fields([
             ("evaluation at step", f"{sc.step:,}"), ("accuracy", f"{sc.accuracy:.1%}"),
             ("tags", str(len(per)))]))
-        self.query_one("#tag-bars", LabelledBars).set_bars(
+        self.query_one("#tag-bars", LabelBars).set_values(
             [t["tag"] for t in per], [t["accuracy"] for t in per],
-            title="per-tag accuracy (recall)",
-            notes=[f"n={fmt_count(t['total'])}" for t in per])
+            title="per-tag accuracy (recall)", fmt="{:.1%}")
         names = sc.confusion.get("tags", [])
         keep = [names.index(t["tag"]) for t in per[:CONFUSION_TAGS] if t["tag"] in names]
         counts = sc.confusion.get("counts", [])

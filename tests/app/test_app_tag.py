@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_trainer import PROBE_SENTENCES, TAGS, FakeFactory
+from fake_tag import PROBE_SENTENCES, TAGS
+from fake_trainer import FakeFactory
 from pilot_helpers import run as pilot_run
 from pilot_helpers import settled, wait_for
 from textual.widgets import Input, Static
@@ -50,7 +51,7 @@ def test_tag_mode_shows_tagged_sentences_scores_and_both_directions():
         info = s.query_one("#tagged-info").text.plain
         assert "held-out accuracy 90.0%" in info and "unseen words 70.0%" in info
         bars = s.query_one("#tag-bars")
-        assert [label for label, _ in bars.rows] == TAGS
+        assert [label for label, _ in bars.values] == TAGS
         confusion = s.query_one("#confusion")
         assert confusion.shape == (len(TAGS), len(TAGS))
         assert confusion._col_labels == abbreviations(TAGS)
@@ -174,7 +175,7 @@ def test_a_reopened_run_shows_its_tagged_sentences_and_scores(tmp_path):
     import asyncio
     import json
 
-    from fake_trainer import FakeTagTrainer
+    from fake_tag import FakeTagTrainer
     from pilot_helpers import SIZE
     from test_app_history import GatedFactory
 
@@ -203,7 +204,7 @@ def test_a_reopened_run_shows_its_tagged_sentences_and_scores(tmp_path):
                 assert not factory.trainers
                 assert "tagged at step 30" in tagged(app)
                 assert "changed since step 10" in tagged(app)
-                assert [label for label, _ in s.query_one("#tag-bars").rows] == TAGS
+                assert [label for label, _ in s.query_one("#tag-bars").values] == TAGS
                 assert s.query_one("#grad-bars-back").display
                 assert "held-out accuracy 88.0%" in s.query_one("#tagged-info").text.plain
             finally:

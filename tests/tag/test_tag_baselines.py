@@ -57,3 +57,16 @@ def test_ud_gum_baseline_matches_the_measured_facts():
     scores = most_frequent_tag_scores(train, test)
     assert scores["accuracy"] == pytest.approx(0.818, abs=0.002)  # measured-facts.md
     assert 0.18 < scores["unseen_tokens"] / scores["tokens"] < 0.20  # "19% unseen"
+
+
+def test_count_model_loss_by_hand():
+    import math
+
+    from engine.families.tag.baselines import count_model_loss
+
+    train = [(["a", "b"], ["X", "Y"]), (["a"], ["X"])]
+    # p(X) = (2 + 1) / (3 + 2) = 0.6, p(Y) = 0.4; "a" (X twice): (2 + 0.6) / (2 + 1);
+    # "c" unseen: p(Y) itself; the tag Z never occurs in training: left out
+    held = [(["a", "c", "a"], ["X", "Y", "Z"])]
+    want = -(math.log(2.6 / 3) + math.log(0.4)) / 2
+    assert count_model_loss(train, held) == pytest.approx(want)

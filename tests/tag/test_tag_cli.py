@@ -40,7 +40,8 @@ def test_run_writes_a_run_directory_and_prints_the_baseline(capsys, tmp_path):
     code, text, err = cli(capsys, "run", *TINY, "--data", str(IOB), "--val", str(IOB),
                           "--steps", "3", "--out", str(out))
     assert code == 0, err
-    assert "baseline most frequent tag (held-out): accuracy" in text
+    assert "baselines (held-out, nats/token): word→tag counts" in text
+    assert "  most frequent tag: accuracy" in text
     assert "span F1" in text and "tagged at step 3" in text and "per-tag accuracy" in text
     kinds = {json.loads(x)["event"] for x in (out / "metrics.jsonl").read_text().splitlines()}
     assert {"start", "baselines", "eval", "tagged", "tag_scores", "probe", "end"} <= kinds

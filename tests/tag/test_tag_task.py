@@ -31,14 +31,19 @@ def test_training_lowers_the_loss_and_yields_every_event(small_conllu, tmp_path)
     assert 0.9 <= last.accuracy <= 1 and last.tokens > 0 and "span_f1" not in last.metrics
     base = next(e for e in events if isinstance(e, ev.Baselines))
     assert 0 < base.metrics["most frequent tag"]["accuracy"] <= 1
+    assert last.val_loss < base.losses["word→tag counts"]  # the count model's loss line
     probe = next(e for e in events if isinstance(e, ev.Probe))
     assert len(probe.grad_norms) == 2  # one layer, two directions
     tagged = next(e for e in events if isinstance(e, Tagged))
     assert tagged.kind == "probe" and len(tagged.sentences) == 2
     s = tagged.sentences[0]
     assert len(s["tokens"]) == len(s["tags"]) == len(s["probs"]) == len(s["gold"])
-    scores = next(e for e in events if isinstance(e, TagScores))
-    assert {t["tag"] for t in scores.per_tag} <= set(scores.confusion["tags"])
+    scores = [e for e in events if isinstance(e, TagScores)]
+    evals = [e for e in events if isinstance(e, ev.Eval)]
+    assert [s.step for s in scores] == [e.step for e in evals]  # one after every evaluation
+    assert events.index(scores[0]) == events.index(evals[0]) + 1
+    assert scores[-1].accuracy == evals[-1].accuracy and scores[-1].split == "held-out"
+    assert {t["tag"] for t in scores[0].per_tag} <= set(scores[0].confusion["tags"])
     rows = [json.loads(x) for x in (tmp_path / "run/metrics.jsonl").read_text().splitlines()]
     eval_row = next(r for r in rows if r["event"] == "eval")
     assert {"accuracy", "accuracy_unseen", "val_loss"} <= eval_row.keys()
@@ -91,7 +96,10 @@ def test_resume_continues_exactly(small_conllu, tmp_path):
 
 
 def test_predict_request_and_eval_of_a_saved_run(iob_file, tmp_path):
-    run(tiny_tag(data=str(iob_file), steps=4, test=str(iob_file)), tmp_path / "r")
+    events = run(tiny_tag(data=str(iob_file), steps=4, test=str(iob_file)), tmp_path / "r")
+    test = [e for e in events if isinstance(e, TagScores) and e.split == "test"]
+    assert len(test) == 1 and test[0].step == 4 and "span_f1" in test[0].metrics  # at the end
+    assert events.index(test[0]) > max(i for i, e in enumerate(events) if e.name == "eval")
     loaded = load_run(tmp_path / "r")
     task, model = loaded.task, loaded.model
     found = task.predict(model, ["Yesterday, Harry Potter met Hermione Granger.", "  "])

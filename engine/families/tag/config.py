@@ -44,11 +44,11 @@ class TagConfig(RunConfig):
     threads: int = 1  # CPU intra-op threads (0 = one per core); per-word ops are too small to share
     eval_every: int = 250  # tag the held-out file every N steps (and at the end)
     probe_every: int = 100  # gradients of one tag w.r.t. every position, each direction (0 = off)
-    sample_every: int = 250  # re-tag the probe sentences (+ per-tag scores) every N steps (0 = off)
+    sample_every: int = 250  # re-tag the probe sentences every N steps (0 = off)
     # --- data -------------------------------------------------------------------------
     data: str = ""  # training file: CoNLL-U (.conllu) or token-and-tag columns (CoNLL-2003 style)
     val: str = ""  # held-out file tagged during training (default: a share of --data)
-    test: str = ""  # test file, never trained or selected on: scored by `rnn-tui eval DIR`
+    test: str = ""  # test file, never trained or selected on: scored once, at the end
     val_fraction: float = 0.1  # without --val: share of the sentences of --data held out (seeded)
     test_fraction: float = 0.0  # without --test: share of --data held out as the test set
     format: str = "auto"  # tag file format: auto | conllu | columns

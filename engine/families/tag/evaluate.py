@@ -15,19 +15,7 @@ from pathlib import Path
 
 from engine.errors import EngineError
 from engine.families.tag.data import read_tagged
-
-
-def metric_line(found: dict, loss: float | None = None) -> str:
-    parts = [f"accuracy {found['accuracy']:.2%}"]
-    if found.get("accuracy_unseen") is not None:
-        parts.append(f"unseen words {found['accuracy_unseen']:.2%} "
-                     f"({found['unseen_tokens']:,} tokens)")
-    if found.get("span_f1") is not None:
-        parts.append(f"span F1 {found['span_f1']:.2%} (P {found['span_precision']:.2%}, "
-                     f"R {found['span_recall']:.2%})")
-    if loss is not None:
-        parts.append(f"loss {loss:.4f} nats/token")
-    return " · ".join(parts)
+from engine.families.tag.events import metric_line, per_tag_line
 
 
 def evaluation_lines(task, model, spec: str | None) -> list[str]:
@@ -69,7 +57,7 @@ def _scored(task, model, sentences, what: str, train) -> list[str]:
     loss, found, scores = task.scores(model, sentences)
     lines = [f"{metric_line(found, loss)} on {len(sentences):,} sentences "
              f"({found['tokens']:,} tokens) of {what}",
-             "  " + scores.summary().replace(f" at step {scores.step}", "")]
+             f"  per-tag accuracy: {per_tag_line(scores.per_tag)}"]
     if train is not None:
         base = most_frequent_tag_scores(train, sentences)
         lines.append(f"  most frequent tag baseline on the same sentences: "

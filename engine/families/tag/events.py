@@ -54,23 +54,52 @@ class Tagged(Event):
         return f"--- step {self.step} · {self.kind} ---\n" + "\n".join(self.lines()) + "\n\n"
 
 
+def metric_line(found: dict, loss: float | None = None) -> str:
+    """metrics.evaluate's numbers in one line: "accuracy 93.40% · unseen words 81.08% (5,471
+    tokens) · span F1 ..." (the parts a tag set has)."""
+    parts = [f"accuracy {found['accuracy']:.2%}"]
+    if found.get("accuracy_unseen") is not None:
+        parts.append(f"unseen words {found['accuracy_unseen']:.2%} "
+                     f"({found['unseen_tokens']:,} tokens)")
+    if found.get("span_f1") is not None:
+        parts.append(f"span F1 {found['span_f1']:.2%} (P {found['span_precision']:.2%}, "
+                     f"R {found['span_recall']:.2%})")
+    if loss is not None:
+        parts.append(f"loss {loss:.4f} nats/token")
+    return " · ".join(parts)
+
+
+def per_tag_line(per_tag: Sequence[dict]) -> str:
+    """"NOUN 91.1% · PUNCT 99.7% · ... · lowest X 21.2%": the most frequent tags, the worst."""
+    shown = " · ".join(f"{t['tag']} {t['accuracy']:.1%}" for t in per_tag[:SHOWN_TAGS])
+    worst = min(per_tag, key=lambda t: t["accuracy"], default=None)
+    tail = f" · lowest {worst['tag']} {worst['accuracy']:.1%}" if worst and \
+        worst not in per_tag[:SHOWN_TAGS] else ""
+    return shown + tail
+
+
 @register
 @dataclass
 class TagScores(Event):
-    """Per-tag accuracy and the confusion matrix of the latest held-out evaluation (sent with
-    the re-tagged probe sentences, so metrics.jsonl's eval rows stay one line of numbers)."""
+    """Per-tag accuracy and the confusion matrix of one evaluation: of the held-out sentences
+    (after every Eval, so metrics.jsonl's eval rows stay one line of numbers) or, once at the
+    end of a run, of its test sentences."""
     name: ClassVar[str] = "tag_scores"
-    KEEP_IN_HISTORY: ClassVar[int] = 1
+    KEEP_IN_HISTORY: ClassVar[int] = 2
     step: int
-    accuracy: float  # token accuracy of that evaluation, 0..1
+    split: str = "held-out"  # "held-out" | "test"
+    metrics: dict = field(default_factory=dict)  # metrics.evaluate's: accuracy (0..1), ...
     # [{"tag", "correct", "total", "accuracy"}], most frequent gold tag first
     per_tag: list[dict] = field(default_factory=list)
     # {"tags": names, "counts": rows}: counts[i][j] = tokens of gold tags[i] tagged tags[j]
     confusion: dict = field(default_factory=dict)
 
+    @property
+    def accuracy(self) -> float:
+        return float(self.metrics.get("accuracy", 0.0))
+
     def summary(self) -> str:
-        shown = " · ".join(f"{t['tag']} {t['accuracy']:.1%}" for t in self.per_tag[:SHOWN_TAGS])
-        worst = min(self.per_tag, key=lambda t: t["accuracy"], default=None)
-        tail = f" · lowest {worst['tag']} {worst['accuracy']:.1%}" if worst and \
-            worst not in self.per_tag[:SHOWN_TAGS] else ""
-        return f"per-tag accuracy at step {self.step}: {shown}{tail}"
+        if self.split == "test":
+            return (f"test sentences at step {self.step}: {metric_line(self.metrics)}\n"
+                    f"  per-tag accuracy: {per_tag_line(self.per_tag)}")
+        return f"per-tag accuracy at step {self.step}: {per_tag_line(self.per_tag)}"

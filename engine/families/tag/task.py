@@ -51,7 +51,6 @@ class TagTask(Task):
         self.seen: set[str] = set(meta.get("seen") or ())  # the training word forms
         self.scheme = meta.get("scheme")  # "iob2" ... for chunk tags, None for POS tags
         self.data = None
-        self.pending_scores: TagScores | None = None  # the latest evaluation's, to send
         self.step_now = 0
 
     # --- setup --------------------------------------------------------------------------
@@ -98,10 +97,11 @@ class TagTask(Task):
         return out
 
     def baselines(self) -> Baselines:
-        from engine.families.tag.baselines import most_frequent_tag_scores
+        from engine.families.tag.baselines import count_model_loss, most_frequent_tag_scores
 
-        found = most_frequent_tag_scores(self.data.train, self.data.val)
-        return Baselines(losses={}, metrics={"most frequent tag": found})
+        train, val = self.data.train, self.data.val
+        return Baselines(losses={"word→tag counts": count_model_loss(train, val)},
+                         metrics={"most frequent tag": most_frequent_tag_scores(train, val)})
 
     def activation_bytes(self) -> int:
         from engine.memory import activation_bytes
@@ -168,13 +168,14 @@ class TagTask(Task):
                     probs[i] = p[row, :n].tolist()
         return tags, probs, loss / max(1, counted)
 
-    def scores(self, model, sentences: Sequence) -> tuple[float, dict, TagScores]:
-        """(loss, metrics.evaluate's numbers, the per-tag scores) on held-out SENTENCES."""
+    def scores(self, model, sentences: Sequence, split: str = "held-out"
+               ) -> tuple[float, dict, TagScores]:
+        """(loss, metrics.evaluate's numbers, the per-tag scores) on SENTENCES."""
         pred, _, loss = self.tag(model, sentences)
         gold = [g for _, g in sentences]
         found = metrics.evaluate([t for t, _ in sentences], gold, pred, self.seen,
                                  scheme=self.scheme)
-        per_tag = TagScores(step=self.step_now, accuracy=found["accuracy"],
+        per_tag = TagScores(step=self.step_now, split=split, metrics=found,
                             per_tag=metrics.per_tag_accuracy(gold, pred),
                             confusion=metrics.confusion_matrix(gold, pred, self.vocabs.tags))
         return loss, found, per_tag
@@ -187,8 +188,14 @@ class TagTask(Task):
     # --- side jobs ------------------------------------------------------------------------
 
     def evaluate(self, model) -> Evaluation:
-        loss, found, self.pending_scores = self.scores(model, self.data.val)
-        return Evaluation(loss, found)
+        loss, found, per_tag = self.scores(model, self.data.val)
+        return Evaluation(loss, found, events=[per_tag])
+
+    def finish(self, model, step: int) -> list[Event]:
+        """The test sentences, scored once at the end of the run (never looked at before)."""
+        if not self.data.test:
+            return []
+        return [self.scores(model, self.data.test, "test")[2]]
 
     def gradient_probe(self, model) -> list[list[float]] | None:
         if self.grad_batch is None:
@@ -197,11 +204,7 @@ class TagTask(Task):
         return direction_gradients(model, self.grad_batch.to(self.device), k)
 
     def sample(self, model, step: int) -> list[Event]:
-        events: list[Event] = [self._tagged(model, self.probes, step, "probe")]
-        if self.pending_scores is not None:
-            events.append(self.pending_scores)
-            self.pending_scores = None
-        return events
+        return [self._tagged(model, self.probes, step, "probe")]
 
     def _tagged(self, model, sentences: Sequence, step: int, kind: str) -> Tagged:
         pred, probs, _ = self.tag(model, sentences)
