@@ -21,6 +21,20 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def run_main(*args: str) -> int:
+    """The CLI's exit code for ARGS, its output left alone (for module-scoped fixtures, which
+    cannot use capsys)."""
+    old = sys.argv
+    sys.argv = ["rnn-tui", *args]
+    try:
+        main()
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = old
+
+
 def assert_clean_error(code, out, err, *needles):
     """Bad input: exit code 2, no traceback, the message names what is wrong."""
     assert code == 2, (code, out, err)

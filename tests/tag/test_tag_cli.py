@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import IOB
 
-from cli_helpers import assert_clean_error, cli
+from cli_helpers import assert_clean_error, cli, run_main
 
 TINY = ["--task", "tag", "--hidden", "16", "--embed", "8", "--char-embed", "4",
         "--char-hidden", "4", "--batch-size", "4", "--eval-every", "3", "--sample-every", "3",
@@ -18,20 +18,8 @@ SENTENCE = "Yesterday, Harry Potter met Hermione Granger."
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    import sys
-
-    from rnn_tui.cli import main
-
     out = tmp_path_factory.mktemp("tag") / "run"
-    old = sys.argv
-    sys.argv = ["rnn-tui", "run", *TINY, "--data", str(IOB), "--steps", "4", "--out",
-                str(out)]
-    try:
-        main()
-    except SystemExit as exc:
-        assert not exc.code
-    finally:
-        sys.argv = old
+    assert run_main("run", *TINY, "--data", str(IOB), "--steps", "4", "--out", str(out)) == 0
     return out
 
 

@@ -25,16 +25,22 @@ def _most_common(counts: Counter) -> str:
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
+def tag_counts(train: Sequence[Sentence]) -> tuple[dict[str, Counter], Counter]:
+    """(per word: its tag counts, the tag counts of all words) in the training sentences."""
+    per_word: dict[str, Counter] = defaultdict(Counter)
+    overall: Counter = Counter()
+    for tokens, tags in train:
+        for word, tag in zip(tokens, tags):
+            per_word[word][tag] += 1
+            overall[tag] += 1
+    return per_word, overall
+
+
 class MostFrequentTag:
     """Tags a sentence word by word from training counts; no context at all."""
 
     def __init__(self, train: Sequence[Sentence]):
-        per_word: dict[str, Counter] = defaultdict(Counter)
-        overall: Counter = Counter()
-        for tokens, tags in train:
-            for word, tag in zip(tokens, tags):
-                per_word[word][tag] += 1
-                overall[tag] += 1
+        per_word, overall = tag_counts(train)
         if not overall:
             raise ValueError("the baseline needs at least one training token")
         self.default = _most_common(overall)  # the tag of every unseen word
@@ -64,12 +70,7 @@ def count_model_loss(train: Sequence[Sentence], heldout: Sequence[Sentence]) -> 
     """Held-out cross-entropy, nats per token, of p(t | w) from the training counts (see the
     module docstring). Tokens whose gold tag never occurs in training are left out, as the
     model's loss leaves them out."""
-    per_word: dict[str, Counter] = defaultdict(Counter)
-    overall: Counter = Counter()
-    for tokens, tags in train:
-        for word, tag in zip(tokens, tags):
-            per_word[word][tag] += 1
-            overall[tag] += 1
+    per_word, overall = tag_counts(train)
     total = sum(overall.values()) + len(overall)
     prior = {t: (n + 1) / total for t, n in overall.items()}
     nats, n = 0.0, 0
