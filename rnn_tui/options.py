@@ -91,6 +91,11 @@ def _default_text(opt: Option) -> str:
     return ", ".join(f"{v} ({k})" for k, v in shown.items())
 
 
+def _escaped(text: str) -> str:
+    """Help text as Rich prints it literally (a field comment like "[h→; h←]" is no markup)."""
+    return text.replace("[", "\\[")
+
+
 def training_options(func):
     """A decorator adding one --option per config field of every family (booleans get
     --no-x); the function receives the given ones as `overrides`."""
@@ -101,8 +106,8 @@ def training_options(func):
         flag = "--" + opt.name.replace("_", "-")
         if opt.type is bool:
             flag = f"{flag}/--no-{opt.name.replace('_', '-')}"
-        option = typer.Option(None, flag, help=f"{opt.help} \\[default: {_default_text(opt)}]",
-                              rich_help_panel=opt.panel, show_default=False)
+        option = typer.Option(None, flag, rich_help_panel=opt.panel, show_default=False,
+                              help=f"{_escaped(opt.help)} \\[default: {_default_text(opt)}]")
         params.append(inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY,
                                         default=option, annotation=Optional[opt.type]))
     names = [opt.name for opt in options]
