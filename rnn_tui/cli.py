@@ -129,6 +129,10 @@ from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their com
 cli_models.register(app)
 cli_data.register(app)
 
+from rnn_tui import cli_race  # noqa: E402
+
+cli_race.register(app)
+
 
 def main() -> None:
     try:
