@@ -37,7 +37,8 @@ class RunConfig:
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # choices for `model`
     DRY_RUN: ClassVar[dict[str, Any]] = {}  # the family's own settings for --dry-run
     # Fields that may change while the run trains (set_hparam); a family adds its own.
-    LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode")
+    # A new optimizer starts with a fresh state (the app's explode key switches to sgd).
+    LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode", "optimizer")
     # Fields --resume cannot change: the saved weights and optimizer state are for them.
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = ("model", "embed", "hidden", "layers",
                                                   "optimizer")
