@@ -96,12 +96,13 @@ class Race:
         if minutes is not None and not minutes > 0:
             raise EngineError(f"--minutes must be > 0, got {minutes}")
         self.racers = racers
+        self.out_dir, self.force = None if out_dir is None else Path(out_dir), force
         self.minutes = minutes
         self.lanes = max(1, min(lanes or usable_cores(), len(racers)))
         self.slack = slack
         self.trainers = {r.name: Trainer(r.config.replace(threads=1), force=force,
                                          out_dir=None if out_dir is None
-                                         else Path(out_dir) / r.name) for r in racers}
+                                         else self.out_dir / r.name) for r in racers}
         self.standings = Standings(names, threshold)
         self.threshold = threshold
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -110,6 +111,20 @@ class Race:
         self._running = threading.Event()
         self._running.set()
         self.started_at: float | None = None  # wall clock of the first round
+
+    def preflight(self) -> None:
+        """What the racers' setup can fail on, checked before anything is built (the app
+        does this before its screen opens): their run directories and their data."""
+        from engine import rundir
+
+        for r in self.racers:
+            try:
+                if self.out_dir is not None:
+                    rundir.check_free(self.out_dir / r.name)
+                    rundir.check_usable(self.out_dir / r.name, False, self.force)
+                r.config.preflight()
+            except EngineError as exc:
+                raise EngineError(f"racer {r.name}: {exc}") from None
 
     # --- controls (any thread) -------------------------------------------------------------
 

@@ -62,24 +62,30 @@ def register(app: typer.Typer) -> None:
         from engine.race import Race
         from engine.racers import build_racers
 
-        overrides = dict(overrides or {})
-        minutes = overrides.pop("minutes", None)
-        if minutes is None and "steps" not in overrides:
-            minutes = DEFAULT_MINUTES
-        base = resolve_config(task, config, overrides).replace(minutes=None)
+        base = resolve_config(task, config, overrides or {})
+        # --minutes (flag or file) is the race's clock; the racers' own budget is --steps.
+        minutes = base.minutes if base.minutes or base.steps else DEFAULT_MINUTES
+        base = base.replace(minutes=None)
         cells = [m.strip() for m in models.split(",")] if models else None
         if cells is not None and not all(cells):
             raise EngineError(f"--models {models!r}: an empty name")
         racers = build_racers(base, cells, vary, racer)
+        app = not headless and sys.stdout.isatty() and sys.stdin.isatty()
+        if app:  # a person is watching: every step an event, probes within seconds
+            from engine.race import Racer
+            from rnn_tui.app import interactive_cadence
+
+            racers = [Racer(r.name, interactive_cadence(r.config)) for r in racers]
         out = out or time.strftime("runs/race-%Y%m%d-%H%M%S")
         race = Race(racers, out_dir=out, minutes=minutes, lanes=lanes, force=force,
                     threshold=threshold)
-        if headless or not (sys.stdout.isatty() and sys.stdin.isatty()):
-            run_headless(race)
-        else:
+        race.preflight()  # a used directory or a missing corpus: one line, exit 2
+        if app:
             from rnn_tui.race.app import run_race_app
 
             run_race_app(race)
+        else:
+            run_headless(race)
 
 
 def run_headless(race) -> None:
@@ -89,7 +95,8 @@ def run_headless(race) -> None:
     from rnn_tui.race.report import RaceReporter
     from rnn_tui.signals import stop_on_signals
 
-    console = Console()
+    # Piped (a log file, CI): wide enough that the standings are not cut to 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
     reporter = RaceReporter(console, race)
     lanes = f"{race.lanes} lane{'s' if race.lanes > 1 else ''}"
     budget = f"{race.minutes:g} min" if race.minutes else "each racer's --steps"

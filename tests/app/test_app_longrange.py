@@ -108,3 +108,38 @@ def test_snapshot_longrange_view(snap_compare):
 
     app = create_app(LR_CONFIG, Factory())
     assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)
+
+
+def test_real_engine_explode_and_back(tmp_path):
+    """The real trainer: the Jacobian picture arrives, x blows the run up, the guard stops
+    it, y resumes the run directory from the checkpoint written when x was pressed."""
+    import asyncio
+
+    from rnn_tui.app import create_app
+
+    cfg = LongRangeConfig(model="gru", hidden=16, length=12, heldout=32, batch_size=16,
+                          probe_batch=2, device="cpu")
+    out = tmp_path / "run"
+
+    async def main():
+        app = create_app(cfg, out_dir=str(out))
+        async with app.run_test(size=(160, 48)) as pilot:
+            def step() -> int:
+                train = app.info.get("train")
+                return train.step if train else 0
+
+            await wait_for(lambda: app.main_screen.last_jacobian is not None, 30, pilot)
+            await pilot.press("x")
+            await wait_for(lambda: isinstance(app.screen, ConfirmScreen), 30, pilot)
+            kept = app.info["checkpoint"].step
+            assert app.info["finished"].reason == "diverged"
+            await pilot.press("y")
+            await wait_for(lambda: app.info.get("started") is not None
+                           and app.info["started"].resumed and step() > kept, 30, pilot)
+            assert app.info["started"].step == kept
+            assert app.info["started"].config["optimizer"] == "adam"
+            assert app.hparams["clip_mode"] == "norm"
+            await pilot.press("q")
+
+    asyncio.run(main())
+    assert (out / "checkpoint.safetensors").is_file()

@@ -143,3 +143,12 @@ def test_race_cli_bad_input(capsys, tmp_path, args, needle):
     code, out, err = cli(capsys, "race", "--task", "adding", "--headless", "--out",
                          str(tmp_path / "r"), *args)
     assert_clean_error(code, out, err, needle)
+
+
+def test_race_cli_refuses_a_used_racer_directory(capsys, tmp_path):
+    (tmp_path / "r" / "irnn").mkdir(parents=True)
+    (tmp_path / "r" / "irnn" / "metrics.jsonl").write_text("{}\n")
+    code, out, err = cli(capsys, "race", "--task", "adding", "--models", "rnn,irnn",
+                         "--steps", "2", "--out", str(tmp_path / "r"))
+    assert_clean_error(code, out, err, "racer irnn: ", "--force")
+    assert not (tmp_path / "r" / "rnn").exists()  # refused before anything was built
