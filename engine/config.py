@@ -43,7 +43,7 @@ class RunConfig:
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = ("model", "embed", "hidden", "layers",
                                                   "optimizer")
     # --- model ------------------------------------------------------------------------
-    model: str = "gru"  # cell type: lstm | gru | rnn (vanilla)
+    model: str = "gru"  # cell type: lstm | gru | rnn (vanilla); the long-range lab adds irnn
     embed: int = 64  # embedding size of each input token
     hidden: int = 512  # hidden units per layer
     layers: int = 2  # stacked recurrent layers

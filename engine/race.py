@@ -111,6 +111,7 @@ class Race:
         self._running = threading.Event()
         self._running.set()
         self.started_at: float | None = None  # wall clock of the first round
+        self.ended_at: float | None = None  # and of the last racer's end
 
     def preflight(self) -> None:
         """What the racers' setup can fail on, checked before anything is built (the app
@@ -151,7 +152,10 @@ class Race:
         return not self._running.is_set()
 
     def elapsed(self) -> float:
-        return 0.0 if self.started_at is None else time.monotonic() - self.started_at
+        """Seconds since the race started (until it ended)."""
+        if self.started_at is None:
+            return 0.0
+        return (self.ended_at or time.monotonic()) - self.started_at
 
     # --- the race ----------------------------------------------------------------------------
 
@@ -186,6 +190,7 @@ class Race:
                 self.stop()
                 for lane in lanes:
                     lane.join(timeout=30)
+            self.ended_at = time.monotonic()
 
     def _note(self, name: str, event: ev.Event) -> None:
         """The Started event: which metric the racer is judged by."""

@@ -28,13 +28,15 @@ DEFAULT_MINUTES = 3.0
 
 
 def register(app: typer.Typer) -> None:
-    from rnn_tui.cli import ConfigOpt, OutOpt, TaskOpt
+    from rnn_tui.cli import ConfigOpt, TaskOpt
 
     @app.command("race")
     @training_options
     def race_command(
             config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt,
-            out: Optional[str] = OutOpt,
+            out: Optional[str] = typer.Option(
+                None, "--out", help="Folder of the racers' run directories, OUT/<racer> "
+                "(default: runs/race-<date>-<time>)."),
             models: Optional[str] = typer.Option(
                 None, "--models", help="Comma-separated cells, one racer each: "
                 "rnn,irnn,gru,lstm (the long-range lab) or lstm,gru,rnn."),

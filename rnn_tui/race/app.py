@@ -105,6 +105,9 @@ class RaceApp(App[None]):
     def on_mount(self) -> None:
         chart = self.query_one("#race-chart", LossChart)
         chart.border_title = "training loss, every racer"
+        # log: a racer's early spike (an IRNN's first Adam steps: 1e9) and a solved task's
+        # 1e-3 both stay readable beside the others (y switches)
+        chart.scale = "log"
         for name in self.names:
             chart.set_series_style(name, self.racer_colors[name], name)
         self.query_one("#standings").border_title = "standings"
@@ -203,7 +206,7 @@ class RaceApp(App[None]):
             else:
                 continue
             layer = self.layer % max(1, len(rows))
-            bars.update_norms(rows[layer], title=f"{what} {j.step}")
+            bars.update_norms(rows[layer], title=f"{what} step {j.step}")
 
     # ------------------------------------------------------------------ keys
 

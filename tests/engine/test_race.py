@@ -64,6 +64,7 @@ def test_two_tiny_racers_write_both_run_directories(tmp_path):
             == name
         assert (tmp_path / "race" / name / "checkpoint.safetensors").is_file()
     rows = race.standings.rows
+    assert race.elapsed() == race.elapsed() > 0  # the clock stopped with the race
     assert rows["gru"].metric == "mse" and rows["gru"].steps == 6
     assert rows["rnn"].status == "finished" and rows["rnn"].baseline == pytest.approx(1 / 6)
 

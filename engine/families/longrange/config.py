@@ -13,9 +13,12 @@ from typing import ClassVar
 
 from engine.config import RunConfig, check_choice, check_int, check_limit, check_seed
 from engine.errors import EngineError
-from engine.families.longrange.tasks import MAX_LENGTH, TASKS
-from engine.families.longrange.weight_init import INITS
 
+# Defined here, not beside the generators and initialisers (tasks.py, weight_init.py, which
+# import them): listing the options for --help must not import torch.
+TASKS = ("adding", "copy", "recall")
+MAX_LENGTH = 5000  # beyond this one held-out set of 1000 sequences alone is GBs of activations
+INITS = ("default", "identity", "orthogonal")  # W_hh schemes (weight_init.py)
 INIT_CHOICES = ("auto", *INITS)
 
 
