@@ -93,6 +93,25 @@ def test_a_language_model_race(small_corpus, tmp_path):
     assert (tmp_path / "lm" / "rnn" / "checkpoint.safetensors").is_file()
 
 
+def test_a_classifier_race(tmp_path):
+    from engine.families.classify.config import ClassifyConfig
+
+    data = tmp_path / "reviews.tsv"
+    data.write_text("".join(f"{t}\t{y}\n" for t, y in [
+        ("a fine film", "pos"), ("I loved it", "pos"), ("great acting", "pos"),
+        ("a dull film", "neg"), ("I hated it", "neg"), ("awful acting", "neg")] * 4),
+        encoding="utf-8")
+    base = ClassifyConfig(data=str(data), embed=8, hidden=8, batch_size=4, steps=4,
+                          eval_every=2, probe_every=2, sample_every=0, log_every=1,
+                          val_fraction=0.25, device="cpu")
+    race = Race(build_racers(base, ["gru", "lstm"]), out_dir=tmp_path / "cls")
+    ends = {n: e for n, e in race.events() if isinstance(e, ev.Finished)}
+    assert {e.reason for e in ends.values()} == {"steps"}
+    assert race.standings.rows["gru"].metric == "accuracy"
+    assert race.standings.rows["gru"].higher_is_better
+    assert (tmp_path / "cls" / "lstm" / "checkpoint.safetensors").is_file()
+
+
 def test_a_diverging_racer_does_not_stop_the_others():
     from engine.race import Racer
 
