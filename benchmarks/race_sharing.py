@@ -1,7 +1,7 @@
 """How should 2-4 racers share the CPU? Round-robin steps in one process vs a process each.
 
     python benchmarks/race_sharing.py [--seconds 15] [--models rnn,irnn,gru,lstm] [--rounds 1]
-                                      [--modes rr1,rr,procs,lockstep,split] [--json FILE]
+                                      [--modes rr1,rr,procs,lockstep,split,threads] [--json FILE]
 
 Each racer trains a LongRangeModel on the adding problem (defaults: hidden 128, T = 100,
 batch 50, Adam 1e-3, clip 1.0) for a fixed wall-clock budget, under each sharing mode:
@@ -13,6 +13,8 @@ batch 50, Adam 1e-3, clip 1.0) for a fixed wall-clock budget, under each sharing
          the same steps; a fast racer that waits leaves its core to the slow ones
   split  one single-threaded process per core, the racers dealt out between them, round
          robin inside each, lockstep between them every --sync-every rounds
+  threads  split, but in ONE process: one Python thread per core (torch kernels release the
+         GIL), torch.set_num_threads(1), lockstep at a threading.Barrier (engine/race.py)
 It prints, per mode, the total steps/s and each racer's steps, share of the steps and share
 of the time (its own step time in round robin; in the others its process's CPU time, shared
 out by step time), with the load average: on a machine shared with other work the numbers
@@ -109,6 +111,28 @@ def _child(names: list[str], args: argparse.Namespace, threads: int, sync_every:
         queue.put({"name": r.name, "steps": r.steps, "time_s": cpu * r.busy_s / busy})
 
 
+class _Flag:
+    value = False
+
+
+def threaded(args: argparse.Namespace, groups: list[list[str]]) -> list[dict]:
+    """One process, one Python thread per group, lockstep every --sync-every rounds."""
+    import threading
+
+    torch.set_num_threads(1)
+    racers = [[Racer(n, args) for n in g] for g in groups]
+    barrier, stop = threading.Barrier(len(groups)), _Flag()
+    workers = [threading.Thread(target=run_rounds, args=(rs, args.seconds, args.sync_every,
+                                                         barrier, stop)) for rs in racers]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    rows = {r.name: {"name": r.name, "steps": r.steps, "time_s": r.busy_s}
+            for rs in racers for r in rs}
+    return [rows[n] for n in args.models]
+
+
 def processes(args: argparse.Namespace, groups: list[list[str]], threads: int,
               sync_every: int = 0) -> list[dict]:
     ctx = mp.get_context("spawn")  # a fresh interpreter: no torch thread pool inherited
@@ -143,7 +167,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--models", default="rnn,irnn,gru,lstm")
-    ap.add_argument("--modes", default="rr1,rr,procs,lockstep,split")
+    ap.add_argument("--modes", default="rr1,rr,procs,lockstep,split,threads")
     ap.add_argument("--sync-every", type=int, default=5,
                     help="lockstep, split: rounds between barriers")
     ap.add_argument("--hidden", type=int, default=128)
@@ -166,7 +190,8 @@ def main() -> None:
     runs = {"rr1": lambda: round_robin(args, 1), "rr": lambda: round_robin(args, cores),
             "procs": lambda: processes(args, alone, split),
             "lockstep": lambda: processes(args, alone, split, args.sync_every),
-            "split": lambda: processes(args, per_core, 1, args.sync_every)}
+            "split": lambda: processes(args, per_core, 1, args.sync_every),
+            "threads": lambda: threaded(args, per_core)}
     out = []
     for k in range(args.rounds):  # interleaved, so a change in the machine's load hits all
         for m in args.modes.split(","):

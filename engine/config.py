@@ -37,12 +37,13 @@ class RunConfig:
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # choices for `model`
     DRY_RUN: ClassVar[dict[str, Any]] = {}  # the family's own settings for --dry-run
     # Fields that may change while the run trains (set_hparam); a family adds its own.
-    LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode")
+    # A new optimizer starts with a fresh state (the app's explode key switches to sgd).
+    LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode", "optimizer")
     # Fields --resume cannot change: the saved weights and optimizer state are for them.
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = ("model", "embed", "hidden", "layers",
                                                   "optimizer")
     # --- model ------------------------------------------------------------------------
-    model: str = "gru"  # cell type: lstm | gru | rnn (vanilla)
+    model: str = "gru"  # cell type: lstm | gru | rnn (vanilla); the long-range lab adds irnn
     embed: int = 64  # embedding size of each input token
     hidden: int = 512  # hidden units per layer
     layers: int = 2  # stacked recurrent layers

@@ -25,12 +25,18 @@ class Controls:
     def __init__(self) -> None:
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._stop = threading.Event()
+        self._budget_spent = threading.Event()
 
     # --- any thread ----------------------------------------------------------------------
 
     def stop(self) -> None:
         """Finish after the current step: checkpoint (with an out_dir), then Finished."""
         self._stop.set()
+
+    def finish(self) -> None:
+        """End as if the time budget were spent (a race's clock ran out): a final
+        evaluation and checkpoint, then Finished("time"), where stop() skips the evaluation."""
+        self._budget_spent.set()
 
     def set_hparam(self, key: str, value: Any) -> None:
         if key not in self.LIVE_KEYS:

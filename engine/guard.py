@@ -17,6 +17,13 @@ import math
 
 import torch
 
+# Exploding on purpose (`--explode`, the app's x key): no clipping and a huge plain-SGD step.
+# SGD, because Adam divides each step by the gradient's running RMS: its updates stay about
+# lr in size however large the gradient, so the loss jumps but nothing overflows (measured on
+# the adding problem at T = 100, lr 0.1-10, no clipping: no NaN for any of the four cells in
+# 200 steps). With SGD (momentum 0.9) at lr 10 every cell reaches NaN within ~10 steps.
+EXPLODE = {"optimizer": "sgd", "clip_mode": "off", "lr": 10.0}
+
 FACTOR = 3.0  # a loss above 3x its running average is an explosion, not noise
 SLACK = 1.0  # nats: near zero, 3x is too tight (0.01 -> 0.05 is no explosion)
 DECAY = 0.9  # running average: weight of the past

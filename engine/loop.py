@@ -30,7 +30,7 @@ from engine.config import RunConfig
 from engine.controls import Controls
 from engine.errors import Cancelled, EngineError
 from engine.guard import diverged_message
-from engine.optim import clip_gradients, scheduled_lr
+from engine.optim import build_optimizer, clip_gradients, scheduled_lr
 from engine.rundir import out_path
 from engine.run_state import RunState, build_state, snapshot_state
 from engine.task import Request
@@ -260,6 +260,8 @@ class Trainer(Controls):
         old = getattr(self.config, key)
         new = self.config.replace(**{key: value}).validate()
         self.config = self.state.config = self.state.task.config = new
+        if key == "optimizer" and value != old:  # a fresh one: its state (moments) restarts
+            self.state.optimizer = build_optimizer(self.state.params, new)
         yield self._emit(ev.HParamChange(step=self.state.step, key=key, old=old, new=value))
 
     # --- the end ---------------------------------------------------------------------------
@@ -268,8 +270,9 @@ class Trainer(Controls):
         return budget.progress(self.config, self.state.step, self.state.elapsed)
 
     def _finish_reason(self) -> str | None:
-        return budget.finish_reason(self.config, self.state.step, self.state.elapsed,
-                                    self._stop.is_set())
+        reason = budget.finish_reason(self.config, self.state.step, self.state.elapsed,
+                                      self._stop.is_set())
+        return reason or ("time" if self._budget_spent.is_set() else None)
 
     def _finish(self, reason: str) -> Iterator[ev.Event]:
         st, cfg = self.state, self.config

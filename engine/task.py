@@ -74,6 +74,9 @@ class Task(ABC):
     # (metric, label, format) with format "%" for a share shown as a percentage.
     unit: ClassVar[str] = "char"
     report_metrics: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # The headline value (val_loss when there is no headline) that counts as solved: a
+    # race's default threshold for "time to solve" (None: no default).
+    target: ClassVar[float | None] = None
 
     def __init__(self, config: RunConfig, saved_meta: dict[str, Any] | None = None) -> None:
         self.config = config  # the loop replaces it when a live hyperparameter changes
@@ -82,6 +85,11 @@ class Task(ABC):
         # Set by the loop: a no-argument callable that says the run was asked to stop. Long
         # jobs (evaluation, baselines, sampling) pass it on (engine.errors.check_cancel).
         self.cancel: Callable[[], bool] | None = None
+
+    @classmethod
+    def loss_label(cls, config: RunConfig) -> str:
+        """What the held-out loss is, for report lines: "nats/char", or "MSE"."""
+        return f"nats/{cls.unit}"
 
     # --- setup --------------------------------------------------------------------------
 

@@ -35,6 +35,16 @@ TaskOpt = typer.Option(None, "--task", help="What to train: " + " | ".join(
     "options are listed under its own heading below.")
 OutOpt = typer.Option(None, "--out", help="Run directory (metrics.jsonl, config.json, "
                       "samples, checkpoint).")
+ExplodeOpt = typer.Option(False, "--explode", help="Explode on purpose: no clipping and "
+                          "plain SGD at lr 10 (= --clip-mode off --optimizer sgd --lr 10): "
+                          "watch the gradient norm blow up and the guard stop the run.")
+
+
+def with_explode(overrides: dict | None, explode: bool) -> dict:
+    """The options given, with the --explode preset on top (engine/guard.py EXPLODE)."""
+    from engine.guard import EXPLODE
+
+    return {**(overrides or {}), **(EXPLODE if explode else {})}
 
 
 def _err(message: str) -> None:
@@ -45,15 +55,15 @@ def _err(message: str) -> None:
 @training_options
 def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
                  task: Optional[str] = TaskOpt, out: Optional[str] = OutOpt,
-                 overrides: dict = None) -> None:
+                 explode: bool = ExplodeOpt, overrides: dict = None) -> None:
     """With no command: open the interactive app, training on the default bundled corpus
     (or on --task)."""
     if ctx.invoked_subcommand is not None:
-        if overrides or config or task:
+        if overrides or config or task or explode:
             raise EngineError("training options go after the command, e.g. "
                               "`rnn-tui run --corpus FILE`")
         return
-    cfg = resolve_config(task, config, overrides or {})
+    cfg = resolve_config(task, config, with_explode(overrides, explode))
     from rnn_tui.app import run_app
 
     run_app(cfg, out_dir=out)
@@ -80,14 +90,14 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing --out."),
                 dry_run: bool = typer.Option(False, "--dry-run",
                                              help="Smoke test: a tiny model for 3 steps."),
-                overrides: dict = None) -> None:
+                explode: bool = ExplodeOpt, overrides: dict = None) -> None:
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
     from engine.loop import Trainer
     from rnn_tui.report import RunReporter
 
-    overrides = overrides or {}
+    overrides = with_explode(overrides, explode)
     if resume:
         if task:
             raise EngineError("--resume continues the run in --out: its task is the run's own "
@@ -128,6 +138,10 @@ from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their com
 
 cli_models.register(app)
 cli_data.register(app)
+
+from rnn_tui import cli_race  # noqa: E402
+
+cli_race.register(app)
 
 
 def main() -> None:

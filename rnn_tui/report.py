@@ -37,6 +37,7 @@ class RunReporter:
         self.val = "-"
         self.baseline: float | None = None
         self.task_cls = None  # the family's Task class, known from the Started event
+        self.loss_label = "nats/token"  # what the held-out loss is ("nats/char", "MSE")
 
     def __enter__(self):
         return self
@@ -75,6 +76,7 @@ class RunReporter:
         family = families.get(e.family)
         self.task_cls = cls = family.task_class()
         config = family.config_class().from_dict(e.config, source="run")
+        self.loss_label = cls.loss_label(config)
         what = "resuming at step %d" % e.step if e.resumed else "training"
         self.print(f"{what}: {config.describe()} ({e.parameters:,} parameters) on "
                    f"{config.data_label()} ({e.train_chars:,} train / {e.val_chars:,} "
@@ -84,9 +86,8 @@ class RunReporter:
     def _on_baselines(self, e: ev.Baselines) -> None:
         if e.losses:
             self.baseline = min(e.losses.values())
-            unit = self.task_cls.unit if self.task_cls else "token"
             shown = " · ".join(f"{name} {value:.3f}" for name, value in e.losses.items())
-            self.print(f"baselines (held-out, nats/{unit}): {shown}")
+            self.print(f"baselines (held-out, {self.loss_label}): {shown}")
         for name, values in (e.metrics or {}).items():  # their scores, as the eval line's
             scores = " · ".join(f"{label} {format_metric(values[key], fmt)}" for key, label, fmt
                                 in (self.task_cls.report_metrics if self.task_cls else ())
@@ -112,12 +113,11 @@ class RunReporter:
     def _on_eval(self, e: ev.Eval) -> None:
         self.val = f"{e.val_loss:.3f}"
         cls = self.task_cls
-        unit = cls.unit if cls else "token"
         shown = "".join(f" · {label} {format_metric(e.metrics[key], fmt)}"
                         for key, label, fmt in (cls.report_metrics if cls else ())
                         if e.metrics.get(key) is not None)
         vs = f" (best baseline {self.baseline:.3f})" if self.baseline is not None else ""
-        self.print(f"step {e.step:>6} · val {e.val_loss:.4f} nats/{unit}{shown}{vs}"
+        self.print(f"step {e.step:>6} · val {e.val_loss:.4f} {self.loss_label}{shown}{vs}"
                    f"{' · best' if e.best else ''}")
 
     def _on_checkpoint(self, e: ev.Checkpoint) -> None:

@@ -28,9 +28,14 @@ def default_trainer_factory(out_dir: str | None = None, resume: bool = False,
     otherwise trainers keep nothing on disk."""
     built = [0]
 
-    def build(config: Any) -> Any:
+    def build(config: Any, resume_dir: str | None = None) -> Any:
         from engine.loop import Trainer  # imports torch: only here, on the worker thread
 
+        if resume_dir is not None:  # back to a run's checkpoint (rnn_tui/app/explode.py)
+            live = {k: getattr(config, k) for k in ("lr", "clip", "clip_mode")}
+            cadence = interactive_cadence(config)
+            return Trainer(None, out_dir=resume_dir, resume=True, overrides={
+                **live, **{k: getattr(cadence, k) for k in CADENCE_KEYS}})
         built[0] += 1
         first = built[0] == 1
         if out_dir is not None:
@@ -40,6 +45,9 @@ def default_trainer_factory(out_dir: str | None = None, resume: bool = False,
         return Trainer(interactive_cadence(config), out_dir=where, resume=resume and first)
 
     return build
+
+
+CADENCE_KEYS = ("log_every", "eval_every", "probe_every", "sample_every")
 
 
 def interactive_cadence(config: Any) -> Any:

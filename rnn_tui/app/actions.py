@@ -60,6 +60,8 @@ def shell_bindings(first: list[Binding], middle: list[Binding]) -> list[Binding]
         Binding("l", "app.lr(0.5)", "Learning rate ÷2", show=False),
         Binding("L", "app.lr(2.0)", "Learning rate ×2", show=False),
         Binding("c", "app.toggle_clip", "Gradient clipping on/off", show=False),
+        Binding("x", "app.explode", "Explode on purpose", show=False,
+                tooltip="Explode: a checkpoint, then no clipping and SGD at lr 10"),
         Binding("left_square_bracket", "app.clip(0.5)", "Clip threshold ÷2", show=False),
         Binding("right_square_bracket", "app.clip(2.0)", "Clip threshold ×2", show=False),
         Binding("h", "app.layer", "Next layer (gradients, gates)", show=False),

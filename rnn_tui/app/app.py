@@ -14,6 +14,7 @@ lifecycle (start, restart, switch family, quit, signals) here; `actions.py` the 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from textual import on
@@ -23,6 +24,7 @@ from textual.widgets import Input, Static
 
 from engine import families
 from rnn_tui.app.actions import APP_BINDINGS, ActionsMixin
+from rnn_tui.app.explode import ExplodeMixin
 from rnn_tui.app.handlers import EngineHandlersMixin
 from rnn_tui.app.layout import COMPACT_HEIGHT, COMPACT_WIDTH, MIN_HEIGHT, MIN_WIDTH, \
     DashboardScreen
@@ -42,7 +44,7 @@ def view_for(config: Any) -> DashboardScreen:
     return family.view_class()(classes=f"-{family.name}")
 
 
-class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
+class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin, App[None]):
     """Train a recurrent model of any task family and watch it learn."""
 
     CSS_PATH = "app.tcss"
@@ -128,8 +130,10 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
             self.start_training()
         self.refresh_bindings()
 
-    def start_training(self, config: Any = None, *, paused: bool = False) -> None:
-        """Start a new run (replacing any running one, which is asked to stop)."""
+    def start_training(self, config: Any = None, *, paused: bool = False,
+                       resume_dir: str | None = None) -> None:
+        """Start a new run (replacing any running one, which is asked to stop); with
+        `resume_dir`, continue that run directory from its checkpoint (explode.py)."""
         if config is not None:
             self.config = config
             self.family_configs[self.mode] = config
@@ -139,7 +143,11 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, App[None]):
             old.resume()
         self.run_id += 1
         history_dir, self.history_dir = self.history_dir, None  # the first run only
-        self.runner = TrainingRunner(self, self.run_id, self.trainer_factory, self.config,
+        factory = self.trainer_factory
+        if resume_dir is not None:
+            history_dir = resume_dir
+            factory = functools.partial(self.trainer_factory, resume_dir=resume_dir)
+        self.runner = TrainingRunner(self, self.run_id, factory, self.config,
                                      paused=paused, after=old, history_dir=history_dir)
         self.state = "paused" if paused else "starting"
         self.run_worker(self.runner.run, name=f"training-{self.run_id}", group="training",

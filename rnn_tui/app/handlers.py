@@ -101,8 +101,10 @@ class EngineHandlersMixin:
                 self.state = "error"
                 text = event.message or "the loss became NaN or infinite"
                 self._show_banner(f"Training diverged at step {event.step}: {text}")
-                self._show_message("Training diverged", text + "\n\nTry a lower learning rate "
-                                   "(l) or tighter gradient clipping ([), then reset (r).")
+                if not self.offer_last_good(event):  # (explode.py: back to a checkpoint)
+                    self._show_message("Training diverged", text + "\n\nTry a lower learning "
+                                       "rate (l) or tighter gradient clipping ([), then reset "
+                                       "(r).")
             else:
                 self.state = "finished"
                 if event.reason != "stopped":

@@ -149,6 +149,18 @@ class FakeTrainer:
         yield ev.Finished(step=self.step, reason=reason, best_val_loss=loss_at(self.step))
         self.stopped.set()
 
+    def _explode(self) -> Iterator[ev.Event]:
+        kept = self.step
+        for k in range(1, 4):
+            step = self._train_step()
+            step.grad_norm, step.train_loss = 10.0 ** (3 * k), 10.0 ** k
+            yield step
+        yield ev.Finished(step=self.step, reason="diverged", message=(
+            f"training diverged at step {self.step}: the loss became nan (gradient norm "
+            f"inf). This is an exploding gradient: turn on clipping; the last good "
+            f"checkpoint (step {kept}) was kept."))
+        self.stopped.set()
+
     def _opening(self) -> Iterator[ev.Event]:
         if self.crash:
             raise RuntimeError("boom: a bug in the fake engine")
@@ -181,6 +193,9 @@ class FakeTrainer:
         yield from self._opening()
         while True:
             yield from self._serve()
+            if self.hp.get("optimizer") == "sgd" and self.hp.get("clip_mode") == "off":
+                yield from self._explode()  # the app's x key: NaN after a few steps
+                return
             if self._stop:
                 yield from self._finish("stopped")
                 return
@@ -273,14 +288,16 @@ class FakeSeq2SeqTrainer(FakeTrainer):
 
 class FakeFactory:
     """`config -> FakeTrainer` (or the fake of the config's family: FakeSeq2SeqTrainer,
-    fake_classify.FakeClassifyTrainer, fake_tag.FakeTagTrainer), remembering every trainer
-    it built."""
+    fake_classify.FakeClassifyTrainer, fake_tag.FakeTagTrainer,
+    fake_longrange.FakeLongRangeTrainer), remembering every trainer it built. `resume_dir`
+    (going back to a checkpoint) builds one that resumes at step 30."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
         self.trainers: list[FakeTrainer] = []
+        self.resumed: list[str] = []  # the resume_dir of each resuming trainer
 
-    def __call__(self, config: Any) -> FakeTrainer:
+    def __call__(self, config: Any, resume_dir: str | None = None) -> FakeTrainer:
         cls = FakeSeq2SeqTrainer if isinstance(config, Seq2SeqConfig) else FakeTrainer
         if config.FAMILY == "classify":
             from fake_classify import FakeClassifyTrainer  # (it imports this module)
@@ -290,7 +307,15 @@ class FakeFactory:
             from fake_tag import FakeTagTrainer  # (it imports this module)
 
             cls = FakeTagTrainer
-        trainer = cls(config, **self.kwargs)
+        elif config.FAMILY == "longrange":
+            from fake_longrange import FakeLongRangeTrainer  # (it imports this module)
+
+            cls = FakeLongRangeTrainer
+        kwargs = dict(self.kwargs)
+        if resume_dir is not None:
+            self.resumed.append(resume_dir)
+            kwargs.update(diverge_at=None, start_step=30)
+        trainer = cls(config, **kwargs)
         self.trainers.append(trainer)
         return trainer
 

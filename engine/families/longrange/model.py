@@ -46,6 +46,7 @@ class LongRangeModelConfig:
     init: Optional[str] = None  # default | identity | orthogonal; None: the model's own
     forget_bias: Optional[float] = None  # LSTM only: the forget gate's starting bias
     chrono: bool = False  # LSTM only: chrono init of the gate biases, time scales up to S
+    dropout: float = 0.0  # between stacked layers only
 
 
 class LongRangeModel(nn.Module):
@@ -62,7 +63,8 @@ class LongRangeModel(nn.Module):
             in_size = cfg.embed
         else:
             self.embed, in_size = None, task.input_features
-        self.rnn = Recurrent(cell, in_size, cfg.hidden, cfg.layers, nonlinearity=nonlinearity)
+        self.rnn = Recurrent(cell, in_size, cfg.hidden, cfg.layers, dropout=cfg.dropout,
+                             nonlinearity=nonlinearity)
         apply_init(self.rnn, cfg.init or own_init, cfg.forget_bias,
                    chrono=task.seq_len if cfg.chrono else 0)
         self.head = nn.Linear(cfg.hidden, task.n_outputs)

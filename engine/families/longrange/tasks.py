@@ -39,9 +39,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from engine.errors import EngineError
-
-TASKS = ("adding", "copy", "recall")
-MAX_LENGTH = 5000  # beyond this one held-out set of 1000 sequences alone is GBs of activations
+from engine.families.longrange.config import MAX_LENGTH, TASKS  # noqa: F401 (re-exported)
 
 # copy-memory alphabet: 0 blank, 1..8 the symbols, 9 the delimiter ("now repeat them").
 COPY_BLANK, COPY_DELIM, COPY_SYMBOLS, COPY_COUNT = 0, 9, 8, 10

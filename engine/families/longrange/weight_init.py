@@ -32,9 +32,9 @@ from typing import Optional
 import torch
 
 from engine.errors import EngineError
+from engine.families.longrange.config import INITS
 from engine.recurrent import Recurrent
 
-INITS = ("default", "identity", "orthogonal")
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 INPUT_BLOCK, FORGET_BLOCK = 0, 1  # [i | f | g | o]
 

@@ -1,0 +1,87 @@
+"""The race screen (fake race): every racer's curve, the gradient panels side by side, the
+standings, and its keys."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from fake_race import FakeRace
+from pilot_helpers import wait_for
+
+from rnn_tui.race.app import RaceApp
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def run(body, race=None, size=(160, 48)):
+    race = race or FakeRace()
+
+    async def main():
+        app = RaceApp(race)
+        async with app.run_test(size=size) as pilot:
+            await body(app, pilot, race)
+
+    asyncio.run(main())
+    return race
+
+
+def rendered(renderable) -> str:
+    from rich.console import Console
+
+    console = Console(width=150, record=True, file=open("/dev/null", "w"))
+    console.print(renderable)
+    return console.export_text()
+
+
+async def settled(app, pilot) -> None:
+    await wait_for(lambda: app.race.standings.rows["lstm"].steps == 40 and
+                   app.race.standings.rows["lstm"].last is not None, pilot=pilot)
+    await pilot.pause()
+
+
+def test_curves_panels_and_standings():
+    async def body(app, pilot, race):
+        await settled(app, pilot)
+        chart = app.query_one("#race-chart")
+        assert chart.series_names() == ["rnn", "irnn", "gru", "lstm"]
+        assert all(chart.point_count(n) == 40 for n in chart.series_names())
+        bars = [app.query_one(f"#bars-racer-{i}") for i in range(4)]
+        assert all(len(b.norms) == 100 for b in bars)
+        # the tanh RNN's gradient 99 steps back is ~0.7^99 of the last; the LSTM's ~0.985^99
+        assert bars[0].norms[0] / bars[0].norms[-1] < 1e-10 < bars[3].norms[0]
+        table = rendered(app.query_one("#standings").content)
+        assert table.index("gru") < table.index("lstm") < table.index("rnn")
+        assert "solved = mse < 0.0100" in app.query_one("#race-status").text.plain
+        await pilot.press("j")
+        assert app.picture == "jacobian" and "‖∂h_T/∂h_t‖" in bars[0]._title
+        await pilot.press("space")
+        assert race.calls == ["pause"] and "paused" in app.query_one("#race-status").text.plain
+        await pilot.press("space", "f")
+        await wait_for(lambda: app.state == "finished", pilot=pilot)
+        assert race.calls == ["pause", "resume", "finish"]
+        assert race.standings.rows["rnn"].status == "finished"
+
+    run(body)
+
+
+def test_quit_stops_the_race():
+    async def body(app, pilot, race):
+        await settled(app, pilot)
+        await pilot.press("q")
+
+    race = run(body)
+    assert "stop" in race.calls
+
+
+def test_snapshot_race(snap_compare):
+    async def run_before(pilot):
+        deadline = time.monotonic() + 10
+        while pilot.app.race.standings.rows["lstm"].last is None or \
+                pilot.app.race.standings.rows["lstm"].steps < 40:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.01)
+        await pilot.pause()
+
+    assert snap_compare(RaceApp(FakeRace()), terminal_size=(160, 48), run_before=run_before)
