@@ -65,7 +65,7 @@ class RunConfig:
     # --- reproducibility and hardware -------------------------------------------------
     seed: int = 1337  # seeds torch (weights, dropout, sampling) for a reproducible run
     device: str = "auto"  # auto (cuda, then mps, then cpu) | cpu | cuda | mps
-    threads: int = 0  # CPU intra-op threads; 0 = one per physical core
+    threads: int = 0  # CPU intra-op threads; 0 = auto: the idle cores, adapted to the load as it trains
     # --- schedule of side jobs ----------------------------------------------------------
     log_every: int = 10  # emit a train event every N steps (the app wants 1)
     eval_every: int = 200  # evaluate on the held-out data every N steps (and at the end)
