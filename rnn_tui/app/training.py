@@ -171,62 +171,71 @@ class TrainingRunner:
 
     def _loop(self, worker, trainer) -> None:
         gen = trainer.events()
-        buffer: list[Event] = []
-        last_flush = time.monotonic()
+        self._buffer: list[Event] = []
+        self._last_flush = time.monotonic()
+        self._cancelled = False
         reported_paused = False
-        cancelled = False
-
-        def flush() -> None:
-            nonlocal last_flush, buffer
-            if buffer and not cancelled:
-                self._post(EngineEvents(self.run_id, buffer))
-            buffer = []
-            last_flush = time.monotonic()
-
         try:
             while True:
-                if worker is not None and worker.is_cancelled and not cancelled:
+                if worker is not None and worker.is_cancelled and not self._cancelled:
                     # The app is closing (Textual issue #3966: a thread worker must notice).
                     # Let the trainer finish properly (checkpoint) but post nothing more.
-                    cancelled = True
-                    buffer = []
+                    self._cancelled = True
+                    self._buffer = []
                     trainer.stop()
-                if not (self._stop_requested or cancelled) and not self._running.is_set():
-                    with self._lock:
-                        stepping = self._steps_wanted > 0
-                    if not stepping:
-                        if not reported_paused:
-                            flush()
-                            self._post(WorkerPaused(self.run_id, self.last_step))
-                            reported_paused = True
-                        served = trainer.serve_requests()
-                        if served:
-                            self._post(EngineEvents(self.run_id, list(served)))
-                        self._wake.wait(self.idle_poll)
-                        self._wake.clear()
-                        continue
-                elif reported_paused:
+                held = not (self._stop_requested or self._cancelled) and \
+                    not self._running.is_set()
+                if held and not self._stepping():
+                    if not reported_paused:
+                        self._flush()
+                        self._post(WorkerPaused(self.run_id, self.last_step))
+                        reported_paused = True
+                    self._serve_while_paused(trainer)
+                    continue
+                if not held and reported_paused:
                     self._post(WorkerResumed(self.run_id))
                     reported_paused = False
                 try:
                     event = next(gen)
                 except StopIteration:
                     break
-                buffer.append(event)
-                if isinstance(event, TrainStep):
-                    self.last_step = event.step
-                    if not self._running.is_set():
-                        with self._lock:
-                            self._steps_wanted = max(0, self._steps_wanted - 1)
-                        flush()
-                    elif time.monotonic() - last_flush >= self.flush_interval:
-                        flush()
-                else:
-                    if isinstance(event, Finished):
-                        self.finish_reason = event.reason
-                    flush()
+                self._take(event)
         finally:
-            flush()
+            self._flush()
             close = getattr(gen, "close", None)
             if close is not None:
                 close()
+
+    def _stepping(self) -> bool:
+        with self._lock:
+            return self._steps_wanted > 0
+
+    def _serve_while_paused(self, trainer) -> None:
+        """Answer requests (samples, settings) without training, then wait a little."""
+        served = trainer.serve_requests()
+        if served:
+            self._post(EngineEvents(self.run_id, list(served)))
+        self._wake.wait(self.idle_poll)
+        self._wake.clear()
+
+    def _take(self, event: Event) -> None:
+        """Buffer one event; post the buffer now unless it is a train step of a fast run."""
+        self._buffer.append(event)
+        if isinstance(event, TrainStep):
+            self.last_step = event.step
+            if not self._running.is_set():  # a single step: show it at once
+                with self._lock:
+                    self._steps_wanted = max(0, self._steps_wanted - 1)
+                self._flush()
+            elif time.monotonic() - self._last_flush >= self.flush_interval:
+                self._flush()
+        else:
+            if isinstance(event, Finished):
+                self.finish_reason = event.reason
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer and not self._cancelled:
+            self._post(EngineEvents(self.run_id, self._buffer))
+        self._buffer = []
+        self._last_flush = time.monotonic()
