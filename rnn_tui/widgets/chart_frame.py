@@ -43,6 +43,8 @@ class PlotFrame:
     x1: float
     y0: float
     y1: float
+    x_unit: str = "step"  # "step" (whole numbers) or "time" (seconds, ticks as m:ss)
+    single_x: float | None = None  # every point at this x (one step): one tick, there
 
     @property
     def rows4(self) -> int:
@@ -76,18 +78,21 @@ class PlotFrame:
         """Which series owns each plot cell (-1: none), its braille bits, the series styles."""
         owner = np.full((self.h, self.pw), -1, dtype=np.int32)
         code = np.zeros((self.h, self.pw), dtype=np.uint32)
-        sids = []
-        for k, (s, xs, d, _last) in enumerate(data):
-            sids.append(self.cv.style(Style(color=s.color)))
+        sids = [self.cv.style(Style(color=s.color)) for s, _xs, _d, _l in data]
+        # series drawn `behind` go first: the others overwrite them where they meet
+        order = sorted(range(len(data)), key=lambda k: not data[k][0].behind)
+        for k in order:
+            s, xs, d, _last = data[k]
             if len(xs) == 0:
                 continue
-            c = self.series_code(xs, d)
+            c = self.series_code(xs, d, dotted=s.dotted)
             has = c > 0
-            code[has] |= c[has]
+            code[has] = np.where(owner[has] >= 0, code[has] | c[has], c[has]) \
+                if s.dotted else code[has] | c[has]
             owner[has] = k
         return owner, code, sids
 
-    def series_code(self, xs: np.ndarray, d: np.ndarray) -> np.ndarray:
+    def series_code(self, xs: np.ndarray, d: np.ndarray, dotted: bool = False) -> np.ndarray:
         """One series as braille bits per cell: min..max per dot column, joined up."""
         bits = np.zeros((self.rows4, self.cols2), dtype=bool)
         cols, lo, hi, last = bin_columns(xs, d, self.x0, self.x1, self.cols2)
@@ -110,6 +115,8 @@ class PlotFrame:
                 n = cb - ca
                 for j in range(1, n):
                     bits[int(round(ra + (rb - ra) * j / n)), ca + j] = True
+        if dotted:  # dashes: one cell drawn, one left out
+            bits.reshape(self.rows4, self.pw, 2)[:, 1::2, :] = False
         return (bits.reshape(self.h, 4, self.pw, 2) * _BRAILLE_BITS[None, :, None, :]
                 ).sum(axis=(1, 3)).astype(np.uint32)
 
@@ -155,19 +162,24 @@ class PlotFrame:
                 np.array(sids, dtype=np.int32)[owner[ys_, xs_]]
 
     def draw_labels(self, ref_labels, marker_cols) -> None:
-        """The references' labels at the right, the markers' along the top row."""
+        """The references' labels at the right, the markers' along the top row - where a
+        reference's label is on that row, a marker's label stops short of it."""
         cv, used_rows = self.cv, set()
+        top_row_start = cv.width  # where a reference label begins on the top row
         for cell_r, text, sid in sorted(ref_labels):
             r = cell_r
             while r in used_rows and r > 0:
                 r -= 1
             used_rows.add(r)
             cv.text(cv.width - len(text), self.top + r, text, sid)
+            if r == 0:
+                top_row_start = min(top_row_start, cv.width - len(text))
         marker_cols = sorted(marker_cols)
         for i, (c, ml, msid) in enumerate(marker_cols):
             limit = marker_cols[i + 1][0] if i + 1 < len(marker_cols) else self.pw
-            cv.text(self.axis_w + c, self.top, "▏" + safe_label(ml), msid,
-                    x_max=self.axis_w + limit)
+            end = min(self.axis_w + limit, top_row_start - 1)
+            if self.axis_w + c < end:
+                cv.text(self.axis_w + c, self.top, "▏" + safe_label(ml), msid, x_max=end)
 
     def draw_x_axis(self) -> None:
         cv, dim, aw = self.cv, self.dim, self.axis_w
@@ -175,12 +187,40 @@ class PlotFrame:
         cv.text(aw - 1, ax_row, "└", dim)
         cv.fill(aw, cv.width, ax_row, "─", dim)
         last_end = aw - 1
-        for t in nice_ticks(self.x0, self.x1, max(2, min(6, self.pw // 12))):
+        for t in self.x_ticks():
             c = int((t - self.x0) / (self.x1 - self.x0) * (self.pw - 1) + 0.5)
-            lab = fmt_step(t)
+            lab = fmt_step(t) if self.x_unit == "step" else fmt_clock(t)
             start = min(max(aw + c - len(lab) // 2, last_end + 1), cv.width - len(lab))
             if start <= last_end or start < 0:
                 continue
             cv.text(aw + c, ax_row, "┬", dim)
             cv.text(start, ax_row + 1, lab, dim)
             last_end = start + len(lab)
+
+    def x_ticks(self) -> list[float]:
+        """Whole steps (one tick for a one-step chart), or round spans of time."""
+        count = max(2, min(6, self.pw // 12))
+        if self.single_x is not None:
+            return [self.single_x]
+        if self.x_unit == "time":
+            return time_ticks(self.x0, self.x1, count)
+        ticks = nice_ticks(self.x0, self.x1, count)
+        return [t for t in ticks if t == int(t)] if self.x1 - self.x0 >= 1 else ticks
+
+
+TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)
+
+
+def time_ticks(lo: float, hi: float, count: int) -> list[float]:
+    """Ticks for seconds lo..hi at a round span (10 s, 30 s, 1 min, 5 min, ...)."""
+    raw = (hi - lo) / max(1, count)
+    step = next((t for t in TIME_STEPS if t >= raw), TIME_STEPS[-1])
+    first = math.ceil(lo / step) * step
+    return [float(first + k * step) for k in range(int((hi - first) // step) + 1)][:20]
+
+
+def fmt_clock(seconds: float) -> str:
+    """0:30, 12:05, 1:02:00."""
+    s = int(round(seconds))
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"

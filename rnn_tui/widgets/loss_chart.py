@@ -1,4 +1,18 @@
-"""LossChart: a fast multi-series braille line chart for training curves."""
+"""LossChart: a fast multi-series braille line chart for training curves.
+
+    chart.set_series_style("train", "#4fc3f7", "train")       # colour and legend label
+    chart.add_points("train", steps, losses)                   # losses in nats
+    chart.set_series_style("ref:gru", "#9575cd", "GRU before", dotted=True, behind=True)
+    chart.max_legend_rows = 2        # the legend wraps onto a second row when it must
+    chart.x_unit = "time"            # x values are seconds: ticks read 0:30, 1:00, ...
+
+Legend API: every series with `legend=True` (the default) has an entry "━ label value"
+(value: its last point, in the chart's unit; "┅" for a dotted series), in the order the
+series were created, after the title. The legend uses up to `max_legend_rows` rows (1 by
+default: entries that do not fit are cut at the edge); the plot takes the rest. A dotted
+series is drawn dashed (a reference: another run's curve), and a `behind` one under the
+others, so the live curves stay on top where they cross.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +37,9 @@ class _Series:
     xs: array = field(default_factory=lambda: array("d"))
     ys: array = field(default_factory=lambda: array("d"))
     sorted: bool = True
+    dotted: bool = False  # drawn dashed (another run's curve, for reference)
+    behind: bool = False  # drawn under the other series
+    legend: bool = True  # has an entry in the legend
 
 
 class LossChart(CachedLinesWidget):
@@ -40,6 +57,8 @@ class LossChart(CachedLinesWidget):
 
     scale: reactive[str] = reactive("linear")
     unit: reactive[str] = reactive("nats")
+    x_unit: reactive[str] = reactive("step")  # "step" or "time" (x in seconds)
+    max_legend_rows = 1  # rows the legend may take when its entries do not fit on one
 
     def __init__(self, *, title: str = "", name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -83,12 +102,27 @@ class LossChart(CachedLinesWidget):
         s.ys.frombytes(ya.tobytes())
         self.invalidate()
 
-    def set_series_style(self, series: str, color: str, label: str) -> None:
-        """Set the colour (any Rich/Textual colour string) and legend label of a series."""
+    def set_series_style(self, series: str, color: str, label: str, *, dotted: bool = False,
+                         behind: bool = False, legend: bool = True) -> None:
+        """Set the colour (any Rich/Textual colour string) and legend label of a series (and
+        whether it is dashed, drawn under the others, listed in the legend)."""
         s = self._get_series(series)
-        s.color = color
-        s.label = label
+        s.color, s.label = color, label
+        s.dotted, s.behind, s.legend = dotted, behind, legend
         self.invalidate()
+
+    def remove_series(self, series: str) -> None:
+        """Forget a series, its points and its style."""
+        if self._series.pop(series, None) is not None:
+            self.invalidate()
+
+    def series_points(self, series: str) -> tuple[np.ndarray, np.ndarray]:
+        """A copy of a series' (xs, ys in nats), sorted by x (empty arrays if unknown)."""
+        s = self._series.get(series)
+        if s is None:
+            return np.zeros(0), np.zeros(0)
+        xs, ys = self._arrays(s)
+        return xs.copy(), ys.copy()
 
     def set_reference(self, name: str, value: float | None, color: str = "#9e9e9e") -> None:
         """Add/replace (or remove with None) a horizontal dashed reference line, value in nats."""
@@ -138,6 +172,12 @@ class LossChart(CachedLinesWidget):
     def watch_unit(self) -> None:
         self.invalidate()
 
+    def validate_x_unit(self, value: str) -> str:
+        return value if value in ("step", "time") else "step"
+
+    def watch_x_unit(self) -> None:
+        self.invalidate()
+
     # ------------------------------------------------------------------ rendering
 
     def _display(self, ys: np.ndarray) -> np.ndarray:
@@ -161,13 +201,13 @@ class LossChart(CachedLinesWidget):
     def build_lines(self, width: int, height: int, base: Style) -> list[Strip]:
         cv = Canvas(width, height, base)
         data, refs = self._plot_data(), self._plot_refs()
-        self._draw_legend(cv, data)
+        top = self._draw_legend(cv, data, max(1, min(self.max_legend_rows, height - 4)))
         if height < 4 or width < 12:
             return cv.to_strips()
-        plot_h = height - 3  # legend, axis line, x labels
+        plot_h = height - 2 - top  # legend, axis line, x labels
         if not any(len(xs) for _s, xs, _d, _l in data):
             msg = "no data yet"
-            cv.text(max(0, (width - len(msg)) // 2), 1 + plot_h // 2, msg,
+            cv.text(max(0, (width - len(msg)) // 2), top + plot_h // 2, msg,
                     cv.style(Style(dim=True)))
             return cv.to_strips()
         x0, x1 = self._x_range(data)
@@ -177,7 +217,8 @@ class LossChart(CachedLinesWidget):
         axis_w = max([len(lb) for lb in labels] + [3]) + 1
         if width - axis_w < 4 or plot_h < 1:
             return cv.to_strips()
-        f = PlotFrame(cv, 1, plot_h, axis_w, width - axis_w, x0, x1, y0, y1)
+        f = PlotFrame(cv, top, plot_h, axis_w, width - axis_w, x0, x1, y0, y1, self.x_unit,
+                      single_x=self._single_x(data))
         f.draw_y_axis(labels, tick_pos)
         owner, code, sids = f.series_cells(data)
         ref_labels = f.draw_references(refs, owner)
@@ -214,17 +255,32 @@ class LossChart(CachedLinesWidget):
                 refs.append((name, float(convert_nats(v, self.unit)), pv, color))
         return refs
 
-    def _draw_legend(self, cv: Canvas, data) -> None:
-        """Row 0: the title, each series with its last value, the unit and scale on the right."""
+    def _draw_legend(self, cv: Canvas, data, rows: int) -> int:
+        """The title, each listed series with its last value, and the unit and scale on the
+        right of row 0; wrapped onto up to `rows` rows. Returns the rows used."""
         x = cv.text(0, 0, safe_label(self.title) + " " if self.title else "",
                     cv.style(Style(bold=True)))
+        y, row0_end = 0, None
         for s, _xs, _ys, last in data:
-            x = cv.text(x, 0, "━ ", cv.style(Style(color=s.color)))
+            if not s.legend:
+                continue
             val = fmt_num(last) if math.isfinite(last) else "–"
-            x = cv.text(x, 0, f"{safe_label(s.label)} {val}  ", 0)
-        tag = f"{self.unit} · {self.scale}"
-        if x + len(tag) < cv.width:
+            text = f"{safe_label(s.label)} {val}  "
+            if rows > 1 and x > 0 and x + len(text) + 1 > cv.width and y + 1 < rows:
+                row0_end = x if y == 0 else row0_end
+                x, y = 0, y + 1
+            x = cv.text(x, y, "┅ " if s.dotted else "━ ", cv.style(Style(color=s.color)))
+            x = cv.text(x, y, text, 0)
+        tag = f"{self.unit} · {self.scale}" + (" · by time" if self.x_unit == "time" else "")
+        if (x if row0_end is None else row0_end) + len(tag) < cv.width:
             cv.text(cv.width - len(tag), 0, tag, cv.style(Style(dim=True)))
+        return y + 1
+
+    def _single_x(self, data) -> float | None:
+        """The one x every point has (a chart of one step), else None."""
+        xs = [a for _s, a, _d, _l in data if len(a)]
+        lo, hi = min(float(a[0]) for a in xs), max(float(a[-1]) for a in xs)
+        return lo if lo == hi else None
 
     def _markers(self) -> list[tuple[float, str]]:
         return list(zip(np.frombuffer(self._markers_x, dtype=np.float64).tolist(),
