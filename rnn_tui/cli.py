@@ -129,6 +129,11 @@ from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their com
 cli_models.register(app)
 cli_data.register(app)
 
+from rnn_tui import cli_compare, cli_runs  # noqa: E402
+
+cli_compare.register(app)
+cli_runs.register(app)
+
 
 def main() -> None:
     try:

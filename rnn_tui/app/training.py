@@ -35,8 +35,8 @@ class TrainingRunner:
     """One training run: a trainer built by `factory(config)` on the worker thread, its pause /
     single-step / stop state, and the loop that feeds its events to `target` (the app).
 
-    UI-thread methods: pause, resume, step, stop, set_hparam, request, request_checkpoint. Worker-thread method: `run` (pass it to
-    `run_worker(thread=True)`).
+    UI-thread methods: pause, resume, step, stop, set_hparam, request, request_checkpoint,
+    continue_with. Worker-thread method: `run` (pass it to `run_worker(thread=True)`).
     Calls made before the worker has built the trainer are queued and applied right after.
     """
 
@@ -46,12 +46,15 @@ class TrainingRunner:
     def __init__(self, target: "MessagePump", run_id: int, factory: TrainerFactory,
                  config: "RunConfig", *, paused: bool = False,
                  after: "TrainingRunner | None" = None,
-                 history_dir: str | None = None) -> None:
+                 history_dir: str | None = None,
+                 build: Callable[[], Any] | None = None) -> None:
         self.target = target
-        # A run being resumed (`rnn-tui open DIR`): its metrics.jsonl is read on the worker,
-        # before the trainer is built (which truncates the file to its checkpoint), and posted
-        # as a HistoryLoaded message ahead of the trainer's own events.
+        # A run being opened (`rnn-tui open DIR`): its metrics.jsonl is read on the worker,
+        # before the trainer is built, and posted as a HistoryLoaded message ahead of the
+        # trainer's own events.
         self.history_dir = history_dir
+        # How to make the trainer, when not `factory(config)` (an opened run: factory.open).
+        self.build = build
         # A run that replaces another (reset, cell switch) waits until the old trainer has
         # checkpointed and ended: two models never train (or write a run dir) at once.
         self.after = after
@@ -70,6 +73,7 @@ class TrainingRunner:
         self.finished = threading.Event()  # set when run() returned
         self.finish_reason = ""
         self.last_step: int | None = None
+        self.run_dir: str | None = None  # where the trainer writes (known once it is built)
 
     # ---------------------------------------------------------------- UI thread
 
@@ -113,6 +117,10 @@ class TrainingRunner:
     def request_checkpoint(self) -> None:
         self._call(lambda t: t.request_checkpoint())
 
+    def continue_with(self, **overrides: Any) -> None:
+        """Options (a new budget) for an opened run, before it continues (resume())."""
+        self._call(lambda t: t.continue_with(**overrides))
+
     def _call(self, fn: Callable[[Any], None]) -> None:
         with self._lock:
             trainer = self.trainer
@@ -143,7 +151,9 @@ class TrainingRunner:
                 self.after = None  # do not keep the old run (and its model) alive
             if self.history_dir is not None:
                 self._post_history(self.history_dir)
-            trainer = self.factory(self.config)
+            trainer = self.build() if self.build is not None else self.factory(self.config)
+            out_dir = getattr(trainer, "out_dir", None)
+            self.run_dir = None if out_dir is None else str(out_dir)
             with self._lock:
                 self.trainer = trainer
                 queued, self._queued = self._queued, []

@@ -5,6 +5,7 @@ checkpoint is written and the worker ends."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -62,16 +63,28 @@ def test_real_trainer_trains_pauses_samples_and_quits(tmp_path):
     assert (out / "checkpoint.safetensors").is_file()
     assert (out / "metrics.jsonl").is_file()
 
-    # `rnn-tui open`: the history first (read before the trainer truncates metrics.jsonl),
-    # then the resumed trainer's steps after it.
+    # `rnn-tui open`: the history first, then the checkpoint's model, ready to sample, with
+    # nothing written; space continues the same run in place.
+    metrics = out / "metrics.jsonl"
+    before = metrics.read_bytes()
+
     async def reopen():
         app = create_app(CONFIG, out_dir=str(out), resume=True)
         async with app.run_test(size=(120, 36)) as pilot:
             chart = app.main_screen.query_one("#loss-chart")
             await poll(lambda: chart.point_count("train") >= last, 10, pilot)
             assert app.info.get("baselines") is not None  # from the history: not recomputed
+            await poll(lambda: app.state == "opened", 15, pilot)
+            samples = app.main_screen.query_one("#samples")
+            await poll(lambda: not app.revealing, 10, pilot)
+            count = samples.sample_count
+            await pilot.press("g")  # the checkpoint's model answers at once
+            await poll(lambda: samples.sample_count > count and not app.revealing, 10, pilot)
+            assert app.main_screen.query_one("#gate-plot")._gates  # probed when opened
+            assert metrics.read_bytes() == before and app.state == "opened"
+            await pilot.press("space")
             await poll(lambda: app.info.get("started") is not None
-                       and app.info["started"].resumed and app.info["train"].step > last,
+                       and app.info["started"].resumed and app.info["train"].step > last + 2,
                        15, pilot)
             assert app.info["started"].step == last
             xs = list(chart._series["train"].xs)
@@ -81,8 +94,13 @@ def test_real_trainer_trains_pauses_samples_and_quits(tmp_path):
         return runner
 
     runner = asyncio.run(reopen())
-    assert runner.finished.wait(10)
-    assert time.monotonic() - t0 < 20
+    assert runner.finished.wait(10) and runner.run_dir == str(out)
+    rows = [json.loads(line) for line in metrics.read_text().splitlines()]
+    steps = [r["step"] for r in rows if r["event"] == "train"]
+    assert steps == list(range(1, len(steps) + 1)) and steps[-1] > last  # appended once
+    assert sum(r["event"] == "start" for r in rows) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # the same directory
+    assert time.monotonic() - t0 < 40
 
 
 S2S_CONFIG = Seq2SeqConfig(task="reverse", min_len=4, max_len=8, hidden=32, embed=16,
@@ -120,11 +138,16 @@ def test_real_seq2seq_trainer_shows_attention_gradients_and_translates(tmp_path)
     assert runner.finished.wait(10) and runner.finish_reason == "stopped"
     assert (out / "checkpoint.safetensors").is_file()
 
-    # `rnn-tui open` of a seq2seq run: its attention grids and evaluations come back
+    # `rnn-tui open` of a seq2seq run: its attention grids and evaluations come back, its
+    # model translates at once, space continues it
     async def reopen():
         app = create_app(S2S_CONFIG, out_dir=str(out), resume=True)
         async with app.run_test(size=(160, 48)) as pilot:
             await poll(lambda: app.view.examples, 10, pilot)  # from the history
+            await poll(lambda: app.state == "opened", 15, pilot)
+            await pilot.press("p", *"xyz", "enter")
+            await poll(lambda: "xyz" in app.view.examples, 10, pilot)
+            await pilot.press("space")
             await poll(lambda: app.info.get("started") is not None
                        and app.info["started"].resumed, 15, pilot)
             assert app.mode == "seq2seq"
