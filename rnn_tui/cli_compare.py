@@ -37,6 +37,8 @@ def print_table(runs) -> None:
     from rnn_tui.comparison import SUMMARY_HEADER, config_rows, summary_rows
 
     console = Console(highlight=False)
+    if not console.is_terminal:  # piped: wide enough for the names (rich assumes 80)
+        console.width = 160
     summary = Table(title="runs", title_justify="left")
     for name in SUMMARY_HEADER:
         summary.add_column(name, justify="right" if name in ("steps", "time") else "left")
