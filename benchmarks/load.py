@@ -1,6 +1,7 @@
 """Training speed on a busy machine: tokens/s alone and beside a CPU hog, in the same run.
 
     python benchmarks/load.py [--steps 30] [--rounds 2] [--hogs 1] [--variants auto,fixed]
+    python benchmarks/load.py --seconds 20 ...         # at most 20 s a measurement
     python benchmarks/load.py --startup [--hogs 1]     # the app's first probe and sample
 
 Each measurement is a fresh process (`rnn-tui run` as a user starts it: the thread pool and
@@ -11,10 +12,12 @@ only optimizer steps are timed. The hog is a bounded busy loop in another proces
 interrupted benchmark never leaves a spinning process behind.
 
 Variants (--variants, comma-separated):
-  auto     --threads 0: the engine picks and adapts the thread count (engine/threads.py)
-  fixed    --threads <all cores>, never adapted: what --threads 0 did before
-  one      --threads 1
-  passive  fixed, with OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep, never spin)
+  auto         rnn-tui's defaults: --threads 0 (the engine picks and adapts the thread
+               count, engine/threads.py) and OMP_WAIT_POLICY=PASSIVE (idle threads sleep)
+  fixed        what the defaults were before: all cores, never adapted, OpenMP's own policy
+  one          --threads 1, OpenMP's own policy
+  passive      all cores, never adapted, OMP_WAIT_POLICY=PASSIVE
+  auto-active  adapted, OpenMP's own policy
 Rounds are interleaved (alone, loaded, alone, loaded, ...) so machine noise hits both
 sides alike; the table gives the median tokens/s of each and the ratio loaded / alone, and
 the load average seen before each measurement (the machine's other work).
@@ -47,8 +50,11 @@ while time.monotonic() < end:
         break
 """
 
-VARIANTS = {"auto": (0, {}), "one": (1, {}), "fixed": (-1, {}),
-            "passive": (-1, {"OMP_WAIT_POLICY": "PASSIVE"})}
+VARIANTS = {"auto": (0, {"OMP_WAIT_POLICY": "PASSIVE"}),  # rnn-tui's defaults now
+            "fixed": (-1, {"OMP_WAIT_POLICY": ""}),  # before: all cores, OpenMP's own policy
+            "one": (1, {"OMP_WAIT_POLICY": ""}),
+            "passive": (-1, {"OMP_WAIT_POLICY": "PASSIVE"}),  # all cores, never adapted
+            "auto-active": (0, {"OMP_WAIT_POLICY": ""})}  # adapted, OpenMP's own policy
 
 
 def child(spec: dict) -> dict:
@@ -62,12 +68,15 @@ def child(spec: dict) -> dict:
     app = spec.get("startup")
     cfg = LMConfig(device="cpu", threads=spec["threads"], steps=spec["warmup"] + spec["steps"],
                    checkpoint_every_s=1e9, log_every=1)
-    if app:  # the app's cadence (rnn_tui.app.interactive_cadence), baselines on
-        cfg = cfg.replace(probe_every=20, sample_every=100, eval_every=100)
+    if app:  # the app's cadence, its first look included; baselines on
+        from rnn_tui.app import interactive_cadence
+
+        cfg = interactive_cadence(cfg)
     else:
         cfg = cfg.replace(probe_every=0, sample_every=0, eval_every=10**9, baseline_order=0)
     out: dict = {"threads_seen": []}
     start, tokens = None, 0
+    limit = spec.get("seconds") or float("inf")
     for e in Trainer(cfg).events():
         now = time.time() - t_process
         if isinstance(e, ev.TrainStep):
@@ -80,6 +89,8 @@ def child(spec: dict) -> dict:
                 start = time.perf_counter()
             elif e.step > spec["warmup"]:
                 tokens += cfg.batch_size * cfg.bptt
+                if time.perf_counter() - start > limit:
+                    break
         elif isinstance(e, ev.Probe):
             out.setdefault("first_probe_s", now)
         elif e.name == "sample":
@@ -97,10 +108,12 @@ def measure(variant: str, args, startup: bool = False) -> dict:
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
             else os.cpu_count() or 1
     spec = {"threads": threads, "steps": args.steps, "warmup": args.warmup,
-            "startup": startup, "t0": time.time()}
+            "startup": startup, "t0": time.time(), "seconds": args.seconds}
+    child_env = {**os.environ, **env}
+    if not child_env.get("OMP_WAIT_POLICY"):  # "": OpenMP's own default
+        child_env.pop("OMP_WAIT_POLICY", None)
     proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)],
-                          capture_output=True, text=True, env={**os.environ, **env},
-                          timeout=args.timeout)
+                          capture_output=True, text=True, env=child_env, timeout=args.timeout)
     if proc.returncode != 0:
         raise SystemExit(f"the measurement failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -151,7 +164,8 @@ def speed_table(args) -> None:
                       f"threads {res['threads_seen'] or '-'}  load {loads[v, side][-1]:.2f}",
                       flush=True)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"\nGRU 512x2, batch 32x100, {args.steps} steps after {args.warmup}, {cores} cores, "
+    bound = f" (at most {args.seconds:g} s)" if args.seconds else ""
+    print(f"\nGRU 512x2, batch 32x100, {args.steps} steps{bound} after {args.warmup}, {cores} cores, "
           f"{args.hogs} busy process(es) beside training when loaded; median of {args.rounds}")
     print(f"{'variant':10s} {'alone':>10s} {'loaded':>10s} {'loaded/alone':>13s} "
           f"{'load avg (alone / loaded)':>28s}")
@@ -179,6 +193,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=None,
+                    help="end a measurement after this many seconds (a heavily loaded machine)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--hogs", type=int, default=1, help="busy processes beside training")
     ap.add_argument("--hog-seconds", type=float, default=300.0,

@@ -25,9 +25,23 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 from collections import deque
 from typing import Callable
+
+WAIT_POLICY = "PASSIVE"  # rnn-tui's OpenMP wait policy unless the user sets OMP_WAIT_POLICY
+
+
+def set_wait_policy() -> None:
+    """Idle OpenMP threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE), unless the
+    user chose otherwise. A spinning thread takes the core another program (or the app's
+    own UI, or torch's other thread) needs: on a 2-core machine at load average 4-12, a GRU
+    512x2 on 2 threads trained 4-9x faster with PASSIVE than with the default policy
+    (benchmarks/load.py). It only works before torch starts its thread pool, so the
+    commands call it first thing."""
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
 
 
 def cpu_times() -> tuple[float, float] | None:
@@ -70,8 +84,8 @@ class ThreadTuner:
     `observe(seconds_per_token)` after every optimizer step; it calls `apply(n)` when the
     count should change, and `threads` is the count in use."""
 
-    settle, window = 1, 4  # steps skipped after a change; steps per measurement
-    abandon, drift = 1.6, 1.35  # a trial step this much slower ends it; a drift this large
+    settle, window = 1, 3  # steps skipped after a change; steps per measurement
+    abandon, drift = 2.5, 1.35  # a trial step this much slower ends it; a drift this large
     hold_s, min_gap_s = 60.0, 8.0  # seconds of training between explorations
     drift_window = 2  # steps whose mean tells a drift (few: a busy core shows at once)
 

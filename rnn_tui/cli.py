@@ -136,6 +136,9 @@ cli_runs.register(app)
 
 
 def main() -> None:
+    from engine.threads import set_wait_policy
+
+    set_wait_policy()  # before torch is imported (by any command)
     try:
         # returns typer.Exit's code instead of raising
         code = app(args=sys.argv[1:], standalone_mode=False)

@@ -27,7 +27,7 @@ from rnn_tui.workspace import RunInfo, describe
 RUN_COLORS = ("#4fc3f7", "#ffb74d", "#81c784", "#f06292", "#ba68c8", "#fff176", "#a1887f",
               "#4db6ac")
 # Config keys that say nothing about the model or how it learns.
-NOT_COMPARED = ("log_every", "checkpoint_every_s", "device")
+NOT_COMPARED = ("log_every", "checkpoint_every_s", "device", "first_look_at")
 
 
 @dataclass

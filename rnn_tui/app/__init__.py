@@ -51,15 +51,20 @@ def default_trainer_factory(out_dir: str | None = None, auto_dir: bool = False) 
     return EngineFactory(Workspace() if auto_dir else None)
 
 
+FIRST_LOOK_STEP = 5  # the app shows a new run's model at work this early (then on cadence)
+
+
 def interactive_cadence(config: Any) -> Any:
     """Side jobs more often than headless: a person is watching. Every train step is an event;
     probes, evaluations, samples and attention grids come within seconds rather than minutes
     (each costs ~1-3% of a step at these rates; the family's view says how often, its steps
-    being faster or slower). Values the user set below these are kept."""
+    being faster or slower), and a first sample after FIRST_LOOK_STEP steps. Values the user
+    set below these are kept."""
     from engine import families
 
     most = families.of_config(config).view_class().INTERACTIVE
     return config.replace(log_every=1, eval_every=min(config.eval_every, 100),
+                          first_look_at=FIRST_LOOK_STEP,
                           **{k: min(getattr(config, k), n) if getattr(config, k) else 0
                              for k, n in most.items()})
 
@@ -97,7 +102,8 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
     terminal), the trainer is told to stop and given time to write its checkpoint, so no
     training thread outlives the screen."""
     if trainer_factory is None:
-        preflight(config, None if resume else out_dir, resume)
+        if not resume:  # (an opened run is only read: a missing corpus is a warning there)
+            preflight(config, out_dir, resume)
         trainer_factory = default_trainer_factory(None if resume else out_dir,
                                                   auto_dir=True)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume)

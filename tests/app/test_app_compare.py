@@ -20,7 +20,7 @@ from rnn_tui.app.runs import RunsScreen
 from rnn_tui.app.screens import AskScreen, ConfirmScreen
 from rnn_tui.comparison import config_rows, load_runs
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 
 MODELS = (("gru", 1.30), ("lstm", 1.45), ("rnn", 1.70))
 
@@ -88,7 +88,7 @@ def test_config_rows_put_the_differences_first(three_runs):
 
 def test_compare_view_snapshot(snap_compare, three_runs):
     async def run_before(pilot):
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while not isinstance(pilot.app.screen, CompareScreen):
             assert time.monotonic() < deadline
             await pilot.pause(0.01)

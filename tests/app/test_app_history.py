@@ -17,7 +17,7 @@ from engine.families.lm.events import Gates, Sample
 from rnn_tui.app import create_app
 from rnn_tui.app.history import history_from_records, load_history
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = pytest.mark.timeout(120)
 
 
 def write_metrics(run_dir, torn: bool = True) -> None:

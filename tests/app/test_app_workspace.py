@@ -15,7 +15,7 @@ from engine.families.seq2seq.config import Seq2SeqConfig
 from rnn_tui.app import create_app
 from rnn_tui.app.screens import AskScreen, binding_rows, parse_budget
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 
 
 def test_an_opened_run_with_its_budget_spent_asks_for_more(tmp_path):

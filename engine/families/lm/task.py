@@ -123,7 +123,8 @@ class LanguageModelTask(Task):
     def next_batch(self, step: int, progress: float | None) -> StreamBatch:
         cfg = self.config
         x, y, new_epoch = self.batcher.next_batch(cfg.bptt)
-        probe = bool(cfg.probe_every) and (step + 1) % cfg.probe_every == 0
+        probe = bool(cfg.probe_every) and ((step + 1) % cfg.probe_every == 0
+                                           or step + 1 == cfg.first_look_at)
         return StreamBatch(x.to(self.device, non_blocking=True),
                            y.to(self.device, non_blocking=True), new_epoch, probe)
 
