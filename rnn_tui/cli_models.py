@@ -33,9 +33,7 @@ def load_for(run_dir: Path, request: str, device: str):
     if request not in run.task.requests:
         other = [COMMAND_FOR[r] for r in run.task.requests if r in COMMAND_FOR]
         hint = f": use `{other[0]}`" if other else ""
-        what = "holds a language model" if run.family.name == "lm" else \
-            f"is a {run.family.name} run"
-        raise EngineError(f"{run_dir} {what}, which cannot {request}{hint}")
+        raise EngineError(f"{run_dir} holds {run.family.noun}, which cannot {request}{hint}")
     return run
 
 

@@ -23,6 +23,7 @@ from engine.errors import EngineError
 class Family:
     name: str  # registry name, checkpoint meta["kind"], `--task` value when tasks == ()
     title: str  # for the app's picker and the help
+    noun: str  # what a run of it holds, for messages: "a language model"
     config: str  # "module:Class" of its RunConfig subclass
     task: str  # "module:Class" of its engine.task.Task subclass
     events: str  # module defining (and registering) its own events
@@ -43,10 +44,10 @@ class Family:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("lm", "Language model · character-level",
+    Family("lm", "Language model · character-level", "a language model",
            "engine.families.lm.config:LMConfig", "engine.families.lm.task:LanguageModelTask",
            "engine.families.lm.events", "rnn_tui.views.lm:LanguageModelScreen"),
-    Family("seq2seq", "Seq2seq · encoder-decoder with attention",
+    Family("seq2seq", "Seq2seq · encoder-decoder with attention", "a seq2seq model",
            "engine.families.seq2seq.config:Seq2SeqConfig",
            "engine.families.seq2seq.task:Seq2SeqTask", "engine.families.seq2seq.events",
            "rnn_tui.views.seq2seq:Seq2SeqScreen",

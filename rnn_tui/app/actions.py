@@ -137,7 +137,7 @@ class ActionsMixin:
         else:
             runner.pause()
             self.state = "paused"
-        self._render_status()
+        self.render_status()
         self.refresh_bindings()
 
     def action_step(self) -> None:
@@ -213,7 +213,7 @@ class ActionsMixin:
             return
         self.hparams[key] = value
         runner.set_hparam(key, value)
-        self._render_status()
+        self.render_status()
 
     def action_lr(self, factor: float) -> None:
         lr = float(self.hparams["lr"]) * factor
@@ -234,7 +234,7 @@ class ActionsMixin:
 
     def action_layer(self) -> None:
         self.layer = (self.layer + 1) % max(1, self.n_layers)
-        self._render_gradients()
+        self.render_gradients()
         self.main_screen.layer_changed()
         if not self.probes:
             self.notify(self._layer_label(), timeout=2)
@@ -242,12 +242,12 @@ class ActionsMixin:
     def action_toggle_scale(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")
         chart.scale = "log" if chart.scale == "linear" else "linear"
-        self._render_loss_info()
+        self.render_loss_info()
 
     def action_cycle_unit(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")
         chart.unit = UNITS[(UNITS.index(chart.unit) + 1) % len(UNITS)]
-        self._render_loss_info()
+        self.render_loss_info()
 
     def action_focus_panel(self, delta: int) -> None:
         if self.screen is not self.main_screen:
@@ -261,7 +261,7 @@ class ActionsMixin:
 
     def _activate_panel(self, index: int, focus: bool = True) -> None:
         self.active_panel = index
-        self._render_tabs()
+        self.render_tabs()
         if focus:
             self.main_screen.query_one(f"#{self.panel_ids[index]}").focus()
 
@@ -272,7 +272,7 @@ class ActionsMixin:
                 index = self.panel_ids.index(node.id)
                 if index != self.active_panel:
                     self.active_panel = index
-                    self._render_tabs()
+                    self.render_tabs()
                 return
             node = node.parent
 
@@ -293,7 +293,7 @@ class ActionsMixin:
         runner = self.runner
         if runner is not None and not runner.finished.is_set():
             self.state = "stopping"
-            self._render_status()
+            self.render_status()
             runner.stop()
             runner.resume()
             deadline = time.monotonic() + self.quit_timeout

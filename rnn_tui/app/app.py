@@ -124,8 +124,8 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, LifecycleMixi
             prompt.display = False
         self._activate_panel(min(self.active_panel, len(self.panel_ids) - 1),
                              focus=self.active_panel >= 2)
-        self._render_status()
-        self._render_loss_info()
+        self.render_status()
+        self.render_loss_info()
         if self.active_panel < 2:
             screen.query_one("#loss-panel").focus()
         start, self._start_when_mounted = self._start_when_mounted, None
@@ -159,7 +159,7 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, LifecycleMixi
         self.state = state or ("paused" if paused else "starting")
         self.run_worker(self.runner.run, name=f"training-{self.run_id}", group="training",
                         thread=True, exit_on_error=False)
-        self._render_status()
+        self.render_status()
         self.refresh_bindings()
 
     def _set_config(self, config: Any) -> None:
@@ -209,7 +209,7 @@ class RnnTuiApp(ActionsMixin, EngineHandlersMixin, RenderingMixin, LifecycleMixi
         s.query_one("#banner", Static).remove_class("-visible")
         s.clear_view()
         self.draw_references(chart)
-        self._render_loss_info()
+        self.render_loss_info()
 
     @on(Input.Submitted, ".prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:

@@ -53,7 +53,7 @@ class EngineHandlersMixin:
                 self._handle_event(event)
         if train_x:
             self._add_train_points(train_x, train_y)
-        self._render_status()
+        self.render_status()
 
     def _add_train_points(self, xs: list[float], ys: list[float]) -> None:
         self.main_screen.query_one("#loss-chart").add_points("train", xs, ys)
@@ -72,19 +72,19 @@ class EngineHandlersMixin:
             self._show_opened(event)
         elif isinstance(event, ev.Baselines):
             self._set_baselines(event)
-            self._render_loss_info()
+            self.render_loss_info()
         elif isinstance(event, ev.Eval):
             s.query_one("#loss-chart").add_point("val", event.step, event.val_loss)
             self.info["eval"] = event
             if self.best_val is None or event.val_loss < self.best_val:
                 self.best_val = event.val_loss
             s.show_eval(event)
-            self._render_loss_info()
+            self.render_loss_info()
         elif isinstance(event, ev.Probe):
             self.probes.append(event)
             del self.probes[:-200]
             self.n_layers = max(1, len(event.grad_norms))
-            self._render_gradients(new=event)
+            self.render_gradients(new=event)
         elif isinstance(event, ev.Checkpoint):
             self.info["checkpoint"] = event
             if event.reason == "request":
@@ -170,10 +170,10 @@ class EngineHandlersMixin:
         if h.probes:
             self.probes = list(h.probes)
             self.n_layers = max(1, len(h.probes[-1].grad_norms))
-            self._render_gradients()
+            self.render_gradients()
         s.show_history(h)
-        self._render_loss_info()
-        self._render_status()
+        self.render_loss_info()
+        self.render_status()
         if not h.empty:
             self.notify(f"{len(h.train_x):,} steps of history up to step {h.step:,}",
                         title="Opened the run", timeout=3)
@@ -181,13 +181,13 @@ class EngineHandlersMixin:
     def on_worker_paused(self, message: WorkerPaused) -> None:
         if self._current(message.run_id) and self.state in ("running", "starting", "paused"):
             self.state = "paused"
-            self._render_status()
+            self.render_status()
             self.refresh_bindings()
 
     def on_worker_resumed(self, message: WorkerResumed) -> None:
         if self._current(message.run_id) and self.state == "paused":
             self.state = "running"
-            self._render_status()
+            self.render_status()
             self.refresh_bindings()
 
     def on_worker_failed(self, message: WorkerFailed) -> None:
@@ -197,7 +197,7 @@ class EngineHandlersMixin:
         title = "Cannot train" if message.user_error else "The trainer crashed (a bug)"
         self._show_banner(f"{title}: {message.text}")
         self._show_message(title, message.text, message.details)
-        self._render_status()
+        self.render_status()
         self.refresh_bindings()
 
     def on_worker_finished(self, message: WorkerFinished) -> None:
@@ -205,5 +205,5 @@ class EngineHandlersMixin:
             return
         if self.state not in ("error", "finished"):
             self.state = "finished"
-        self._render_status()
+        self.render_status()
         self.refresh_bindings()

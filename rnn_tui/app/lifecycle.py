@@ -74,7 +74,7 @@ class LifecycleMixin:
         else:
             runner.resume()
         self.state = "starting"
-        self._render_status()
+        self.render_status()
         self.refresh_bindings()
 
     def can_continue(self) -> bool:

@@ -26,7 +26,7 @@ class RenderingMixin:
 
     # ------------------------------------------------------------------ rendering
 
-    def _render_status(self) -> None:
+    def render_status(self) -> None:
         try:
             bar = self.main_screen.query_one("#status", StatusBar)
         except Exception:
@@ -77,7 +77,7 @@ class RenderingMixin:
             return started.device
         return f"cpu ({threads} thread{'s' if threads != 1 else ''}, auto)"
 
-    def _render_loss_info(self) -> None:
+    def render_loss_info(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")
         fields = [("axis", chart.scale), ("unit", chart.unit)]
         base: ev.Baselines | None = self.info.get("baselines")
@@ -92,7 +92,7 @@ class RenderingMixin:
     def _layer_label(self) -> str:
         return f"layer {self.layer + 1}/{self.n_layers}"
 
-    def _render_gradients(self, new: ev.Probe | None = None) -> None:
+    def render_gradients(self, new: ev.Probe | None = None) -> None:
         s = self.main_screen
         self.layer %= max(1, self.n_layers)
         if not self.probes:
@@ -115,7 +115,7 @@ class RenderingMixin:
             ("clipped", f"{last.clip_fraction:.0%} of steps"),
         ]))
 
-    def _render_tabs(self) -> None:
+    def render_tabs(self) -> None:
         out = Text(no_wrap=True)
         panels = self.main_screen.panels
         for i, (_, title) in enumerate(panels):

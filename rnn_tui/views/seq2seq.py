@@ -272,7 +272,7 @@ class Seq2SeqScreen(DashboardScreen):
 
     def action_beam(self, direction: int) -> None:
         self.beam = min(BEAM_MAX, max(BEAM_MIN, self.beam + direction))
-        self.app._render_status()
+        self.app.render_status()
         self.app.notify(f"beam width {self.beam} for your translations (p)", timeout=2)
 
     def action_attention_kind(self) -> None:

@@ -143,7 +143,7 @@ def test_resume_with_damaged_metrics(capsys, lm_run):
 def test_checkpoints_of_a_seq2seq_run_point_to_translate(capsys, small_corpus, s2s_run):
     before = files_of(s2s_run)
     assert_one_line(*cli(capsys, *uses(s2s_run, small_corpus)[0]),  # sample
-                    "is a seq2seq run", "rnn-tui translate")
+                    "holds a seq2seq model", "rnn-tui translate")
     assert files_of(s2s_run) == before  # nothing written
     code, out, err = cli(capsys, "eval", str(s2s_run))  # every family evaluates
     assert code == 0 and "exact match" in out, err
