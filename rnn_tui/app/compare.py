@@ -38,10 +38,11 @@ class CompareScreen(Screen):
     CompareScreen #compare-title { height: 1; padding: 0 1; background: $panel; }
     CompareScreen #compare-chart-box {
         height: 3fr; border: round $primary 40%; padding: 0 1;
+        border-title-color: $text-muted;
     }
     CompareScreen #compare-chart { height: 1fr; }
     CompareScreen #compare-configs {
-        height: 2fr; border: round $primary 40%;
+        height: 2fr; border: round $primary 40%; border-title-color: $text-muted;
     }
     """
     BINDINGS = [
