@@ -66,12 +66,13 @@ class RunConfig:
     # --- reproducibility and hardware -------------------------------------------------
     seed: int = 1337  # seeds torch (weights, dropout, sampling) for a reproducible run
     device: str = "auto"  # auto (cuda, then mps, then cpu) | cpu | cuda | mps
-    threads: int = 0  # CPU intra-op threads; 0 = one per physical core
+    threads: int = 0  # CPU intra-op threads; 0 = auto: the idle cores, adapted to the load as it trains
     # --- schedule of side jobs ----------------------------------------------------------
     log_every: int = 10  # emit a train event every N steps (the app wants 1)
     eval_every: int = 200  # evaluate on the held-out data every N steps (and at the end)
     probe_every: int = 100  # gradient-per-position probe every N steps (0 = off)
     sample_every: int = 500  # show the model at work (a sample, decoded examples) every N steps (0 = off)
+    first_look_at: int = 0  # also probe and sample at this step (0 = no; the app: 5, a look within seconds)
     checkpoint_every_s: float = 60.0  # save at most this many seconds apart (and at the end)
 
     # --- checks -------------------------------------------------------------------------
@@ -85,7 +86,7 @@ class RunConfig:
         check_choice("device", self.device, DEVICES)
         for name in ("embed", "hidden", "layers", "batch_size", "log_every", "eval_every"):
             check_int(name, getattr(self, name), least=1)
-        for name in ("warmup_steps", "probe_every", "sample_every", "threads"):
+        for name in ("warmup_steps", "probe_every", "sample_every", "first_look_at", "threads"):
             check_int(name, getattr(self, name), least=0)
         for name, most in (("hidden", 16384), ("embed", 16384), ("layers", 64),
                            ("batch_size", 65536), ("threads", MAX_THREADS)):

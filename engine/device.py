@@ -42,19 +42,38 @@ def usable_cores() -> int:
 
 
 def configure_threads(threads: int) -> int:
-    """Set torch's intra-op thread count; 0 means one per usable core.
+    """Set torch's intra-op thread count; 0 means the cores idle right now (at least one;
+    engine/threads.py adapts it while the run trains).
 
     More threads than cores makes every step fight the OS scheduler (and the UI), so cap it.
     """
-    n = threads if threads > 0 else usable_cores()
-    if torch.get_num_threads() != n:
-        torch.set_num_threads(n)
+    from engine.threads import idle_cores
+
+    n = threads if threads > 0 else idle_cores(usable_cores())
+    set_threads(n)
     return n
 
 
-def describe(device: torch.device, threads: int) -> str:
+def set_threads(n: int) -> None:
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+def thread_tuner(threads: int, device: torch.device, start: int):
+    """The thread-count tuner of a CPU run with --threads 0 (None: fixed threads, a GPU, or
+    a single core)."""
+    from engine.threads import ThreadTuner
+
+    cores = usable_cores()
+    if threads != 0 or device.type != "cpu" or cores < 2:
+        return None
+    return ThreadTuner(cores, start, set_threads)
+
+
+def describe(device: torch.device, threads: int, auto: bool = False) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+        count = f"{threads} thread{'s' if threads != 1 else ''}"
+        return f"cpu ({'auto, ' if auto else ''}{count})"
     return device.type

@@ -95,6 +95,21 @@ class Started(Event):
 
 @register
 @dataclass
+class Opened(Event):
+    """A run's checkpoint loaded for use, not training (`rnn-tui open DIR`): its model
+    answers requests at once, and nothing is written to the run until it continues (then
+    it resumes in place, with Started). Never in metrics.jsonl: opening writes nothing."""
+    name: ClassVar[str] = "opened"
+    step: int
+    config: dict[str, Any]
+    device: str
+    parameters: int
+    elapsed_s: float = 0.0  # the run's active time so far
+    spent: str | None = None  # "steps" or "time" when its budget is used up (else None)
+
+
+@register
+@dataclass
 class Baselines(Event):
     """Reference models fitted on the same split, computed before training. `losses` are
     their held-out losses in nats per token, drawn as lines on the loss chart in this order
@@ -128,6 +143,7 @@ class TrainStep(Event):
     clipped: bool  # whether the last step was clipped
     elapsed_s: float  # active time: training and side jobs, excluding pauses
     extras: dict[str, Any] = field(default_factory=dict)  # the family's own numbers
+    threads: int | None = None  # CPU threads in use when the engine picks them (--threads 0)
 
 
 @register

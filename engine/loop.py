@@ -135,6 +135,8 @@ class Trainer(Controls):
         dt = time.perf_counter() - t0
         st.train_time += dt
         st.elapsed += dt
+        if st.tuner is not None:  # --threads 0: adapt the thread count to the machine's load
+            st.tuner.observe(dt / max(1, st.task.batch_tokens(batch)))
 
     def _scheduled_events(self) -> Iterator[ev.Event]:
         st, cfg = self.state, self.config
@@ -149,7 +151,8 @@ class Trainer(Controls):
                 step=st.step, epoch=st.task.epoch(st.step), train_loss=stats.loss,
                 tokens_per_s=st.tokens / max(st.train_time, 1e-9), lr=st.lr,
                 grad_norm=stats.grad_norm, clipped=stats.clipped_last,
-                elapsed_s=st.elapsed, extras=st.task.train_extras(self._progress())))
+                elapsed_s=st.elapsed, extras=st.task.train_extras(self._progress()),
+                threads=st.tuner.threads if st.tuner is not None else None))
             st.tokens, st.train_time = 0, 0.0
             st.clip_window.append(stats)
         # Every step, not only on log steps: a kill -9 loses at most one interval whatever
@@ -158,11 +161,12 @@ class Trainer(Controls):
             yield from self._timed(self._checkpoint, "interval")
             if st.diverged:
                 return
-        if cfg.probe_every and st.step % cfg.probe_every == 0:
+        if cfg.probe_every and (st.step % cfg.probe_every == 0 or st.step == cfg.first_look_at):
             yield from self._timed(self._probe)
         if st.step % cfg.eval_every == 0:
             yield from self._timed(self._eval)
-        if cfg.sample_every and st.step % cfg.sample_every == 0:
+        if cfg.sample_every and (st.step % cfg.sample_every == 0
+                                 or st.step == cfg.first_look_at):
             yield from self._timed(self._sample)
 
     def _timed(self, job, *args) -> Iterator[ev.Event]:

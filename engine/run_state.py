@@ -97,6 +97,8 @@ class RunState:
     params: list
     run: Any  # engine.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
     guard: DivergenceGuard
+    threads: int = 1  # torch's intra-op threads at the start (CPU)
+    tuner: Any = None  # engine.threads.ThreadTuner with --threads 0 on a CPU, else None
     baselines_due: bool = False  # a new run: the baselines are the first side job
     step: int = 0
     elapsed: float = 0.0  # active seconds: training + side jobs, excluding pauses
@@ -133,7 +135,7 @@ def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, fo
 
 
 def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any]) -> RunState:
-    from engine.device import configure_threads, describe, resolve_device
+    from engine.device import configure_threads, describe, resolve_device, thread_tuner
     from engine.optim import build_optimizer
 
     saved = None
@@ -155,10 +157,12 @@ def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any
     model = task.build_model().to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(params, config)
+    tuner = thread_tuner(config.threads, device, threads)
     st = RunState(config=config, task=task, device=device,
-                  device_name=describe(device, threads), model=model, optimizer=optimizer,
-                  params=params, run=run,
-                  guard=DivergenceGuard(math.log(max(2, task.summary()["vocab_size"]))))
+                  device_name=describe(device, threads, auto=tuner is not None), model=model,
+                  optimizer=optimizer, params=params, run=run,
+                  guard=DivergenceGuard(math.log(max(2, task.summary()["vocab_size"]))),
+                  threads=threads, tuner=tuner)
     if saved:
         restore_state(st, saved)
     else:
@@ -247,10 +251,13 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
-    from engine.device import resolve_device
+    from engine.device import configure_threads, resolve_device
 
     saved = ckpt.load(run_dir)
     config = checkpoint_config(saved, str(run_dir))
+    # The run's --threads; 0: the cores idle now (2 threads beside a busy core made a
+    # held-out evaluation 10x slower than 1 thread).
+    configure_threads(config.threads)
     family = families.of_config(config)
     task = family.task_class()(config, saved.meta)
     task.device = resolve_device(device)

@@ -79,6 +79,30 @@ def check_free(path: Path | None) -> None:
         lock.release()
 
 
+def holder(path: Path) -> int | None:
+    """The pid of the live process holding PATH's lock (-1 if it cannot be read), found
+    without taking the lock or writing anything; None when the run is free."""
+    try:
+        fd = os.open(Path(path) / LOCK, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return _read_pid(fd) or -1
+            except OSError:  # no flock here: the pid alone says
+                pass
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return None
+        pid = _read_pid(fd)
+        return pid if _alive(pid) else None
+    finally:
+        os.close(fd)
+
+
 class RunDir:
     """One trainer's hold on its run directory (path None: a run that keeps nothing)."""
 

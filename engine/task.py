@@ -85,6 +85,9 @@ class Task(ABC):
         # Set by the loop: a no-argument callable that says the run was asked to stop. Long
         # jobs (evaluation, baselines, sampling) pass it on (engine.errors.check_cancel).
         self.cancel: Callable[[], bool] | None = None
+        # Set by a command that reports progress (`rnn-tui eval`): called with the share of
+        # a long job done (0..1); None: nobody is watching.
+        self.progress: Callable[[float], None] | None = None
 
     @classmethod
     def loss_label(cls, config: RunConfig) -> str:

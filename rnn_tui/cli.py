@@ -139,12 +139,17 @@ from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their com
 cli_models.register(app)
 cli_data.register(app)
 
-from rnn_tui import cli_race  # noqa: E402
+from rnn_tui import cli_compare, cli_race, cli_runs  # noqa: E402
 
 cli_race.register(app)
+cli_compare.register(app)
+cli_runs.register(app)
 
 
 def main() -> None:
+    from engine.threads import set_wait_policy
+
+    set_wait_policy()  # before torch is imported (by any command)
     try:
         # returns typer.Exit's code instead of raising
         code = app(args=sys.argv[1:], standalone_mode=False)

@@ -74,10 +74,35 @@ def eval_command(run_dir: Path = typer.Argument(..., help="Run directory or chec
     from engine.run_state import load_run
 
     run = load_run(run_dir, device)
-    with interrupt_on_sigterm():
-        lines = run.task.evaluate_data(run.model, data)
+    run.task.progress = progress_printer("evaluating")
+    try:
+        with interrupt_on_sigterm():
+            lines = run.task.evaluate_data(run.model, data)
+    finally:  # the progress line goes, also before an error message
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
     for line in lines:
         typer.echo(line)
+
+
+def progress_printer(what: str, every_s: float = 1.0):
+    """A progress callback (share done, 0..1) that writes "what 42%" to stderr: in place on a
+    terminal, else one line every 10 s; never more often than `every_s`."""
+    import time
+
+    tty = sys.stderr.isatty()
+    last = [time.monotonic()]
+    shown = [False]  # a quick job prints nothing at all, not even its 100%
+
+    def show(share: float) -> None:
+        now = time.monotonic()
+        if now - last[0] < (every_s if tty else 10.0) and (share < 1.0 or not shown[0]):
+            return
+        last[0], shown[0] = now, True
+        sys.stderr.write(f"\r{what} {share:.0%}" if tty else f"{what} {share:.0%}\n")
+        sys.stderr.flush()
+
+    return show
 
 
 def predict_command(run_dir: Path = typer.Argument(..., help="A run directory."),

@@ -17,34 +17,51 @@ if TYPE_CHECKING:  # pragma: no cover
     from rnn_tui.app.app import RnnTuiApp
 
 
-def default_trainer_factory(out_dir: str | None = None, resume: bool = False,
-                            auto_dir: bool = False) -> Callable[[Any], Any]:
-    """A factory building the real trainer (`engine.loop.Trainer`) for any family's config.
+class EngineFactory:
+    """Builds the real trainers (engine.loop) for the app, on the worker thread (that is
+    where torch is imported).
 
-    The first trainer writes to `out_dir` (resuming it when `resume`). Later ones (reset `r`,
-    cell switch `m`, mode switch `M`) start from fresh weights in a new sibling directory
-    `OUT-2`, `OUT-3`, ... so a restart never overwrites (or trips over) the run the user had.
-    Without `out_dir`, `auto_dir` gives every trainer its own ./runs/app-<what>-<time>;
-    otherwise trainers keep nothing on disk."""
-    built = [0]
+    `factory(config)` starts a run from fresh weights in the workspace's next directory
+    (rnn_tui/workspace.py: one directory per launch, a run per reset or switch; no
+    workspace: nothing kept on disk). `factory.open(run_dir, config)` opens a saved run:
+    ready at once, continued in place (engine/opened.py), with the app's cadence."""
 
-    def build(config: Any, resume_dir: str | None = None) -> Any:
+    def __init__(self, workspace: Any = None) -> None:
+        self.workspace = workspace
+
+    def __call__(self, config: Any) -> Any:
         from engine.loop import Trainer  # imports torch: only here, on the worker thread
 
-        if resume_dir is not None:  # back to a run's checkpoint (rnn_tui/app/explode.py)
-            live = {k: getattr(config, k) for k in ("lr", "clip", "clip_mode")}
-            cadence = interactive_cadence(config)
-            return Trainer(None, out_dir=resume_dir, resume=True, overrides={
-                **live, **{k: getattr(cadence, k) for k in CADENCE_KEYS}})
-        built[0] += 1
-        first = built[0] == 1
-        if out_dir is not None:
-            where = out_dir if first else _fresh_sibling(out_dir)
-        else:
-            where = _unused(default_run_dir(config)) if auto_dir else None
-        return Trainer(interactive_cadence(config), out_dir=where, resume=resume and first)
+        where = self.workspace.next_dir(config) if self.workspace is not None else None
+        return Trainer(interactive_cadence(config), out_dir=where)
 
-    return build
+    def open(self, run_dir: str, config: Any) -> Any:
+        from engine.opened import OpenedRun
+
+        return OpenedRun(run_dir, overrides=cadence_overrides(config))
+
+    def resume(self, run_dir: str, config: Any) -> Any:
+        """Back to a run's last checkpoint (rnn_tui/app/explode.py): it trains on at once,
+        with the live settings of `config` (lr, clipping) and the app's cadence."""
+        from engine.loop import Trainer
+
+        live = {k: getattr(config, k) for k in ("lr", "clip", "clip_mode")}
+        cadence = interactive_cadence(config)
+        return Trainer(None, out_dir=run_dir, resume=True, overrides={
+            **live, **{k: getattr(cadence, k) for k in CADENCE_KEYS}})
+
+
+def default_trainer_factory(out_dir: str | None = None, auto_dir: bool = False) -> EngineFactory:
+    """The real engine's factory: runs in --out DIR (then DIR-2, ...), or with `auto_dir` in
+    a session directory under ./runs/, or nowhere on disk."""
+    from rnn_tui.workspace import Workspace
+
+    if out_dir is not None:
+        return EngineFactory(Workspace(first=out_dir))
+    return EngineFactory(Workspace() if auto_dir else None)
+
+
+FIRST_LOOK_STEP = 5  # the app shows a new run's model at work this early (then on cadence)
 
 
 CADENCE_KEYS = ("log_every", "eval_every", "probe_every", "sample_every")
@@ -54,66 +71,54 @@ def interactive_cadence(config: Any) -> Any:
     """Side jobs more often than headless: a person is watching. Every train step is an event;
     probes, evaluations, samples and attention grids come within seconds rather than minutes
     (each costs ~1-3% of a step at these rates; the family's view says how often, its steps
-    being faster or slower). Values the user set below these are kept."""
+    being faster or slower), and a first sample after FIRST_LOOK_STEP steps. Values the user
+    set below these are kept."""
     from engine import families
 
     most = families.of_config(config).view_class().INTERACTIVE
     return config.replace(log_every=1, eval_every=min(config.eval_every, 100),
+                          first_look_at=FIRST_LOOK_STEP,
                           **{k: min(getattr(config, k), n) if getattr(config, k) else 0
                              for k, n in most.items()})
 
 
-def default_run_dir(config: Any) -> str:
-    """Where the app keeps a run when no --out is given: ./runs/app-<model or task>-<time>."""
-    import time
-
-    return f"runs/app-{config.short_name()}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-def _fresh_sibling(out_dir: str) -> str:
-    import os
-
-    base = out_dir.rstrip("/\\") or out_dir
-    k = 2
-    while os.path.exists(f"{base}-{k}"):
-        k += 1
-    return f"{base}-{k}"
-
-
-def _unused(path: str) -> str:
-    import os
-
-    return _fresh_sibling(path) if os.path.exists(path) else path
+def cadence_overrides(config: Any) -> dict[str, Any]:
+    """The app's cadence as --resume overrides of a saved run's config."""
+    fast = interactive_cadence(config)
+    return {k: v for k, v in fast.to_dict().items() if v != getattr(config, k)}
 
 
 def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
                out_dir: str | None = None, resume: bool = False,
                autostart: bool = True) -> "RnnTuiApp":
     """Build the app. `trainer_factory(config)` must return an object with the Trainer
-    protocol (events, stop, set_hparam, request, request_checkpoint, serve_requests);
-    by default the real engine Trainer writing to `out_dir` (resuming it when `resume`).
+    protocol (events, stop, set_hparam, request, request_checkpoint, serve_requests), and
+    `trainer_factory.open(run_dir, config)` one for a saved run (engine/opened.py); by
+    default the real engine's, writing to `out_dir`.
 
-    With `resume` and an `out_dir`, the app first shows the run's history from
-    `out_dir/metrics.jsonl` (curves, baselines, hparam markers, last samples, step), read on
-    the worker thread before the trainer is built."""
+    With `resume` the app opens the run in `out_dir` (`rnn-tui open DIR`): its history from
+    DIR/metrics.jsonl at once, then its checkpoint's model, ready to sample; training
+    continues in place only when the user presses space."""
     from rnn_tui.app.app import RnnTuiApp
 
-    factory = trainer_factory or default_trainer_factory(out_dir, resume)
-    history_dir = str(out_dir) if (resume and out_dir is not None) else None
-    return RnnTuiApp(config, factory, autostart=autostart, history_dir=history_dir)
+    factory = trainer_factory or default_trainer_factory(None if resume else out_dir)
+    open_dir = str(out_dir) if (resume and out_dir is not None) else None
+    return RnnTuiApp(config, factory, autostart=autostart, open_dir=open_dir)
 
 
 def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             out_dir: str | None = None, resume: bool = False) -> None:
-    """Run the app in the terminal until the user quits.
+    """Run the app in the terminal until the user quits, then say where its runs are.
 
-    Without --out the run still gets a directory (checkpoints on quit, metrics to reopen
-    with `rnn-tui open`). However the app ends (q, a closed terminal), the trainer is told to
-    stop and given time to write its checkpoint, so no training thread outlives the screen."""
+    Without --out the runs still get a directory (runs/<session>/<k>-<model>: checkpoints
+    on quit, metrics to reopen with `rnn-tui open`). However the app ends (q, a closed
+    terminal), the trainer is told to stop and given time to write its checkpoint, so no
+    training thread outlives the screen."""
     if trainer_factory is None:
-        preflight(config, out_dir, resume)
-    if out_dir is None and trainer_factory is None:
-        trainer_factory = default_trainer_factory(auto_dir=True)
+        if not resume:  # (an opened run is only read: a missing corpus is a warning there)
+            preflight(config, out_dir, resume)
+        trainer_factory = default_trainer_factory(None if resume else out_dir,
+                                                  auto_dir=True)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume)
     app.handle_signals = True  # SIGHUP (terminal closed), SIGTERM: quit and checkpoint
     try:
@@ -124,6 +129,8 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             runner.stop()
             runner.resume()
             runner.finished.wait(timeout=10.0)
+    for line in app.farewell():
+        print(line)
 
 
 def preflight(config: Any, out_dir: str | None, resume: bool) -> None:
@@ -143,4 +150,5 @@ def preflight(config: Any, out_dir: str | None, resume: bool) -> None:
     config.preflight()
 
 
-__all__ = ["create_app", "run_app", "default_trainer_factory", "preflight"]
+__all__ = ["create_app", "run_app", "default_trainer_factory", "EngineFactory",
+           "preflight"]

@@ -41,21 +41,23 @@ APP_BINDINGS = [
 ]
 
 
-def shell_bindings(first: list[Binding], middle: list[Binding]) -> list[Binding]:
+def shell_bindings(first: list[Binding], middle: list[Binding],
+                   cells: tuple[str, ...] = ("lstm", "gru", "rnn")) -> list[Binding]:
     """A view's keys: the shared ones, with the view's `first` keys (show the model now,
-    the prompt) after the step key and its `middle` keys after the family switch."""
+    the prompt) after the step key and its `middle` keys after the family switch; `cells`
+    is what `m` cycles through (the family config's MODELS), as the help says."""
     return [
         Binding("space", "app.toggle_pause", "Pause/run",
-                tooltip="Start, pause or resume training"),
+                tooltip="Start, pause or resume training (an opened run: continue it)"),
         Binding("n", "app.step", "Step", tooltip="Run one optimizer step (while paused)"),
         *first,
         Binding("s", "app.save", "Save", tooltip="Save a checkpoint now"),
         Binding("r", "app.reset", "Reset", show=False,
                 tooltip="Re-initialise the weights (asks)"),
-        Binding("m", "app.switch_cell", "Cell", tooltip="Switch cell type lstm → gru → rnn "
-                "(restarts training)"),
-        Binding("M", "app.pick_mode", "Mode", tooltip="Pick what to train: the language "
-                "model or a seq2seq task (restarts training)"),
+        Binding("m", "app.switch_cell", "Cell", tooltip=f"Switch cell type {' → '.join(cells)} "
+                "(restarts training; the old curve stays, dashed)"),
+        Binding("M", "app.pick_mode", "Mode", tooltip="Pick what to train: a language "
+                "model, seq2seq, long-range, classification or tagging task (restarts)"),
         *middle,
         Binding("l", "app.lr(0.5)", "Learning rate ÷2", show=False),
         Binding("L", "app.lr(2.0)", "Learning rate ×2", show=False),
@@ -64,6 +66,10 @@ def shell_bindings(first: list[Binding], middle: list[Binding]) -> list[Binding]
                 tooltip="Explode: a checkpoint, then no clipping and SGD at lr 10"),
         Binding("left_square_bracket", "app.clip(0.5)", "Clip threshold ÷2", show=False),
         Binding("right_square_bracket", "app.clip(2.0)", "Clip threshold ×2", show=False),
+        Binding("o", "app.runs", "Runs", show=False,
+                tooltip="Runs: open, compare, rename or delete the runs in runs/"),
+        Binding("S", "app.save_screenshot", "Screenshot", show=False,
+                tooltip="Screenshot: an SVG (and a PNG) in the run's directory"),
         Binding("h", "app.layer", "Next layer (gradients, gates)", show=False),
         Binding("y", "app.toggle_scale", "Loss axis log/linear", show=False),
         Binding("v", "app.cycle_unit", "Loss unit nats → bits → ppl", show=False),
@@ -101,7 +107,7 @@ class ActionsMixin:
         if isinstance(self.screen, ModalScreen):
             return False
         if action == "step":
-            return True if self.state == "paused" else None
+            return True if self.state in ("paused", "opened") else None
         if action == "close_prompt":  # (the view on top: a new one may not be mounted yet)
             view = self.screen
             prompts = view.query(view.PROMPT_ID) if isinstance(view, DashboardScreen) else []
@@ -118,8 +124,14 @@ class ActionsMixin:
 
     def action_toggle_pause(self) -> None:
         runner = self.runner
+        if self.state in ("opening", "opened"):
+            self.continue_run()  # the same run, in place
+            return
         if runner is None or runner.finished.is_set() or self.state in ("finished", "error"):
-            self.restart(self.config, "a new run from fresh weights")
+            if self.can_continue():
+                self.continue_finished()
+            else:
+                self.restart(self.config, "a new run from fresh weights")
             return
         if runner.paused:
             runner.resume()
@@ -131,6 +143,9 @@ class ActionsMixin:
         self.refresh_bindings()
 
     def action_step(self) -> None:
+        if self.state == "opened":
+            self.continue_run(one_step=True)
+            return
         runner = self.require_runner()
         if runner is None:
             return
@@ -262,6 +277,11 @@ class ActionsMixin:
                     self.render_tabs()
                 return
             node = node.parent
+
+    def action_runs(self) -> None:
+        from rnn_tui.app.runs import RunsScreen
+
+        self.push_screen(RunsScreen())
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -14,7 +14,6 @@ lifecycle (start, restart, switch family, quit, signals) here; `actions.py` the 
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Any
 
 from textual import on
@@ -28,8 +27,10 @@ from rnn_tui.app.explode import ExplodeMixin
 from rnn_tui.app.handlers import EngineHandlersMixin
 from rnn_tui.app.layout import COMPACT_HEIGHT, COMPACT_WIDTH, MIN_HEIGHT, MIN_WIDTH, \
     DashboardScreen
+from rnn_tui.app.lifecycle import LifecycleMixin
 from rnn_tui.app.panels import TextLine
 from rnn_tui.app.rendering import RenderingMixin
+from rnn_tui.app.screenshots import ScreenshotMixin
 from rnn_tui.app.training import TrainerFactory, TrainingRunner
 
 
@@ -44,7 +45,8 @@ def view_for(config: Any) -> DashboardScreen:
     return family.view_class()(classes=f"-{family.name}")
 
 
-class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin, App[None]):
+class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
+                LifecycleMixin, ScreenshotMixin, App[None]):
     """Train a recurrent model of any task family and watch it learn."""
 
     CSS_PATH = "app.tcss"
@@ -55,11 +57,10 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
     quit_timeout = 1.5
 
     def __init__(self, config: Any, trainer_factory: TrainerFactory,
-                 *, autostart: bool = True, history_dir: str | None = None) -> None:
+                 *, autostart: bool = True, open_dir: str | None = None) -> None:
         super().__init__()
-        # A resumed run's directory: its first training run shows the curves, markers and
-        # samples already in DIR/metrics.jsonl (read on the worker, see HistoryLoaded).
-        self.history_dir = history_dir
+        # `rnn-tui open DIR`: the run the app opens instead of training a new one.
+        self.open_dir = open_dir
         self.config = config  # any family's config (engine/families)
         # Each family's latest config, so switching back and forth keeps the user's settings.
         self.family_configs = {f.name: f.config_class()(device=config.device)
@@ -74,7 +75,10 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
         self._clip_mode_on = config.clip_mode if config.clip_mode != "off" else "norm"
         self.active_panel = 0
         self.layer = 0
-        self._start_when_mounted: Any = None  # a config to train once its new view is up
+        self._start_when_mounted: Any = None  # what to start once a new view is up
+        self.references: dict[str, list] = {}  # family -> earlier runs' curves (lifecycle)
+        self.run_number = 0  # runs started (or opened) by this launch
+        self.run_dirs: list[str] = []  # their directories, for the farewell
         self._reset_view_state()
         self.main_screen: DashboardScreen = view_for(config)
 
@@ -115,6 +119,8 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
         chart = screen.query_one("#loss-chart")
         chart.set_series_style("train", "#4fc3f7", "train")
         chart.set_series_style("val", "#ffb74d", "validation")
+        chart.max_legend_rows = 2  # room for earlier runs' curves (references)
+        self.draw_references(chart)
         for prompt in screen.query(".prompt"):
             prompt.display = False
         self._activate_panel(min(self.active_panel, len(self.panel_ids) - 1),
@@ -125,7 +131,9 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
             screen.query_one("#loss-panel").focus()
         start, self._start_when_mounted = self._start_when_mounted, None
         if start is not None:
-            self.start_training(start)
+            start()
+        elif self.open_dir is not None and self.run_id == 0:
+            self.open_run(self.open_dir, self.config)
         elif self.autostart and self.run_id == 0:
             self.start_training()
         self.refresh_bindings()
@@ -135,49 +143,65 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
         """Start a new run (replacing any running one, which is asked to stop); with
         `resume_dir`, continue that run directory from its checkpoint (explode.py)."""
         if config is not None:
-            self.config = config
-            self.family_configs[self.mode] = config
+            self._set_config(config)
+        if resume_dir is not None:
+            factory, config = self.trainer_factory, self.config
+            self._launch(build=lambda: factory.resume(resume_dir, config),
+                         history_dir=resume_dir)
+            return
+        self._launch(paused=paused)
+
+    def _launch(self, *, build: Any = None, paused: bool = False,
+                history_dir: str | None = None, state: str | None = None) -> None:
+        """A new worker for a trainer made by `build()` (default: the factory's new run);
+        the run it replaces is asked to stop, and the new one waits for it to end."""
         old = self.runner
         if old is not None and not old.finished.is_set():
             old.stop()
             old.resume()
         self.run_id += 1
-        history_dir, self.history_dir = self.history_dir, None  # the first run only
-        factory = self.trainer_factory
-        if resume_dir is not None:
-            history_dir = resume_dir
-            factory = functools.partial(self.trainer_factory, resume_dir=resume_dir)
-        self.runner = TrainingRunner(self, self.run_id, factory, self.config,
-                                     paused=paused, after=old, history_dir=history_dir)
-        self.state = "paused" if paused else "starting"
+        self.run_number += 1
+        self.runner = TrainingRunner(self, self.run_id, self.trainer_factory, self.config,
+                                     paused=paused, after=old, history_dir=history_dir,
+                                     build=build)
+        self.state = state or ("paused" if paused else "starting")
         self.run_worker(self.runner.run, name=f"training-{self.run_id}", group="training",
                         thread=True, exit_on_error=False)
         self.render_status()
         self.refresh_bindings()
 
-    def restart(self, config: Any, why: str) -> None:
-        """Train `config` from fresh weights: in the same view, or in its family's view."""
-        switched = type(config).FAMILY != self.mode
+    def _set_config(self, config: Any) -> None:
+        self.config = config
+        self.family_configs[self.mode] = config
         self.hparams = live_hparams(config)
-        if switched:
-            if self.runner is not None:
-                self.runner.stop()
-                self.runner.resume()
-            self.run_id += 1  # drop the old run's late news
-            self.config = config
-            self.family_configs[self.mode] = config
-            self._reset_view_state()
-            self.main_screen = view_for(config)
-            self._start_when_mounted = config
-            # After the refresh, so that a dialog that asked for this (the picker) is gone;
-            # and not awaited there: the switch completes among the app's next callbacks.
-            self.call_after_refresh(self._switch_view, self.main_screen)
+
+    def restart(self, config: Any, why: str) -> None:
+        """Train `config` from fresh weights: in the same view, or in its family's view. The
+        curves on screen stay on the chart as a reference (dashed)."""
+        self.keep_reference()
+        if type(config).FAMILY != self.mode:
+            self.switch_family(config, self.start_training)
         else:
-            self.start_training(config)
+            self._set_config(config)
+            self.start_training()
             self._reset_view_state()
             self.main_screen.reset_view()
             self._clear_views()
         self.notify(why, title="Training restarted")
+
+    def switch_family(self, config: Any, then) -> None:
+        """Show the view of `config`'s family, then call `then()` once it is mounted."""
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner.resume()
+        self.run_id += 1  # drop the old run's late news
+        self._set_config(config)
+        self._reset_view_state()
+        self.main_screen = view_for(config)
+        self._start_when_mounted = then
+        # After the refresh, so that a dialog that asked for this (the picker) is gone;
+        # and not awaited there: the switch completes among the app's next callbacks.
+        self.call_after_refresh(self._switch_view, self.main_screen)
 
     def _switch_view(self, view: DashboardScreen) -> None:
         self.switch_screen(view)
@@ -193,6 +217,7 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
         s.query_one("#grad-info", TextLine).update("waiting for the first gradient probe…")
         s.query_one("#banner", Static).remove_class("-visible")
         s.clear_view()
+        self.draw_references(chart)
         self.render_loss_info()
 
     @on(Input.Submitted, ".prompt")

@@ -62,15 +62,14 @@ class EngineHandlersMixin:
         s = self.main_screen
         if isinstance(event, ev.Started):
             self.info["started"] = event
-            cfg = event.config or {}
-            self.n_layers = int(cfg.get("layers", self.n_layers))
-            for key in self.hparams:
-                if key in cfg:
-                    self.hparams[key] = cfg[key]
+            self._take_config(event.config or {})
             if self.state == "starting":
                 self.state = "running"
             if event.resumed:
                 self.notify(f"resumed at step {event.step}", title="Checkpoint loaded")
+            self.remember_run_dir()
+        elif isinstance(event, ev.Opened):
+            self._show_opened(event)
         elif isinstance(event, ev.Baselines):
             self._set_baselines(event)
             self.render_loss_info()
@@ -113,6 +112,24 @@ class EngineHandlersMixin:
             self.refresh_bindings()
         else:
             s.handle_event(event)
+
+    def _take_config(self, cfg: dict) -> None:
+        self.n_layers = int(cfg.get("layers", self.n_layers))
+        for key in self.hparams:
+            if key in cfg:
+                self.hparams[key] = cfg[key]
+
+    def _show_opened(self, event: ev.Opened) -> None:
+        """The opened run's model is loaded: it answers now; space continues it."""
+        self.info["opened"] = event
+        self._take_config(event.config)
+        if self.state == "opening":
+            self.state = "opened"
+        self.remember_run_dir()
+        more = " (its budget is spent: space asks for more)" if event.spent else ""
+        self.notify(f"step {event.step:,}: g samples, p primes, space continues this run in "
+                    f"place{more}", title="Run opened", timeout=6)
+        self.refresh_bindings()
 
     def _set_baselines(self, event: ev.Baselines) -> None:
         chart = self.main_screen.query_one("#loss-chart")

@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.containers import Center, Grid, Middle
+from textual.containers import Center, Grid, HorizontalGroup, Middle
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 from rnn_tui.app.panels import GradientPanel, LossPanel, StatusBar
 
@@ -26,6 +27,26 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # below this: a hint instead of the layout
 COMPACT_WIDTH, COMPACT_HEIGHT = 120, 36  # below this: one panel at a time, with a tab strip
+
+
+class DashboardFooter(Footer):
+    """The footer; when narrow (`compact`), ? and q are docked together at its right end,
+    so no number of a view's keys pushes them off a small terminal."""
+
+    KEEP = ("question_mark", "q")
+
+    def compose(self) -> ComposeResult:
+        widgets = list(super().compose())
+        if not self.compact:
+            yield from widgets
+            return
+        keep = [w for w in widgets if isinstance(w, FooterKey) and w.key in self.KEEP]
+        yield from (w for w in widgets if w not in keep)
+        yield HorizontalGroup(*keep, id="footer-keep")
+
+    def watch_compact(self, compact: bool) -> None:
+        if self.is_mounted:
+            self.refresh(recompose=True)
 
 
 class DashboardScreen(Screen):
@@ -55,7 +76,7 @@ class DashboardScreen(Screen):
         with Middle(id="too-small"):
             with Center():
                 yield Static("", id="too-small-text")
-        yield Footer()
+        yield DashboardFooter()
 
     def compose_panels(self) -> ComposeResult:  # pragma: no cover - overridden
         """The view's two panels (classes="panel"), with the ids of PANELS."""
@@ -78,9 +99,14 @@ class DashboardScreen(Screen):
         if width <= 0 or height <= 0:
             return
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        compact = not too_small and (width < COMPACT_WIDTH or height < COMPACT_HEIGHT)
         self.set_class(too_small, "-too-small")
-        self.set_class(not too_small and (width < COMPACT_WIDTH or height < COMPACT_HEIGHT),
-                       "-compact")
+        self.set_class(compact, "-compact")
+        # A narrow footer: less space between keys and no palette key (ctrl+p still works),
+        # so that ? and q stay on screen at 80 columns.
+        footer = self.query_one(Footer)
+        footer.compact = width < COMPACT_WIDTH
+        footer.show_command_palette = width >= COMPACT_WIDTH
         if too_small:
             self.query_one("#too-small-text", Static).update(
                 f"rnn-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}; "

@@ -36,7 +36,8 @@ class RenderingMixin:
         ckpt: ev.Checkpoint | None = self.info.get("checkpoint")
         icon = {"running": "▶ training", "paused": "‖ paused", "starting": "… starting",
                 "stopping": "■ stopping", "finished": "■ finished", "error": "✖ error",
-                "idle": "· idle"}[self.state]
+                "idle": "· idle", "opening": "… opening",
+                "opened": "◆ opened: space continues"}[self.state]
         view_line1, view_line2 = self.main_screen.status_fields()
         line1 = [("", icon), *view_line1,
                  ("model", self.config.describe()),
@@ -57,7 +58,7 @@ class RenderingMixin:
                 clip += " (clipped)"
         lr = fmt_float(step.lr) if step else fmt_float(hp["lr"])
         line2 = [("lr", f"{lr} (peak {fmt_float(hp['lr'])})"), ("clip", clip), *view_line2,
-                 ("device", started.device if started else "–"),
+                 ("device", self._device_text(started, step)),
                  ("ckpt", f"step {ckpt.step}" if ckpt else "–")]
         text = join_fields(line1)
         text.append("\n")
@@ -65,6 +66,16 @@ class RenderingMixin:
         bar.set_text(text)
         bar.set_class(self.state == "paused", "-paused")
         bar.set_class(self.state == "error", "-error")
+
+    def _device_text(self, started: ev.Started | None, step: ev.TrainStep | None) -> str:
+        """The device, and the CPU threads in use now when the engine picks them."""
+        opened: ev.Opened | None = self.info.get("opened")
+        if started is None:
+            return opened.device if opened is not None and self.state == "opened" else "–"
+        threads = getattr(step, "threads", None) if step is not None else None
+        if threads is None or not started.device.startswith("cpu"):
+            return started.device
+        return f"cpu ({threads} thread{'s' if threads != 1 else ''}, auto)"
 
     def render_loss_info(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")

@@ -1,7 +1,9 @@
-"""Modal screens: the generated key help, a yes/no confirmation, an error/notice dialog and
-the mode picker."""
+"""Modal screens: the generated key help, a yes/no confirmation, an error/notice dialog,
+the mode picker, and a typed answer (a new budget, a new name)."""
 
 from __future__ import annotations
+
+import re
 
 from rich.table import Table
 from rich.text import Text
@@ -9,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -163,3 +165,63 @@ class ModeScreen(ModalScreen[str]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+class AskScreen(ModalScreen[object]):
+    """A question answered by typing: `parse(text)` turns the answer into the result (a
+    ValueError's message is shown and the dialog stays); Esc dismisses with None."""
+
+    DEFAULT_CSS = """
+    AskScreen { align: center middle; }
+    AskScreen > Vertical {
+        width: 70; max-width: 95%; height: auto; border: thick $accent;
+        background: $surface; padding: 1 2;
+    }
+    AskScreen #ask-error { color: $error; height: auto; }
+    AskScreen #ask-keys { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, question: str, parse, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.question, self.parse = question, parse
+        self.value, self.placeholder = value, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="ask-question")
+            yield Input(self.value, placeholder=self.placeholder, id="ask-input")
+            yield Static("", id="ask-error")
+            yield Static("[b]enter[/b] ok    [b]esc[/b] cancel", id="ask-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            answer = self.parse(event.value)
+        except ValueError as exc:
+            self.query_one("#ask-error", Static).update(Text(str(exc)))
+            return
+        self.dismiss(answer)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def parse_budget(text: str, step: int, elapsed_s: float) -> dict:
+    """"500" (more steps), "5m", "90s", "1h" (more time) -> the continued run's budget as
+    --resume options: total steps or total minutes, the other budget off."""
+    m = re.fullmatch(r"\s*\+?\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|steps?)?\s*", text.lower())
+    if not m:
+        raise ValueError("type a number of steps (500) or a time (5m, 90s, 1h)")
+    amount, unit = float(m.group(1)), (m.group(2) or "steps")
+    if amount <= 0:
+        raise ValueError("more than nothing, please")
+    if unit.startswith("step"):
+        if amount != int(amount):
+            raise ValueError("a whole number of steps")
+        return {"steps": step + int(amount), "minutes": None}
+    minutes = amount / 60 if unit.startswith("s") else amount * 60 if unit == "h" else amount
+    return {"minutes": round(elapsed_s / 60 + minutes, 4), "steps": None}

@@ -35,8 +35,8 @@ class TrainingRunner:
     """One training run: a trainer built by `factory(config)` on the worker thread, its pause /
     single-step / stop state, and the loop that feeds its events to `target` (the app).
 
-    UI-thread methods: pause, resume, step, stop, set_hparam, request, request_checkpoint. Worker-thread method: `run` (pass it to
-    `run_worker(thread=True)`).
+    UI-thread methods: pause, resume, step, stop, set_hparam, request, request_checkpoint,
+    continue_with. Worker-thread method: `run` (pass it to `run_worker(thread=True)`).
     Calls made before the worker has built the trainer are queued and applied right after.
     """
 
@@ -46,12 +46,15 @@ class TrainingRunner:
     def __init__(self, target: "MessagePump", run_id: int, factory: TrainerFactory,
                  config: "RunConfig", *, paused: bool = False,
                  after: "TrainingRunner | None" = None,
-                 history_dir: str | None = None) -> None:
+                 history_dir: str | None = None,
+                 build: Callable[[], Any] | None = None) -> None:
         self.target = target
-        # A run being resumed (`rnn-tui open DIR`): its metrics.jsonl is read on the worker,
-        # before the trainer is built (which truncates the file to its checkpoint), and posted
-        # as a HistoryLoaded message ahead of the trainer's own events.
+        # A run being opened (`rnn-tui open DIR`): its metrics.jsonl is read on the worker,
+        # before the trainer is built, and posted as a HistoryLoaded message ahead of the
+        # trainer's own events.
         self.history_dir = history_dir
+        # How to make the trainer, when not `factory(config)` (an opened run: factory.open).
+        self.build = build
         # A run that replaces another (reset, cell switch) waits until the old trainer has
         # checkpointed and ended: two models never train (or write a run dir) at once.
         self.after = after
@@ -70,6 +73,7 @@ class TrainingRunner:
         self.finished = threading.Event()  # set when run() returned
         self.finish_reason = ""
         self.last_step: int | None = None
+        self.run_dir: str | None = None  # where the trainer writes (known once it is built)
 
     # ---------------------------------------------------------------- UI thread
 
@@ -113,6 +117,10 @@ class TrainingRunner:
     def request_checkpoint(self) -> None:
         self._call(lambda t: t.request_checkpoint())
 
+    def continue_with(self, **overrides: Any) -> None:
+        """Options (a new budget) for an opened run, before it continues (resume())."""
+        self._call(lambda t: t.continue_with(**overrides))
+
     def _call(self, fn: Callable[[Any], None]) -> None:
         with self._lock:
             trainer = self.trainer
@@ -143,7 +151,9 @@ class TrainingRunner:
                 self.after = None  # do not keep the old run (and its model) alive
             if self.history_dir is not None:
                 self._post_history(self.history_dir)
-            trainer = self.factory(self.config)
+            trainer = self.build() if self.build is not None else self.factory(self.config)
+            out_dir = getattr(trainer, "out_dir", None)
+            self.run_dir = None if out_dir is None else str(out_dir)
             with self._lock:
                 self.trainer = trainer
                 queued, self._queued = self._queued, []
@@ -171,62 +181,71 @@ class TrainingRunner:
 
     def _loop(self, worker, trainer) -> None:
         gen = trainer.events()
-        buffer: list[Event] = []
-        last_flush = time.monotonic()
+        self._buffer: list[Event] = []
+        self._last_flush = time.monotonic()
+        self._cancelled = False
         reported_paused = False
-        cancelled = False
-
-        def flush() -> None:
-            nonlocal last_flush, buffer
-            if buffer and not cancelled:
-                self._post(EngineEvents(self.run_id, buffer))
-            buffer = []
-            last_flush = time.monotonic()
-
         try:
             while True:
-                if worker is not None and worker.is_cancelled and not cancelled:
+                if worker is not None and worker.is_cancelled and not self._cancelled:
                     # The app is closing (Textual issue #3966: a thread worker must notice).
                     # Let the trainer finish properly (checkpoint) but post nothing more.
-                    cancelled = True
-                    buffer = []
+                    self._cancelled = True
+                    self._buffer = []
                     trainer.stop()
-                if not (self._stop_requested or cancelled) and not self._running.is_set():
-                    with self._lock:
-                        stepping = self._steps_wanted > 0
-                    if not stepping:
-                        if not reported_paused:
-                            flush()
-                            self._post(WorkerPaused(self.run_id, self.last_step))
-                            reported_paused = True
-                        served = trainer.serve_requests()
-                        if served:
-                            self._post(EngineEvents(self.run_id, list(served)))
-                        self._wake.wait(self.idle_poll)
-                        self._wake.clear()
-                        continue
-                elif reported_paused:
+                held = not (self._stop_requested or self._cancelled) and \
+                    not self._running.is_set()
+                if held and not self._stepping():
+                    if not reported_paused:
+                        self._flush()
+                        self._post(WorkerPaused(self.run_id, self.last_step))
+                        reported_paused = True
+                    self._serve_while_paused(trainer)
+                    continue
+                if not held and reported_paused:
                     self._post(WorkerResumed(self.run_id))
                     reported_paused = False
                 try:
                     event = next(gen)
                 except StopIteration:
                     break
-                buffer.append(event)
-                if isinstance(event, TrainStep):
-                    self.last_step = event.step
-                    if not self._running.is_set():
-                        with self._lock:
-                            self._steps_wanted = max(0, self._steps_wanted - 1)
-                        flush()
-                    elif time.monotonic() - last_flush >= self.flush_interval:
-                        flush()
-                else:
-                    if isinstance(event, Finished):
-                        self.finish_reason = event.reason
-                    flush()
+                self._take(event)
         finally:
-            flush()
+            self._flush()
             close = getattr(gen, "close", None)
             if close is not None:
                 close()
+
+    def _stepping(self) -> bool:
+        with self._lock:
+            return self._steps_wanted > 0
+
+    def _serve_while_paused(self, trainer) -> None:
+        """Answer requests (samples, settings) without training, then wait a little."""
+        served = trainer.serve_requests()
+        if served:
+            self._post(EngineEvents(self.run_id, list(served)))
+        self._wake.wait(self.idle_poll)
+        self._wake.clear()
+
+    def _take(self, event: Event) -> None:
+        """Buffer one event; post the buffer now unless it is a train step of a fast run."""
+        self._buffer.append(event)
+        if isinstance(event, TrainStep):
+            self.last_step = event.step
+            if not self._running.is_set():  # a single step: show it at once
+                with self._lock:
+                    self._steps_wanted = max(0, self._steps_wanted - 1)
+                self._flush()
+            elif time.monotonic() - self._last_flush >= self.flush_interval:
+                self._flush()
+        else:
+            if isinstance(event, Finished):
+                self.finish_reason = event.reason
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer and not self._cancelled:
+            self._post(EngineEvents(self.run_id, self._buffer))
+        self._buffer = []
+        self._last_flush = time.monotonic()

@@ -1,6 +1,7 @@
 """The language model's view: samples typed out character by character, coloured by the
-probability the model gave each one, and the gates (LSTM/GRU) with one hidden unit
-coloured over a probe text. Its keys: g sample now, p prime a sample, t/T temperature, b/B
+probability the model gave each one, and the gates (LSTM/GRU) - or, for a vanilla RNN, which
+has none, its hidden states as a units x characters heatmap - with one hidden unit coloured
+over a probe text. Its keys: g sample now, p prime a sample, t/T temperature, b/B
 truncated-BPTT window, u/U which hidden unit.
 """
 
@@ -13,15 +14,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input
 
+from engine.families.lm.config import LMConfig
 from engine.families.lm.events import Gates, Sample
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
-from rnn_tui.widgets import GatePlot, NeuronText, SampleView
+from rnn_tui.widgets import GatePlot, Heatmap, NeuronText, SampleView
+from rnn_tui.widgets._common import DIVERGING, safe_label
 
 TEMPERATURE_STEP, TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 0.1, 3.0
 BPTT_MIN, BPTT_MAX = 2, 4096
 GATES_WAITING = "waiting for the first gate probe…"
+HIDDEN_ROWS = 12  # units the vanilla RNN's heatmap shows: the most active ones
 
 
 class SamplesPanel(Panel):
@@ -39,6 +43,7 @@ class GatesPanel(Panel):
     def compose(self) -> ComposeResult:
         yield TextLine(GATES_WAITING, id="gates-info", classes="info")
         yield GatePlot(id="gate-plot")
+        yield Heatmap(id="hidden-map", cmap=DIVERGING)  # a vanilla RNN: no gates
         yield TextLine("", id="neuron-label", classes="info")
         yield NeuronText(id="neuron-text")
 
@@ -59,9 +64,11 @@ class LanguageModelScreen(DashboardScreen):
                 Binding("b", "bptt(0.5)", "BPTT window ÷2", show=False),
                 Binding("B", "bptt(2.0)", "BPTT window ×2", show=False),
                 Binding("u", "unit(-1)", "Previous hidden unit (gates)", show=False),
-                Binding("U", "unit(1)", "Next hidden unit (gates)", show=False)])
+                Binding("U", "unit(1)", "Next hidden unit (gates)", show=False)],
+        cells=LMConfig.MODELS)
     DEFAULT_CSS = """
     #gate-plot { height: auto; max-height: 70%; }
+    #hidden-map { display: none; height: 16; min-height: 4; }
     #neuron-label { margin-top: 1; }
     #neuron-text { height: 1fr; min-height: 3; }
     """
@@ -101,9 +108,17 @@ class LanguageModelScreen(DashboardScreen):
 
     def clear_view(self) -> None:
         self.query_one("#samples").clear()
-        self.query_one("#gates-info", TextLine).update(GATES_WAITING)
+        self.clear_gates()
         self._reveal_queue.clear()
         self._revealing = None
+
+    def clear_gates(self) -> None:
+        """Nothing of the previous model's gates stays (a switch from GRU to RNN)."""
+        self.query_one("#gates-info", TextLine).update(GATES_WAITING)
+        self.query_one("#gate-plot").set_gates("", {})
+        self.query_one("#hidden-map").clear()
+        self.query_one("#neuron-text").set_activations("", [])
+        self.query_one("#neuron-label", TextLine).update("")
 
     def handle_event(self, event: Any) -> None:
         if isinstance(event, Sample):
@@ -179,8 +194,13 @@ class LanguageModelScreen(DashboardScreen):
                  for name, per_layer in g.gates.items() if per_layer}
         sat = {name: per_layer[min(layer, len(per_layer) - 1)]
                for name, per_layer in (g.saturation or {}).items() if per_layer}
-        self.query_one("#gate-plot").set_gates(g.text, gates, saturation=sat or None)
         hidden = g.hidden[min(layer, len(g.hidden) - 1)] if g.hidden else []
+        self.query_one("#gate-plot").display = bool(gates)
+        self.query_one("#hidden-map").display = not gates
+        if gates:
+            self.query_one("#gate-plot").set_gates(g.text, gates, saturation=sat or None)
+        else:
+            self.render_hidden_map(g.text, hidden)
         width = len(hidden[0]) if hidden and hidden[0] else 0
         if width:
             self.unit_index %= width
@@ -189,11 +209,26 @@ class LanguageModelScreen(DashboardScreen):
             unit = f"unit {self.unit_index}/{width}"
         else:
             unit = "no hidden states"
-        kinds = ", ".join(gates) if gates else "no gates (vanilla RNN)"
+        kinds = ", ".join(gates) if gates else "none (vanilla RNN): hidden units × characters"
         self.query_one("#gates-info", TextLine).update(join_fields([
             ("", f"layer {layer + 1}/{n_layers}"), ("step", str(g.step)), ("gates", kinds)]))
         self.query_one("#neuron-label", TextLine).update(join_fields([
             ("hidden", unit), ("", "u/U pick a unit: blue −1 … red +1")]))
+
+    def render_hidden_map(self, text: str, hidden: list[list[float]]) -> None:
+        """A vanilla RNN's h_t over the probe text: its most active units (largest variance
+        over the text) as rows, -1 blue … +1 red, the characters as columns."""
+        import numpy as np
+
+        grid = self.query_one("#hidden-map")
+        if not hidden or not hidden[0]:
+            grid.clear()
+            return
+        h = np.asarray(hidden, dtype=np.float64)  # (T, H)
+        units = sorted(np.argsort(-h.var(axis=0))[:HIDDEN_ROWS].tolist())
+        grid.set_matrix(h[:, units].T.tolist(), row_labels=[f"u{u}" for u in units],
+                        col_labels=[safe_label(c) for c in text], vmin=-1.0, vmax=1.0,
+                        title=f"h_t of the {len(units)} most active of {h.shape[1]} units")
 
     def _reveal_tick(self) -> None:
         view = self.query_one("#samples")

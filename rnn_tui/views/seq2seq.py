@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.widgets import Input, RichLog
 
 from engine.events import Eval
-from engine.families.seq2seq.config import ATTENTIONS
+from engine.families.seq2seq.config import ATTENTIONS, Seq2SeqConfig
 from engine.families.seq2seq.events import Attention
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
@@ -36,7 +36,23 @@ BLURBS = {"dates": "date normalisation: 'March 3, 2021' → 2021-03-03",
 
 class TranslationsPanel(Panel):
     """The probe examples' decodes whenever they change, evaluations, and the user's
-    translations with their beams; the prompt to type an input."""
+    translations with their beams; the prompt to type an input. Focused, the arrows,
+    PageUp/PageDown and Home/End scroll the log (new lines stop pulling it to the end
+    until End or the bottom is reached again)."""
+
+    BINDINGS = [Binding("up", "scroll_log('up')", show=False),
+                Binding("down", "scroll_log('down')", show=False),
+                Binding("pageup", "scroll_log('page_up')", show=False),
+                Binding("pagedown", "scroll_log('page_down')", show=False),
+                Binding("home", "scroll_log('home')", show=False),
+                Binding("end", "scroll_log('end')", show=False)]
+
+    def action_scroll_log(self, how: str) -> None:
+        log = self.query_one("#translations", RichLog)
+        getattr(log, f"scroll_{how}")(animate=False)
+        # Reading back: stay there while lines arrive; at the end again: follow them.
+        log.auto_scroll = how == "end" or (how in ("down", "page_down")
+                                           and log.scroll_y >= log.max_scroll_y - 1)
 
     def compose(self) -> ComposeResult:
         yield RichLog(id="translations", max_lines=500, wrap=True, markup=False)
@@ -76,7 +92,8 @@ class Seq2SeqScreen(DashboardScreen):
                 Binding("W", "beam(1)", "Beam width +1 (your translations)", show=False),
                 Binding("e", "example(1)", "Next example in the attention grid", show=False),
                 Binding("E", "example(-1)", "Previous example in the attention grid",
-                        show=False)])
+                        show=False)],
+        cells=Seq2SeqConfig.MODELS)
     DEFAULT_CSS = """
     #attention-grid { height: 1fr; min-height: 4; }
     #translations {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from rich.style import Style
@@ -157,7 +158,23 @@ class Heatmap(CachedLinesWidget):
         for i, r in enumerate(self._rows):
             m[i, : len(r)] = r
         t, lo, hi = normalise(m, self._log, self._vmin, self._vmax)
+        lay = self._layout(width, height, y)
+        if lay is None:
+            cv.text(0, y, "(too small)", dim)
+            return cv.to_strips()
+        if lay.has_col_labels:
+            self._draw_col_labels(cv, lay, y, dim)
+            y += 1
+        sids = [cv.style(Style(bgcolor=c)) for c in self.cmap] if not self.no_color else []
+        y = self._draw_cells(cv, lay, t, y, dim, sids)
+        self._draw_legend(cv, lo, hi, ncols - lay.show_cols, lay.col_cropped, dim, sids)
+        return cv.to_strips()
 
+    # ------------------------------------------------------------------ drawing steps
+
+    def _layout(self, width: int, height: int, y: int) -> "_Layout | None":
+        """How much of the matrix fits, and where; None when nothing does."""
+        nrows, ncols = self.shape
         rl = self._row_labels or []
         rl = [safe_label(x)[:12] for x in rl] + [""] * (nrows - len(rl))
         label_w = max((len(x) for x in rl), default=0)
@@ -170,54 +187,67 @@ class Heatmap(CachedLinesWidget):
             show_cols -= 1  # leave a cell for the ellipsis
         cl = self._col_labels
         has_col_labels = bool(cl) and any(cl)
-        single_char_cols = has_col_labels and all(len(c) <= cw for c in cl)
         # rows: title, col labels (optional), matrix rows, legend
         avail_h = height - y - 1 - (1 if has_col_labels else 0)
         if avail_h < 1 or show_cols <= 0:
-            cv.text(0, y, "(too small)", dim)
-            return cv.to_strips()
+            return None
         show_rows = min(nrows, avail_h)
         row_cropped = show_rows < nrows
         if row_cropped:
             show_rows = max(1, show_rows - 1)
-        if row_cropped and self._tail:
-            r0 = nrows - show_rows
-        else:
-            r0 = 0
+        r0 = nrows - show_rows if row_cropped and self._tail else 0
+        return _Layout(rl, label_w, cw, show_cols, col_cropped, has_col_labels, show_rows,
+                       row_cropped, r0)
 
-        # column labels
-        if has_col_labels:
-            if single_char_cols:
-                for j in range(show_cols):
-                    lab = safe_label(cl[j]) if j < len(cl) else ""
-                    cv.text(label_w + j * cw, y, lab.rjust(cw) if cw == 2 else lab, dim)
-            else:
-                x_end = label_w - 1
-                for j in range(show_cols):
-                    lab = safe_label(cl[j]) if j < len(cl) else ""
-                    xs = label_w + j * cw
-                    if lab and xs > x_end + 1 and xs + len(lab) <= label_w + show_cols * cw:
-                        cv.text(xs, y, lab, dim)
-                        x_end = xs + len(lab)
-            y += 1
+    def _draw_col_labels(self, cv: Canvas, lay: "_Layout", y: int, dim: int) -> None:
+        cl, cw, lw = self._col_labels, lay.cw, lay.label_w
+        if all(len(c) <= cw for c in cl):  # one character per column
+            for j in range(lay.show_cols):
+                lab = safe_label(cl[j]) if j < len(cl) else ""
+                cv.text(lw + j * cw, y, lab.rjust(cw) if cw == 2 else lab, dim)
+            return
+        x_end = lw - 1
+        for j in range(lay.show_cols):
+            lab = safe_label(cl[j]) if j < len(cl) else ""
+            xs = lw + j * cw
+            if lab and xs > x_end + 1 and xs + len(lab) <= lw + lay.show_cols * cw:
+                cv.text(xs, y, lab, dim)
+                x_end = xs + len(lab)
 
-        no_color = self.no_color
-        cmap = self.cmap
-        n = len(cmap)
-        sids = [cv.style(Style(bgcolor=c)) for c in cmap] if not no_color else []
-        top_ellipsis = row_cropped and r0 > 0
+    def _draw_cells(self, cv: Canvas, lay: "_Layout", t: np.ndarray, y: int, dim: int,
+                    sids: list[int]) -> int:
+        """The coloured cells with their row labels and ellipses; the row after them."""
+        nrows = self.shape[0]
+        top_ellipsis = lay.row_cropped and lay.r0 > 0
         if top_ellipsis:
-            cv.text(label_w, y, f"⋮ {r0} earlier rows", dim)
+            cv.text(lay.label_w, y, f"⋮ {lay.r0} earlier rows", dim)
             y += 1
-        # cells, vectorised: one colour index per cell, repeated cw times
-        y_first = y
-        block_t = t[r0 : r0 + show_rows, :show_cols]
+        chars, cell_sids = self._cell_glyphs(t[lay.r0: lay.r0 + lay.show_rows,
+                                               :lay.show_cols], dim, sids, lay.cw)
+        x0, x1 = lay.label_w, lay.label_w + lay.show_cols * lay.cw
+        cv.chars[y: y + lay.show_rows, x0:x1] = chars
+        cv.sids[y: y + lay.show_rows, x0:x1] = cell_sids
+        for i in range(lay.r0, lay.r0 + lay.show_rows):
+            cv.text(0, y, lay.rl[i].rjust(lay.label_w - 1) if lay.label_w else "", dim)
+            if lay.col_cropped:
+                cv.text(x1, y, "…", dim)
+            y += 1
+        if lay.row_cropped and not top_ellipsis:
+            cv.text(lay.label_w, y, f"⋮ {nrows - lay.show_rows} more rows", dim)
+            y += 1
+        return y
+
+    def _cell_glyphs(self, block_t: np.ndarray, dim: int, sids: list[int], cw: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Characters and style ids of a block of cells (vectorised), cw columns each."""
         nan = np.isnan(block_t)
-        if no_color:
-            idx = np.clip((np.nan_to_num(block_t) * (len(SHADES) - 1) + 0.5).astype(np.int64), 0, len(SHADES) - 1)
+        if self.no_color:
+            idx = np.clip((np.nan_to_num(block_t) * (len(SHADES) - 1) + 0.5).astype(np.int64),
+                          0, len(SHADES) - 1)
             chars = np.array([ord(c) for c in SHADES], dtype=np.uint32)[idx]
             cell_sids = np.zeros_like(idx, dtype=np.int32)
         else:
+            n = len(self.cmap)
             idx = np.clip((np.nan_to_num(block_t) * (n - 1) + 0.5).astype(np.int64), 0, n - 1)
             chars = np.full(idx.shape, 32, dtype=np.uint32)
             cell_sids = np.array(sids, dtype=np.int32)[idx]
@@ -227,29 +257,37 @@ class Heatmap(CachedLinesWidget):
             chars = np.repeat(chars, 2, axis=1)
             cell_sids = np.repeat(cell_sids, 2, axis=1)
             chars[:, 0::2][nan] = 32
-        cv.chars[y_first : y_first + show_rows, label_w : label_w + show_cols * cw] = chars
-        cv.sids[y_first : y_first + show_rows, label_w : label_w + show_cols * cw] = cell_sids
-        for i in range(r0, r0 + show_rows):
-            cv.text(0, y, rl[i].rjust(label_w - 1) if label_w else "", dim)
-            if col_cropped:
-                cv.text(label_w + show_cols * cw, y, "…", dim)
-            y += 1
-        if row_cropped and not top_ellipsis:
-            cv.text(label_w, y, f"⋮ {nrows - show_rows} more rows", dim)
-            y += 1
-        # legend
-        y = height - 1
+        return chars, cell_sids
+
+    def _draw_legend(self, cv: Canvas, lo: float, hi: float, cropped_cols: int,
+                     col_cropped: bool, dim: int, sids: list[int]) -> None:
+        """The last row: low value, a colour bar, high value (and what was cropped)."""
+        y, n = cv.height - 1, len(self.cmap)
         lo_s, hi_s = fmt_num(lo), fmt_num(hi)
         x = cv.text(0, y, lo_s + " ", dim)
-        bar_w = max(4, min(24, width - x - len(hi_s) - 12))
+        bar_w = max(4, min(24, cv.width - x - len(hi_s) - 12))
         for k in range(bar_w):
             lvl = k / (bar_w - 1)
-            if no_color:
+            if self.no_color:
                 cv.text(x + k, y, SHADES[int(lvl * (len(SHADES) - 1) + 0.5)], 0)
             else:
                 cv.text(x + k, y, " ", sids[min(n - 1, int(lvl * (n - 1) + 0.5))])
         x = cv.text(x + bar_w, y, " " + hi_s, dim)
-        extra = (" log" if self._log else "") + (f"  {ncols - show_cols} cols cropped" if col_cropped else "")
+        extra = (" log" if self._log else "") + \
+            (f"  {cropped_cols} cols cropped" if col_cropped else "")
         cv.text(x, y, extra, dim)
-        return cv.to_strips()
 
+
+@dataclass
+class _Layout:
+    """What of the matrix a build shows: labels, cell width, the rows and columns kept."""
+
+    rl: list[str]  # row labels, one per row (padded)
+    label_w: int  # columns of the row labels (0: none)
+    cw: int  # columns per cell: 2 when the matrix fits, else 1
+    show_cols: int
+    col_cropped: bool
+    has_col_labels: bool
+    show_rows: int
+    row_cropped: bool
+    r0: int  # first row shown

@@ -1,4 +1,18 @@
-"""LossChart: a fast multi-series braille line chart for training curves."""
+"""LossChart: a fast multi-series braille line chart for training curves.
+
+    chart.set_series_style("train", "#4fc3f7", "train")       # colour and legend label
+    chart.add_points("train", steps, losses)                   # losses in nats
+    chart.set_series_style("ref:gru", "#9575cd", "GRU before", dotted=True, behind=True)
+    chart.max_legend_rows = 2        # the legend wraps onto a second row when it must
+    chart.x_unit = "time"            # x values are seconds: ticks read 0:30, 1:00, ...
+
+Legend API: every series with `legend=True` (the default) has an entry "━ label value"
+(value: its last point, in the chart's unit; "┅" for a dotted series), in the order the
+series were created, after the title. The legend uses up to `max_legend_rows` rows (1 by
+default: entries that do not fit are cut at the edge); the plot takes the rest. A dotted
+series is drawn dashed (a reference: another run's curve), and a `behind` one under the
+others, so the live curves stay on top where they cross.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +25,9 @@ from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from ._common import SERIES_COLORS, Canvas, CachedLinesWidget, fmt_num, fmt_step, nice_ticks, safe_label
-from .curve_math import SCALES, UNITS, bin_columns, convert_nats, scale_values
-
-# Braille dot bits: [dot row 0..3][dot column 0..1]
-_BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.uint32)
+from ._common import SERIES_COLORS, Canvas, CachedLinesWidget, fmt_num, nice_ticks, safe_label
+from .chart_frame import PlotFrame, y_range
+from .curve_math import SCALES, UNITS, convert_nats, scale_values
 
 
 @dataclass
@@ -25,6 +37,9 @@ class _Series:
     xs: array = field(default_factory=lambda: array("d"))
     ys: array = field(default_factory=lambda: array("d"))
     sorted: bool = True
+    dotted: bool = False  # drawn dashed (another run's curve, for reference)
+    behind: bool = False  # drawn under the other series
+    legend: bool = True  # has an entry in the legend
 
 
 class LossChart(CachedLinesWidget):
@@ -42,6 +57,8 @@ class LossChart(CachedLinesWidget):
 
     scale: reactive[str] = reactive("linear")
     unit: reactive[str] = reactive("nats")
+    x_unit: reactive[str] = reactive("step")  # "step" or "time" (x in seconds)
+    max_legend_rows = 1  # rows the legend may take when its entries do not fit on one
 
     def __init__(self, *, title: str = "", name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -85,12 +102,27 @@ class LossChart(CachedLinesWidget):
         s.ys.frombytes(ya.tobytes())
         self.invalidate()
 
-    def set_series_style(self, series: str, color: str, label: str) -> None:
-        """Set the colour (any Rich/Textual colour string) and legend label of a series."""
+    def set_series_style(self, series: str, color: str, label: str, *, dotted: bool = False,
+                         behind: bool = False, legend: bool = True) -> None:
+        """Set the colour (any Rich/Textual colour string) and legend label of a series (and
+        whether it is dashed, drawn under the others, listed in the legend)."""
         s = self._get_series(series)
-        s.color = color
-        s.label = label
+        s.color, s.label = color, label
+        s.dotted, s.behind, s.legend = dotted, behind, legend
         self.invalidate()
+
+    def remove_series(self, series: str) -> None:
+        """Forget a series, its points and its style."""
+        if self._series.pop(series, None) is not None:
+            self.invalidate()
+
+    def series_points(self, series: str) -> tuple[np.ndarray, np.ndarray]:
+        """A copy of a series' (xs, ys in nats), sorted by x (empty arrays if unknown)."""
+        s = self._series.get(series)
+        if s is None:
+            return np.zeros(0), np.zeros(0)
+        xs, ys = self._arrays(s)
+        return xs.copy(), ys.copy()
 
     def set_reference(self, name: str, value: float | None, color: str = "#9e9e9e") -> None:
         """Add/replace (or remove with None) a horizontal dashed reference line, value in nats."""
@@ -140,6 +172,12 @@ class LossChart(CachedLinesWidget):
     def watch_unit(self) -> None:
         self.invalidate()
 
+    def validate_x_unit(self, value: str) -> str:
+        return value if value in ("step", "time") else "step"
+
+    def watch_x_unit(self) -> None:
+        self.invalidate()
+
     # ------------------------------------------------------------------ rendering
 
     def _display(self, ys: np.ndarray) -> np.ndarray:
@@ -162,10 +200,38 @@ class LossChart(CachedLinesWidget):
 
     def build_lines(self, width: int, height: int, base: Style) -> list[Strip]:
         cv = Canvas(width, height, base)
-        dim = cv.style(Style(dim=True))
-        unit, scale = self.unit, self.scale
+        data, refs = self._plot_data(), self._plot_refs()
+        top = self._draw_legend(cv, data, max(1, min(self.max_legend_rows, height - 4)))
+        if height < 4 or width < 12:
+            return cv.to_strips()
+        plot_h = height - 2 - top  # legend, axis line, x labels
+        if not any(len(xs) for _s, xs, _d, _l in data):
+            msg = "no data yet"
+            cv.text(max(0, (width - len(msg)) // 2), top + plot_h // 2, msg,
+                    cv.style(Style(dim=True)))
+            return cv.to_strips()
+        x0, x1 = self._x_range(data)
+        y0, y1 = y_range(data, refs)
+        y0, y1, ticks, tick_pos = self._y_ticks(y0, y1)
+        labels = [fmt_num(t) for t in ticks]
+        axis_w = max([len(lb) for lb in labels] + [3]) + 1
+        if width - axis_w < 4 or plot_h < 1:
+            return cv.to_strips()
+        f = PlotFrame(cv, top, plot_h, axis_w, width - axis_w, x0, x1, y0, y1, self.x_unit,
+                      single_x=self._single_x(data))
+        f.draw_y_axis(labels, tick_pos)
+        owner, code, sids = f.series_cells(data)
+        ref_labels = f.draw_references(refs, owner)
+        marker_cols = f.draw_markers(self._markers(), owner)
+        f.put_series(owner, code, sids)
+        f.draw_labels(ref_labels, marker_cols)
+        f.draw_x_axis()
+        return cv.to_strips()
 
-        # ---- data in plot space
+    # ------------------------------------------------------------------ drawing steps
+
+    def _plot_data(self) -> list[tuple[_Series, np.ndarray, np.ndarray, float]]:
+        """(series, xs, plot-space ys, last value in the unit) per series, finite points."""
         data = []
         for s in self._series.values():
             xs, ys = self._arrays(s)
@@ -174,196 +240,76 @@ class LossChart(CachedLinesWidget):
                 continue
             d = self._display(ys)
             ok = np.isfinite(d) & np.isfinite(xs)
-            last = float(convert_nats(ys[-1], unit)) if len(ys) else math.nan
+            last = float(convert_nats(ys[-1], self.unit)) if len(ys) else math.nan
             if not ok.all():
                 xs, d = xs[ok], d[ok]
             data.append((s, xs, d, last))
+        return data
+
+    def _plot_refs(self) -> list[tuple[str, float, float, str]]:
+        """(name, value in the unit, plot-space value, colour) of the drawable references."""
         refs = []
         for name, (v, color) in self._refs.items():
             pv = self._display(np.array([v]))[0]
             if math.isfinite(pv):
-                refs.append((name, float(convert_nats(v, unit)), pv, color))
+                refs.append((name, float(convert_nats(v, self.unit)), pv, color))
+        return refs
 
-        # ---- legend (row 0)
-        x = cv.text(0, 0, safe_label(self.title) + " " if self.title else "", cv.style(Style(bold=True)))
+    def _draw_legend(self, cv: Canvas, data, rows: int) -> int:
+        """The title, each listed series with its last value, and the unit and scale on the
+        right of row 0; wrapped onto up to `rows` rows. Returns the rows used."""
+        x = cv.text(0, 0, safe_label(self.title) + " " if self.title else "",
+                    cv.style(Style(bold=True)))
+        y, row0_end = 0, None
         for s, _xs, _ys, last in data:
-            sid = cv.style(Style(color=s.color))
-            x = cv.text(x, 0, "━ ", sid)
+            if not s.legend:
+                continue
             val = fmt_num(last) if math.isfinite(last) else "–"
-            x = cv.text(x, 0, f"{safe_label(s.label)} {val}  ", 0)
-        tag = f"{unit} · {scale}"
-        if x + len(tag) < width:
-            cv.text(width - len(tag), 0, tag, dim)
+            text = f"{safe_label(s.label)} {val}  "
+            if rows > 1 and x > 0 and x + len(text) + 1 > cv.width and y + 1 < rows:
+                row0_end = x if y == 0 else row0_end
+                x, y = 0, y + 1
+            x = cv.text(x, y, "┅ " if s.dotted else "━ ", cv.style(Style(color=s.color)))
+            x = cv.text(x, y, text, 0)
+        tag = f"{self.unit} · {self.scale}" + (" · by time" if self.x_unit == "time" else "")
+        if (x if row0_end is None else row0_end) + len(tag) < cv.width:
+            cv.text(cv.width - len(tag), 0, tag, cv.style(Style(dim=True)))
+        return y + 1
 
-        if height < 4 or width < 12:
-            return cv.to_strips()
+    def _single_x(self, data) -> float | None:
+        """The one x every point has (a chart of one step), else None."""
+        xs = [a for _s, a, _d, _l in data if len(a)]
+        lo, hi = min(float(a[0]) for a in xs), max(float(a[-1]) for a in xs)
+        return lo if lo == hi else None
 
-        plot_top = 1
-        plot_h = height - 3  # legend, axis line, x labels
+    def _markers(self) -> list[tuple[float, str]]:
+        return list(zip(np.frombuffer(self._markers_x, dtype=np.float64).tolist(),
+                        self._markers_label)) if len(self._markers_x) else []
+
+    def _x_range(self, data) -> tuple[float, float]:
         all_x = [a for _s, a, _d, _l in data if len(a)]
-        all_y = [d for _s, _a, d, _l in data if len(d)]
-        if not all_x:
-            msg = "no data yet"
-            cv.text(max(0, (width - len(msg)) // 2), plot_top + plot_h // 2, msg, dim)
-            return cv.to_strips()
-
         x0 = min(float(a[0]) for a in all_x)
         x1 = max(float(a[-1]) for a in all_x)
-        if len(self._markers_x):
-            mx = np.frombuffer(self._markers_x, dtype=np.float64)
-            if x1 > x0:
-                # markers only widen the range forwards (a change at the current step).
-                x1 = max(x1, float(mx.max()))
+        if len(self._markers_x) and x1 > x0:
+            # markers only widen the range forwards (a change at the current step).
+            x1 = max(x1, float(np.frombuffer(self._markers_x, dtype=np.float64).max()))
         if x1 <= x0:
             x0, x1 = x0 - 0.5, x0 + 0.5
-        y0 = min(float(d.min()) for d in all_y)
-        y1 = max(float(d.max()) for d in all_y)
-        for _n, _v, pv, _c in refs:
-            y0, y1 = min(y0, pv), max(y1, pv)
-        if y1 <= y0:
-            pad = abs(y0) * 0.05 or 0.5
-            y0, y1 = y0 - pad, y1 + pad
-        else:
-            pad = (y1 - y0) * 0.04
-            y0, y1 = y0 - pad, y1 + pad
+        return x0, x1
 
-        # ---- y ticks (in display units)
-        if scale == "log":
-            y0, y1 = max(y0, -300.0), min(y1, 300.0)
-            lo_v, hi_v = 10**y0, 10**y1
-            if y1 - y0 >= 1.0:
-                ticks = [10.0**k * m for k in range(math.floor(y0), math.ceil(y1) + 1) for m in (1, 2, 5)]
-                ticks = [t for t in ticks if lo_v <= t <= hi_v]
-                while len(ticks) > 5:
-                    ticks = ticks[::2]
-            else:
-                ticks = [t for t in nice_ticks(lo_v, hi_v, 4) if t > 0]
-            tick_pos = [math.log10(t) for t in ticks]
-        else:
+    def _y_ticks(self, y0: float, y1: float) -> tuple[float, float, list[float], list[float]]:
+        """Tick values (in the unit) and their plot-space positions; the log axis clamps."""
+        if self.scale != "log":
             ticks = nice_ticks(y0, y1, 4)
-            tick_pos = ticks
-        labels = [fmt_num(t) for t in ticks]
-        axis_w = max([len(lb) for lb in labels] + [3]) + 1
-        pw = width - axis_w  # plot width in cells
-        if pw < 4 or plot_h < 1:
-            return cv.to_strips()
-        rows4 = plot_h * 4
-        cols2 = pw * 2
-
-        def y_to_dot(v):  # plot-space value -> dot row (0 = top)
-            return np.clip(((y1 - v) / (y1 - y0) * (rows4 - 1) + 0.5).astype(np.int64), 0, rows4 - 1)
-
-        axis_sid = dim
-        for t_label, tp in zip(labels, tick_pos):
-            r = int(y_to_dot(np.array([tp]))[0]) // 4
-            cv.text(axis_w - 1 - len(t_label), plot_top + r, t_label, axis_sid)
-            cv.text(axis_w - 1, plot_top + r, "┤", axis_sid)
-        for r in range(plot_h):
-            if cv.chars[plot_top + r, axis_w - 1] == 32:
-                cv.text(axis_w - 1, plot_top + r, "│", axis_sid)
-
-        # ---- series -> braille
-        bits = np.zeros((rows4, cols2), dtype=bool)
-        cell_owner = np.full((plot_h, pw), -1, dtype=np.int32)
-        cell_code = np.zeros((plot_h, pw), dtype=np.uint32)
-        series_sids = []
-        rows_idx = np.arange(rows4)[:, None]
-        weights = _BRAILLE_BITS  # (4, 2)
-        for k, (s, xs, d, _last) in enumerate(data):
-            series_sids.append(cv.style(Style(color=s.color)))
-            if len(xs) == 0:
-                continue
-            cols, lo, hi, last = bin_columns(xs, d, x0, x1, cols2)
-            lo_r = y_to_dot(hi)  # higher value -> smaller row index
-            hi_r = y_to_dot(lo)
-            last_r = y_to_dot(last)
-            # connect to the previous occupied column
-            if len(cols) > 1:
-                adj = np.diff(cols) == 1
-                prev = np.where(adj, last_r[:-1], lo_r[1:])
-                lo_r[1:] = np.minimum(lo_r[1:], prev)
-                hi_r[1:] = np.maximum(hi_r[1:], np.where(adj, last_r[:-1], hi_r[1:]))
-            bits[:] = False
-            mask = (rows_idx >= lo_r[None, :]) & (rows_idx <= hi_r[None, :])
-            bits[:, cols] = mask
-            # vertical gap between two occupied columns far apart: fill the empty columns between
-            if len(cols) > 1:
-                gaps = np.flatnonzero(np.diff(cols) > 1)
-                for g in gaps.tolist():
-                    ca, cb = int(cols[g]), int(cols[g + 1])
-                    ra, rb = int(last_r[g]), int(last_r[g + 1])
-                    n = cb - ca
-                    for j in range(1, n):
-                        rr = int(round(ra + (rb - ra) * j / n))
-                        bits[rr, ca + j] = True
-            code = (bits.reshape(plot_h, 4, pw, 2) * weights[None, :, None, :]).sum(axis=(1, 3)).astype(np.uint32)
-            has = code > 0
-            cell_code[has] |= code[has]
-            cell_owner[has] = k
-
-        # ---- reference lines (dashed, under the series)
-        ref_labels = []
-        for name, v_disp, pv, color in refs:
-            r = int(y_to_dot(np.array([pv]))[0])
-            cell_r, sub = divmod(r, 4)
-            bit = int(weights[sub, 0] | weights[sub, 1])
-            sid = cv.style(Style(color=color))
-            for c in range(0, pw, 2):
-                if cell_owner[cell_r, c] < 0:
-                    cv.chars[plot_top + cell_r, axis_w + c] = 0x2800 + bit
-                    cv.sids[plot_top + cell_r, axis_w + c] = sid
-            ref_labels.append((cell_r, f"{safe_label(name)} {fmt_num(v_disp)}", sid))
-
-        # ---- markers (thin vertical line, label on the top row)
-        marker_cols = []
-        if len(self._markers_x):
-            msid = cv.style(Style(color="#b39ddb"))
-            for mx, ml in zip(np.frombuffer(self._markers_x, dtype=np.float64).tolist(), self._markers_label):
-                if not (x0 <= mx <= x1) or not math.isfinite(mx):
-                    continue
-                dc = int((mx - x0) / (x1 - x0) * (cols2 - 1) + 0.5)
-                c, sub = divmod(dc, 2)
-                bit = 0x47 if sub == 0 else 0xB8
-                for r in range(plot_h):
-                    if cell_owner[r, c] < 0:
-                        cv.chars[plot_top + r, axis_w + c] = 0x2800 + bit
-                        cv.sids[plot_top + r, axis_w + c] = msid
-                marker_cols.append((c, ml, msid))
-
-        # ---- series cells
-        ys_, xs_ = np.nonzero(cell_owner >= 0)
-        if len(ys_):
-            cv.chars[plot_top + ys_, axis_w + xs_] = 0x2800 + cell_code[ys_, xs_]
-            sid_table = np.array(series_sids, dtype=np.int32)
-            cv.sids[plot_top + ys_, axis_w + xs_] = sid_table[cell_owner[ys_, xs_]]
-
-        # ---- labels drawn over the plot
-        used_rows: set[int] = set()
-        for cell_r, text, sid in sorted(ref_labels):
-            r = cell_r
-            while r in used_rows and r > 0:
-                r -= 1
-            used_rows.add(r)
-            cv.text(width - len(text), plot_top + r, text, sid)
-        marker_cols.sort()
-        for i, (c, ml, msid) in enumerate(marker_cols):
-            limit = marker_cols[i + 1][0] if i + 1 < len(marker_cols) else pw
-            cv.text(axis_w + c, plot_top, "▏" + safe_label(ml), msid, x_max=axis_w + limit)
-
-        # ---- x axis
-        ax_row = plot_top + plot_h
-        cv.text(axis_w - 1, ax_row, "└", axis_sid)
-        cv.fill(axis_w, width, ax_row, "─", axis_sid)
-        nx = max(2, min(6, pw // 12))
-        xt = nice_ticks(x0, x1, nx)
-        last_end = axis_w - 1
-        for t in xt:
-            c = int((t - x0) / (x1 - x0) * (pw - 1) + 0.5)
-            lab = fmt_step(t)
-            start = min(max(axis_w + c - len(lab) // 2, last_end + 1), width - len(lab))
-            if start <= last_end or start < 0:
-                continue
-            cv.text(axis_w + c, ax_row, "┬", axis_sid)
-            cv.text(start, ax_row + 1, lab, axis_sid)
-            last_end = start + len(lab)
-        return cv.to_strips()
+            return y0, y1, ticks, ticks
+        y0, y1 = max(y0, -300.0), min(y1, 300.0)
+        lo_v, hi_v = 10**y0, 10**y1
+        if y1 - y0 >= 1.0:
+            ticks = [10.0**k * m for k in range(math.floor(y0), math.ceil(y1) + 1)
+                     for m in (1, 2, 5)]
+            ticks = [t for t in ticks if lo_v <= t <= hi_v]
+            while len(ticks) > 5:
+                ticks = ticks[::2]
+        else:
+            ticks = [t for t in nice_ticks(lo_v, hi_v, 4) if t > 0]
+        return y0, y1, ticks, [math.log10(t) for t in ticks]

@@ -52,7 +52,6 @@ class NeuronText(CachedLinesWidget):
     def build_lines(self, width: int, height: int, base: Style) -> list[Strip]:
         cv = Canvas(width, height, base)
         dim = cv.style(Style(dim=True))
-        no_color = self.no_color
         vals = self._values
         fin = vals[np.isfinite(vals)]
         scale = self._scale or (max(1.0, float(np.abs(fin).max())) if len(fin) else 1.0)
@@ -65,7 +64,21 @@ class NeuronText(CachedLinesWidget):
         last_text_row = (legend_row if legend_row is not None else height) - 1
         if not self._text:
             cv.text(0, y, "no probe text yet", dim)
+        sid_for = self._style_table(cv, dim)
+        self._draw_text(cv, y, last_text_row, scale, sid_for, dim)
+        if legend_row is not None and legend_row >= 0:
+            lx = cv.text(0, legend_row, f"-{scale:g} ", dim)
+            for k in range(min(21, max(0, width - 12))):
+                t = k / 20 * 2 - 1
+                lx = cv.text(lx, legend_row, " " if not self.no_color else "▒",
+                             sid_for(diverging_index(t, 1.0)))
+            cv.text(lx, legend_row, f" +{scale:g}", dim)
+        return cv.to_strips()
+
+    def _style_table(self, cv: Canvas, dim: int):
+        """colour index (None: not finite) -> canvas style id, made on first use."""
         cell_styles: dict[int | None, int] = {}
+        no_color = self.no_color
 
         def sid_for(idx: int | None) -> int:
             s = cell_styles.get(idx)
@@ -81,6 +94,12 @@ class NeuronText(CachedLinesWidget):
                 cell_styles[idx] = s
             return s
 
+        return sid_for
+
+    def _draw_text(self, cv: Canvas, y: int, last_text_row: int, scale: float, sid_for,
+                   dim: int) -> None:
+        """The text, wrapped, each character on its activation's colour; "…" if cut."""
+        vals, width = self._values, cv.width
         x = 0
         cropped = False
         for i, ch in enumerate(self._text):
@@ -100,13 +119,6 @@ class NeuronText(CachedLinesWidget):
                 x, y = 0, y + 1
         if cropped and last_text_row >= 0:
             cv.text(width - 1, last_text_row, "…", dim)
-        if legend_row is not None and legend_row >= 0:
-            lx = cv.text(0, legend_row, f"-{scale:g} ", dim)
-            for k in range(min(21, max(0, width - 12))):
-                t = k / 20 * 2 - 1
-                lx = cv.text(lx, legend_row, " " if not no_color else "▒", sid_for(diverging_index(t, 1.0)))
-            cv.text(lx, legend_row, f" +{scale:g}", dim)
-        return cv.to_strips()
 
 
 class GatePlot(CachedLinesWidget):
@@ -155,7 +167,6 @@ class GatePlot(CachedLinesWidget):
     def build_lines(self, width: int, height: int, base: Style) -> list[Strip]:
         cv = Canvas(width, height, base)
         dim = cv.style(Style(dim=True))
-        no_color = self.no_color
         y = 0
         if self._title:
             cv.text(0, 0, safe_label(self._title), cv.style(Style(bold=True)))
@@ -165,6 +176,31 @@ class GatePlot(CachedLinesWidget):
             return cv.to_strips()
         names = [safe_label(n)[:10] for n in self._gates]
         name_w = max(len(n) for n in names) + 1
+        right = self._right_labels()
+        right_w = max(len(r) for r in right) + 1
+        n = len(self._text)
+        show = min(n, max(0, width - name_w - right_w))
+        cropped = show < n
+        if cropped and show > 0:
+            show -= 1
+        sid_for = self._style_table(cv)
+        for (k, vals), label, r in zip(self._gates.items(), names, right):
+            if y >= height - 1:
+                break
+            cv.text(0, y, label.rjust(name_w - 1), dim)
+            self._draw_strip(cv, vals, y, name_w, show, sid_for, dim)
+            if cropped:
+                cv.text(name_w + show, y, "…", dim)
+            cv.text(width - right_w + 1, y, r, 0)
+            y += 1
+        if y < height:
+            cv.text(name_w, y, "".join(visible_char(c) for c in self._text[:show]), 0)
+            if cropped:
+                cv.text(name_w + show, y, "…", dim)
+        return cv.to_strips()
+
+    def _right_labels(self) -> list[str]:
+        """Each gate's mean saturation ("sat 40%"), or its mean value ("μ +0.12")."""
         right = []
         for k in self._gates:
             if self._has_sat:
@@ -174,14 +210,12 @@ class GatePlot(CachedLinesWidget):
                 a = self._gates[k]
                 a = a[np.isfinite(a)]
                 right.append("μ " + (f"{a.mean():+.2f}" if len(a) else "–"))
-        right_w = max(len(r) for r in right) + 1
-        avail = width - name_w - right_w
-        n = len(self._text)
-        show = min(n, max(0, avail))
-        cropped = show < n
-        if cropped and show > 0:
-            show -= 1
+        return right
+
+    def _style_table(self, cv: Canvas):
+        """(colour map "seq"/"div", index) -> canvas style id, made on first use."""
         styles: dict[tuple[str, int], int] = {}
+        no_color = self.no_color
 
         def sid_for(kind: str, idx: int) -> int:
             s = styles.get((kind, idx))
@@ -194,35 +228,27 @@ class GatePlot(CachedLinesWidget):
                 styles[(kind, idx)] = s
             return s
 
-        for (k, vals), label, r in zip(self._gates.items(), names, right):
-            if y >= height - 1:
-                break
-            cv.text(0, y, label.rjust(name_w - 1), dim)
-            fin = vals[np.isfinite(vals)]
-            kind = "div" if len(fin) and fin.min() < 0 else "seq"
-            for t in range(show):
-                v = float(vals[t]) if t < len(vals) else math.nan
-                x = name_w + t
-                if not math.isfinite(v):
-                    cv.text(x, y, "·", dim)
-                    continue
-                if kind == "seq":
-                    idx = min(LEVELS - 1, max(0, int(min(1.0, max(0.0, v)) * (LEVELS - 1) + 0.5)))
-                    tt = idx / (LEVELS - 1)
-                else:
-                    idx = diverging_index(v, 1.0)
-                    tt = abs(v)
-                ch = SHADES[min(4, int(min(1.0, tt) * 4 + 0.5))] if no_color else " "
-                cv.text(x, y, ch, sid_for(kind, idx))
-            if cropped:
-                cv.text(name_w + show, y, "…", dim)
-            cv.text(width - right_w + 1, y, r, 0)
-            y += 1
-        if y < height:
-            cv.text(name_w, y, "".join(visible_char(c) for c in self._text[:show]), 0)
-            if cropped:
-                cv.text(name_w + show, y, "…", dim)
-        return cv.to_strips()
+        return sid_for
+
+    def _draw_strip(self, cv: Canvas, vals: np.ndarray, y: int, x0: int, show: int, sid_for,
+                    dim: int) -> None:
+        """One gate's values as coloured cells: viridis for 0..1, blue-red with negatives."""
+        fin = vals[np.isfinite(vals)]
+        kind = "div" if len(fin) and fin.min() < 0 else "seq"
+        for t in range(show):
+            v = float(vals[t]) if t < len(vals) else math.nan
+            x = x0 + t
+            if not math.isfinite(v):
+                cv.text(x, y, "·", dim)
+                continue
+            if kind == "seq":
+                idx = min(LEVELS - 1, max(0, int(min(1.0, max(0.0, v)) * (LEVELS - 1) + 0.5)))
+                tt = idx / (LEVELS - 1)
+            else:
+                idx = diverging_index(v, 1.0)
+                tt = abs(v)
+            ch = SHADES[min(4, int(min(1.0, tt) * 4 + 0.5))] if self.no_color else " "
+            cv.text(x, y, ch, sid_for(kind, idx))
 
 
 GateStrip = GatePlot

@@ -84,25 +84,32 @@ class TimestepBars(CachedLinesWidget):
             msg = "no gradient norms yet" if T == 0 else "all norms zero / NaN"
             cv.text(max(0, (width - len(msg)) // 2), 1 + plot_h // 2, msg, dim)
             return cv.to_strips()
-        lo = math.floor(float(finite.min()))
-        hi = math.ceil(float(finite.max()))
-        if hi <= lo:
-            lo, hi = lo - 1, hi + 1
-        # tick decades: at most ~plot_h/2 + 1 labels
-        step = max(1, math.ceil((hi - lo) / max(1, min(4, plot_h // 2 or 1))))
-        lo = hi - step * math.ceil((hi - lo) / step)
-        decades = list(range(hi, lo - 1, -step))
+        lo, hi, decades = _decades(finite, plot_h)
         labels = [f"1e{d}" for d in decades]
         axis_w = max(len(lb) for lb in labels) + 1
         pw = width - axis_w
         if pw < 2:
             return cv.to_strips()
         lv = bin_log_norms(self._norms, pw)
-        n = len(lv)
-        bw = max(1, pw // n)
+        bw = max(1, pw // len(lv))
+        self._draw_bars(cv, lv, lo, hi, plot_h, axis_w, bw)
+        for d, lab in zip(decades, labels):
+            r = 1 + int(round((hi - d) / (hi - lo) * (plot_h - 1)))
+            cv.text(axis_w - 1 - len(lab), r, lab, dim)
+            cv.text(axis_w - 1, r, "┤", dim)
+        for r in range(1, 1 + plot_h):
+            if cv.chars[r, axis_w - 1] == 32:
+                cv.text(axis_w - 1, r, "│", dim)
+        self._draw_x_axis(cv, 1 + plot_h, axis_w, min(pw, len(lv) * bw), dim)
+        return cv.to_strips()
+
+    def _draw_bars(self, cv: Canvas, lv: np.ndarray, lo: int, hi: int, plot_h: int,
+                   axis_w: int, bw: int) -> None:
+        """One bar per bin, in eighths of a cell, bw columns wide (a gap when wide)."""
         gap = 1 if bw >= 3 else 0
         eighths = plot_h * 8
-        heights = np.where(np.isnan(lv), 0, np.clip(((lv - lo) / (hi - lo) * eighths + 0.5), 1, eighths)).astype(int)
+        heights = np.where(np.isnan(lv), 0, np.clip(((lv - lo) / (hi - lo) * eighths + 0.5), 1,
+                                                     eighths)).astype(int)
         bar_sid = cv.style(Style(color=self.color))
         for i, h in enumerate(heights.tolist()):
             if h <= 0:
@@ -114,27 +121,33 @@ class TimestepBars(CachedLinesWidget):
                 cv.fill(c0, c1, plot_h - r, "█", bar_sid)
             if rem and full < plot_h:
                 cv.fill(c0, c1, plot_h - full, _EIGHTHS[rem], bar_sid)
-        for d, lab in zip(decades, labels):
-            r = 1 + int(round((hi - d) / (hi - lo) * (plot_h - 1)))
-            cv.text(axis_w - 1 - len(lab), r, lab, dim)
-            cv.text(axis_w - 1, r, "┤", dim)
-        for r in range(1, 1 + plot_h):
-            if cv.chars[r, axis_w - 1] == 32:
-                cv.text(axis_w - 1, r, "│", dim)
-        ax = 1 + plot_h
+
+    def _draw_x_axis(self, cv: Canvas, ax: int, axis_w: int, used: int, dim: int) -> None:
+        """The axis line and the first, last (and middle) index under it: t=0 … t=T-1."""
+        T, i = len(self._norms), self.index_name
         cv.text(axis_w - 1, ax, "└", dim)
-        cv.fill(axis_w, width, ax, "─", dim)
-        used = min(pw, n * bw)
-        i = self.index_name
+        cv.fill(axis_w, cv.width, ax, "─", dim)
         left = f"{i}=0"
         right = f"{i}={T - 1}"
         cv.text(axis_w, ax + 1, left, dim)
-        if T > 1:
-            cv.text(max(axis_w + len(left) + 1, axis_w + used - len(right)), ax + 1, right, dim)
-            if T > 2 and used >= 30:
-                mid_t = T // 2
-                mid = f"{i}={mid_t}"
-                c = axis_w + int(mid_t / T * used)
-                if c - len(mid) // 2 > axis_w + len(left) + 1 and c + len(mid) < axis_w + used - len(right) - 1:
-                    cv.text(c - len(mid) // 2, ax + 1, mid, dim)
-        return cv.to_strips()
+        if T <= 1:
+            return
+        cv.text(max(axis_w + len(left) + 1, axis_w + used - len(right)), ax + 1, right, dim)
+        if T > 2 and used >= 30:
+            mid_t = T // 2
+            mid = f"{i}={mid_t}"
+            c = axis_w + int(mid_t / T * used)
+            if c - len(mid) // 2 > axis_w + len(left) + 1 and \
+                    c + len(mid) < axis_w + used - len(right) - 1:
+                cv.text(c - len(mid) // 2, ax + 1, mid, dim)
+
+
+def _decades(finite: np.ndarray, plot_h: int) -> tuple[int, int, list[int]]:
+    """The log10 axis: (low, high, the labelled decades, high first), at most ~plot_h/2 + 1."""
+    lo = math.floor(float(finite.min()))
+    hi = math.ceil(float(finite.max()))
+    if hi <= lo:
+        lo, hi = lo - 1, hi + 1
+    step = max(1, math.ceil((hi - lo) / max(1, min(4, plot_h // 2 or 1))))
+    lo = hi - step * math.ceil((hi - lo) / step)
+    return lo, hi, list(range(hi, lo - 1, -step))

@@ -9,6 +9,12 @@ at a step boundary. So a test sees a stable "training" screen with known numbers
 With `hold=False` it keeps training forever instead, one TrainStep every `delay` seconds, which
 the pause / single-step tests use.
 
+`FakeFactory.open(run_dir, config)` makes one for a saved run (engine/opened.py's protocol):
+its first `serve_requests()` answers with Opened (at `start_step`; `spent` says whether the
+budget is used up) and a preview (Gates, a Sample) without training; `events()` - only once
+the app continues it - resumes from `start_step` (and yields nothing if it was stopped first);
+`continue_with(steps=N)` sets the budget (the script's length).
+
 Every call from the app is recorded in `calls` (thread-safe list appends).
 """
 
@@ -38,7 +44,9 @@ class FakeTrainer:
     def __init__(self, config: LMConfig, *, steps: int = 40, hold: bool = True,
                  delay: float = 0.0, fail: str | None = None, crash: bool = False,
                  diverge_at: int | None = None, hidden_units: int = 8,
-                 out_dir: str | None = "runs/fake", start_step: int = 0) -> None:
+                 out_dir: str | None = "runs/fake", start_step: int = 0,
+                 opened: bool = False, spent: str | None = None,
+                 finish: bool = False) -> None:
         self.config = config
         self.script_steps = steps
         self.hold = hold
@@ -56,6 +64,10 @@ class FakeTrainer:
         self._stop = False
         self.stopped = threading.Event()  # set once Finished has been yielded
         self.hp = live_hparams(config)
+        self.opened, self.spent = opened, spent  # a saved run, opened (not yet training)
+        self.finish = finish  # end with Finished("steps") after the script instead of holding
+        self.previewed = False
+        self.continued = False
 
     # ------------------------------------------------------------- thread-safe controls
 
@@ -86,7 +98,20 @@ class FakeTrainer:
         self._request(("request_checkpoint",))
 
     def serve_requests(self) -> list[ev.Event]:
-        return list(self._serve())
+        out = []
+        if self.opened and not self.previewed and not self.continued:
+            self.previewed = True
+            out = [ev.Opened(step=self.step, config=self.config.to_dict(), device="cpu",
+                             parameters=3_300_000, elapsed_s=self.step * 0.5,
+                             spent=self.spent), self._gates(),
+                   Sample(step=self.step, prime="", text="opened sample", probs=[0.5] * 13,
+                          temperature=self.hp["temperature"])]
+        return out + list(self._serve())
+
+    def continue_with(self, **overrides: Any) -> None:
+        self.calls.append(("continue_with", overrides))
+        if overrides.get("steps"):
+            self.script_steps = overrides["steps"]
 
     # ------------------------------------------------------------- helpers for tests
 
@@ -190,6 +215,9 @@ class FakeTrainer:
 
     def events(self) -> Iterator[ev.Event]:
         self.calls.append(("events",))
+        if self.opened and self._stop:
+            return  # opened and closed without continuing: nothing happens
+        self.continued = True
         yield from self._opening()
         while True:
             yield from self._serve()
@@ -198,6 +226,9 @@ class FakeTrainer:
                 return
             if self._stop:
                 yield from self._finish("stopped")
+                return
+            if self.step >= self.script_steps and self.finish:
+                yield from self._finish("steps")
                 return
             if self.step >= self.script_steps and self.hold:
                 with self._cond:
@@ -297,25 +328,39 @@ class FakeFactory:
         self.trainers: list[FakeTrainer] = []
         self.resumed: list[str] = []  # the resume_dir of each resuming trainer
 
-    def __call__(self, config: Any, resume_dir: str | None = None) -> FakeTrainer:
-        cls = FakeSeq2SeqTrainer if isinstance(config, Seq2SeqConfig) else FakeTrainer
+    @staticmethod
+    def trainer_class(config: Any) -> type:
+        """The fake trainer of the config's family."""
         if config.FAMILY == "classify":
             from fake_classify import FakeClassifyTrainer  # (it imports this module)
 
-            cls = FakeClassifyTrainer
-        elif config.FAMILY == "tag":
+            return FakeClassifyTrainer
+        if config.FAMILY == "tag":
             from fake_tag import FakeTagTrainer  # (it imports this module)
 
-            cls = FakeTagTrainer
-        elif config.FAMILY == "longrange":
+            return FakeTagTrainer
+        if config.FAMILY == "longrange":
             from fake_longrange import FakeLongRangeTrainer  # (it imports this module)
 
-            cls = FakeLongRangeTrainer
+            return FakeLongRangeTrainer
+        return FakeSeq2SeqTrainer if isinstance(config, Seq2SeqConfig) else FakeTrainer
+
+    def __call__(self, config: Any, resume_dir: str | None = None) -> FakeTrainer:
         kwargs = dict(self.kwargs)
         if resume_dir is not None:
             self.resumed.append(resume_dir)
             kwargs.update(diverge_at=None, start_step=30)
-        trainer = cls(config, **kwargs)
+        trainer = self.trainer_class(config)(config, **kwargs)
+        self.trainers.append(trainer)
+        return trainer
+
+    def resume(self, run_dir: str, config: Any) -> FakeTrainer:
+        """Back to the run's last checkpoint (the app's explode path)."""
+        return self(config, resume_dir=run_dir)
+
+    def open(self, run_dir: str, config: Any) -> FakeTrainer:
+        cls = self.trainer_class(config)
+        trainer = cls(config, **{"out_dir": run_dir, **self.kwargs, "opened": True})
         self.trainers.append(trainer)
         return trainer
 

@@ -17,7 +17,12 @@ CONFIG = LMConfig(model="lstm", hidden=64, layers=2, lr=2e-3, bptt=100, clip=1.0
 SIZE = (160, 48)
 
 
-async def wait_for(predicate, timeout: float = 5.0, pilot=None) -> None:
+# Generous: on a loaded machine (other programs, a CPU hog) the app and the fake are slow
+# to answer; a wait that succeeds returns at once, only a failing one waits this long.
+PATIENCE_S = 30.0
+
+
+async def wait_for(predicate, timeout: float = PATIENCE_S, pilot=None) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

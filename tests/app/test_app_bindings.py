@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from rnn_tui.app.screens import ConfirmScreen, HelpScreen, binding_rows
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = pytest.mark.timeout(120)
 
 
 # ------------------------------------------------------------------------------- basics

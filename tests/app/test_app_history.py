@@ -17,7 +17,7 @@ from engine.families.lm.events import Gates, Sample
 from rnn_tui.app import create_app
 from rnn_tui.app.history import history_from_records, load_history
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = pytest.mark.timeout(120)
 
 
 def write_metrics(run_dir, torn: bool = True) -> None:
@@ -75,8 +75,12 @@ class GatedFactory(FakeFactory):
         self.release.wait(10)
         return super().__call__(config)
 
+    def open(self, run_dir, config):
+        self.release.wait(10)
+        return super().open(run_dir, config)
 
-def test_open_shows_history_before_the_resumed_trainer(tmp_path):
+
+def test_open_shows_history_then_the_model_and_continues_on_space(tmp_path):
     write_metrics(tmp_path)
     factory = GatedFactory(start_step=30, steps=35)
 
@@ -91,22 +95,27 @@ def test_open_shows_history_before_the_resumed_trainer(tmp_path):
     async def body(app, pilot):
         chart = app.main_screen.query_one("#loss-chart")
         await wait_for(lambda: chart.point_count("train") == 30, pilot=pilot)
-        assert not factory.trainers  # all of this before the trainer exists
+        assert not factory.trainers  # all of this before the opened run exists
         assert chart.point_count("val") == 3
         assert list(chart._markers_label) == ["lr=2.00e-03"]  # as a live change shows it
         assert set(chart._refs) == {"uniform", "unigram", "KN 3-gram"}
         samples = app.main_screen.query_one("#samples")
         assert samples.sample_count == 3 and samples.sample_text(-1) == "sample at 30"
         text = status_text(app)
-        assert "step 30" in text and "starting" in text and "ckpt step 30" in text
+        assert "step 30" in text and "opening" in text and "ckpt step 30" in text
         assert "2.00e-03" in text  # the lr changed during the run, not the config's
         assert "KN 3-gram" in app.main_screen.query_one("#loss-info").text.plain
         assert "layer 1/2" in app.main_screen.query_one("#grad-info").text.plain
 
-        factory.release.set()  # now the resumed trainer: steps 31..35, eval at 35
+        factory.release.set()  # the checkpoint's model: a preview, no training
+        await wait_for(lambda: app.state == "opened" and not app.revealing, pilot=pilot)
+        assert samples.sample_text(-1) == "opened sample"
+        assert "opened" in status_text(app)
+        assert factory.last.calls_named("events") == []  # nothing trains, nothing written
+        await pilot.press("space")  # continue: steps 31..35, eval at 35
         await wait_for(lambda: chart.point_count("train") == 35 and app.state == "running"
                        and app.info["eval"].step == 35, pilot=pilot)
-        assert chart.point_count("val") == 4 and samples.sample_count == 3
+        assert chart.point_count("val") == 4
         assert "step 35" in status_text(app)
         xs = list(chart._series["train"].xs)
         assert xs == sorted(xs) and xs[-1] == 35  # no duplicates past the checkpoint
@@ -114,15 +123,18 @@ def test_open_shows_history_before_the_resumed_trainer(tmp_path):
     asyncio.run(main())
 
 
-def test_open_without_metrics_warns_and_trains(tmp_path):
+def test_open_without_metrics_warns_and_waits(tmp_path):
     factory = FakeFactory(start_step=5, steps=8)
 
     async def main():
         app = create_app(CONFIG, factory, out_dir=str(tmp_path), resume=True)
         async with app.run_test(size=SIZE) as pilot:
             chart = app.main_screen.query_one("#loss-chart")
-            await wait_for(lambda: chart.point_count("train") == 3, pilot=pilot)
+            await wait_for(lambda: app.state == "opened", pilot=pilot)
             assert any("no history" in n.message for n in app._notifications)
+            assert chart.point_count("train") == 0
+            await pilot.press("space")
+            await wait_for(lambda: chart.point_count("train") == 3, pilot=pilot)
 
     asyncio.run(main())
 

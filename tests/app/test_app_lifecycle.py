@@ -9,7 +9,7 @@ from pilot_helpers import run, settled, static_text, wait_for, wait_for_screen
 
 from rnn_tui.app.screens import MessageScreen
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])
@@ -36,7 +36,7 @@ def test_closing_the_app_ends_the_worker_thread():
         seen["runner"] = app.runner
 
     run(body)
-    assert seen["runner"].finished.wait(2.0)
+    assert seen["runner"].finished.wait(10.0)
 
 
 def test_too_small_terminal_shows_a_hint_and_recovers():
@@ -103,7 +103,7 @@ def test_keys_before_the_trainer_exists_are_queued():
 
     class SlowFactory(FakeFactory):
         def __call__(self, config):
-            gate.wait(5)
+            gate.wait(30)
             return super().__call__(config)
 
     async def body(app, pilot, factory):

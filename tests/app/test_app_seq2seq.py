@@ -13,7 +13,7 @@ from engine.families.lm.config import LMConfig
 from engine.families.seq2seq.config import Seq2SeqConfig
 from rnn_tui.app.screens import HelpScreen, ModeScreen, binding_rows
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 
 CONFIG = Seq2SeqConfig(task="dates", hidden=128, layers=1, attention="bahdanau", lr=3e-3,
                        clip=1.0, teacher_forcing=1.0)

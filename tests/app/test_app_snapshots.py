@@ -21,7 +21,7 @@ from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.tag.config import TagConfig
 from rnn_tui.app import create_app
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 
 # Everything the assertions and snapshots depend on is pinned (engine defaults may change).
 CONFIG = LMConfig(model="lstm", hidden=64, layers=2, lr=2e-3, bptt=100, clip=1.0,
@@ -35,7 +35,7 @@ def make_app(**fake_kwargs):
 async def settle(pilot, step: int = 40) -> None:
     """Wait until the fake's script is on screen and the samples are fully typed out."""
     app = pilot.app
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while not (app.info.get("eval") is not None and app.info["eval"].step == step
                and not app.revealing):
         assert time.monotonic() < deadline, "the fake's events never arrived"
@@ -94,7 +94,7 @@ def test_too_small_terminal(snap_compare):
 
 def test_engine_error_dialog(snap_compare):
     async def run_before(pilot):
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while pilot.app.state != "error":
             assert time.monotonic() < deadline
             await pilot.pause(0.01)
@@ -120,7 +120,7 @@ def test_seq2seq_translation_with_beam(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("p", *"12/05/21", "enter")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while "12/05/21" not in pilot.app.view.examples:
             assert time.monotonic() < deadline
             await pilot.pause(0.01)

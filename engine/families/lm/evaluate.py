@@ -10,13 +10,14 @@ from engine.recurrent import detach_hidden
 
 @torch.no_grad()
 def evaluate(model, ids: torch.Tensor, device: torch.device, window: int = 256,
-             max_streams: int = 16, cancel=None) -> float:
+             max_streams: int = 16, cancel=None, progress=None) -> float:
     """Mean cross-entropy in nats/char over all of `ids` (1-D long tensor).
 
     The text is cut into up to `max_streams` contiguous streams read in parallel; each carries
     its hidden state from window to window, so every character but the first of each stream
     is predicted with its full left context. `cancel()` is asked before every window: when
     it says so, engine.errors.Cancelled (a run being stopped does not wait for a full pass).
+    `progress(share)`, when given, hears after every window how much is done.
     """
     n = ids.numel() - 1
     streams = max(1, min(max_streams, n // max(window, 1)))
@@ -38,6 +39,8 @@ def evaluate(model, ids: torch.Tensor, device: torch.device, window: int = 256,
             total += loss.double()
             count += y.numel()
             hidden = detach_hidden(hidden)
+            if progress is not None:
+                progress(min(1.0, (start + window) / max(length, 1)))
     finally:
         model.train(was_training)
     return float(total) / max(count, 1)

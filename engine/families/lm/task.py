@@ -47,6 +47,7 @@ class LanguageModelTask(Task):
         self.hidden: Hidden | None = None  # the B streams' state, carried across windows
         self.start_hidden: Hidden | None = None  # the state the last window started from
         self.probe_input: tuple | None = None
+        self.requests_answered = 0  # samples asked for (each gets its own seed)
 
     # --- setup --------------------------------------------------------------------------
 
@@ -68,7 +69,7 @@ class LanguageModelTask(Task):
         self.train_ids = self._ids(self.train_text)
         self.val_ids = self._ids(self.val_text)
         self.batcher = StreamBatcher(self.train_ids, cfg.batch_size, cfg.bptt)
-        self.probe_text = self.val_text[:PROBE_TEXT_CHARS]
+        self.probe_text = word_aligned(self.val_text, PROBE_TEXT_CHARS)
 
     def _ids(self, text: str) -> torch.Tensor:
         return torch.from_numpy(self.vocab.encode(text, unknown="error"))
@@ -122,7 +123,8 @@ class LanguageModelTask(Task):
     def next_batch(self, step: int, progress: float | None) -> StreamBatch:
         cfg = self.config
         x, y, new_epoch = self.batcher.next_batch(cfg.bptt)
-        probe = bool(cfg.probe_every) and (step + 1) % cfg.probe_every == 0
+        probe = bool(cfg.probe_every) and ((step + 1) % cfg.probe_every == 0
+                                           or step + 1 == cfg.first_look_at)
         return StreamBatch(x.to(self.device, non_blocking=True),
                            y.to(self.device, non_blocking=True), new_epoch, probe)
 
@@ -170,9 +172,10 @@ class LanguageModelTask(Task):
         return gradient_per_timestep(model, x, y, h)
 
     def probe_events(self, model, step: int) -> list[Event]:
+        """The gates on the probe text; a vanilla RNN has none: its hidden states only."""
         from engine.families.lm.probes import gate_activity
 
-        if self.config.model not in ("lstm", "gru") or not self.probe_text:
+        if not self.probe_text:
             return []
         ids = torch.from_numpy(self.vocab.encode(self.probe_text)).to(self.device)
         return [Gates(step=step, text=self.probe_text, **gate_activity(model, ids))]
@@ -182,35 +185,61 @@ class LanguageModelTask(Task):
         return [self._sample(model, step, "", cfg.sample_length, cfg.temperature)]
 
     def evaluate_data(self, model, spec: str | None) -> list[str]:
-        """The loss on a text (a corpus spec), or on the run's own held-out split."""
+        """The loss on a text (a corpus spec), or on the run's own held-out split. Characters
+        the vocabulary lacks are left out of the text and counted (not refused)."""
         from engine.corpus import load_corpus
         from engine.families.lm.evaluate import evaluate
 
+        lines: list[str] = []
         if spec is None:
             self.load_data()
             ids, what = self.val_ids, f"the run's held-out text ({self.config.corpus})"
         else:
-            text = load_corpus(spec).text
-            ids, what = self._ids(text), spec
-        loss = evaluate(model, ids, self.device, cancel=self.cancel)
+            ids, lines = self._known_ids(load_corpus(spec).text)
+            what = spec
+        loss = evaluate(model, ids, self.device, cancel=self.cancel, progress=self.progress)
         if not math.isfinite(loss):
             raise EngineError(f"the model's loss on {what} is {loss}: its predictions overflow "
                               f"(a checkpoint from a run that was diverging)")
-        return [f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · perplexity "
-                f"{perplexity(loss):.3f} on {ids.numel():,} characters of {what}"]
+        return lines + [f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · "
+                        f"perplexity {perplexity(loss):.3f} on {ids.numel():,} characters "
+                        f"of {what}"]
+
+    def _known_ids(self, text: str) -> tuple[torch.Tensor, list[str]]:
+        """The ids of `text` without the characters the vocabulary lacks, and a line that
+        counts those (none: no line)."""
+        from collections import Counter
+
+        unknown = set(self.vocab.unknown(set(text)))
+        if not unknown:
+            return self._ids(text), []
+        kept = text.translate({ord(ch): None for ch in unknown})
+        dropped = len(text) - len(kept)
+        counts = Counter(ch for ch in text if ch in unknown)
+        shown = " ".join(repr(c) for c, _ in counts.most_common(8))
+        if len(kept) < 2:
+            raise EngineError(f"nothing to evaluate: every character of {len(text):,} is "
+                              f"outside the model's vocabulary ({shown})")
+        line = (f"{dropped:,} of {len(text):,} characters ({100 * dropped / len(text):.2g}%) are "
+                f"outside the model's vocabulary and were left out: {len(unknown)} distinct, "
+                f"most frequent {shown}")
+        return self._ids(kept), [line]
 
     def request(self, model, request: Request, step: int) -> list[Event]:
         cfg, args = self.config, request.args
-        return [self._sample(model, step, args.get("prime", ""),
-                             args.get("length") or cfg.sample_length,
-                             args.get("temperature") or cfg.temperature)]
+        prime = args.get("prime", "")
+        self.requests_answered += 1
+        return [self._sample(model, step, prime, args.get("length") or cfg.sample_length,
+                             args.get("temperature") or cfg.temperature,
+                             request_seed(cfg.seed, step, prime, self.requests_answered))]
 
     def _sample(self, model, step: int, prime: str, length: int,
-                temperature: float) -> Sample:
+                temperature: float, seed: int | None = None) -> Sample:
         from engine.families.lm.sampling import sample_text
 
+        seed = self.config.seed + step if seed is None else seed
         text, probs = sample_text(model, self.vocab, prime=prime, length=length,
-                                  temperature=temperature, seed=self.config.seed + step,
+                                  temperature=temperature, seed=seed,
                                   device=self.device, cancel=self.cancel)
         return Sample(step=step, prime=prime, text=text, probs=probs, temperature=temperature)
 
@@ -229,6 +258,31 @@ class LanguageModelTask(Task):
             parts = tuple(tensors[str(i)].to(self.device) for i in range(len(tensors)))
             self.hidden = parts if len(parts) > 1 else parts[0]
 
+
+
+def word_aligned(text: str, length: int) -> str:
+    """About `length` characters of `text` that start after its first word break (the
+    held-out split begins mid-word) and end before its last one."""
+    head = text[:length // 2]
+    breaks = [i for i, ch in enumerate(head) if ch.isspace()]
+    start = breaks[0] + 1 if breaks else 0
+    while start < len(text) and text[start].isspace():
+        start += 1
+    piece = text[start:start + length]
+    if start + length < len(text):  # cut at the last break, not in a word
+        end = max(piece.rfind(" "), piece.rfind("\n"))
+        if end > length // 2:
+            piece = piece[:end]
+    return piece
+
+
+def request_seed(seed: int, step: int, prime: str, n: int) -> int:
+    """The seed of the n-th sample a user asked for: its own, not the periodic sample's
+    (seed + step), and another for another prime, so that on an untrained model (nearly
+    uniform predictions) a prime still changes what follows."""
+    import zlib
+
+    return (seed + step + 7919 * n + zlib.crc32(prime.encode("utf-8"))) % (2**63 - 1)
 
 
 def _saved_vocab(meta: dict[str, Any]) -> Vocab:

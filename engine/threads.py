@@ -1,0 +1,177 @@
+"""How many CPU threads torch should use while other programs share the machine.
+
+torch splits every large operation evenly over its intra-op threads and waits for the
+slowest one. When another process keeps one of two cores busy, the thread that shares that
+core gets half of it, so every operation waits for it: with 2 threads a GRU 512x2 ran at
+0.30x of its unloaded speed beside one busy loop, with 1 thread at 0.63x (issue 10). No
+single count is right for every load, and the load changes while a run trains.
+
+`--threads 0` (the default) therefore means: start with the cores that are idle right now
+(`idle_cores`, from /proc/stat over a quarter of a second; the load average where there is
+no /proc), then let `ThreadTuner` adapt. It times every optimizer step (seconds per token, so
+a changed --bptt does not count as a change of speed) and now and then tries the
+neighbouring count for a few steps, keeping whichever is faster:
+
+    settle   skip the first steps after a change (the thread pool spins up, caches warm)
+    measure  `window` steps at the current count: the reference time
+    trial    `window` steps at the other count, abandoned after one step that is
+             `abandon`x slower than the reference (a trial is cheap even when it is bad)
+    hold     keep the winner; explore again after `hold_s` seconds of training, or at once
+             when the last `drift_window` steps drift `drift`x from the reference (load
+             came or went), but never within `min_gap_s` of the previous exploration.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections import deque
+from typing import Callable
+
+WAIT_POLICY = "PASSIVE"  # rnn-tui's OpenMP wait policy unless the user sets OMP_WAIT_POLICY
+
+
+def set_wait_policy() -> None:
+    """Idle OpenMP threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE), unless the
+    user chose otherwise. A spinning thread takes the core another program (or the app's
+    own UI, or torch's other thread) needs: on a 2-core machine at load average 4-12, a GRU
+    512x2 on 2 threads trained 4-9x faster with PASSIVE than with the default policy
+    (benchmarks/load.py). It only works before torch starts its thread pool, so the
+    commands call it first thing."""
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(busy, idle) jiffies of all cores together from /proc/stat; None where there is none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()[1:]
+    except OSError:
+        return None
+    values = [float(v) for v in fields[:8]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0.0)  # idle + iowait
+    return sum(values) - idle, idle
+
+
+def idle_cores(cores: int, interval: float = 0.25) -> int:
+    """How many of `cores` were idle over the last `interval` seconds (at least 1)."""
+    first = cpu_times()
+    if first is None:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        return max(1, min(cores, round(cores - load)))
+    time.sleep(interval)
+    second = cpu_times()
+    busy, idle = second[0] - first[0], second[1] - first[1]
+    total = busy + idle
+    if total <= 0:
+        return cores
+    online = os.cpu_count() or cores  # /proc/stat counts every core, not only ours
+    free = idle / total * online
+    return max(1, min(cores, int(free + 0.3)))  # a core 70% idle counts as free
+
+
+def candidates(most: int) -> list[int]:
+    """Thread counts worth trying, fewest first: 1, half, all (e.g. [1, 2], [1, 4, 8])."""
+    return sorted({1, max(1, most // 2), most})
+
+
+class ThreadTuner:
+    """Adapts torch's thread count to the speed of the steps (see the module docstring).
+
+    `observe(seconds_per_token)` after every optimizer step; it calls `apply(n)` when the
+    count should change, and `threads` is the count in use."""
+
+    settle, window = 1, 3  # steps skipped after a change; steps per measurement
+    abandon, drift = 2.5, 1.35  # a trial step this much slower ends it; a drift this large
+    hold_s, min_gap_s = 60.0, 8.0  # seconds of training between explorations
+    drift_window = 2  # steps whose mean tells a drift (few: a busy core shows at once)
+
+    def __init__(self, most: int, start: int, apply: Callable[[int], None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.options = candidates(most)
+        self.threads = min(self.options, key=lambda n: abs(n - start))
+        self.apply, self.clock = apply, clock
+        self.reference: float | None = None  # seconds/token at `threads`, last measured
+        self.phase, self.skip = "measure", self.settle
+        self.samples: list[float] = []
+        self.recent: deque[float] = deque(maxlen=self.drift_window)
+        self.home = self.threads  # during a trial: the count to return to
+        self.last_explore = self.clock()
+        self.switches = 0
+
+    def observe(self, seconds_per_token: float) -> None:
+        if len(self.options) < 2 or not seconds_per_token > 0:
+            return
+        if self.skip > 0:
+            self.skip -= 1
+            return
+        if self.phase == "measure":
+            self._measure(seconds_per_token)
+        elif self.phase == "trial":
+            self._trial(seconds_per_token)
+        else:
+            self._hold(seconds_per_token)
+
+    # --- phases ---------------------------------------------------------------------------
+
+    def _measure(self, t: float) -> None:
+        self.samples.append(t)
+        if len(self.samples) < self.window:
+            return
+        self.reference = statistics.median(self.samples)
+        self._start_trial(slower=False)
+
+    def _start_trial(self, slower: bool) -> None:
+        i = self.options.index(self.threads)
+        # Slower than before: fewer threads first (someone took a core); else more.
+        ahead = self.options[i + 1] if i + 1 < len(self.options) else None
+        behind = self.options[i - 1] if i > 0 else None
+        other = (behind if slower else ahead) or ahead or behind
+        self.home, self.samples = self.threads, []
+        self.last_explore = self.clock()
+        self._set(other, "trial")
+
+    def _trial(self, t: float) -> None:
+        self.samples.append(t)
+        if t > self.abandon * self.reference:  # clearly worse: back at once
+            self._set(self.home, "hold", reference=self.reference)
+            return
+        if len(self.samples) < self.window:
+            return
+        tried = statistics.median(self.samples)
+        if tried < self.reference:
+            self._set(self.threads, "hold", reference=tried, keep=True)
+        else:
+            self._set(self.home, "hold", reference=self.reference)
+
+    def _hold(self, t: float) -> None:
+        self.recent.append(t)
+        if len(self.recent) < self.drift_window:
+            return
+        now = self.clock()
+        if now - self.last_explore < self.min_gap_s:
+            return
+        level = statistics.mean(self.recent)
+        slower = level > self.drift * self.reference
+        if slower or level * self.drift < self.reference or \
+                now - self.last_explore >= self.hold_s:
+            self.reference = level
+            self._start_trial(slower)
+
+    def _set(self, threads: int, phase: str, reference: float | None = None,
+             keep: bool = False) -> None:
+        changed = threads != self.threads
+        if changed:
+            self.threads = threads
+            self.apply(threads)
+            self.switches += 1
+        self.phase = phase
+        self.samples = []
+        if reference is not None:
+            self.reference = reference
+        if phase == "hold":
+            self.recent.clear()
+        self.skip = self.settle if changed and not keep else 0

@@ -1,0 +1,92 @@
+"""`rnn-tui runs list` and `rnn-tui runs prune`: the run directories under runs/ (or any
+folder), headless - what the app's runs screen (o) shows and does."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from engine.errors import EngineError
+
+runs_app = typer.Typer(help="The runs the app and `run` left: list them, prune them.",
+                       no_args_is_help=True)
+RootArg = typer.Argument(None, help="Where to look (default: runs/).")
+
+
+def _root(root: Optional[Path]) -> Path:
+    from rnn_tui.workspace import DEFAULT_ROOT
+
+    path = root or Path(DEFAULT_ROOT)
+    if not path.is_dir():
+        raise EngineError(f"{path} is not a directory (no runs there yet?)")
+    return path
+
+
+@runs_app.command("list")
+def runs_list(root: Optional[Path] = RootArg) -> None:
+    """One line per run: name, family, model, data, steps, best metric, size, age."""
+    from rnn_tui.workspace import human_size, scan
+
+    runs = scan(_root(root))
+    if not runs:
+        typer.echo(f"no runs under {_root(root)}")
+        return
+    width = max(len(r.name) for r in runs)
+    for r in runs:
+        use = "  (training now)" if r.in_use else ""
+        typer.echo(f"{r.name:<{width}}  {r.family:<8} {r.model:<12} {r.data[:16]:<16} "
+                   f"{r.steps:>8,} steps  {r.best:<20} {human_size(r.size):>9}  "
+                   f"{age(r.modified)}{use}")
+    total = sum(r.size for r in runs)
+    typer.echo(f"{len(runs)} runs, {human_size(total)}")
+
+
+@runs_app.command("prune")
+def runs_prune(root: Optional[Path] = RootArg,
+               min_steps: int = typer.Option(50, "--min-steps", min=0, help="Remove runs that "
+                                             "trained fewer steps than this."),
+               keep: int = typer.Option(0, "--keep", min=0, help="Keep also the newest N runs "
+                                        "whatever their steps (0: none kept for that)."),
+               older_than: Optional[float] = typer.Option(None, "--older-than", min=0,
+                                                          help="Remove only runs not touched "
+                                                          "for this many days."),
+               yes: bool = typer.Option(False, "--yes", "-y",
+                                        help="Delete (without it: only say what would go).")
+               ) -> None:
+    """Remove short or abandoned runs (by default only says what it would remove)."""
+    from rnn_tui.workspace import delete, human_size, scan
+
+    runs = scan(_root(root))  # newest first
+    kept = {r.path for r in runs[:keep]}
+    now = time.time()
+    doomed = [r for r in runs if r.path not in kept and not r.in_use and r.steps < min_steps
+              and (older_than is None or now - r.modified >= older_than * 86400)]
+    if not doomed:
+        typer.echo("nothing to prune")
+        return
+    freed = 0
+    for r in doomed:
+        typer.echo(f"{'removing' if yes else 'would remove'} {r.path}  ({r.steps:,} steps, "
+                   f"{human_size(r.size)})")
+        if yes:
+            freed += delete(r.path)
+    if yes:
+        typer.echo(f"removed {len(doomed)} runs, {human_size(freed)} freed")
+    else:
+        typer.echo(f"{len(doomed)} runs, {human_size(sum(r.size for r in doomed))}: "
+                   f"run again with --yes to remove them")
+
+
+def age(modified: float) -> str:
+    seconds = max(0.0, time.time() - modified)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit} ago"
+    return "just now"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(runs_app, name="runs")

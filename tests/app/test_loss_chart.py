@@ -1,0 +1,103 @@
+"""The loss chart's multi-run features (issue 10): a legend over several rows, dashed
+reference curves drawn under the live ones, a time axis, sane ticks for one step, and
+marker labels that leave the baselines' labels whole. Rendered with build_lines, no app."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.style import Style
+
+from rnn_tui.widgets import LossChart
+from rnn_tui.widgets.chart_frame import fmt_clock, time_ticks
+
+
+def lines(chart: LossChart, width: int = 80, height: int = 16) -> list[str]:
+    return ["".join(seg.text for seg in strip) for strip in chart.build_lines(width, height,
+                                                                              Style())]
+
+
+def styled(chart: LossChart, width: int = 80, height: int = 16) -> list[list]:
+    return [[(seg.text, seg.style) for seg in strip]
+            for strip in chart.build_lines(width, height, Style())]
+
+
+def curve(chart: LossChart, name: str, scale: float = 1.0, n: int = 200) -> None:
+    xs = np.arange(1, n + 1)
+    chart.add_points(name, xs, scale * (1.5 + 2.5 * np.exp(-xs / 40)))
+
+
+def test_the_legend_wraps_onto_more_rows_when_allowed():
+    chart = LossChart()
+    for k in range(6):
+        chart.set_series_style(f"run{k}", "#4fc3f7", f"a rather long run name {k}")
+        curve(chart, f"run{k}", 1 + 0.1 * k)
+    one = lines(chart)
+    assert "name 0" in one[0] and "name 5" not in "".join(one)  # cut at the edge
+    chart.max_legend_rows = 3
+    three = lines(chart)
+    legend = "\n".join(three[:3])
+    assert all(f"name {k}" in legend for k in range(6))
+    assert "┤" not in legend and "┤" in three[3]  # the plot starts below the legend
+
+
+def test_a_series_can_stay_out_of_the_legend_and_be_removed():
+    chart = LossChart()
+    chart.set_series_style("train", "#4fc3f7", "train")
+    chart.set_series_style("hidden", "#ffb74d", "secret", legend=False)
+    curve(chart, "train")
+    curve(chart, "hidden", 1.2)
+    assert "secret" not in lines(chart)[0] and "train" in lines(chart)[0]
+    xs, ys = chart.series_points("hidden")
+    assert len(xs) == 200 and xs[0] == 1 and math.isclose(ys[0], 1.2 * (1.5 + 2.5 * math.exp(-1 / 40)))
+    chart.remove_series("hidden")
+    assert chart.series_names() == ["train"] and len(chart.series_points("nope")[0]) == 0
+
+
+def test_a_dotted_reference_is_dashed_and_drawn_under_the_live_curve():
+    solid, dotted = LossChart(), LossChart()
+    for chart, is_dotted in ((solid, False), (dotted, True)):
+        chart.set_series_style("ref", "#9575cd", "before", dotted=is_dotted, behind=True)
+        curve(chart, "ref", 1.0)
+    cells = lambda c: sum(ch not in " ⠀" and 0x2800 <= ord(ch) <= 0x28FF
+                          for row in lines(c)[1:-2] for ch in row)  # noqa: E731
+    assert 0.3 * cells(solid) < cells(dotted) < 0.7 * cells(solid)
+    assert "┅ before" in lines(dotted)[0]
+    # where both curves meet, the live one keeps the cell
+    dotted.set_series_style("train", "#ff0000", "train")
+    curve(dotted, "train", 1.0)
+    rows = styled(dotted)
+    colours = {str(style.color.name if style.color else "") for row in rows[1:-2]
+               for text, style in row if text.strip(" ⠀") and style.color}
+    assert "#ff0000" in colours
+
+
+def test_a_time_axis_has_clock_ticks():
+    chart = LossChart()
+    chart.x_unit = "time"
+    chart.add_points("train", [0, 30, 95, 240], [3, 2.5, 2.0, 1.8])
+    text = lines(chart)
+    assert "by time" in text[0]
+    assert "1:00" in text[-1] and "2:00" in text[-1]
+    assert time_ticks(0, 240, 4) == [0.0, 60.0, 120.0, 180.0, 240.0]
+    assert fmt_clock(3725) == "1:02:05" and fmt_clock(5) == "0:05"
+
+
+def test_one_step_has_one_tick_and_steps_are_whole():
+    chart = LossChart()
+    chart.add_point("train", 1, 3.0)
+    axis = lines(chart)[-1]
+    assert axis.split() == ["1"]
+    chart.add_points("train", [2, 3], [2.5, 2.0])
+    assert lines(chart)[-1].split() == ["1", "2", "3"]
+
+
+def test_marker_labels_stop_before_a_baseline_label():
+    chart = LossChart()
+    curve(chart, "train")
+    chart.set_reference("uniform", 4.2)  # above the curve: its label is on the top row
+    for step, label in ((150, "lr=1e-3"), (170, "clip=0.5"), (190, "temperature=0.9")):
+        chart.add_marker(step, label)
+    top = lines(chart, 60)[1]
+    assert top.rstrip().endswith("uniform 4.2")
