@@ -73,6 +73,12 @@ class Task(ABC):
     unit: ClassVar[str] = "char"
     report_metrics: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
+    @classmethod
+    def unit_of(cls, config: RunConfig) -> str:
+        """What one token of the loss is for this config (a family whose unit depends on
+        its settings, characters or words, says so here): `unit` by default."""
+        return cls.unit
+
     def __init__(self, config: RunConfig, saved_meta: dict[str, Any] | None = None) -> None:
         self.config = config  # the loop replaces it when a live hyperparameter changes
         self.saved_meta = saved_meta  # a checkpoint's metadata when resuming or loading
