@@ -129,6 +129,11 @@ from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their com
 cli_models.register(app)
 cli_data.register(app)
 
+from rnn_tui import cli_ladder, cli_score  # noqa: E402
+
+cli_score.register(app)
+cli_ladder.register(app)
+
 
 def main() -> None:
     try:

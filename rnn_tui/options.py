@@ -59,6 +59,7 @@ def all_options() -> list[Option]:
     for family in families.FAMILIES:
         cls = family.config_class()
         hints, helps = typing.get_type_hints(cls), field_help(cls)
+        made = cls()  # the defaults as built (a family may fill some in __post_init__)
         panel = family.title + (f" (--task {' | '.join(family.tasks)})" if family.tasks
                                 else " (the default, no --task)")
         for f in fields(cls):
@@ -72,7 +73,7 @@ def all_options() -> list[Option]:
                                            .get(f.name, ""), panel if mine else SHARED_PANEL, {})
             elif opt.type is not base:
                 raise TypeError(f"{f.name}: {opt.type} in one family, {base} in another")
-            opt.defaults[family.name] = f.default
+            opt.defaults[family.name] = getattr(made, f.name)
     return sorted(out.values(), key=lambda o: o.panel != SHARED_PANEL)  # (a stable sort)
 
 

@@ -37,6 +37,7 @@ class RunReporter:
         self.val = "-"
         self.baseline: float | None = None
         self.task_cls = None  # the family's Task class, known from the Started event
+        self.unit = "token"  # what one token of the loss is ("char", "word"), from Started
 
     def __enter__(self):
         return self
@@ -75,18 +76,18 @@ class RunReporter:
         family = families.get(e.family)
         self.task_cls = cls = family.task_class()
         config = family.config_class().from_dict(e.config, source="run")
+        self.unit = cls.unit_of(config)
         what = "resuming at step %d" % e.step if e.resumed else "training"
         self.print(f"{what}: {config.describe()} ({e.parameters:,} parameters) on "
                    f"{config.data_label()} ({e.train_chars:,} train / {e.val_chars:,} "
-                   f"held-out {cls.unit}s, vocab {e.vocab_size}) · {e.device}")
+                   f"held-out {self.unit}s, vocab {e.vocab_size}) · {e.device}")
         self._start_progress(config.steps, config.minutes)
 
     def _on_baselines(self, e: ev.Baselines) -> None:
         if e.losses:
             self.baseline = min(e.losses.values())
-            unit = self.task_cls.unit if self.task_cls else "token"
             shown = " · ".join(f"{name} {value:.3f}" for name, value in e.losses.items())
-            self.print(f"baselines (held-out, nats/{unit}): {shown}")
+            self.print(f"baselines (held-out, nats/{self.unit}): {shown}")
 
     def _on_train(self, e: ev.TrainStep) -> None:
         if self.progress:
@@ -106,12 +107,11 @@ class RunReporter:
     def _on_eval(self, e: ev.Eval) -> None:
         self.val = f"{e.val_loss:.3f}"
         cls = self.task_cls
-        unit = cls.unit if cls else "token"
         shown = "".join(f" · {label} {format_metric(e.metrics[key], fmt)}"
                         for key, label, fmt in (cls.report_metrics if cls else ())
                         if e.metrics.get(key) is not None)
         vs = f" (best baseline {self.baseline:.3f})" if self.baseline is not None else ""
-        self.print(f"step {e.step:>6} · val {e.val_loss:.4f} nats/{unit}{shown}{vs}"
+        self.print(f"step {e.step:>6} · val {e.val_loss:.4f} nats/{self.unit}{shown}{vs}"
                    f"{' · best' if e.best else ''}")
 
     def _on_checkpoint(self, e: ev.Checkpoint) -> None:
