@@ -174,8 +174,9 @@ class ActionsMixin:
             answered)
 
     def action_switch_cell(self) -> None:
-        cells = type(self.config).MODELS
-        nxt = cells[(cells.index(self.config.model) + 1) % len(cells)]
+        cells = type(self.config).CELLS  # (a model that is not a cell switches to the first)
+        nxt = cells[(cells.index(self.config.model) + 1) % len(cells)] \
+            if self.config.model in cells else cells[0]
         self.restart(self.config.replace(model=nxt), f"cell type is now {nxt.upper()}")
 
     def action_pick_mode(self) -> None:

@@ -46,6 +46,7 @@ class LossChart(CachedLinesWidget):
     def __init__(self, *, title: str = "", name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.title = title
+        self.per_token = ""  # what one token of the loss is ("word": "nats/word"), if said
         self._series: dict[str, _Series] = {}
         self._refs: dict[str, tuple[float, str]] = {}
         self._markers_x = array("d")
@@ -131,6 +132,11 @@ class LossChart(CachedLinesWidget):
     def validate_scale(self, value: str) -> str:
         return value if value in SCALES else "linear"
 
+    @property
+    def unit_label(self) -> str:
+        """The unit as shown: "nats", or "nats/word" once per_token says what a token is."""
+        return f"{self.unit}/{self.per_token}" if self.per_token else self.unit
+
     def validate_unit(self, value: str) -> str:
         return value if value in UNITS else "nats"
 
@@ -191,7 +197,7 @@ class LossChart(CachedLinesWidget):
             x = cv.text(x, 0, "━ ", sid)
             val = fmt_num(last) if math.isfinite(last) else "–"
             x = cv.text(x, 0, f"{safe_label(s.label)} {val}  ", 0)
-        tag = f"{unit} · {scale}"
+        tag = f"{self.unit_label} · {scale}"
         if x + len(tag) < width:
             cv.text(width - len(tag), 0, tag, dim)
 
