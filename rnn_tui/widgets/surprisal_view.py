@@ -24,7 +24,7 @@ NUMBER_WIDTH = 7  # " 12.34 " after the token
 
 class SurprisalView(Widget):
     DEFAULT_CSS = """
-    SurprisalView { height: auto; max-height: 60%; }
+    SurprisalView { height: auto; max-height: 60%; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -59,8 +59,8 @@ class SurprisalView(Widget):
         out = [Text(f"surprisal per token, -log2 P (█ = {scale:g} bits){step}",
                     style="bold #90caf9")]
         for label, s in zip("ABCDEFGH", self.scores):
-            out.append(Text.assemble((f"{label} ", "bold"), (repr(s["text"]), "bold"),
-                                     ("  " + surprisal.headline(s), "dim")))
+            out.append(Text.assemble((f"{label} ", "bold"), (repr(s["text"]), "bold")))
+            out.append(Text("  " + surprisal.headline(s), style="dim"))
             for token, bits, bar, unknown in surprisal.token_rows(s, bar_width, scale):
                 p = 2.0 ** -bits if math.isfinite(bits) else 0.0
                 line = Text(f"  {token[:pad]:<{pad}}", style="italic" if unknown else "")
