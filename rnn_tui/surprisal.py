@@ -37,7 +37,7 @@ def totals(score: dict) -> tuple[float, float, float]:
 def headline(score: dict) -> str:
     lp, bits, ppl = totals(score)
     n = len(score["log_probs"])
-    return (f"ln P = {lp:.2f} nats ({bits:.1f} bits) · perplexity {ppl:,.1f} over {n} "
+    return (f"ln P = {lp:.2f} nats ({bits:.2f} bits) · perplexity {ppl:,.1f} over {n} "
             f"token{'s' if n != 1 else ''}")
 
 

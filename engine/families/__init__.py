@@ -43,7 +43,7 @@ class Family:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("lm", "Language model · character-level",
+    Family("lm", "Language model · characters or words (--tokens word)",
            "engine.families.lm.config:LMConfig", "engine.families.lm.task:LanguageModelTask",
            "engine.families.lm.events", "rnn_tui.views.lm:LanguageModelScreen"),
     Family("seq2seq", "Seq2seq · encoder-decoder with attention",

@@ -77,7 +77,7 @@ def test_compare_prompt_scores_two_sentences_and_draws_surprisal_bars():
         lines = [line.plain for line in scores.lines(80)]
         text = "\n".join(lines)
         # the fake: each token costs len + 1 bits; "recognize" 10, "speech" 7, <eos> 6
-        assert "A 'recognize speech'" in text and "(23.0 bits)" in text
+        assert "A 'recognize speech'" in text and "(23.00 bits)" in text
         assert any(line.strip().startswith("recognize") and "10.00" in line for line in lines)
         assert any("zebra" in line and "<unk>" in line for line in lines)  # unknown marked
         assert "'recognize speech' is" in lines[-1]  # the verdict: fewer bits wins

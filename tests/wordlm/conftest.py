@@ -37,6 +37,7 @@ def word_config(word_corpus):
     from engine.families.lm.config import LMConfig
 
     return LMConfig(tokens="word", corpus=str(word_corpus), model="lstm", hidden=24, embed=16,
-                    layers=2, batch_size=4, bptt=12, dropout=0.0, lr=1e-2, warmup_steps=0,
+                    layers=2, batch_size=4, bptt=12, dropout=0.0, optimizer="adam", lr=1e-2,
+                    warmup_steps=0, clip=1.0,
                     log_every=1, eval_every=6, probe_every=3, sample_every=6,
                     sample_length=12, baseline_order=3, threads=1, device="cpu")

@@ -74,11 +74,10 @@ def reference_losses(spec: str, signature: dict[str, Any]) -> dict[str, float]:
     the run's own KN line already)."""
     ladder = read_ladder(spec)
     theirs = ladder.get("data") or {}
-    differ = [k for k, v in signature.items() if theirs.get(k) != v]
+    differ = [f"{k} {theirs.get(k)} vs {v}" for k, v in signature.items() if theirs.get(k) != v]
     if differ:
         raise EngineError(f"--reference {spec}: that ladder was run on other held-out data "
-                          f"({', '.join(f'{k} {theirs.get(k)} vs {signature[k]}' for k in differ)})"
-                          f"; use the same corpus and split options")
+                          f"({', '.join(differ)}); use the same corpus and split options")
     out = {}
     for rung in ladder["rungs"]:
         if rung.get("kind") == "neural" and isinstance(rung.get("val_loss"), (int, float)):

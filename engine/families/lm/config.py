@@ -3,8 +3,8 @@
 Characters (the default) keep the defaults tuned for a 10-minute run on 2 CPU cores (GRU
 512x2, batch 32x100, Adam 3e-3 with warmup-stable-decay, dropout 0.1: the sweep is in
 benchmarks/results/README.md). `--tokens word` reads words instead and changes the defaults
-of the fields marked "per tokens" below to WORD_DEFAULTS (and FFNN_DEFAULTS on top for
-`--model ffnn`), chosen the same way for words (benchmarks/results/README.md, "Word-level
+of the fields listed in CHAR_DEFAULTS to WORD_DEFAULTS (and FFNN_DEFAULTS on top for
+`--model ffnn`), chosen by short runs for words (benchmarks/results/README.md, "Word-level
 language models"). A value given by the user always wins: those fields default to None
 here and __post_init__ fills in what the token kind (and the model) calls for.
 """
@@ -31,12 +31,12 @@ RECURRENT = ("lstm", "gru", "rnn")  # the models with a hidden state (probes, ga
 # and Peace (see the module docstring); FFNN_DEFAULTS apply on top for the feed-forward LM.
 CHAR_DEFAULTS: dict[str, Any] = dict(
     model="gru", embed=64, hidden=512, layers=2, dropout=0.1, batch_size=32, bptt=100,
-    optimizer="adam", lr=3e-3, clip=1.0, tied=False, softmax="full", sample_length=200,
-    baseline_order=5)
+    optimizer="adam", lr=3e-3, momentum=0.9, clip=1.0, tied=False, softmax="full",
+    sample_length=200, baseline_order=5)
 WORD_DEFAULTS: dict[str, Any] = dict(
-    model="lstm", embed=256, hidden=256, layers=2, dropout=0.5, batch_size=32, bptt=35,
-    optimizer="adam", lr=3e-3, clip=1.0, tied=True, softmax="full", sample_length=60,
-    baseline_order=4)
+    model="lstm", embed=256, hidden=256, layers=2, dropout=0.5, batch_size=20, bptt=35,
+    optimizer="sgd", lr=20.0, momentum=0.0, clip=0.25, tied=True, softmax="full",
+    sample_length=60, baseline_order=4)
 FFNN_DEFAULTS: dict[str, Any] = dict(embed=128, hidden=256, dropout=0.3, tied=False)
 
 
@@ -58,10 +58,11 @@ class LMConfig(RunConfig):
     batch_size: int | None = None  # per tokens
     optimizer: str | None = None  # per tokens
     lr: float | None = None  # per tokens
+    momentum: float | None = None  # per tokens
     clip: float | None = None  # per tokens
     # --- data -------------------------------------------------------------------------
     corpus: str = "prose"  # a text file, a directory of .txt files, or a bundled name
-    tokens: str = "char"  # char | word (words: LSTM 256x2 tied, dropout 0.5, BPTT 35 unless set)
+    tokens: str = "char"  # char | word (words: LSTM 256x2 tied, dropout 0.5, SGD lr 20, clip 0.25, batch 20x35 unless set)
     val_fraction: float = 0.1  # the last fraction of the text is held out for validation
     val: str | None = None  # a validation file of its own (e.g. WikiText's valid.txt) instead
     test: str | None = None  # a test file, evaluated by `rnn-tui eval` and the ladder
@@ -73,17 +74,17 @@ class LMConfig(RunConfig):
     max_vocab: int = 0  # words: keep only the N most frequent (0 = no cap); the rest are <unk>
     # --- model ------------------------------------------------------------------------
     nonlinearity: str = "tanh"  # vanilla RNN only: tanh | relu
-    tied: bool | None = None  # output layer shares the embedding matrix (Press & Wolf 2017); per tokens
-    softmax: str | None = None  # full | adaptive (Grave et al. 2017: frequent words cheap); per tokens
+    tied: bool | None = None  # output layer shares the embedding matrix (Press & Wolf 2017; words: on)
+    softmax: str | None = None  # full | adaptive (Grave et al. 2017: cheaper for a large vocabulary)
     window: int = 4  # ffnn: previous words it reads (n-1 of its n-gram)
     direct: bool = False  # ffnn: direct connections W3 x from the words to the output
     # --- optimisation -----------------------------------------------------------------
-    bptt: int | None = None  # truncated-BPTT window: timesteps per step (per tokens)
+    bptt: int | None = None  # truncated-BPTT window: timesteps per step (words: 35)
     # --- side jobs --------------------------------------------------------------------
     probe_batch: int = 8  # sequences used by the probe (it runs the unrolled cells)
-    sample_length: int | None = None  # tokens per sample (per tokens)
+    sample_length: int | None = None  # tokens per sample (words: 60)
     temperature: float = 0.8  # sampling temperature for the periodic samples
-    baseline_order: int | None = None  # Kneser-Ney n-gram baseline order, 0 = none (per tokens)
+    baseline_order: int | None = None  # Kneser-Ney n-gram baseline order, 0 = none (words: 4)
     reference: str | None = None  # a ladder result (ladder.json or its dir) drawn as lines
 
     def __post_init__(self) -> None:

@@ -141,14 +141,18 @@ def _neural_rung(cfg: LMConfig, task, out: Path | None, force: bool, progress: P
     row["steps"] = st.step
     if end is not None and end.reason in ("stopped", "diverged"):
         row["stopped"] = end.reason
-    progress(f"{name}: held-out perplexity {row['val_ppl']:.1f} after {st.step} steps")
+    shown = "-" if row["val_ppl"] is None else f"{row['val_ppl']:.1f}"
+    progress(f"{name}: held-out perplexity {shown} after {st.step} steps")
     return row
 
 
+def _ppl(loss: float | None) -> float | None:
+    return None if loss is None or not math.isfinite(loss) else math.exp(loss)
+
+
 def _row(name, kind, model, val, test, params, speed, seconds, run_dir, sample) -> dict:
-    ppl = lambda loss: None if loss is None or not math.isfinite(loss) else math.exp(loss)  # noqa: E731
-    return {"name": name, "kind": kind, "model": model, "val_loss": val, "val_ppl": ppl(val),
-            "test_loss": test, "test_ppl": ppl(test), "params": int(params),
+    return {"name": name, "kind": kind, "model": model, "val_loss": val, "val_ppl": _ppl(val),
+            "test_loss": test, "test_ppl": _ppl(test), "params": int(params),
             "tokens_per_s": float(speed), "seconds": float(seconds), "run_dir": run_dir,
             "sample": sample}
 

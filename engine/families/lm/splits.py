@@ -90,10 +90,12 @@ def _words(cfg: Any, vocab: Optional[Vocab]) -> LMData:
         notes.append("the text looks hard-wrapped (most lines end near the same column): "
                      "an <eos> at every line end marks the wraps, which no model can "
                      "predict from words; --eos paragraph puts one per paragraph instead")
-    as_tensor = lambda a: None if a is None else torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
-    return LMData(splits.vocab, splits.tokenizer, as_tensor(splits.train),
-                  as_tensor(splits.val), as_tensor(splits.test),
-                  splits.sources["val"] != "file", notes=notes)
+    return LMData(splits.vocab, splits.tokenizer, _tensor(splits.train), _tensor(splits.val),
+                  _tensor(splits.test), splits.sources["val"] != "file", notes=notes)
+
+
+def _tensor(ids: Optional[np.ndarray]) -> Optional[torch.Tensor]:
+    return None if ids is None else torch.from_numpy(np.ascontiguousarray(ids))
 
 
 def saved_vocab(meta: dict[str, Any], tokens: str) -> Vocab:
