@@ -68,20 +68,22 @@ def load(args):
 
 
 def train(train_ids, val_ids, vocab, seconds, batch=20, bptt=35, lr=20.0, clip=0.25,
-          seed=1111):
-    """word_language_model's loop for SECONDS of training time. Returns the best model,
-    tokens/s and a log of (epoch, train seconds, val loss, lr)."""
+          seed=1111, max_steps=None):
+    """word_language_model's loop for SECONDS of training time (or MAX_STEPS steps, with no
+    evaluation: a throughput run). Returns the best model, tokens/s and a log of (epoch,
+    train seconds, val loss, lr)."""
     torch.manual_seed(seed)
     model = WordLSTM(vocab)
     n = train_ids.numel() // batch
     data = train_ids[: n * batch].view(batch, n)  # batchify: B contiguous streams
     best, best_loss, log, steps, clock, epoch = None, math.inf, [], 0, 0.0, 0
-    while clock < seconds:
+    done = lambda: clock >= seconds or (max_steps is not None and steps >= max_steps)  # noqa: E731
+    while not done():
         epoch += 1
         model.train()
         h = None
         for pos in range(0, n - 1, bptt):
-            if clock >= seconds:
+            if done():
                 break
             t0 = time.perf_counter()
             t = min(bptt, n - 1 - pos)
@@ -97,6 +99,8 @@ def train(train_ids, val_ids, vocab, seconds, batch=20, bptt=35, lr=20.0, clip=0
                     p.add_(p.grad, alpha=-lr)
             steps += 1
             clock += time.perf_counter() - t0
+        if max_steps is not None:
+            return model, steps * batch * bptt / max(clock, 1e-9), log
         val = evaluate(model, val_ids, torch.device("cpu"))
         log.append((epoch, round(clock, 1), val, lr))
         print(f"epoch {epoch:3d}  {clock / 60:5.2f} min  val loss {val:.3f}  "

@@ -35,6 +35,7 @@ MAX_SEED = 2**63 - 1  # torch.manual_seed overflows above this
 class RunConfig:
     FAMILY: ClassVar[str] = ""  # the registry name of the family this config belongs to
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # choices for `model`
+    CELLS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # what the app's `m` cycles
     DRY_RUN: ClassVar[dict[str, Any]] = {}  # the family's own settings for --dry-run
     # Fields that may change while the run trains (set_hparam); a family adds its own.
     # A new optimizer starts with a fresh state (the app's explode key switches to sgd).
@@ -93,8 +94,9 @@ class RunConfig:
             check_limit(name, getattr(self, name), most)
         check_seed(self.seed)
         check_positive("lr", self.lr)
-        if self.lr > 10:
-            raise EngineError(f"lr must be at most 10, got {self.lr} (typical: 1e-3 for adam)")
+        if self.lr > 100:  # (plain SGD on word LMs uses 20: word_language_model's default)
+            raise EngineError(f"lr must be at most 100, got {self.lr} (typical: 1e-3 for "
+                              f"adam)")
         check_range("dropout", self.dropout, 0.0, 1.0, high_open=True)
         check_range("decay_fraction", self.decay_fraction, 0.0, 1.0, low_open=True)
         check_range("lr_min_ratio", self.lr_min_ratio, 0.0, 1.0)

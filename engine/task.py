@@ -78,6 +78,12 @@ class Task(ABC):
     # race's default threshold for "time to solve" (None: no default).
     target: ClassVar[float | None] = None
 
+    @classmethod
+    def unit_of(cls, config: RunConfig) -> str:
+        """What one token of the loss is for this config (a family whose unit depends on
+        its settings, characters or words, says so here): `unit` by default."""
+        return cls.unit
+
     def __init__(self, config: RunConfig, saved_meta: dict[str, Any] | None = None) -> None:
         self.config = config  # the loop replaces it when a live hyperparameter changes
         self.saved_meta = saved_meta  # a checkpoint's metadata when resuming or loading
@@ -92,7 +98,7 @@ class Task(ABC):
     @classmethod
     def loss_label(cls, config: RunConfig) -> str:
         """What the held-out loss is, for report lines: "nats/char", or "MSE"."""
-        return f"nats/{cls.unit}"
+        return f"nats/{cls.unit_of(config)}"
 
     # --- setup --------------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ def all_options() -> list[Option]:
     for family in families.FAMILIES:
         cls = family.config_class()
         hints, helps = typing.get_type_hints(cls), field_help(cls)
+        made = cls()  # the defaults as built (a family may fill some in __post_init__)
         panel = family.title + (" (the default, no --task)" if family.name == families.DEFAULT
                                 else f" (--task {' | '.join(family.task_names())})")
         for f in fields(cls):
@@ -78,7 +79,7 @@ def all_options() -> list[Option]:
                     opt.help = f"{next(iter(opt.defaults))}: {opt.help}"
                 opt.panel = SEVERAL_PANEL
                 opt.help += f"; {family.name}: {helps.get(f.name, '')}"
-            opt.defaults[family.name] = f.default
+            opt.defaults[family.name] = getattr(made, f.name)
     # (a stable sort: shared options first, then those of several tasks, then each task's)
     return sorted(out.values(), key=lambda o: (o.panel != SHARED_PANEL,
                                                o.panel != SEVERAL_PANEL))

@@ -38,6 +38,7 @@ class RunReporter:
         self.baseline: float | None = None
         self.task_cls = None  # the family's Task class, known from the Started event
         self.loss_label = "nats/token"  # what the held-out loss is ("nats/char", "MSE")
+        self.unit = "token"  # what one token of the loss is ("char", "word"), from Started
 
     def __enter__(self):
         return self
@@ -77,10 +78,11 @@ class RunReporter:
         self.task_cls = cls = family.task_class()
         config = family.config_class().from_dict(e.config, source="run")
         self.loss_label = cls.loss_label(config)
+        self.unit = cls.unit_of(config)
         what = "resuming at step %d" % e.step if e.resumed else "training"
         self.print(f"{what}: {config.describe()} ({e.parameters:,} parameters) on "
                    f"{config.data_label()} ({e.train_chars:,} train / {e.val_chars:,} "
-                   f"held-out {cls.unit}s, vocab {e.vocab_size}) · {e.device}")
+                   f"held-out {self.unit}s, vocab {e.vocab_size}) · {e.device}")
         self._start_progress(config.steps, config.minutes)
 
     def _on_baselines(self, e: ev.Baselines) -> None:

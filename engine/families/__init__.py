@@ -44,7 +44,7 @@ class Family:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("lm", "Language model · character-level", "a language model",
+    Family("lm", "Language model · characters or words (--tokens word)", "a language model",
            "engine.families.lm.config:LMConfig", "engine.families.lm.task:LanguageModelTask",
            "engine.families.lm.events", "rnn_tui.views.lm:LanguageModelScreen"),
     Family("seq2seq", "Seq2seq · encoder-decoder with attention", "a seq2seq model",

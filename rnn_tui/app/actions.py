@@ -25,7 +25,7 @@ from rnn_tui.app.screens import ConfirmScreen, HelpScreen, ModeScreen
 from rnn_tui.app.training import TrainingRunner
 
 CLIP_MIN, CLIP_MAX = 1e-3, 1e3
-LR_MIN, LR_MAX = 1e-7, 10.0
+LR_MIN, LR_MAX = 1e-7, 100.0  # (the config's own limit: plain SGD on words starts at 20)
 UNITS = ("nats", "bits", "ppl")
 
 # Actions that stay available while a dialog (help, confirm, error) is open.
@@ -191,8 +191,9 @@ class ActionsMixin:
             answered)
 
     def action_switch_cell(self) -> None:
-        cells = type(self.config).MODELS
-        nxt = cells[(cells.index(self.config.model) + 1) % len(cells)]
+        cells = type(self.config).CELLS  # (a model that is not a cell switches to the first)
+        nxt = cells[(cells.index(self.config.model) + 1) % len(cells)] \
+            if self.config.model in cells else cells[0]
         self.restart(self.config.replace(model=nxt), f"cell type is now {nxt.upper()}")
 
     def action_pick_mode(self) -> None:

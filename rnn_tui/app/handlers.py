@@ -9,6 +9,8 @@ already replaced (`run_id`).
 
 from __future__ import annotations
 
+import itertools
+
 from textual.css.query import NoMatches
 
 from engine import events as ev
@@ -133,7 +135,8 @@ class EngineHandlersMixin:
 
     def _set_baselines(self, event: ev.Baselines) -> None:
         chart = self.main_screen.query_one("#loss-chart")
-        for (name, value), colour in zip(event.losses.items(), BASELINE_COLOURS):
+        colours = itertools.cycle(BASELINE_COLOURS)  # (a ladder's rungs may add more lines)
+        for (name, value), colour in zip(event.losses.items(), colours):
             chart.set_reference(name, value, color=colour)
         self.info["baselines"] = event
 

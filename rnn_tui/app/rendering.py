@@ -79,7 +79,7 @@ class RenderingMixin:
 
     def render_loss_info(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")
-        fields = [("axis", chart.scale), ("unit", chart.unit)]
+        fields = [("axis", chart.scale), ("unit", chart.unit_label)]
         base: ev.Baselines | None = self.info.get("baselines")
         if base:  # the two strongest, best first
             for name, value in sorted(base.losses.items(), key=lambda kv: kv[1])[:2]:

@@ -1,7 +1,8 @@
-"""The language model's view: samples typed out character by character, coloured by the
-probability the model gave each one, and the gates (LSTM/GRU) - or, for a vanilla RNN, which
-has none, its hidden states as a units x characters heatmap - with one hidden unit coloured
-over a probe text. Its keys: g sample now, p prime a sample, t/T temperature, b/B
+"""The language model's view: samples typed out token by token (characters, or words),
+coloured by the probability the model gave each one; a comparison of sentences by their
+per-token surprisal; and the gates (LSTM/GRU) - or, for a vanilla RNN, which has none, its
+hidden states as a units x characters heatmap - with one hidden unit coloured over a probe
+text. Its keys: g sample now, p prime a sample, w compare sentences, t/T temperature, b/B
 truncated-BPTT window, u/U which hidden unit.
 """
 
@@ -15,26 +16,32 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from engine.families.lm.config import LMConfig
-from engine.families.lm.events import Gates, Sample
+from engine.families.lm.events import Gates, Sample, Scores
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
 from rnn_tui.widgets import GatePlot, Heatmap, NeuronText, SampleView
 from rnn_tui.widgets._common import DIVERGING, safe_label
+from rnn_tui.widgets.surprisal_view import SurprisalView
 
 TEMPERATURE_STEP, TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 0.1, 3.0
 BPTT_MIN, BPTT_MAX = 2, 4096
+WORD_CHARS = 6  # a word is revealed about as fast as this many characters
 GATES_WAITING = "waiting for the first gate probe…"
 HIDDEN_ROWS = 12  # units the vanilla RNN's heatmap shows: the most active ones
+PRIME_HINT = "prime text, Enter to sample, Esc to cancel"
+WORD_PRIME_HINT = "prime words, Enter to sample, Esc to cancel"
+COMPARE_HINT = "sentences to compare, separated by | (Enter alone: the slide's pair), Esc to cancel"
+SLIDE_PAIR = ("recognize speech", "wreck a nice beach")  # the lecture's example
 
 
 class SamplesPanel(Panel):
     """Samples as they are written, the latest at the bottom; the prime prompt."""
 
     def compose(self) -> ComposeResult:
+        yield SurprisalView(id="scores")
         yield SampleView(id="samples")
-        yield Input(placeholder="prime text, Enter to sample, Esc to cancel", id="prompt",
-                    classes="prompt")
+        yield Input(placeholder=PRIME_HINT, id="prompt", classes="prompt")
 
 
 class GatesPanel(Panel):
@@ -57,8 +64,10 @@ class LanguageModelScreen(DashboardScreen):
     PROMPT_ID = "#prompt"
     BINDINGS = shell_bindings(
         first=[Binding("g", "sample", "Sample", tooltip="Sample from the model now"),
-               Binding("p", "app.prompt", "Prompt",
-                       tooltip="Type a prime and sample its continuation")],
+               Binding("p", "prime", "Prompt",
+                       tooltip="Type a prime and sample its continuation"),
+               Binding("w", "compare", "Compare sentences", show=False,
+                       tooltip="Type sentences (a | b) and compare their surprisal per token")],
         middle=[Binding("t", "temperature(-1)", "Temperature down", show=False),
                 Binding("T", "temperature(1)", "Temperature up", show=False),
                 Binding("b", "bptt(0.5)", "BPTT window ÷2", show=False),
@@ -71,6 +80,7 @@ class LanguageModelScreen(DashboardScreen):
     #hidden-map { display: none; height: 16; min-height: 4; }
     #neuron-label { margin-top: 1; }
     #neuron-text { height: 1fr; min-height: 3; }
+    #scores { margin-bottom: 1; }
     """
 
     # Characters per second at which new samples are revealed, and reveal ticks per second
@@ -82,6 +92,7 @@ class LanguageModelScreen(DashboardScreen):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unit_index = 0
+        self.prompt_mode = "sample"  # what the prompt's Enter does: sample | compare
         self._reveal_queue: deque[Sample] = deque()
         self._revealing: tuple[Sample, int] | None = None
         self._reveal_timer = None
@@ -94,7 +105,9 @@ class LanguageModelScreen(DashboardScreen):
     def on_mount(self) -> None:
         self._reveal_timer = self.set_interval(1 / self.reveal_fps, self._reveal_tick,
                                                pause=True)
+        self.query_one("#scores", SurprisalView).display = False
         super().on_mount()
+        self._show_token_unit()
 
     def on_unmount(self) -> None:
         if self._reveal_timer is not None:
@@ -105,9 +118,20 @@ class LanguageModelScreen(DashboardScreen):
     def reset_view(self) -> None:
         self.last_gates: Gates | None = None
         self.samples_seen = 0
+        if self.is_mounted:
+            self._show_token_unit()
+
+    def _show_token_unit(self) -> None:
+        """A word model's loss is per word: the chart and the unit toggle say so."""
+        self.query_one("#loss-chart").per_token = "word" if self.words else ""
+
+    @property
+    def words(self) -> bool:
+        return self.app.config.tokens == "word"
 
     def clear_view(self) -> None:
         self.query_one("#samples").clear()
+        self.query_one("#scores", SurprisalView).show([])
         self.clear_gates()
         self._reveal_queue.clear()
         self._revealing = None
@@ -129,13 +153,18 @@ class LanguageModelScreen(DashboardScreen):
         elif isinstance(event, Gates):
             self.last_gates = event
             self.render_gates()
+        elif isinstance(event, Scores):
+            self.query_one("#scores", SurprisalView).show(event.sentences, event.step)
 
     def show_history(self, history: Any) -> None:
         view = self.query_one("#samples")
         for event in history.family_events:
             if isinstance(event, Sample):  # shown at once: only new samples are typed out
                 view.begin_sample(sample_header(event), prime=event.prime)
-                view.append_chars(event.text, event.probs)
+                if event.tokens:
+                    view.append_tokens(event.tokens, event.probs)
+                else:
+                    view.append_chars(event.text, event.probs)
             else:
                 self.handle_event(event)
 
@@ -143,12 +172,19 @@ class LanguageModelScreen(DashboardScreen):
         hp = self.app.hparams
         return [], [("bptt", str(hp["bptt"])), ("T", f"{hp['temperature']:.2f}")]
 
-    def submit_prompt(self, prime: str) -> None:
+    def submit_prompt(self, text: str) -> None:
         runner = self.app.require_runner()
-        if runner is not None:
-            runner.request("sample", prime=prime,
-                           temperature=float(self.app.hparams["temperature"]))
-            self.app.notify(f"sampling from {prime!r}" if prime else "sampling", timeout=2)
+        if runner is None:
+            return
+        if self.prompt_mode == "compare":
+            sentences = [s.strip() for s in text.split("|") if s.strip()] or list(SLIDE_PAIR)
+            runner.request("score", sentences=sentences)
+            self.app.notify(f"scoring {len(sentences)} sentence"
+                            f"{'s' if len(sentences) > 1 else ''}", timeout=2)
+            return
+        runner.request("sample", prime=text,
+                       temperature=float(self.app.hparams["temperature"]))
+        self.app.notify(f"sampling from {text!r}" if text else "sampling", timeout=2)
 
     def layer_changed(self) -> None:
         self.render_gates()
@@ -159,9 +195,21 @@ class LanguageModelScreen(DashboardScreen):
 
     @classmethod
     def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
-        return [("lm", f"Language model · character-level, corpus {config.corpus!r}", config)]
+        level = "word-level" if config.tokens == "word" else "character-level"
+        return [("lm", f"Language model · {level}, corpus {config.corpus!r}", config)]
 
     # ------------------------------------------------------------------ keys
+
+    def action_prime(self) -> None:
+        self._open_prompt("sample", WORD_PRIME_HINT if self.words else PRIME_HINT)
+
+    def action_compare(self) -> None:
+        self._open_prompt("compare", COMPARE_HINT)
+
+    def _open_prompt(self, mode: str, hint: str) -> None:
+        self.prompt_mode = mode
+        self.query_one("#prompt", Input).placeholder = hint
+        self.app.action_prompt()
 
     def action_sample(self) -> None:
         runner = self.app.require_runner()
@@ -233,6 +281,8 @@ class LanguageModelScreen(DashboardScreen):
     def _reveal_tick(self) -> None:
         view = self.query_one("#samples")
         budget = max(1, int(self.reveal_cps / self.reveal_fps))
+        if self.words:
+            budget = max(1, budget // WORD_CHARS)
         while budget > 0:
             if self._revealing is None:
                 if not self._reveal_queue:
@@ -243,15 +293,19 @@ class LanguageModelScreen(DashboardScreen):
                 view.begin_sample(sample_header(sample), prime=sample.prime)
                 self._revealing = (sample, 0)
             sample, pos = self._revealing
+            units = sample.tokens or sample.text  # words, or characters
             # A backlog (several samples waiting) is shown at once rather than queued up.
-            left = len(sample.text) - pos
+            left = len(units) - pos
             n = left if self._reveal_queue else min(budget, left)
-            chunk, probs = sample.text[pos:pos + n], sample.probs[pos:pos + n]
+            chunk, probs = units[pos:pos + n], sample.probs[pos:pos + n]
             if chunk:
-                view.append_chars(chunk, probs)
+                if sample.tokens:
+                    view.append_tokens(chunk, probs)
+                else:
+                    view.append_chars(chunk, probs)
             budget -= max(1, n)
             pos += n
-            self._revealing = None if pos >= len(sample.text) else (sample, pos)
+            self._revealing = None if pos >= len(units) else (sample, pos)
 
 
 def sample_header(sample: Sample) -> str:

@@ -63,6 +63,7 @@ class LossChart(CachedLinesWidget):
     def __init__(self, *, title: str = "", name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.title = title
+        self.per_token = ""  # what one token of the loss is ("word": "nats/word"), if said
         self._series: dict[str, _Series] = {}
         self._refs: dict[str, tuple[float, str]] = {}
         self._markers_x = array("d")
@@ -162,6 +163,11 @@ class LossChart(CachedLinesWidget):
 
     def validate_scale(self, value: str) -> str:
         return value if value in SCALES else "linear"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as shown: "nats", or "nats/word" once per_token says what a token is."""
+        return f"{self.unit}/{self.per_token}" if self.per_token else self.unit
 
     def validate_unit(self, value: str) -> str:
         return value if value in UNITS else "nats"
@@ -271,7 +277,7 @@ class LossChart(CachedLinesWidget):
                 x, y = 0, y + 1
             x = cv.text(x, y, "┅ " if s.dotted else "━ ", cv.style(Style(color=s.color)))
             x = cv.text(x, y, text, 0)
-        tag = f"{self.unit} · {self.scale}" + (" · by time" if self.x_unit == "time" else "")
+        tag = f"{self.unit_label} · {self.scale}" + (" · by time" if self.x_unit == "time" else "")
         if (x if row0_end is None else row0_end) + len(tag) < cv.width:
             cv.text(cv.width - len(tag), 0, tag, cv.style(Style(dim=True)))
         return y + 1

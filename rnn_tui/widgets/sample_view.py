@@ -1,10 +1,11 @@
-"""SampleView: scrolling list of generated samples, each character coloured by its probability."""
+"""SampleView: scrolling list of generated samples, each token (a character, or a word)
+coloured by its probability."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -15,6 +16,7 @@ from ._common import PROB, level, safe_label
 
 _BUCKETS = 16
 _PRIME = -1
+EOS = "<eos>"  # a word model's end of line: shown as a line break
 
 
 def _glyph(ch: str) -> str:
@@ -58,6 +60,8 @@ class SampleView(ScrollView):
     Each character's colour shows the probability the model gave it (red/dim = unlikely,
     bright green = likely); the prime is shown in italics. Newlines break lines, control
     characters are shown as visible symbols. Supports streaming with begin_sample/append_char.
+    A word model's samples come as tokens (append_tokens): words joined with spaces, each
+    word one colour, <eos> a line break, and lines wrapped between words.
     """
 
     DEFAULT_CSS = """
@@ -119,6 +123,22 @@ class SampleView(ScrollView):
             self._push(s, ch, prob_bucket(probs[i]) if i < len(probs) else 0)
         self._changed()
 
+    def append_tokens(self, tokens: list[str], probs: list[float]) -> None:
+        """Append words (probs aligned with tokens): a space before each word but the first
+        of a line, <eos> as a line break."""
+        if not self._samples:
+            self.begin_sample("sample")
+        s = self._samples[-1]
+        for i, token in enumerate(tokens):
+            bucket = prob_bucket(probs[i]) if i < len(probs) else 0
+            if token == EOS:
+                self._push(s, "\n", bucket)
+                continue
+            if s.raw and s.raw[-1][0] != "\n":
+                self._push(s, " ", bucket)
+            self._push(s, token, bucket)  # one item: a word wraps as a whole
+        self._changed()
+
     def clear(self) -> None:
         self._samples = []
         self._strip_cache.clear()
@@ -151,8 +171,8 @@ class SampleView(ScrollView):
             s.lines.append([])
             s.cur_w = 0
             return
-        g = _glyph(ch)
-        w = get_character_cell_size(g)
+        g = _glyph(ch) if len(ch) == 1 else "".join(_glyph(c) for c in ch)
+        w = get_character_cell_size(g) if len(g) == 1 else cell_len(g)
         if s.cur_w + w > width and s.cur_w > 0:
             s.lines.append([])
             s.cur_w = 0

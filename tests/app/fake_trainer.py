@@ -27,13 +27,14 @@ from typing import Any, Iterator
 from engine import events as ev
 from engine.errors import EngineError
 from engine.families.lm.config import LMConfig
-from engine.families.lm.events import Gates, Sample
+from engine.families.lm.events import Gates, Sample, Scores
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.events import Attention
 from rnn_tui.app.app import live_hparams
 
 PROBE_TEXT = "the quick brown fox jumps over the lazy dog. "
 SAMPLE_TEXT = "and the king said unto them, the hour is come.\nthen they went"
+SAMPLE_WORDS = "and the king said unto them , the hour is come . <eos> then they went".split()
 
 
 def loss_at(step: int) -> float:
@@ -89,6 +90,9 @@ class FakeTrainer:
         self._request(("set_hparam", key, value))
 
     def request(self, kind: str, **args: Any) -> None:
+        if kind == "score":
+            self._request(("request_score", list(args.get("sentences") or [])))
+            return
         if kind != "sample":
             raise EngineError(f"a language model cannot {kind}")
         self._request(("request_sample", args.get("prime", ""), args.get("length"),
@@ -130,14 +134,24 @@ class FakeTrainer:
                 yield ev.HParamChange(step=self.step, key=key, old=old, new=value)
             elif req[0] == "request_sample":
                 _, prime, length, temperature = req
-                text = SAMPLE_TEXT[: length or len(SAMPLE_TEXT)]
-                yield Sample(step=self.step, prime=prime, text=text,
-                                probs=[0.05 + 0.9 * ((i * 7) % 10) / 10 for i in range(len(text))],
-                                temperature=temperature if temperature is not None
-                                else self.hp["temperature"])
+                yield self._sample(prime, length, temperature if temperature is not None
+                                   else self.hp["temperature"],
+                                   lambda i: 0.05 + 0.9 * ((i * 7) % 10) / 10)
+            elif req[0] == "request_score":
+                yield Scores(step=self.step, sentences=[_fake_score(s) for s in req[1]])
             elif req[0] == "request_checkpoint":
                 yield ev.Checkpoint(step=self.step, path=f"{self.out_dir}/checkpoint.safetensors",
                                     reason="request")
+
+    def _sample(self, prime: str, length: int | None, temperature: float, prob) -> Sample:
+        """The fixed sample text (its words, for a word model), probabilities from PROB(i)."""
+        if getattr(self.config, "tokens", "char") == "word":
+            words = SAMPLE_WORDS[: length or len(SAMPLE_WORDS)]
+            return Sample(step=self.step, prime=prime, text=" ".join(words), tokens=words,
+                          probs=[prob(i) for i in range(len(words))], temperature=temperature)
+        text = SAMPLE_TEXT[: length or len(SAMPLE_TEXT)]
+        return Sample(step=self.step, prime=prime, text=text,
+                      probs=[prob(i) for i in range(len(text))], temperature=temperature)
 
     def _train_step(self) -> ev.TrainStep:
         self.step += 1
@@ -205,10 +219,8 @@ class FakeTrainer:
             yield self._probe()
         if s % 20 == 0:
             yield self._gates()
-            yield Sample(step=s, prime="", text=SAMPLE_TEXT,
-                            probs=[0.3 + 0.7 * ((i * 3) % 10) / 10
-                                   for i in range(len(SAMPLE_TEXT))],
-                            temperature=self.hp["temperature"])
+            yield self._sample("", None, self.hp["temperature"],
+                               lambda i: 0.3 + 0.7 * ((i * 3) % 10) / 10)
         if s % 15 == 0 or s == self.script_steps:
             yield ev.Eval(step=s, val_loss=loss_at(s) + 0.1, best=True,
                           metrics={"bits_per_char": 0.0, "perplexity": 0.0})
@@ -247,6 +259,13 @@ class FakeTrainer:
                 return
             yield step
             yield from self._scheduled(step.step)
+
+
+def _fake_score(text: str) -> dict:
+    """A deterministic score: each word costs (its length + 1) bits."""
+    tokens = text.split() + ["<eos>"]
+    return {"text": text, "tokens": tokens, "unknown": [t == "zebra" for t in tokens],
+            "log_probs": [-(len(t) + 1) * math.log(2) for t in tokens]}
 
 
 PROBE_PAIRS = [("March 3, 2021", "2021-03-03"), ("wed 14 jul 99", "1999-07-14")]

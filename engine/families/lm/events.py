@@ -1,8 +1,9 @@
-"""The events only a language model yields: samples and gate activity."""
+"""The events only a language model yields: samples, gate activity, sentence scores."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from engine.events import Event, register
@@ -38,18 +39,47 @@ class Gates(Event):
 @register
 @dataclass
 class Sample(Event):
-    """Text written by the model, with the probability it gave each character."""
+    """Text written by the model, with the probability it gave each token when it was drawn.
+
+    A character model's tokens are the characters of `text` (`tokens` stays empty); a word
+    model's are in `tokens` (<eos> included), and `text` is them joined for reading (a space
+    between words, a newline for <eos>). `probs` has one entry per token either way."""
     name: ClassVar[str] = "sample"
     step: int
     prime: str
     text: str  # the generated continuation (without the prime)
-    probs: list[float]  # probability of each generated character when it was drawn
+    probs: list[float]  # probability of each generated token when it was drawn
     temperature: float
+    tokens: list[str] = field(default_factory=list)  # word models: the tokens drawn
 
     def summary(self) -> str:
-        text = (self.prime + self.text).replace("\n", "\n    ")
+        text = (self.prime + self._gap() + self.text).replace("\n", "\n    ")
         return f"sample at step {self.step} (T={self.temperature:g}):\n    {text}"
 
     def text_log(self) -> str:
         return (f"--- step {self.step} · temperature {self.temperature:g} ---\n"
-                f"{self.prime}{self.text}\n\n")
+                f"{self.prime}{self._gap()}{self.text}\n\n")
+
+    def _gap(self) -> str:
+        """A space between a word prime and the first word drawn."""
+        return " " if self.tokens and self.prime and not self.text.startswith("\n") else ""
+
+
+@register
+@dataclass
+class Scores(Event):
+    """How likely the model finds each of a few sentences (a `score` request): per sentence
+    its tokens, which were unknown (scored as <unk>), and ln P of each token given the
+    ones before it (engine.families.lm.scoring). The sentence's ln P is their sum."""
+    name: ClassVar[str] = "scores"
+    KEEP_IN_HISTORY: ClassVar[int] = 1
+    step: int
+    sentences: list[dict]  # {"text", "tokens", "unknown", "log_probs"} each
+
+    def summary(self) -> str:
+        lines = [f"scores at step {self.step}:"]
+        for s in self.sentences:
+            lp = sum(s["log_probs"])
+            lines.append(f"    {s['text']!r}: ln P = {lp:.2f} nats ({lp / math.log(2):.1f} "
+                         f"bits), perplexity {math.exp(-lp / len(s['log_probs'])):.1f}")
+        return "\n".join(lines)

@@ -15,6 +15,7 @@ from torch import Tensor
 
 from engine.families.lm.model import CharLM
 from engine.recurrent import TANH_GATES, Hidden, detach_hidden, eval_mode
+from engine.tokens import EOS
 
 
 def gradient_per_timestep(model: CharLM, x: Tensor, y: Tensor,
@@ -68,3 +69,21 @@ def gate_activity(model: CharLM, idx: Tensor,
     hidden_states = torch.stack([torch.stack(layer) for layer in u.states])[:, :, 0]
     return {"gates": gates, "saturation": saturation,
             "hidden": hidden_states.tolist()}  # (layers, T, H)
+
+
+def spread_over_chars(words: list[str], activity: dict[str, Any]) -> dict[str, Any]:
+    """A word model's gate_activity (one timestep per word) laid over the characters of the
+    words, so the character views draw it: each character of word t (and the space after
+    it) shows timestep t. <eos> is drawn as ⏎. Returns Gates' text, gates, saturation,
+    hidden."""
+    shown = ["⏎" if w == EOS else w for w in words]
+    owner = [t for t, w in enumerate(shown) for _ in range(len(w) + 1)]  # char -> word
+    text = " ".join(shown) + " "
+
+    def spread(rows: list) -> list:  # per layer: a list over words -> over characters
+        return [[row[t] for t in owner] for row in rows]
+
+    return {"text": text,
+            "gates": {k: spread(v) for k, v in activity["gates"].items()},
+            "saturation": {k: spread(v) for k, v in activity["saturation"].items()},
+            "hidden": spread(activity["hidden"])}

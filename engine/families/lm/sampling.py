@@ -1,7 +1,9 @@
-"""Character-by-character sampling that carries the hidden state.
+"""Token-by-token sampling (characters or words) that carries the hidden state.
 
-The prime is read once; then each step feeds the previously drawn character and the carried
+The prime is read once; then each step feeds the previously drawn token and the carried
 hidden state to `model.step` - never re-running the prefix (that would cost O(n^2)).
+A word model reads <eos> first (the start of a line, as in training), then the prime's
+words (a word it never saw is read as <unk>, as rare words were in training).
 
     p = softmax(logits / T)         T < 1 sharpens, T > 1 flattens, T -> 0 is argmax
     top-k: keep the k most likely characters, renormalise, draw
@@ -19,14 +21,17 @@ import torch
 
 from engine.config import check_seed
 from engine.errors import EngineError, check_cancel
+from engine.tokens import EOS, Tokenizer
 
 
 @torch.no_grad()
 def generate(model, vocab, prime: str = "", length: int = 200, temperature: float = 1.0,
              top_k: int | None = None, greedy: bool = False, seed: int | None = None,
-             device: torch.device | str = "cpu", cancel=None) -> Iterator[tuple[str, float]]:
-    """Yield (character, probability the model gave it) one at a time (`cancel()`, asked
-    every character, ends it with engine.errors.Cancelled).
+             device: torch.device | str = "cpu", cancel=None,
+             tokenizer: Tokenizer | None = None) -> Iterator[tuple[str, float]]:
+    """Yield (token, probability the model gave it) one at a time (`cancel()`, asked every
+    token, ends it with engine.errors.Cancelled). TOKENIZER: how the prime is read (None:
+    characters).
 
     The probability is that of the *untempered* distribution, so colouring text by it shows
     what the model believes, independently of the temperature used to draw.
@@ -37,10 +42,7 @@ def generate(model, vocab, prime: str = "", length: int = 200, temperature: floa
         raise EngineError(f"temperature must be a finite number > 0, got {temperature}")
     if top_k is not None and top_k < 1:
         raise EngineError(f"top-k must be >= 1, got {top_k}")
-    unknown = sorted({ch for ch in prime if ch not in vocab})
-    if unknown:
-        shown = ", ".join(repr(c) for c in unknown[:8])
-        raise EngineError(f"the prime text has characters the model never saw: {shown}")
+    start = _start_ids(vocab, prime, tokenizer)
     if seed is not None:
         check_seed(seed)
     gen = torch.Generator(device="cpu")
@@ -48,18 +50,30 @@ def generate(model, vocab, prime: str = "", length: int = 200, temperature: floa
     was_training = model.training
     model.eval()
     try:
-        yield from _generate(model, vocab, prime, length, temperature, top_k, greedy, gen,
+        yield from _generate(model, vocab, start, length, temperature, top_k, greedy, gen,
                              torch.device(device), cancel)
     finally:
         model.train(was_training)
 
 
-def _generate(model, vocab, prime, length, temperature, top_k, greedy, gen, device, cancel):
+def _start_ids(vocab, prime: str, tokenizer: Tokenizer | None) -> list[int]:
+    """The ids read before the first draw: the prime (and, for words, <eos> before it)."""
+    if tokenizer is None or tokenizer.kind == "char":
+        unknown = sorted({ch for ch in prime if ch not in vocab})
+        if unknown:
+            shown = ", ".join(repr(c) for c in unknown[:8])
+            raise EngineError(f"the prime text has characters the model never saw: {shown}")
+        # An empty prime starts from a newline, the most neutral "start of text" character.
+        start = prime or ("\n" if "\n" in vocab else vocab.tokens[0])
+        return vocab.encode(start).tolist()
+    start = [EOS] if EOS in vocab else []
+    return vocab.encode(start + tokenizer(prime)).tolist() or [0]
+
+
+def _generate(model, vocab, start, length, temperature, top_k, greedy, gen, device, cancel):
     hidden = model.init_hidden(1, device)
-    # An empty prime starts from a newline, the most neutral "start of text" character.
-    start = prime or ("\n" if "\n" in vocab else vocab.tokens[0])
     logits = None
-    for i in vocab.encode(start).tolist():  # read the prime: one step per character, state carried
+    for i in start:  # read the prime: one step per token, state carried
         logits, hidden = model.step(torch.tensor([i], device=device), hidden)
     for _ in range(length):
         check_cancel(cancel)
@@ -85,9 +99,32 @@ def _draw(logits: torch.Tensor, temperature: float, top_k: int | None, greedy: b
 
 
 def sample_text(model, vocab, **kwargs) -> tuple[str, list[float]]:
-    """The whole sample at once: (text, per-character probabilities)."""
-    chars, probs = [], []
-    for ch, p in generate(model, vocab, **kwargs):
-        chars.append(ch)
+    """The whole sample at once: (text, per-token probabilities)."""
+    tokens, probs = sample_tokens(model, vocab, **kwargs)
+    return join_tokens(tokens, kwargs.get("tokenizer")), probs
+
+
+def sample_tokens(model, vocab, **kwargs) -> tuple[list[str], list[float]]:
+    """The whole sample at once: (tokens, per-token probabilities)."""
+    tokens, probs = [], []
+    for token, p in generate(model, vocab, **kwargs):
+        tokens.append(token)
         probs.append(p)
-    return "".join(chars), probs
+    return tokens, probs
+
+
+def join_tokens(tokens: list[str], tokenizer: Tokenizer | None = None,
+                after_text: bool = False) -> str:
+    """Tokens as text to read: characters as they are; words with a space between them and
+    a newline for each <eos>. AFTER_TEXT: a prime comes before (start with a space)."""
+    if tokenizer is None or tokenizer.kind == "char":
+        return "".join(tokens)
+    out, line_start = [], not after_text
+    for token in tokens:
+        if token == EOS:
+            out.append("\n")
+            line_start = True
+        else:
+            out.append(token if line_start else " " + token)
+            line_start = False
+    return "".join(out)

@@ -1,9 +1,13 @@
-"""The character language model as a task family: truncated BPTT over B carried streams.
+"""The language model as a task family: truncated BPTT over B carried streams of tokens.
 
-The corpus is split (the last `val_fraction` held out), cut into B contiguous streams
-(data.StreamBatcher), and read window by window: each step trains on the next `bptt`
-characters of every stream, starting from the hidden state the previous window ended in,
-detached (gradients stop at the window edge; the state's values carry the context on).
+The corpus becomes token ids (characters, or words with <eos>: splits.load_splits), is
+split (the last `val_fraction` held out, or files of their own), cut into B contiguous
+streams (data.StreamBatcher), and read window by window: each step trains on the next
+`bptt` tokens of every stream, starting from the hidden state the previous window ended
+in, detached (gradients stop at the window edge; the state's values carry the context on).
+The feed-forward LM (--model ffnn) reads the same windows; its "state" is the last n-1 ids
+of each stream, so nothing here depends on the model being recurrent but the probes, which
+look at a recurrent state and are skipped without one (the config says: `recurrent`).
 """
 
 from __future__ import annotations
@@ -17,20 +21,21 @@ import torch
 from engine.errors import EngineError
 from engine.events import Baselines, Event
 from engine.families.lm.config import LMConfig
-from engine.families.lm.events import Gates, Sample
-from engine.metrics import bits_per_char, perplexity
+from engine.families.lm.events import Gates, Sample, Scores
+from engine.metrics import LN2, perplexity
 from engine.recurrent import Hidden, detach_hidden, eval_mode
 from engine.task import Evaluation, Request, Task
-from engine.tokens import Vocab
+from engine.tokens import Tokenizer
 
 PROBE_TEXT_CHARS = 96  # characters of validation text shown in the gates view
+PROBE_WORDS = 20  # words of validation text, for a word model's gates view
 CELL_WIDTH = {"lstm": 6, "gru": 5, "rnn": 2}  # values per hidden unit autograd keeps per step
 
 
 @dataclass
 class StreamBatch:
     x: torch.Tensor  # (B, T) input ids
-    y: torch.Tensor  # (B, T) the next character of each
+    y: torch.Tensor  # (B, T) the next token of each
     new_epoch: bool  # the streams start over: forget the carried state
     probe: bool  # keep this window for the gradient probe after the step
 
@@ -38,12 +43,23 @@ class StreamBatch:
 class LanguageModelTask(Task):
     family = "lm"
     Config = LMConfig
-    requests = ("sample",)
-    report_metrics = (("bits_per_char", "bits/char", ".3f"), ("perplexity", "ppl", ".2f"))
+    requests = ("sample", "score")
+    report_metrics = (("bits_per_char", "bits/char", ".3f"),
+                      ("bits_per_word", "bits/word", ".3f"), ("perplexity", "ppl", ".2f"))
+
+    @classmethod
+    def unit_of(cls, config: LMConfig) -> str:
+        return config.tokens
 
     def __init__(self, config: LMConfig, saved_meta: dict[str, Any] | None = None) -> None:
+        from engine.families.lm.splits import saved_vocab
+
         super().__init__(config, saved_meta)
-        self.vocab = _saved_vocab(saved_meta) if saved_meta else None
+        self.vocab = saved_vocab(saved_meta, config.tokens) if saved_meta else None
+        kind = (saved_meta or {}).get("tokenizer") or \
+            ("char" if config.tokens == "char" else config.tokenizer)
+        # A word run's "auto" is resolved on its text (load_data); the checkpoint keeps it.
+        self.tokenizer = Tokenizer("word" if kind == "auto" else kind, config.lower)
         self.hidden: Hidden | None = None  # the B streams' state, carried across windows
         self.start_hidden: Hidden | None = None  # the state the last window started from
         self.probe_input: tuple | None = None
@@ -52,29 +68,32 @@ class LanguageModelTask(Task):
     # --- setup --------------------------------------------------------------------------
 
     def load_data(self) -> None:
-        from engine.corpus import load_corpus
-        from engine.families.lm.data import StreamBatcher, split_text
+        from engine.families.lm.data import StreamBatcher
+        from engine.families.lm.splits import load_splits
 
         cfg = self.config
-        corpus = load_corpus(cfg.corpus)
-        self.train_text, self.val_text = split_text(corpus.text, cfg.val_fraction)
-        if self.vocab is None:
-            self.vocab = Vocab.build([corpus.text])
-        else:
-            unknown = self.vocab.unknown(set(corpus.text))
-            if unknown:
-                raise EngineError(f"the corpus has characters the checkpoint's vocabulary "
-                                  f"lacks ({''.join(sorted(unknown)[:10])!r}): resume on the "
-                                  f"corpus it was trained on")
-        self.train_ids = self._ids(self.train_text)
-        self.val_ids = self._ids(self.val_text)
+        self.data = load_splits(cfg, self.vocab)
+        self.vocab, self.tokenizer = self.data.vocab, self.data.tokenizer
+        self.train_text, self.val_text = self.data.train_text, self.data.val_text
+        self.train_ids, self.val_ids = self.data.train, self.data.val
         self.batcher = StreamBatcher(self.train_ids, cfg.batch_size, cfg.bptt)
         self.probe_text = word_aligned(self.val_text, PROBE_TEXT_CHARS)
 
     def _ids(self, text: str) -> torch.Tensor:
+        if self.config.tokens == "word":  # unknown words -> <unk>, as in training
+            from engine.families.lm.words import tokenize_text
+
+            tokens = tokenize_text(text, self.tokenizer, self.config.eos)
+            return torch.from_numpy(self.vocab.encode(tokens))
         return torch.from_numpy(self.vocab.encode(text, unknown="error"))
 
     def build_model(self) -> torch.nn.Module:
+        cfg = self.config
+        if cfg.model == "ffnn":
+            from engine.families.lm.ffnn import FeedForwardLM
+
+            return FeedForwardLM(len(self.vocab), order=cfg.window + 1, embed=cfg.embed,
+                                 hidden=cfg.hidden, direct=cfg.direct, dropout=cfg.dropout)
         from engine.families.lm.model import CharLM
 
         return CharLM.from_config(self.config, len(self.vocab))
@@ -83,48 +102,54 @@ class LanguageModelTask(Task):
         return {"vocab_size": len(self.vocab), "train_size": self.train_ids.numel(),
                 "val_size": self.val_ids.numel()}
 
-    def baselines(self) -> Baselines | None:
-        order = self.config.baseline_order
-        if not order:
-            return None
-        from engine.ngram import baselines
+    def warnings(self) -> list[str]:
+        return list(self.data.notes)
 
-        b = baselines(self.train_text, self.val_text, order=order, cancel=self.cancel)
-        return Baselines(losses={"uniform": b["uniform"], "unigram": b["unigram"],
-                                 f"KN {order}-gram": b["ngram"]})
+    def baselines(self) -> Baselines | None:
+        from engine.families.lm.baselines import lm_baselines
+
+        return lm_baselines(self.config, self.data, cancel=self.cancel)
 
     def activation_bytes(self) -> int:
         from engine.memory import activation_bytes
 
         # Per position autograd keeps the embedding, each layer's gates and states, logits.
         cfg = self.config
-        width = cfg.embed + cfg.layers * cfg.hidden * CELL_WIDTH[cfg.model] \
-            + 3 * len(self.vocab)
-        return activation_bytes(cfg.batch_size, cfg.bptt, width)
+        if cfg.recurrent:
+            width = cfg.embed + cfg.layers * cfg.hidden * CELL_WIDTH[cfg.model]
+        else:  # the feed-forward LM: its window of vectors, its tanh layer
+            width = 2 * cfg.window * cfg.embed + 2 * cfg.hidden
+        return activation_bytes(cfg.batch_size, cfg.bptt, width + 3 * len(self.vocab))
 
     def smaller_hint(self) -> str:
-        return "make it smaller (--hidden, --layers, --batch-size, --bptt)"
+        more = ", --max-vocab" if self.config.tokens == "word" else ""
+        return f"make it smaller (--hidden, --layers, --batch-size, --bptt{more})"
 
     def check_saved(self, tensors: dict[str, torch.Tensor], where: str) -> None:
-        """The B streams' carried state: (layers, B, H), two of them for an LSTM."""
+        """The B streams' carried state: (layers, B, H), two of them for an LSTM; for the
+        feed-forward LM the last `window` ids of each stream, (B, window) integers."""
         if not tensors:
             return
         cfg = self.config
-        want = (cfg.layers, cfg.batch_size, cfg.hidden)
+        if cfg.recurrent:
+            want, kind = (cfg.layers, cfg.batch_size, cfg.hidden), "float"
+        else:
+            want, kind = (cfg.batch_size, cfg.window), "integer"
         parts = [tensors.get(str(i)) for i in range(2 if cfg.model == "lstm" else 1)]
         if len(tensors) != len(parts) or any(
-                t is None or tuple(t.shape) != want or not t.is_floating_point() for t in parts):
+                t is None or tuple(t.shape) != want or t.is_floating_point() != (kind == "float")
+                for t in parts):
             raise EngineError(f"checkpoint {where}: the saved hidden state does not fit its "
-                              f"config ({len(parts)} float tensor(s) of shape {want} expected, "
-                              f"found {[tuple(t.shape) for t in tensors.values()]})")
+                              f"config ({len(parts)} {kind} tensor(s) of shape {want} "
+                              f"expected, found {[tuple(t.shape) for t in tensors.values()]})")
 
     # --- training -----------------------------------------------------------------------
 
     def next_batch(self, step: int, progress: float | None) -> StreamBatch:
         cfg = self.config
         x, y, new_epoch = self.batcher.next_batch(cfg.bptt)
-        probe = bool(cfg.probe_every) and ((step + 1) % cfg.probe_every == 0
-                                           or step + 1 == cfg.first_look_at)
+        probe = cfg.recurrent and bool(cfg.probe_every) and (
+            (step + 1) % cfg.probe_every == 0 or step + 1 == cfg.first_look_at)
         return StreamBatch(x.to(self.device, non_blocking=True),
                            y.to(self.device, non_blocking=True), new_epoch, probe)
 
@@ -159,8 +184,11 @@ class LanguageModelTask(Task):
         from engine.families.lm.evaluate import evaluate
 
         loss = evaluate(model, self.val_ids, self.device, cancel=self.cancel)
-        return Evaluation(loss, {"bits_per_char": bits_per_char(loss),
-                                 "perplexity": perplexity(loss)})
+        return Evaluation(loss, self.loss_metrics(loss))
+
+    def loss_metrics(self, loss: float) -> dict[str, float]:
+        """Bits per token and the perplexity (per character, or per word: the headline)."""
+        return {f"bits_per_{self.config.tokens}": loss / LN2, "perplexity": perplexity(loss)}
 
     def gradient_probe(self, model) -> list[list[float]] | None:
         from engine.families.lm.probes import gradient_per_timestep
@@ -172,9 +200,16 @@ class LanguageModelTask(Task):
         return gradient_per_timestep(model, x, y, h)
 
     def probe_events(self, model, step: int) -> list[Event]:
-        """The gates on the probe text; a vanilla RNN has none: its hidden states only."""
-        from engine.families.lm.probes import gate_activity
+        """The gates on the probe text (a word model's: one timestep per word, spread over
+        its characters); a vanilla RNN has none: its hidden states only."""
+        from engine.families.lm.probes import gate_activity, spread_over_chars
 
+        if not self.config.recurrent:  # the feed-forward LM: no state to look at
+            return []
+        if self.config.tokens == "word":
+            ids = self.val_ids[:PROBE_WORDS].to(self.device)  # one timestep per word
+            words = self.vocab.decode(ids.tolist())
+            return [Gates(step=step, **spread_over_chars(words, gate_activity(model, ids)))]
         if not self.probe_text:
             return []
         ids = torch.from_numpy(self.vocab.encode(self.probe_text)).to(self.device)
@@ -185,25 +220,39 @@ class LanguageModelTask(Task):
         return [self._sample(model, step, "", cfg.sample_length, cfg.temperature)]
 
     def evaluate_data(self, model, spec: str | None) -> list[str]:
-        """The loss on a text (a corpus spec), or on the run's own held-out split. Characters
-        the vocabulary lacks are left out of the text and counted (not refused)."""
+        """The loss on a text (a corpus spec), or on the run's own held-out split (and its
+        test split, if it has one). Characters a character model's vocabulary lacks are left
+        out of the text and counted (not refused); a word model reads them as <unk>."""
         from engine.corpus import load_corpus
-        from engine.families.lm.evaluate import evaluate
 
         lines: list[str] = []
         if spec is None:
             self.load_data()
-            ids, what = self.val_ids, f"the run's held-out text ({self.config.corpus})"
+            found = [(self.val_ids, f"the run's held-out text ({self.config.corpus})")]
+            if self.data.test is not None:
+                found.append((self.data.test, f"the run's test text "
+                                              f"({self.config.test or self.config.corpus})"))
         else:
-            ids, lines = self._known_ids(load_corpus(spec).text)
-            what = spec
+            text = load_corpus(spec).text
+            if self.config.tokens == "char":
+                ids, lines = self._known_ids(text)
+            else:
+                ids = self._ids(text)
+            found = [(ids, spec)]
+        return lines + [self._eval_line(model, ids, what) for ids, what in found]
+
+    def _eval_line(self, model, ids: torch.Tensor, what: str) -> str:
+        from engine.families.lm.evaluate import evaluate
+
         loss = evaluate(model, ids, self.device, cancel=self.cancel, progress=self.progress)
         if not math.isfinite(loss):
             raise EngineError(f"the model's loss on {what} is {loss}: its predictions overflow "
                               f"(a checkpoint from a run that was diverging)")
-        return lines + [f"{loss:.4f} nats/char · {bits_per_char(loss):.4f} bits/char · "
-                        f"perplexity {perplexity(loss):.3f} on {ids.numel():,} characters "
-                        f"of {what}"]
+        unit = self.config.tokens
+        unk = "" if self.vocab.unk_id is None else \
+            f" ({100 * float((ids == self.vocab.unk_id).float().mean()):.1f}% <unk>)"
+        return (f"{loss:.4f} nats/{unit} · {loss / LN2:.4f} bits/{unit} · perplexity "
+                f"{perplexity(loss):.3f} on {ids.numel():,} {_plural(unit)}{unk} of {what}")
 
     def _known_ids(self, text: str) -> tuple[torch.Tensor, list[str]]:
         """The ids of `text` without the characters the vocabulary lacks, and a line that
@@ -227,29 +276,48 @@ class LanguageModelTask(Task):
 
     def request(self, model, request: Request, step: int) -> list[Event]:
         cfg, args = self.config, request.args
+        if request.kind == "score":
+            return [self.score(model, args.get("sentences") or [], step)]
         prime = args.get("prime", "")
         self.requests_answered += 1
         return [self._sample(model, step, prime, args.get("length") or cfg.sample_length,
                              args.get("temperature") or cfg.temperature,
                              request_seed(cfg.seed, step, prime, self.requests_answered))]
 
+    def score(self, model, sentences: list[str], step: int = 0) -> Scores:
+        """ln P of each sentence and of each of its tokens (scoring.score_sentence)."""
+        from engine.families.lm.scoring import score_sentence
+
+        if not sentences:
+            raise EngineError("nothing to score: give one sentence or more")
+        found = [score_sentence(model, self.vocab, self.tokenizer, s, device=self.device)
+                 for s in sentences]
+        return Scores(step=step, sentences=[{"text": s.text, "tokens": s.tokens,
+                                             "unknown": s.unknown, "log_probs": s.log_probs}
+                                            for s in found])
+
     def _sample(self, model, step: int, prime: str, length: int,
                 temperature: float, seed: int | None = None) -> Sample:
-        from engine.families.lm.sampling import sample_text
+        from engine.families.lm.sampling import join_tokens, sample_tokens
 
         seed = self.config.seed + step if seed is None else seed
-        text, probs = sample_text(model, self.vocab, prime=prime, length=length,
-                                  temperature=temperature, seed=seed,
-                                  device=self.device, cancel=self.cancel)
-        return Sample(step=step, prime=prime, text=text, probs=probs, temperature=temperature)
+        tokens, probs = sample_tokens(model, self.vocab, prime=prime, length=length,
+                                      temperature=temperature, seed=seed,
+                                      device=self.device, cancel=self.cancel,
+                                      tokenizer=self.tokenizer)
+        words = tokens if self.config.tokens == "word" else []
+        return Sample(step=step, prime=prime, text=join_tokens(tokens, self.tokenizer),
+                      probs=probs, temperature=temperature, tokens=words)
 
     # --- checkpoint -----------------------------------------------------------------------
 
     def state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         parts = () if self.hidden is None else \
             (self.hidden if isinstance(self.hidden, tuple) else (self.hidden,))
-        return ({"vocab": self.vocab.to_list(), "data": self.batcher.state_dict()},
-                {str(i): h for i, h in enumerate(parts)})
+        meta = {"vocab": self.vocab.to_list(), "data": self.batcher.state_dict()}
+        if self.config.tokens == "word":
+            meta["tokenizer"] = self.tokenizer.kind  # "auto" as it was resolved
+        return meta, {str(i): h for i, h in enumerate(parts)}
 
     def restore(self, meta: dict[str, Any], tensors: dict[str, torch.Tensor],
                 step: int) -> None:
@@ -285,14 +353,9 @@ def request_seed(seed: int, step: int, prime: str, n: int) -> int:
     return (seed + step + 7919 * n + zlib.crc32(prime.encode("utf-8"))) % (2**63 - 1)
 
 
-def _saved_vocab(meta: dict[str, Any]) -> Vocab:
-    """A checkpoint's character vocabulary (single characters, in their saved order)."""
-    chars = meta.get("vocab")
-    if not isinstance(chars, list) or not all(isinstance(c, str) and len(c) == 1
-                                              for c in chars):
-        raise EngineError("the checkpoint's 'vocab' must be a list of distinct single "
-                          "characters (a character language model's)")
-    return Vocab(chars)
+
+def _plural(unit: str) -> str:
+    return {"char": "characters", "word": "tokens"}.get(unit, unit + "s")
 
 
 def _first(hidden: Hidden, n: int) -> Hidden:

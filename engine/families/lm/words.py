@@ -76,6 +76,17 @@ def guess_tokenizer(text: str) -> str:
     return "whitespace" if glued < 0.1 * (alone + glued) else "word"
 
 
+def looks_wrapped(text: str) -> bool:
+    """True for hard-wrapped prose (a Project Gutenberg book): of the first 2,000 non-blank
+    lines, most are long and end within a few columns of the longest."""
+    lines = [len(line) for line in text[:400_000].split("\n") if line.strip()][:2000]
+    if len(lines) < 50:
+        return False
+    width = sorted(lines)[int(0.95 * len(lines))]  # the wrap column (a few lines overrun)
+    near = sum(1 for n in lines if width - 12 <= n <= width)
+    return 40 <= width <= 100 and near >= 0.6 * len(lines)
+
+
 @dataclass(frozen=True)
 class WordSplits:
     """Token ids of each split (1-D int64) and the vocabulary they index."""
@@ -115,11 +126,12 @@ def build_word_splits(train_text: str, val_text: Optional[str] = None,
                       test_text: Optional[str] = None, *, tokens: str = "whitespace",
                       lower: bool = False, eos: str = "line", min_count: int = 1,
                       max_size: Optional[int] = None, val_fraction: float = 0.1,
-                      test_fraction: float = 0.0) -> WordSplits:
+                      test_fraction: float = 0.0, vocab: Optional[Vocab] = None) -> WordSplits:
     """Tokenise, split, build the vocabulary on train, encode every split.
 
     A split with no text of its own is the last `*_fraction` of the training tokens (test
     taken last, validation before it); test_fraction 0 and no test text means no test split.
+    VOCAB (a checkpoint's) is used as it is instead of building one: the same ids again.
     """
     if tokens not in WORD_TOKENIZERS:
         raise EngineError(f"word corpora use tokens {' or '.join(WORD_TOKENIZERS)}, "
@@ -137,7 +149,9 @@ def build_word_splits(train_text: str, val_text: Optional[str] = None,
     if len(train) < 2 or len(val) < 2:
         raise EngineError(f"too few tokens to train on: {len(train)} for training and "
                           f"{len(val)} for validation")
-    vocab = Vocab.build([train], specials=SPECIALS, min_count=min_count, max_size=max_size)
+    if vocab is None:
+        vocab = Vocab.build([train], specials=SPECIALS, min_count=min_count,
+                            max_size=max_size)
     encode = lambda seq: None if seq is None else vocab.encode(seq)  # noqa: E731
     return WordSplits(vocab, tok, eos, encode(train), encode(val), encode(test), sources)
 
