@@ -12,6 +12,25 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+# Tests of these folders train many tiny models: one intra-op torch thread each. On the
+# machine's two shared cores, two threads under other load made a 0.1 s loop 20 s
+# (measured-facts.md).
+ONE_THREAD_DIRS = ("classify", "tag", "wordlm")
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread(request):
+    if request.node.path.parent.name not in ONE_THREAD_DIRS:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def small_corpus(tmp_path: Path) -> Path:
     """~6 KB of repetitive text a tiny model learns in a few dozen steps."""

@@ -199,6 +199,8 @@ class EngineHandlersMixin:
         if not self._current(message.run_id):
             return
         self.state = "error"
+        if not self.main_screen.is_mounted:  # the app is closing (or switching view)
+            return
         title = "Cannot train" if message.user_error else "The trainer crashed (a bug)"
         self._show_banner(f"{title}: {message.text}")
         self._show_message(title, message.text, message.details)

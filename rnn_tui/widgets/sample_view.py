@@ -82,6 +82,9 @@ class SampleView(ScrollView):
         self._strip_cache: dict[tuple[int, int], Strip] = {}
         self._cache_base: Style | None = None
         self._offsets: list[int] = [0]
+        # A scroll to the end is scheduled (after the next refresh) and has not run yet: the
+        # view still follows, even though scroll_y lags behind the grown content meanwhile.
+        self._end_pending = False
 
     # ------------------------------------------------------------------ data API
 
@@ -195,15 +198,22 @@ class SampleView(ScrollView):
             return
         if width != self._wrap_w:
             self._rewrap(width)
-        at_end = self.scroll_y >= self.max_scroll_y - 1
+        at_end = self._end_pending or self.scroll_y >= self.max_scroll_y - 1
         offs = [0]
         for s in self._samples:
             offs.append(offs[-1] + len(s.lines) + 2)  # header + lines + blank
         self._offsets = offs
         self.virtual_size = Size(width, offs[-1])
-        if self.auto_scroll and at_end:
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        if self.auto_scroll and at_end and not self._end_pending:
+            self._end_pending = True
+            self.call_after_refresh(self._scroll_to_end)
         self.refresh()
+
+    def _scroll_to_end(self) -> None:
+        # force: the content may have just outgrown the view, before the layout has given it
+        # a scrollbar (until then Textual refuses to scroll it, and following would stop).
+        self._end_pending = False
+        self.scroll_end(animate=False, immediate=True, force=True)
 
     def on_mount(self) -> None:
         self._changed()

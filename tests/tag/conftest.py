@@ -1,4 +1,4 @@
-"""Fixtures of the tagging tests: one torch thread (the two cores are shared), the small IOB
+"""Fixtures of the tagging tests (one torch thread each: tests/conftest.py): the small IOB
 file written for the tests, a small CoNLL-U file, and a tiny tagging config."""
 
 from __future__ import annotations
@@ -6,21 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
-IOB = Path(__file__).resolve().parents[1] / "fixtures" / "tag" / "entities.iob"
+from tag_data import IOB
+
 WORDS = ["the", "a", "cat", "dog", "sat", "ran", "on", "under", "mat", "log", "big", "red"]
 POS = {"the": "DET", "a": "DET", "cat": "NOUN", "dog": "NOUN", "sat": "VERB",
        "ran": "VERB", "on": "ADP", "under": "ADP", "mat": "NOUN", "log": "NOUN",
        "big": "ADJ", "red": "ADJ"}
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
@@ -52,14 +44,3 @@ def small_conllu(tmp_path: Path) -> Path:
     path = tmp_path / "toy.conllu"
     path.write_text("".join(out), encoding="utf-8")
     return path
-
-
-def tiny_tag(**changes):
-    """A TagConfig that trains in a few hundredths of a second per step."""
-    from engine.families.tag.config import TagConfig
-
-    base = dict(embed=16, hidden=16, char_embed=8, char_hidden=8, batch_size=8, lr=1e-2,
-                warmup_steps=0, dropout=0.0, log_every=1, eval_every=10, probe_every=5,
-                sample_every=10, probe_sentences=2, threads=1, device="cpu")
-    base.update(changes)
-    return TagConfig(**base)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import IOB
+from tag_data import IOB
 
 from cli_helpers import assert_clean_error, cli, run_main
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import torch
-from conftest import tiny_tag
+from tag_data import tiny_tag
 
 from engine import events as ev
 from engine.families.tag.events import TagScores, Tagged
