@@ -199,10 +199,11 @@ class EngineHandlersMixin:
         if not self._current(message.run_id):
             return
         self.state = "error"
-        if not self.main_screen.is_mounted:  # the app is closing (or switching view)
-            return
         title = "Cannot train" if message.user_error else "The trainer crashed (a bug)"
-        self._show_banner(f"{title}: {message.text}")
+        try:
+            self._show_banner(f"{title}: {message.text}")
+        except NoMatches:  # the app is closing: its widgets are already gone
+            return
         self._show_message(title, message.text, message.details)
         self.render_status()
         self.refresh_bindings()
