@@ -26,7 +26,9 @@ class EngineHandlersMixin:
     """Message handlers of RnnTuiApp for the training worker's news."""
 
     def _current(self, run_id: int) -> bool:
-        return run_id == self.run_id
+        """News of the run on screen (not of one it replaced), while the app still runs (a
+        worker's last messages can arrive while it shuts down, its screens gone)."""
+        return run_id == self.run_id and self.is_running
 
     def on_engine_events(self, message: EngineEvents) -> None:
         if not self._current(message.run_id):
