@@ -188,6 +188,13 @@ class Canvas:
             x += 1
         return x
 
+    def title(self, title: str) -> int:
+        """A widget's bold title on the first row, if it has one; returns the first free row."""
+        if not title:
+            return 0
+        self.text(0, 0, safe_label(title), self.style(Style(bold=True)))
+        return 1
+
     def fill(self, x0: int, x1: int, y: int, ch: str, sid: int) -> None:
         if 0 <= y < self.height:
             x0, x1 = max(0, x0), min(self.width, x1)

@@ -147,10 +147,7 @@ class Heatmap(CachedLinesWidget):
         cv = Canvas(width, height, base)
         dim = cv.style(Style(dim=True))
         nrows, ncols = self.shape
-        y = 0
-        if self._title:
-            cv.text(0, 0, safe_label(self._title), cv.style(Style(bold=True)))
-            y = 1
+        y = cv.title(self._title)
         if nrows == 0 or ncols == 0:
             cv.text(0, y, "no data yet", dim)
             return cv.to_strips()

@@ -71,10 +71,7 @@ class LabelBars(CachedLinesWidget):
     def build_lines(self, width: int, height: int, base: Style) -> list[Strip]:
         cv = Canvas(width, height, base)
         dim = cv.style(Style(dim=True))
-        y = 0
-        if self._title:
-            cv.text(0, 0, safe_label(self._title), cv.style(Style(bold=True)))
-            y = 1
+        y = cv.title(self._title)
         if not self._labels:
             cv.text(0, y, "no data yet", dim)
             return cv.to_strips()

@@ -55,10 +55,7 @@ class NeuronText(CachedLinesWidget):
         vals = self._values
         fin = vals[np.isfinite(vals)]
         scale = self._scale or (max(1.0, float(np.abs(fin).max())) if len(fin) else 1.0)
-        y = 0
-        if self._title:
-            cv.text(0, 0, safe_label(self._title), cv.style(Style(bold=True)))
-            y = 1
+        y = cv.title(self._title)
         # legend on the last row
         legend_row = height - 1 if height - y >= 2 else None
         last_text_row = (legend_row if legend_row is not None else height) - 1
@@ -167,10 +164,7 @@ class GatePlot(CachedLinesWidget):
     def build_lines(self, width: int, height: int, base: Style) -> list[Strip]:
         cv = Canvas(width, height, base)
         dim = cv.style(Style(dim=True))
-        y = 0
-        if self._title:
-            cv.text(0, 0, safe_label(self._title), cv.style(Style(bold=True)))
-            y = 1
+        y = cv.title(self._title)
         if not self._gates:
             cv.text(0, y, "no gate data yet", dim)
             return cv.to_strips()
