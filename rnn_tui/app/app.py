@@ -138,17 +138,10 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
             self.start_training()
         self.refresh_bindings()
 
-    def start_training(self, config: Any = None, *, paused: bool = False,
-                       resume_dir: str | None = None) -> None:
-        """Start a new run (replacing any running one, which is asked to stop); with
-        `resume_dir`, continue that run directory from its checkpoint (explode.py)."""
+    def start_training(self, config: Any = None, *, paused: bool = False) -> None:
+        """Start a new run (replacing any running one, which is asked to stop)."""
         if config is not None:
             self._set_config(config)
-        if resume_dir is not None:
-            factory, config = self.trainer_factory, self.config
-            self._launch(build=lambda: factory.resume(resume_dir, config),
-                         history_dir=resume_dir)
-            return
         self._launch(paused=paused)
 
     def _launch(self, *, build: Any = None, paused: bool = False,

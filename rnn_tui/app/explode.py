@@ -79,6 +79,8 @@ class ExplodeMixin:
         self._clear_views()
         self.main_screen.reset_view()
         self._reset_view_state()
-        self.start_training(config, resume_dir=run_dir)
+        self._set_config(config)
+        factory = self.trainer_factory  # the run trains on in its own directory
+        self._launch(build=lambda: factory.resume(run_dir, config), history_dir=run_dir)
         self.notify(f"back to the last good checkpoint in {run_dir}",
                     title="Resumed", timeout=5)
