@@ -192,12 +192,13 @@ class LongRangeScreen(DashboardScreen):
         if not 0 <= i < len(ladder):
             self.app.notify(f"T = {cfg.length} is the end of the ladder", timeout=2)
             return
-        self.app.restart(cfg.replace(length=ladder[i]), f"the distance is now T = {ladder[i]}")
+        self.app.controller.start(cfg.replace(length=ladder[i]),
+                                  why=f"the distance is now T = {ladder[i]}")
 
     def action_init(self) -> None:
         cfg = self.app.config
         nxt = INIT_CHOICES[(INIT_CHOICES.index(cfg.init) + 1) % len(INIT_CHOICES)]
-        self.app.restart(cfg.replace(init=nxt), f"W_hh init is now {nxt}")
+        self.app.controller.start(cfg.replace(init=nxt), why=f"W_hh init is now {nxt}")
 
     # ------------------------------------------------------------------ drawing
 
