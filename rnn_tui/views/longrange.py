@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from engine.events import Eval
 from engine.families.longrange.config import INIT_CHOICES
 from engine.families.longrange.events import Examples, Jacobian
-from engine.families.longrange.jacobian import scalar_gradient
+from engine.families.longrange.scalar import scalar_gradient
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
