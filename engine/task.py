@@ -62,8 +62,8 @@ class Request:
 class Task(ABC):
     """One task family's side of a training run (see the module docstring)."""
 
-    family: ClassVar[str]  # the registry name; also the checkpoint's meta["kind"]
     Config: ClassVar[type[RunConfig]]
+    family: ClassVar[str]  # Config.FAMILY (set below): the registry name, meta["kind"]
     # What a user can ask of the model while it trains or once loaded: "sample",
     # "translate", ... (`request` answers them with events).
     requests: ClassVar[tuple[str, ...]] = ()
@@ -77,6 +77,11 @@ class Task(ABC):
     # The headline value (val_loss when there is no headline) that counts as solved: a
     # race's default threshold for "time to solve" (None: no default).
     target: ClassVar[float | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Config" in cls.__dict__:  # the family's name is written once, on its config
+            cls.family = cls.Config.FAMILY
 
     @classmethod
     def unit_of(cls, config: RunConfig) -> str:

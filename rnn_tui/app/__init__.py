@@ -11,10 +11,11 @@ imports the training loop the first time it builds a trainer, on the worker thre
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnn_tui.app.app import RnnTuiApp
+    from rnn_tui.app.training import TrainerFactory
 
 
 class EngineFactory:
@@ -88,13 +89,12 @@ def cadence_overrides(config: Any) -> dict[str, Any]:
     return {k: v for k, v in fast.to_dict().items() if v != getattr(config, k)}
 
 
-def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
+def create_app(config: Any, trainer_factory: "TrainerFactory | None" = None,
                out_dir: str | None = None, resume: bool = False,
                autostart: bool = True) -> "RnnTuiApp":
-    """Build the app. `trainer_factory(config)` must return an object with the Trainer
-    protocol (events, stop, set_hparam, request, request_checkpoint, serve_requests), and
-    `trainer_factory.open(run_dir, config)` one for a saved run (engine/opened.py); by
-    default the real engine's, writing to `out_dir`.
+    """Build the app. `trainer_factory` has the TrainerFactory protocol (rnn_tui/app/
+    training.py: new, opened and resumed runs); by default the real engine's, writing to
+    `out_dir`.
 
     With `resume` the app opens the run in `out_dir` (`rnn-tui open DIR`): its history from
     DIR/metrics.jsonl at once, then its checkpoint's model, ready to sample; training
@@ -106,7 +106,7 @@ def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
     return RnnTuiApp(config, factory, autostart=autostart, open_dir=open_dir)
 
 
-def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
+def run_app(config: Any, trainer_factory: "TrainerFactory | None" = None,
             out_dir: str | None = None, resume: bool = False) -> None:
     """Run the app in the terminal until the user quits, then say where its runs are.
 

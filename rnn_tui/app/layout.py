@@ -52,7 +52,6 @@ class DashboardFooter(Footer):
 class DashboardScreen(Screen):
     """The shell of the dashboard; a family view adds two panels, its keys and handlers."""
 
-    FAMILY: ClassVar[str] = ""  # the engine family this view shows (engine/families)
     # (panel id, title) of the view's two panels, after Loss and Gradients.
     PANELS: ClassVar[tuple[tuple[str, str], ...]] = ()
     # Side jobs more often than headless: a person is watching (see app.interactive_cadence).

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, runtime_checkable
 
 from engine.errors import EngineError
 from engine.events import Event, Finished, TrainStep
@@ -28,7 +28,45 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from engine.config import RunConfig
 
-TrainerFactory = Callable[["RunConfig"], Any]
+@runtime_checkable
+class TrainerProtocol(Protocol):
+    """What the app needs of a trainer (engine.loop.Trainer; tests/app/fake_trainer.py).
+    `events()` runs on the worker thread only; the other methods are called from the UI
+    thread and must only queue work (they may raise EngineError for a bad value)."""
+
+    out_dir: Any  # where it writes (None: nothing on disk)
+
+    def events(self) -> Iterator[Event]: ...  # Started ... Finished; lazily, one step at a time
+
+    def serve_requests(self) -> list[Event]: ...  # while paused: answer queued requests
+
+    def stop(self) -> None: ...  # checkpoint (with an out_dir), then Finished
+
+    def set_hparam(self, key: str, value: Any) -> None: ...  # answered by HParamChange
+
+    def request(self, kind: str, **args: Any) -> None: ...  # a family request (sample ...)
+
+    def request_checkpoint(self) -> None: ...
+
+
+@runtime_checkable
+class OpenedTrainerProtocol(TrainerProtocol, Protocol):
+    """A saved run (engine/opened.py): its first serve_requests() loads it (Opened);
+    events() continues it in place."""
+
+    def continue_with(self, **overrides: Any) -> None: ...  # a new budget, before events()
+
+
+@runtime_checkable
+class TrainerFactory(Protocol):
+    """How the app gets trainers (rnn_tui/app/__init__.py EngineFactory; the tests' fake)."""
+
+    def __call__(self, config: "RunConfig") -> TrainerProtocol: ...  # a new run
+
+    def open(self, run_dir: str, config: "RunConfig") -> OpenedTrainerProtocol: ...
+
+    def resume(self, run_dir: str, config: "RunConfig") -> TrainerProtocol: ...  # from its
+    # last checkpoint, with the live settings of `config` (explode.py)
 
 
 class TrainingRunner:
@@ -61,7 +99,7 @@ class TrainingRunner:
         self.run_id = run_id
         self.factory = factory
         self.config = config
-        self.trainer: Any = None
+        self.trainer: TrainerProtocol | None = None
         self._lock = threading.Lock()
         self._queued: list[Callable[[Any], None]] = []
         self._running = threading.Event()  # set = train, clear = paused

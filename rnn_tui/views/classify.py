@@ -63,7 +63,6 @@ class ScoresPanel(Panel):
 class ClassifyScreen(DashboardScreen):
     """The dashboard of a many-to-one classifier."""
 
-    FAMILY = "classify"
     PANELS = (("texts-panel", "Your text · misclassified"), ("scores-panel", "Held-out scores"))
     INTERACTIVE = {"probe_every": 50, "sample_every": 100}
     GRAD_TITLE = "‖dL/dh_t‖ per input position · {layer}"

@@ -58,7 +58,6 @@ class GatesPanel(Panel):
 class LanguageModelScreen(DashboardScreen):
     """The dashboard of a character-level language model."""
 
-    FAMILY = "lm"
     PANELS = (("samples-panel", "Samples"), ("gates-panel", "Gates"))
     INTERACTIVE = {"probe_every": 20, "sample_every": 100}
     PROMPT_ID = "#prompt"

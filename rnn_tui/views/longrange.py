@@ -93,7 +93,6 @@ class TaskPanel(Panel):
 class LongRangeScreen(DashboardScreen):
     """The dashboard of the vanishing-gradient lab."""
 
-    FAMILY = "longrange"
     PANELS = (("jacobian-panel", "Jacobian"), ("task-panel", "Task"))
     INTERACTIVE = {"probe_every": 25, "sample_every": 100}
     GRAD_TITLE = "‖∂L/∂h_t‖ (L: the answer at the end) · {layer}"

@@ -72,7 +72,6 @@ class AttentionPanel(Panel):
 class Seq2SeqScreen(DashboardScreen):
     """The dashboard of an encoder-decoder."""
 
-    FAMILY = "seq2seq"
     PANELS = (("translate-panel", "Translations"), ("attention-panel", "Attention"))
     # seq2seq steps are ~10x faster than the language model's default
     INTERACTIVE = {"probe_every": 50, "sample_every": 10}

@@ -57,7 +57,6 @@ class ScoresPanel(Panel):
 class TagScreen(DashboardScreen):
     """The dashboard of a tagger."""
 
-    FAMILY = "tag"
     PANELS = (("tagged-panel", "Tagged sentences"),
               ("scores-panel", "Per-tag accuracy · confusion"))
     INTERACTIVE = {"probe_every": 25, "sample_every": 100}  # = the app's eval cadence

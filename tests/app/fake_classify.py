@@ -42,6 +42,10 @@ def explanation(step: int, text: str) -> Explanation:
 
 
 class FakeClassifyTrainer(FakeTrainer):
+    """The classifier's protocol: predictions, per-class scores, explanations."""
+
+    FAMILY = "classify"
+
     def request(self, kind: str, **args: Any) -> None:
         if kind != "predict":
             raise EngineError(f"a classify model cannot {kind}")
@@ -58,7 +62,7 @@ class FakeClassifyTrainer(FakeTrainer):
     def _opening(self) -> Iterator[ev.Event]:
         yield ev.Started(config=self.config.to_dict(), device="cpu (1 thread)", vocab_size=33,
                          parameters=79_188, train_chars=11_696, val_chars=2_924,
-                         step=self.step, resumed=self.step > 0, family="classify")
+                         step=self.step, resumed=self.step > 0, family=self.config.FAMILY)
         if not self.step:
             yield ev.Baselines(losses={"majority": 2.43, "naive Bayes": 2.71},
                                metrics={"majority": {"accuracy": 0.205, "macro_f1": 0.017},

@@ -15,6 +15,8 @@ class FakeLongRangeTrainer(FakeTrainer):
     """The long-range trainer's protocol: the adding task's baseline and mse, gradient probes
     over the T positions, Jacobian pictures (a gain of `decay` per step back), examples."""
 
+    FAMILY = "longrange"
+
     DECAY = {"rnn": 0.7, "irnn": 0.99, "gru": 0.96, "lstm": 0.985}
 
     def _train_step(self) -> ev.TrainStep:
@@ -26,7 +28,7 @@ class FakeLongRangeTrainer(FakeTrainer):
     def _opening(self) -> Iterator[ev.Event]:
         yield ev.Started(config=self.config.to_dict(), device="cpu (1 thread)", vocab_size=2,
                          parameters=67_713, train_chars=0, val_chars=1000, step=self.step,
-                         resumed=self.step > 0, family="longrange")
+                         resumed=self.step > 0, family=self.config.FAMILY)
         if not self.step:
             yield ev.Baselines(losses={"predict 1": 1 / 6},
                                metrics={"predict 1": {"mse": 1 / 6}})

@@ -26,6 +26,8 @@ class FakeTagTrainer(FakeTrainer):
     every 15, probes with a forward and a backward row per layer every 10;
     `request("predict", text=)` answers with the user's sentence tagged."""
 
+    FAMILY = "tag"
+
     def request(self, kind: str, **args: Any) -> None:
         if kind != "predict":
             raise EngineError(f"a tag model cannot {kind}")
@@ -82,7 +84,7 @@ class FakeTagTrainer(FakeTrainer):
         yield ev.Started(config=self.config.to_dict(), device="cpu (1 thread)",
                          vocab_size=5129, parameters=616_945, train_chars=28_119,
                          val_chars=28_397, step=self.step, resumed=self.step > 0,
-                         family="tag")
+                         family=self.config.FAMILY)
         if not self.step:
             yield ev.Baselines(losses={"word→tag counts": 0.7016}, metrics={
                 "most frequent tag": {"accuracy": 0.8177, "accuracy_unseen": 0.3955}})

@@ -20,15 +20,16 @@ Every call from the app is recorded in `calls` (thread-safe list appends).
 
 from __future__ import annotations
 
+import importlib
 import math
 import threading
+from pathlib import Path
 from typing import Any, Iterator
 
 from engine import events as ev
 from engine.errors import EngineError
 from engine.families.lm.config import LMConfig
 from engine.families.lm.events import Gates, Sample, Scores
-from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.events import Attention
 from rnn_tui.app.controller import live_settings
 
@@ -41,7 +42,18 @@ def loss_at(step: int) -> float:
     return 1.4 + 2.8 * math.exp(-step / 12.0) + 0.05 * math.sin(step)
 
 
+FAKES: dict[str, type] = {}  # family name -> its fake (each fake_<x>.py registers its own)
+
+
 class FakeTrainer:
+    """The language model's fake, and the fake of any family that has none of its own."""
+
+    FAMILY = "lm"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        FAKES[cls.FAMILY] = cls
+
     def __init__(self, config: LMConfig, *, steps: int = 40, hold: bool = True,
                  delay: float = 0.0, fail: str | None = None, crash: bool = False,
                  diverge_at: int | None = None, hidden_units: int = 8,
@@ -208,7 +220,7 @@ class FakeTrainer:
         cfg = self.config
         yield ev.Started(config=cfg.to_dict(), device="cpu (2 threads)", vocab_size=65,
                          parameters=3_300_000, train_chars=900_000, val_chars=100_000,
-                         step=self.step, resumed=self.step > 0)
+                         step=self.step, resumed=self.step > 0, family=self.config.FAMILY)
         if not self.step:  # like the engine: a resumed run does not recompute the baselines
             yield ev.Baselines(losses={"uniform": math.log(65), "unigram": 3.3,
                                        "KN 5-gram": 1.9})
@@ -277,6 +289,8 @@ class FakeSeq2SeqTrainer(FakeTrainer):
     `request("translate", source=, beam=)` answers with an Attention event (with beams when
     beam > 1)."""
 
+    FAMILY = "seq2seq"
+
     def request(self, kind: str, **args: Any) -> None:
         if kind != "translate":
             raise EngineError(f"a seq2seq model cannot {kind}")
@@ -319,7 +333,7 @@ class FakeSeq2SeqTrainer(FakeTrainer):
     def _opening(self) -> Iterator[ev.Event]:
         yield ev.Started(config=self.config.to_dict(), device="cpu (1 thread)", vocab_size=62,
                          parameters=226_366, train_chars=5_000_000, val_chars=20_000,
-                         step=self.step, resumed=self.step > 0)
+                         step=self.step, resumed=self.step > 0, family=self.config.FAMILY)
 
     def _scheduled(self, s: int) -> Iterator[ev.Event]:
         if s % 10 == 0:
@@ -337,9 +351,8 @@ class FakeSeq2SeqTrainer(FakeTrainer):
 
 
 class FakeFactory:
-    """`config -> FakeTrainer` (or the fake of the config's family: FakeSeq2SeqTrainer,
-    fake_classify.FakeClassifyTrainer, fake_tag.FakeTagTrainer,
-    fake_longrange.FakeLongRangeTrainer), remembering every trainer it built. `resume_dir`
+    """`config -> ` the fake of the config's family (FAKES: FakeSeq2SeqTrainer, and each
+    fake_<family>.py's), else FakeTrainer, remembering every trainer it built. `resume_dir`
     (going back to a checkpoint) builds one that resumes at step 30."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -349,20 +362,9 @@ class FakeFactory:
 
     @staticmethod
     def trainer_class(config: Any) -> type:
-        """The fake trainer of the config's family."""
-        if config.FAMILY == "classify":
-            from fake_classify import FakeClassifyTrainer  # (it imports this module)
-
-            return FakeClassifyTrainer
-        if config.FAMILY == "tag":
-            from fake_tag import FakeTagTrainer  # (it imports this module)
-
-            return FakeTagTrainer
-        if config.FAMILY == "longrange":
-            from fake_longrange import FakeLongRangeTrainer  # (it imports this module)
-
-            return FakeLongRangeTrainer
-        return FakeSeq2SeqTrainer if isinstance(config, Seq2SeqConfig) else FakeTrainer
+        """The fake of the config's family (FAKES), else the language model's."""
+        _import_fakes()
+        return FAKES.get(config.FAMILY, FakeTrainer)
 
     def __call__(self, config: Any, resume_dir: str | None = None) -> FakeTrainer:
         kwargs = dict(self.kwargs)
@@ -386,3 +388,9 @@ class FakeFactory:
     @property
     def last(self) -> FakeTrainer:
         return self.trainers[-1]
+
+
+def _import_fakes() -> None:
+    """Every fake_<x>.py beside this one (each registers its trainer in FAKES)."""
+    for path in sorted(Path(__file__).parent.glob("fake_*.py")):
+        importlib.import_module(path.stem)

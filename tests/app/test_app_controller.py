@@ -8,6 +8,7 @@ import pytest
 from fake_trainer import FakeFactory
 from pilot_helpers import run, settled, status_text, wait_for
 
+from engine import families
 from engine.errors import EngineError
 from engine.families.tag.config import TagConfig
 from rnn_tui.app.controller import StatusChanged
@@ -85,7 +86,7 @@ def test_drive_the_app_only_through_the_controller():
                                 > run.metrics.get(MOST_FREQUENT, 1), timeout=30)
         assert type(factory.last.config) is TagConfig
         assert c.run.metrics["accuracy"] > c.run.metrics[MOST_FREQUENT] == 0.8177
-        assert app.main_screen.FAMILY == "tag"  # the view followed
+        assert type(app.main_screen) is families.get("tag").view_class()  # the view followed
 
         unsubscribe()
         await app.action_quit()

@@ -34,7 +34,6 @@ class TextBatch:
 
 
 class ClassifyTask(Task):
-    family = "classify"
     Config = ClassifyConfig
     requests = ("predict",)
     headline = ("accuracy", True)

@@ -41,7 +41,6 @@ class StreamBatch:
 
 
 class LanguageModelTask(Task):
-    family = "lm"
     Config = LMConfig
     requests = ("sample", "score")
     report_metrics = (("bits_per_char", "bits/char", ".3f"),

@@ -35,7 +35,6 @@ BASELINE_NAMES = {"adding": "predict 1", "copy": "no memory", "recall": "chance"
 
 
 class LongRangeTask(Task):
-    family = "longrange"
     Config = LongRangeConfig
     unit = "sequence"
     report_metrics = (("accuracy", "accuracy", "%"), ("copied", "copied", "%"))

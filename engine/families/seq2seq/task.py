@@ -31,7 +31,6 @@ class PairBatch:
 
 
 class Seq2SeqTask(Task):
-    family = "seq2seq"
     Config = Seq2SeqConfig
     requests = ("translate",)
     headline = ("exact_match", True)

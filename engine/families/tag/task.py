@@ -36,7 +36,6 @@ CELL_WIDTH = {"lstm": 6, "gru": 5, "rnn": 2}  # values per hidden unit autograd 
 
 
 class TagTask(Task):
-    family = "tag"
     Config = TagConfig
     requests = ("predict",)
     headline = ("accuracy", True)
