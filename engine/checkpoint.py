@@ -33,6 +33,7 @@ import torch
 
 from engine.errors import EngineError
 from engine.rundir import CHECKPOINT as FILENAME
+from engine.rundir import checkpoint_header
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
@@ -104,7 +105,7 @@ def load(path: str | Path) -> CheckpointData:
         raise EngineError(f"cannot read checkpoint {path}: {exc.strerror}") from None
     try:
         tensors = st_load(blob)
-        meta = json.loads(_read_metadata(blob).get("rnn_tui", "null"))
+        meta = json.loads(checkpoint_header(blob).get("rnn_tui", "null"))
     except (SafetensorError, ValueError, UnicodeDecodeError, Exception) as exc:
         if isinstance(exc, EngineError):
             raise
@@ -187,15 +188,6 @@ def check_meta(meta: dict[str, Any], groups: dict[str, dict[str, torch.Tensor]],
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _read_metadata(blob: bytes) -> dict[str, str]:
-    """The safetensors header: 8-byte little-endian length, then JSON."""
-    n = int.from_bytes(blob[:8], "little")
-    if n <= 0 or n > len(blob) - 8:
-        raise ValueError("bad header length")
-    header = json.loads(blob[8:8 + n].decode("utf-8"))
-    return header.get("__metadata__", {}) or {}
 
 
 # --- optimizer state <-> flat tensors ---------------------------------------------------

@@ -25,10 +25,6 @@ LR_SCHEDULES = ("wsd", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_THREADS = 1024  # torch.set_num_threads(100000) is a segmentation fault, not an error
 MAX_SEED = 2**63 - 1  # torch.manual_seed overflows above this
-# What --resume cannot change: the saved weights and optimizer state are for these values.
-FIXED_ON_RESUME = ("model", "nonlinearity", "embed", "hidden", "layers", "optimizer")
-MAX_THREADS = 1024  # torch.set_num_threads(100000) is a segmentation fault, not an error
-MAX_SEED = 2**63 - 1  # torch.manual_seed overflows above this
 
 
 @dataclass
@@ -210,6 +206,8 @@ def resumed_config(cls: type, saved: Any, overrides: dict[str, Any],
         cfg.validate()
     except EngineError as exc:  # an edited file: say which
         raise EngineError(f"{source}: {exc}") from None
+    if not overrides:
+        return cfg
     hints = typing.get_type_hints(cls)  # TOML values typed like the fields (1 -> 1.0)
     overrides = {k: coerce(k, v, hints[k], "--resume") if k in hints else v
                  for k, v in overrides.items()}
@@ -219,6 +217,18 @@ def resumed_config(cls: type, saved: Any, overrides: dict[str, Any],
                               f"--resume: the run was trained with {key} = "
                               f"{getattr(cfg, key)!r}; start a new run (--force) instead")
     return with_overrides(cfg, overrides, f"a {cls.FAMILY} run").validate()
+
+
+def saved_config(meta: dict[str, Any], source: str,
+                 overrides: dict[str, Any] | None = None) -> Any:
+    """The validated config of a checkpoint's metadata (engine/rundir.checkpoint_meta), of
+    the family it names (meta["kind"]; checkpoints older than the families have none: they
+    are the default family's), with --resume's `overrides` on top."""
+    from engine import families
+
+    family = families.get(meta.get("kind", families.DEFAULT))
+    return resumed_config(family.config_class(), meta["config"], overrides or {},
+                          source=source)
 
 
 # --- validators, shared by every family's config --------------------------------------

@@ -21,7 +21,7 @@ import torch
 
 from engine import checkpoint as ckpt
 from engine import families
-from engine.config import RunConfig, resumed_config
+from engine.config import RunConfig, saved_config
 from engine.errors import EngineError
 from engine.guard import DivergenceGuard
 from engine.task import Task
@@ -144,8 +144,7 @@ def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any
         config = checkpoint_config(saved, str(run.path), overrides)
     elif config is None:
         raise EngineError("a new run needs a config")
-    else:
-        config = config.validate()
+    # (a new run's config was validated by the Trainer that owns it)
     device = resolve_device(config.device)
     threads = configure_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -177,9 +176,8 @@ def checkpoint_config(saved: ckpt.CheckpointData, where: str,
     meta device (nothing allocated) - before anything real is built from it."""
     from engine.memory import meta_shapes
 
-    family = families.get(saved.meta.get("kind", families.DEFAULT))
-    config = resumed_config(family.config_class(), saved.meta["config"], overrides or {},
-                            source=f"checkpoint {where}")
+    config = saved_config(saved.meta, f"checkpoint {where}", overrides)
+    family = families.of_config(config)
     # The tensors were saved with the checkpoint's own config (a changed --batch-size is
     # refused later, by name, when the data position is restored).
     as_saved = family.task_class()(family.config_class().from_dict(saved.meta["config"]),

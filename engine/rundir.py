@@ -324,6 +324,37 @@ def truncate_metrics(out_dir: Path, step: int) -> None:
     os.replace(tmp, path)
 
 
+def checkpoint_header(data: bytes) -> dict[str, str]:
+    """The safetensors header's metadata: 8-byte little-endian length, then JSON. (`data`:
+    the file's bytes, or at least its header's.)"""
+    n = int.from_bytes(data[:8], "little")
+    if n <= 0 or n > len(data) - 8:
+        raise ValueError("bad header length")
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    return header.get("__metadata__", {}) or {}
+
+
+def checkpoint_meta(run_dir: str | Path) -> dict[str, Any]:
+    """The rnn-tui metadata of a run's checkpoint (family, config, step...) read from its
+    header alone: no tensors, no torch (listing runs, `rnn-tui open` before the app)."""
+    path = Path(run_dir)
+    path = path / CHECKPOINT if path.is_dir() else path
+    try:
+        with open(path, "rb") as fh:
+            n = int.from_bytes(fh.read(8), "little")
+            head = n.to_bytes(8, "little") + fh.read(min(n, 64 << 20))
+        meta = json.loads(checkpoint_header(head).get("rnn_tui", "null"))
+    except FileNotFoundError:
+        raise EngineError(f"no checkpoint at {path}") from None
+    except OSError as exc:
+        raise EngineError(f"cannot read checkpoint {path}: {exc.strerror}") from None
+    except (ValueError, OverflowError):
+        meta = None
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+        raise EngineError(f"{path} is not a readable rnn-tui checkpoint")
+    return meta
+
+
 def read_metrics(out_dir: str | Path) -> list[dict[str, Any]]:
     """All events of a run directory, skipping a torn last line."""
     path = Path(out_dir) / METRICS

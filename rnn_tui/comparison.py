@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from engine import events as ev
 from engine.errors import EngineError
-from engine.rundir import read_metrics
+from rnn_tui.app.history import read_events
 from rnn_tui.workspace import RunInfo, describe
 
 # One colour per run (train dimmer, validation full): distinct on dark backgrounds.
@@ -61,25 +62,25 @@ def load_runs(paths: list[str | Path]) -> list[ComparedRun]:
     for k, (path, name) in enumerate(zip(map(Path, paths), names)):
         if not (path / "metrics.jsonl").is_file():
             raise EngineError(f"{path}: no metrics.jsonl, not an rnn-tui run directory")
-        info = describe(path)
+        events = read_events(path)
+        info = describe(path, events=events)
         info.name = name
-        train, val = curves(read_metrics(path))
+        train, val = curves(events)
         best = float(val.loss.min()) if len(val.loss) else None
         runs.append(ComparedRun(info, train, val, RUN_COLORS[k % len(RUN_COLORS)], best))
     return runs
 
 
-def curves(records: list[dict[str, Any]]) -> tuple[Curve, Curve]:
-    """(train, validation) curves of a run's records: the last value logged for each step
+def curves(events: list[ev.Event]) -> tuple[Curve, Curve]:
+    """(train, validation) curves of a run's events: the last value logged for each step
     (a run resumed after a kill logged some steps twice), finite losses only."""
     train: dict[int, tuple[float, float]] = {}
     evals: dict[int, float] = {}
-    for r in records:
-        step = r.get("step")
-        if r.get("event") == "train" and _finite(r.get("train_loss")):
-            train[int(step)] = (float(r.get("elapsed_s") or 0.0), float(r["train_loss"]))
-        elif r.get("event") == "eval" and _finite(r.get("val_loss")):
-            evals[int(step)] = float(r["val_loss"])
+    for e in events:
+        if isinstance(e, ev.TrainStep) and _finite(e.train_loss):
+            train[int(e.step)] = (float(e.elapsed_s or 0.0), float(e.train_loss))
+        elif isinstance(e, ev.Eval) and _finite(e.val_loss):
+            evals[int(e.step)] = float(e.val_loss)
     t_steps = np.array(sorted(train), dtype=np.float64)
     t_secs = np.array([train[int(s)][0] for s in t_steps])
     t_loss = np.array([train[int(s)][1] for s in t_steps])

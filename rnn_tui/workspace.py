@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import events as ev
 from engine import families
 from engine.errors import EngineError
-from engine.rundir import CHECKPOINT, METRICS, holder, read_metrics
+from engine.rundir import CHECKPOINT, METRICS, checkpoint_meta, holder
+from rnn_tui.app.history import read_events
 
 RUN_FILES = ("config.json", METRICS, CHECKPOINT)  # a directory with one of these is a run
 DEFAULT_ROOT = "runs"
@@ -123,41 +125,43 @@ def scan(root: str | Path) -> list[RunInfo]:
     return sorted(infos, key=lambda r: r.modified, reverse=True)
 
 
-def describe(path: Path, root: Path | None = None) -> RunInfo:
-    records = read_metrics(path) if (path / METRICS).exists() else []
-    started = next((r for r in records if r.get("event") == "start"), {})
-    family = started.get("family", families.DEFAULT)
-    config = _read_config(path) or started.get("config") or {}
+def describe(path: Path, root: Path | None = None,
+             events: list[ev.Event] | None = None) -> RunInfo:
+    """What the runs list shows of the run in `path` (`events`: its metrics, when read)."""
+    if events is None:
+        events = read_events(path) if (path / METRICS).exists() else []
+    started = next((e for e in events if isinstance(e, ev.Started)), None)
+    family = started.family if started is not None else families.DEFAULT
+    config = _read_config(path) or (started.config if started is not None else None) or {}
     cfg = families.get(family).config_class().from_dict(config, source=str(path))
     steps = _checkpoint_step(path)
     if steps is None:
-        steps = max((int(r.get("step", 0)) for r in records if r.get("event") == "train"),
-                    default=0)
+        steps = max((int(e.step) for e in events if isinstance(e, ev.TrainStep)), default=0)
     files = [p for p in path.rglob("*") if p.is_file()]
     name = str(path.relative_to(root)) if root is not None and path != root else path.name
     return RunInfo(path=path, name=name or path.name, family=family, model=cfg.describe(),
-                   data=cfg.data_label(), steps=steps, best=best_metric(family, records),
+                   data=cfg.data_label(), steps=steps, best=best_metric(family, events),
                    size=sum(p.stat().st_size for p in files),
                    modified=max((p.stat().st_mtime for p in files), default=0.0),
                    checkpoint=(path / CHECKPOINT).is_file(), in_use=holder(path),
                    config=config)
 
 
-def best_metric(family: str, records: list[dict[str, Any]]) -> str:
+def best_metric(family: str, events: list[ev.Event]) -> str:
     """The family's headline at its best evaluation (else the lowest held-out loss)."""
-    evals = [r for r in records if r.get("event") == "eval"
-             and isinstance(r.get("val_loss"), (int, float))]
+    evals = [e for e in events if isinstance(e, ev.Eval)
+             and isinstance(e.val_loss, (int, float))]
     if not evals:
         return "–"
     task = families.get(family).task_class()
     if task.headline:
         key, higher = task.headline
-        values = [r[key] for r in evals if isinstance(r.get(key), (int, float))]
+        values = [e.metrics[key] for e in evals if isinstance(e.metrics.get(key), (int, float))]
         if values:
             fmt = next((f for k, _label, f in task.report_metrics if k == key), ".4g")
             value = max(values) if higher else min(values)
             return f"{key} " + (f"{100 * value:.2f}%" if fmt == "%" else format(value, fmt))
-    return f"val {min(r['val_loss'] for r in evals):.3f}"
+    return f"val {min(e.val_loss for e in evals):.3f}"
 
 
 def _read_config(path: Path) -> dict[str, Any] | None:
@@ -171,12 +175,8 @@ def _read_config(path: Path) -> dict[str, Any] | None:
 def _checkpoint_step(path: Path) -> int | None:
     """The step in the checkpoint's header (read without its tensors)."""
     try:
-        with open(path / CHECKPOINT, "rb") as fh:
-            n = int.from_bytes(fh.read(8), "little")
-            header = json.loads(fh.read(min(n, 64 << 20)).decode("utf-8"))
-        meta = json.loads(header.get("__metadata__", {}).get("rnn_tui", "{}"))
-        return int(meta["step"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return int(checkpoint_meta(path)["step"])
+    except (EngineError, ValueError, KeyError, TypeError):
         return None
 
 

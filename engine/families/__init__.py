@@ -103,13 +103,3 @@ def load_events() -> None:
     """Import every family's events module, so metrics.jsonl rows of any family read back."""
     for family in FAMILIES:
         importlib.import_module(family.events)
-
-
-def config_for_task(task: str | None, data: dict[str, Any] | None = None,
-                    source: str = "config") -> Any:
-    """A validated config of the family that `task` (None: the default) belongs to."""
-    family = get(DEFAULT) if task is None else by_task(task)
-    data = dict(data or {})
-    if family.tasks:
-        data["task"] = task
-    return family.config_class().from_dict(data, source=source).validate()

@@ -1,8 +1,10 @@
-"""A run's history from its `metrics.jsonl`, for `rnn-tui open DIR` (the app resuming a run).
+"""A run's history from its `metrics.jsonl`: the one reader of that file in the app, the runs
+list (rnn_tui/workspace.py) and the comparison (rnn_tui/comparison.py).
 
-`load_history(DIR)` reads the file (`engine.rundir.read_metrics`, which skips a torn last line),
-turns the records back into engine events (by their `event` name, engine.events.from_record)
-and boils them down to what the panels show: the train and validation curves, the baselines,
+`read_events(DIR)` reads the file (`engine.rundir.read_metrics`, which skips a torn last
+line) and turns the records back into engine events (by their `event` name,
+engine.events.from_record; a malformed record is left out). `load_history(DIR)` boils them
+down to what the panels show: the train and validation curves, the baselines,
 the hyperparameter markers, the last probes, the family's last own events (samples, gates,
 attention grids: as many as each event class keeps, `KEEP_IN_HISTORY`), and the latest values
 for the status bar. It runs on the training worker thread,
@@ -58,19 +60,24 @@ class History:
         return self.records == 0
 
 
-def event_from_record(record: dict[str, Any]) -> ev.Event | None:
-    """One metrics.jsonl record back to its event; None for an unknown or malformed one."""
+def events_from_records(records: Iterable[Any]) -> list[ev.Event]:
+    """metrics.jsonl records back to their events; unknown or malformed ones are left out."""
     families.load_events()  # every family's events can be read back by name
-    return ev.from_record(record)
+    return [e for e in map(ev.from_record, records) if e is not None]
+
+
+def read_events(out_dir: str | Path) -> list[ev.Event]:
+    """Every event a run directory logged (EngineError when it has no metrics.jsonl)."""
+    from engine.rundir import read_metrics
+
+    return events_from_records(read_metrics(out_dir))
 
 
 def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
-def history_from_records(records: Iterable[dict[str, Any]], *,
-                         keep_probes: int = 200) -> History:
-    events = [e for e in map(event_from_record, records) if e is not None]
+def history_from_events(events: list[ev.Event], *, keep_probes: int = 200) -> History:
     checkpoints = [e.step for e in events if isinstance(e, ev.Checkpoint)]
     if checkpoints:  # the trainer resumes from the last checkpoint and redoes what followed
         cut = checkpoints[-1]
@@ -112,6 +119,4 @@ def history_from_records(records: Iterable[dict[str, Any]], *,
 
 def load_history(out_dir: str | Path, **kwargs: Any) -> History:
     """The history of run directory `out_dir` (EngineError when it has no metrics.jsonl)."""
-    from engine.rundir import read_metrics
-
-    return history_from_records(read_metrics(out_dir), **kwargs)
+    return history_from_events(read_events(out_dir), **kwargs)

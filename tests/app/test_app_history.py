@@ -15,7 +15,7 @@ from pilot_helpers import CONFIG, SIZE, status_text, wait_for
 from engine import events as ev
 from engine.families.lm.events import Gates, Sample
 from rnn_tui.app import create_app
-from rnn_tui.app.history import history_from_records, load_history
+from rnn_tui.app.history import events_from_records, history_from_events, load_history
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -61,7 +61,8 @@ def test_history_from_records_cuts_at_the_checkpoint(tmp_path):
     assert [s.text for s in samples] == ["sample at 10", "sample at 20", "sample at 30"]
     assert h.baselines.losses["KN 3-gram"] == 2.2 and len(h.probes) == 3 and h.step == 30
     # unknown or malformed records are skipped, not fatal
-    assert history_from_records([{"event": "nope"}, {"event": "train", "step": 1}, 7]).empty
+    assert history_from_events(events_from_records(
+        [{"event": "nope"}, {"event": "train", "step": 1}, 7])).empty
 
 
 class GatedFactory(FakeFactory):

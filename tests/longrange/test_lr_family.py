@@ -14,6 +14,7 @@ from engine.errors import EngineError
 from engine.families.longrange.config import LongRangeConfig
 from engine.families.longrange.events import Examples, Jacobian
 from engine.loop import Trainer
+from rnn_tui.options import resolve_config
 
 TINY = dict(hidden=16, batch_size=16, length=8, heldout=64, probe_batch=2, log_every=1,
             eval_every=10, probe_every=5, sample_every=10, device="cpu")
@@ -29,7 +30,7 @@ def of(events, kind):
 
 def test_registry_answers_to_the_three_tasks():
     for task in ("adding", "copy", "recall"):
-        cfg = families.config_for_task(task, {"length": 30})
+        cfg = resolve_config(task, None, {"length": 30})
         assert isinstance(cfg, LongRangeConfig) and cfg.task == task and cfg.length == 30
     assert families.get("longrange").view.endswith("LongRangeScreen")
 
