@@ -70,10 +70,13 @@ def thread_tuner(threads: int, device: torch.device, start: int):
     return ThreadTuner(cores, start, set_threads)
 
 
-def describe(device: torch.device, threads: int, auto: bool = False) -> str:
+def describe(device: torch.device, threads: int, auto: bool = False,
+             precision: str = "fp32") -> str:
+    """'cpu (auto, 2 threads)', 'cuda (NVIDIA H100, bf16)': the precision when not fp32."""
+    extra = "" if precision == "fp32" else f", {precision}"
     if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
+        return f"cuda ({torch.cuda.get_device_name(device)}{extra})"
     if device.type == "cpu":
         count = f"{threads} thread{'s' if threads != 1 else ''}"
-        return f"cpu ({'auto, ' if auto else ''}{count})"
-    return device.type
+        return f"cpu ({'auto, ' if auto else ''}{count}{extra})"
+    return device.type + (f" ({precision})" if extra else "")

@@ -122,11 +122,12 @@ class Trainer(Controls):
             group["lr"] = lr
         st.model.train()
         st.last_batch = batch
-        _, loss = st.task.forward(st.model, batch)
+        with st.precision.autocast():  # --precision: bf16/fp16 forward, fp32 weights and loss
+            _, loss = st.task.forward(st.model, batch)
         st.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        st.precision.backward(loss, st.optimizer)  # true (unscaled) gradients, to clip
         norm = clip_gradients(st.params, cfg.clip_mode, cfg.clip)
-        st.optimizer.step()
+        st.precision.step(st.optimizer)
         # Accumulate on the device; read back once per log interval (no per-step GPU sync).
         st.acc.add(loss.detach(), norm.detach(), cfg.clip_mode == "norm" and cfg.clip)
         st.step += 1

@@ -24,6 +24,7 @@ from engine import families
 from engine.config import RunConfig, resumed_config
 from engine.errors import EngineError
 from engine.guard import DivergenceGuard
+from engine.precision import Precision
 from engine.task import Task
 
 
@@ -99,6 +100,8 @@ class RunState:
     guard: DivergenceGuard
     threads: int = 1  # torch's intra-op threads at the start (CPU)
     tuner: Any = None  # engine.threads.ThreadTuner with --threads 0 on a CPU, else None
+    # --precision: the training step's autocast (and fp16's loss scaler); fp32 does nothing
+    precision: Precision = field(default_factory=lambda: Precision("fp32", "cpu"))
     baselines_due: bool = False  # a new run: the baselines are the first side job
     step: int = 0
     elapsed: float = 0.0  # active seconds: training + side jobs, excluding pauses
@@ -158,11 +161,13 @@ def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(params, config)
     tuner = thread_tuner(config.threads, device, threads)
+    precision = Precision.build(config.precision, device)
     st = RunState(config=config, task=task, device=device,
-                  device_name=describe(device, threads, auto=tuner is not None), model=model,
+                  device_name=describe(device, threads, auto=tuner is not None,
+                                       precision=precision.name), model=model,
                   optimizer=optimizer, params=params, run=run,
                   guard=DivergenceGuard(math.log(max(2, task.summary()["vocab_size"]))),
-                  threads=threads, tuner=tuner)
+                  threads=threads, tuner=tuner, precision=precision)
     if saved:
         restore_state(st, saved)
     else:
