@@ -246,8 +246,11 @@ class Recurrent(nn.Module):
         hh, cc = h if lstm else (h, None)  # (L, B, H)
         new_h, new_c = [], []
         inp = x_t
+        # nn.RNNBase keeps its weights in one list, 4 per layer and direction in the order of
+        # _weights(): slicing it skips four getattr calls per layer and token.
+        flat = self.fused._flat_weights
         for k in range(self.num_layers):
-            w = self._weights(k, False)
+            w = flat[4 * k:4 * k + 4]
             if lstm:
                 hk, ck = torch.lstm_cell(inp, (hh[k], cc[k]), *w)
                 new_c.append(ck)
