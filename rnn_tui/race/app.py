@@ -6,7 +6,7 @@
     │ the standings: steps, own time, last and best metric, solved at, status            │
     └ keys ──────────────────────────────────────────────────────────────────────────────┘
 
-The race (engine/race.py, or a fake in the tests) runs on a thread worker; its events come
+The race (engine/racing/race.py, or a fake in the tests) runs on a thread worker; its events come
 back as `RaceNews` messages, train steps batched about twice a second. Nothing here touches
 torch. A racer's panel shows the loop's gradient probe (every family has one); for long-range
 racers `j` switches it to the Jacobian picture (their own event).

@@ -8,7 +8,7 @@ import time
 from rich.console import Console
 
 from engine import events as ev
-from engine.race import Race
+from engine.racing.race import Race
 from rnn_tui.race.table import fmt_metric, fmt_seconds, standings_table, threshold_text
 
 

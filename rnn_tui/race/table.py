@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from engine.standings import Standing, Standings
+from engine.racing.standings import Standing, Standings
 
 # One colour per racer, in the order given (the loss chart and the gradient panels use it).
 RACER_COLORS = ("#4fc3f7", "#ffb74d", "#81c784", "#f06292", "#ba68c8", "#fff176", "#a1887f",

@@ -1,5 +1,5 @@
 """The plot area of a LossChart build: axes, series as braille lines, reference lines,
-markers and their labels, drawn onto a Canvas (rnn_tui/widgets/_common.py)."""
+markers and their labels, drawn onto a Canvas (rnn_tui/widgets/canvas.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from rich.style import Style
 
-from ._common import Canvas, fmt_num, fmt_step, nice_ticks, safe_label
+from .canvas import Canvas, fmt_num, fmt_step, nice_ticks, safe_label
 from .curve_math import bin_columns
 
 # Braille dot bits: [dot row 0..3][dot column 0..1]
