@@ -17,13 +17,14 @@ import sys
 
 import typer
 
+from engine import families
 from engine.errors import EngineError
 from rnn_tui.cli import compare, inference, lm, race, runs, train
 from rnn_tui.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE, error
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
-                  help="Train vanilla RNN, GRU and LSTM models - language models, "
-                       "encoder-decoders with attention - and watch them learn.")
+                  help=f"Train vanilla RNN, GRU and LSTM cells as {families.in_words()}, "
+                       "and watch them learn.")
 
 for group in (train, inference, lm, race, compare, runs):  # the order of --help
     group.register(app)
