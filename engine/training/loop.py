@@ -57,7 +57,7 @@ class Trainer(Controls):
         clip_mode; a family adds its own)."""
         return type(self.config).LIVE_KEYS if self.config is not None else RunConfig.LIVE_KEYS
 
-    # --- thread-safe controls (stop, set_hparam, request_checkpoint: engine/training/controls.py) ---
+    # --- thread-safe controls (stop, set_hparam, request_checkpoint: controls.py) ---
 
     def request(self, kind: str, **args: Any) -> None:
         """Ask the model something (a sample, a translation): answered with events."""
@@ -223,7 +223,7 @@ class Trainer(Controls):
             yield self._emit(event)
 
     def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
-        """Save, if the model is fit to keep (engine.training.guard): the file on disk is always from
+        """Save, if the model is fit to keep (guard.py): the file on disk is always from
         before an explosion. A NaN loss seen here ends the run as diverged."""
         st = self.state
         if not st.run.active:

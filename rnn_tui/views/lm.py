@@ -56,7 +56,7 @@ class GatesPanel(Panel):
 
 
 class LanguageModelScreen(DashboardScreen):
-    """The dashboard of a character-level language model."""
+    """The dashboard of a language model (characters or words)."""
 
     FAMILY = "lm"
     PANELS = (("samples-panel", "Samples"), ("gates-panel", "Gates"))

@@ -1,4 +1,5 @@
-"""engine.training.memory: parameters counted without allocating them; sizes refused with the estimate."""
+"""engine.training.memory: parameters counted without allocating them; sizes refused with the
+estimate."""
 
 from __future__ import annotations
 
