@@ -14,7 +14,7 @@
    `in`, 6·G·H·(in + H) FLOPs per token, 2 forward + 4 backward), divided by the tokens the step
    trained on (the family's own `batch_tokens`: characters, words, source + target tokens).
    Element-wise work (gates' sigmoids, softmax) is not counted: it is memory-bound and small.
-3. The engine's tokens/s on that configuration (engine.loop.Trainer, evaluations, probes,
+3. The engine's tokens/s on that configuration (engine.training.loop.Trainer, evaluations, probes,
    samples and checkpoints off, median of the per-step rates after `--warmup` steps), and
    so its GFLOP/s and its share of the measured peak.
 
@@ -39,9 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from engine import events as ev  # noqa: E402
 from engine import families  # noqa: E402
-from engine.loop import Trainer  # noqa: E402
-from engine.precision import bf16_supported  # noqa: E402
-from engine.run_state import build_state  # noqa: E402
+from engine.training.loop import Trainer  # noqa: E402
+from engine.training.precision import bf16_supported  # noqa: E402
+from engine.run.state import build_state  # noqa: E402
 
 DEFAULT_TAG_DATA = ROOT.parent / "shared" / "corpora" / "ud-gum" / "en_gum-ud-dev.conllu"
 # Side jobs off, so that only optimizer steps are timed (fields a family lacks are skipped).

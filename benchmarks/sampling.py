@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from engine.families.lm.model import CharLM  # noqa: E402
 from engine.families.lm.sampling import sample_tokens  # noqa: E402
-from engine.tokens import Vocab  # noqa: E402
+from engine.data.tokens import Vocab  # noqa: E402
 
 _CELLS = {"gru": nn.GRUCell, "lstm": nn.LSTMCell, "rnn": nn.RNNCell}
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine import checkpoint as ckpt
+from engine.run import checkpoint as ckpt
 from engine import events as ev
 from engine.errors import EngineError
-from engine.loop import Trainer
-from engine.precision import Precision, bf16_supported, resolve_precision
+from engine.training.loop import Trainer
+from engine.training.precision import Precision, bf16_supported, resolve_precision
 
 CPU = torch.device("cpu")
 needs_bf16 = pytest.mark.skipif(not bf16_supported(CPU), reason="no bf16 kernels on this CPU")

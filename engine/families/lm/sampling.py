@@ -21,7 +21,7 @@ import torch
 
 from engine.config import check_seed
 from engine.errors import EngineError, check_cancel
-from engine.tokens import EOS, Tokenizer
+from engine.data.tokens import EOS, Tokenizer
 
 
 @torch.no_grad()
