@@ -26,7 +26,7 @@ from typing import Any
 from engine import events as ev
 from engine import families
 from engine.errors import EngineError
-from engine.rundir import CHECKPOINT, METRICS, checkpoint_meta, holder
+from engine.run.rundir import CHECKPOINT, METRICS, checkpoint_meta, holder
 from rnn_tui.app.history import read_events
 
 RUN_FILES = ("config.json", METRICS, CHECKPOINT)  # a directory with one of these is a run

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @runtime_checkable
 class TrainerProtocol(Protocol):
-    """What the app needs of a trainer (engine.loop.Trainer; tests/app/fake_trainer.py).
+    """What the app needs of a trainer (engine.training.loop.Trainer; tests/app/fake_trainer.py).
     `events()` runs on the worker thread only; the other methods are called from the UI
     thread and must only queue work (they may raise EngineError for a bad value)."""
 
@@ -51,7 +51,7 @@ class TrainerProtocol(Protocol):
 
 @runtime_checkable
 class OpenedTrainerProtocol(TrainerProtocol, Protocol):
-    """A saved run (engine/opened.py): its first serve_requests() loads it (Opened);
+    """A saved run (engine/run/opened.py): its first serve_requests() loads it (Opened);
     events() continues it in place."""
 
     def continue_with(self, **overrides: Any) -> None: ...  # a new budget, before events()

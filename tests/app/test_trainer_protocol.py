@@ -10,8 +10,8 @@ import pytest
 from fake_trainer import FAKES, FakeFactory, FakeTrainer, _import_fakes
 
 from engine import families
-from engine.loop import Trainer
-from engine.opened import OpenedRun
+from engine.training.loop import Trainer
+from engine.run.opened import OpenedRun
 from rnn_tui.app import EngineFactory
 from rnn_tui.app.training import OpenedTrainerProtocol, TrainerFactory, TrainerProtocol
 

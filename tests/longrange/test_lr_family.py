@@ -13,8 +13,8 @@ from engine import families
 from engine.errors import EngineError
 from engine.families.longrange.config import LongRangeConfig
 from engine.families.longrange.events import Examples, Jacobian
-from engine.loop import Trainer
-from rnn_tui.options import resolve_config
+from engine.training.loop import Trainer
+from rnn_tui.cli.options import resolve_config
 
 TINY = dict(hidden=16, batch_size=16, length=8, heldout=64, probe_batch=2, log_every=1,
             eval_every=10, probe_every=5, sample_every=10, device="cpu")

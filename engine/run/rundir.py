@@ -3,7 +3,7 @@
     DIR/config.json              the resolved config (after defaults, TOML and flags)
     DIR/metrics.jsonl            one JSON object per event, with an "event" field
     DIR/samples.txt              the samples taken during training, with a header each
-    DIR/checkpoint.safetensors   the latest checkpoint (see engine.checkpoint)
+    DIR/checkpoint.safetensors   the latest checkpoint (see engine.run.checkpoint)
     DIR/.lock                    pid of the process writing DIR (held with an advisory flock)
     DIR/.replaced/               the run a --force run replaces, until its first checkpoint
 
@@ -34,9 +34,9 @@ from engine import events as ev
 from engine.errors import EngineError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine import checkpoint as ckpt
+    from engine.run import checkpoint as ckpt
 
-# The checkpoint's file name (engine/checkpoint.py). Defined here, with the other files of a
+# The checkpoint's file name (engine/run/checkpoint.py). Defined here, with the other files of a
 # run directory, so that listing runs (the app's workspace, on its UI thread) needs no torch.
 CHECKPOINT = "checkpoint.safetensors"
 
@@ -140,7 +140,7 @@ class RunDir:
             raise EngineError(f"cannot write to output directory {path}: "
                               f"{exc.strerror or exc}") from None
         try:
-            from engine import checkpoint as ckpt  # (torch: the trainer's thread)
+            from engine.run import checkpoint as ckpt  # (torch: the trainer's thread)
 
             _recover(path)
             ckpt.remove_stale_temps(path)
@@ -181,7 +181,7 @@ class RunDir:
                               f"{exc.strerror or exc}; the last checkpoint is unchanged") from None
 
     def save_checkpoint(self, data: "ckpt.CheckpointData") -> Path:
-        from engine import checkpoint as ckpt
+        from engine.run import checkpoint as ckpt
 
         path = ckpt.save(self.path / CHECKPOINT, data)
         if self.aside:  # the new run has a checkpoint of its own: the old one may go

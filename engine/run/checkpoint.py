@@ -32,8 +32,8 @@ from typing import Any
 import torch
 
 from engine.errors import EngineError
-from engine.rundir import CHECKPOINT as FILENAME
-from engine.rundir import checkpoint_header
+from engine.run.rundir import CHECKPOINT as FILENAME
+from engine.run.rundir import checkpoint_header
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
