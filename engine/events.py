@@ -32,6 +32,9 @@ class Event:
     name: ClassVar[str] = "event"
     OPEN: ClassVar[str | None] = None  # a dict field whose keys are written at top level
     KEEP_IN_HISTORY: ClassVar[int] = 3  # a family event: how many a reopened run shows
+    # A family event that is a picture of one number per position and layer (a race's
+    # panels can show it instead of the gradient probe): what the number is; see rows().
+    PICTURE: ClassVar[str | None] = None
 
     def __getattr__(self, key: str) -> Any:
         """The OPEN dict's entries read as attributes: eval.exact_match, train.teacher_forcing."""
@@ -46,6 +49,10 @@ class Event:
         if self.OPEN:
             record.update(record.pop(self.OPEN) or {})
         return record
+
+    def rows(self) -> list[list[float]]:
+        """A PICTURE event's numbers: layers x positions."""
+        raise NotImplementedError
 
     def summary(self) -> str | None:
         """A family event in one line (or a few) for the headless log; None: not shown."""

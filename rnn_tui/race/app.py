@@ -9,7 +9,8 @@
 The race (engine/racing/race.py, or a fake in the tests) runs on a thread worker; its events come
 back as `RaceNews` messages, train steps batched about twice a second. Nothing here touches
 torch. A racer's panel shows the loop's gradient probe (every family has one); for long-range
-racers `j` switches it to the Jacobian picture (their own event).
+racers `j` switches it to their family's own picture, if it has one (an event with a
+PICTURE: the long-range lab's Jacobian).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from engine import events as ev
-from engine.families.longrange.events import Jacobian
 from rnn_tui.app.panels import TextLine, join_fields
 from rnn_tui.format import fmt_duration
 from rnn_tui.race.table import colors_for, standings_table, threshold_text
@@ -86,10 +86,10 @@ class RaceApp(App[None]):
         self.names = [r.name for r in race.racers]
         self.racer_colors = colors_for(self.names)
         self.state = "racing"  # racing | paused | finished | error
-        self.picture = "gradients"  # gradients | jacobian
+        self.picture = "gradients"  # gradients | family (each racer's PICTURE event)
         self.layer = 0
         self.probes: dict[str, ev.Probe] = {}
-        self.jacobians: dict[str, Jacobian] = {}
+        self.pictures: dict[str, ev.Event] = {}  # racer -> its latest PICTURE event
         self.worker_done = False  # the race's events have all been shown
         self.drive_done = threading.Event()  # no worker thread running (any more)
         self.drive_done.set()
@@ -151,8 +151,8 @@ class RaceApp(App[None]):
                 chart.set_reference(key, value)
             elif isinstance(event, ev.Probe):
                 self.probes[name] = event
-            elif isinstance(event, Jacobian):
-                self.jacobians[name] = event
+            elif event.PICTURE:
+                self.pictures[name] = event
         for name, points in xs.items():
             chart.add_points(name, [p[0] for p in points], [p[1] for p in points])
         self.render_all()
@@ -187,7 +187,7 @@ class RaceApp(App[None]):
         first = join_fields([("", icon), ("racers", str(len(self.names))),
                              ("lanes", f"{race.lanes} (one core each)"), ("clock", clock),
                              ("steps max/min", f"{s.step_spread():.2f}")])
-        second = join_fields([("", threshold_text(s)), ("panels", self.picture),
+        second = join_fields([("", threshold_text(s)), ("panels", self._picture_name()),
                               ("layer", str(self.layer + 1))])
         text = Text()
         text.append_text(first)
@@ -195,12 +195,17 @@ class RaceApp(App[None]):
         text.append_text(second)
         self.query_one("#race-status", TextLine).update(text)
 
+    def _picture_name(self) -> str:
+        """What the racers' panels show: "gradients", or the family picture's event name."""
+        shown = next(iter(self.pictures.values()), None) if self.picture == "family" else None
+        return shown.name if shown is not None else "gradients"
+
     def _render_panels(self) -> None:
         for i, name in enumerate(self.names):
             bars = self.query_one(f"#bars-racer-{i}", TimestepBars)
-            if self.picture == "jacobian" and name in self.jacobians:
-                j = self.jacobians[name]
-                rows, what = j.gains, "‖∂h_T/∂h_t‖"
+            if self.picture == "family" and name in self.pictures:
+                j = self.pictures[name]
+                rows, what = j.rows(), j.PICTURE
             elif name in self.probes:
                 j = self.probes[name]
                 rows, what = j.grad_norms, "‖∂L/∂h_t‖"
@@ -228,10 +233,10 @@ class RaceApp(App[None]):
             self.notify("the race ends now: a final evaluation of every racer", timeout=4)
 
     def action_picture(self) -> None:
-        self.picture = "jacobian" if self.picture == "gradients" else "gradients"
-        if self.picture == "jacobian" and not self.jacobians:
-            self.notify("no Jacobian picture in this race (long-range tasks have one)",
-                        timeout=3)
+        self.picture = "family" if self.picture == "gradients" else "gradients"
+        if self.picture == "family" and not self.pictures:
+            self.notify("no other picture in this race: the racers' family draws only the "
+                        "gradients", timeout=3)
         self.render_all()
 
     def action_layer(self) -> None:

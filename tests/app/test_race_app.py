@@ -55,7 +55,7 @@ def test_curves_panels_and_standings():
         assert table.index("gru") < table.index("lstm") < table.index("rnn")
         assert "solved = mse < 0.0100" in app.query_one("#race-status").text.plain
         await pilot.press("j")
-        assert app.picture == "jacobian" and "‖∂h_T/∂h_t‖" in bars[0]._title
+        assert app.picture == "family" and "‖∂h_T/∂h_t‖" in bars[0]._title
         await pilot.press("space")
         assert race.calls == ["pause"] and "paused" in app.query_one("#race-status").text.plain
         await pilot.press("space", "f")

@@ -21,9 +21,13 @@ class Jacobian(Event):
     """
     name: ClassVar[str] = "jacobian"
     KEEP_IN_HISTORY: ClassVar[int] = 1
+    PICTURE: ClassVar[str | None] = "‖∂h_T/∂h_t‖"  # (the race's j key shows it)
     step: int
     gains: list[list[float]]  # layers x positions
     sigma_max: list[dict[str, float]]  # per layer: gate block -> largest singular value
+
+    def rows(self) -> list[list[float]]:
+        return self.gains
 
     def per_step(self, layer: int = 0) -> float | None:
         """The effective gain of one step, gains[layer][0] ** (1 / (T - 1)): the w of the
