@@ -97,7 +97,8 @@ class Started(Event):
     val_chars: int  # size of the held-out data, same units
     step: int  # 0 for a new run, >0 when resumed
     resumed: bool = False
-    family: str = "lm"  # the task family (engine/families registry name)
+    family: str = ""  # the task family (engine/families registry name); "" in runs logged
+    # before there were families (their family is engine.families.DEFAULT)
 
 
 @register

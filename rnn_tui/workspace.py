@@ -131,7 +131,7 @@ def describe(path: Path, root: Path | None = None,
     if events is None:
         events = read_events(path) if (path / METRICS).exists() else []
     started = next((e for e in events if isinstance(e, ev.Started)), None)
-    family = started.family if started is not None else families.DEFAULT
+    family = (started.family if started is not None else "") or families.DEFAULT
     config = _read_config(path) or (started.config if started is not None else None) or {}
     cfg = families.get(family).config_class().from_dict(config, source=str(path))
     steps = _checkpoint_step(path)

@@ -145,7 +145,6 @@ _META = {
     "elapsed": ("a number of seconds >= 0",
                 lambda v: _is_number(v) and math.isfinite(v) and v >= 0),
     "best_val": ("a number", _is_number),
-    "best_exact": ("a number", _is_number),
     "best_metric": ("a number", _is_number),
     "train_loss": ("a number", _is_number),
     "last_eval_step": ("a whole number >= 0", _is_int),

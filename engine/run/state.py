@@ -236,7 +236,7 @@ def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
     st.last_checkpoint_at = st.elapsed
     st.last_checkpoint_step = st.step
     st.best_val = meta.get("best_val")
-    st.best_metric = meta.get("best_metric", meta.get("best_exact"))  # (older seq2seq runs)
+    st.best_metric = meta.get("best_metric")
     st.last_eval_step = meta.get("last_eval_step")
     st.guard = DivergenceGuard(st.guard.uniform, meta.get("train_loss"))
     st.guard.kept(st.step, meta.get("train_loss"))

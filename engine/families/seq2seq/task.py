@@ -39,6 +39,10 @@ class Seq2SeqTask(Task):
                       ("bleu", "BLEU", "%"), ("chrf", "chrF", "%"))
 
     def __init__(self, config: Seq2SeqConfig, saved_meta: dict[str, Any] | None = None):
+        if saved_meta and "best_exact" in saved_meta:  # a checkpoint of an older version:
+            best = saved_meta.pop("best_exact")  # its best exact match is the best metric
+            if isinstance(best, (int, float)) and not isinstance(best, bool):
+                saved_meta.setdefault("best_metric", best)
         super().__init__(config, saved_meta)
         self.vocab = char_vocab(saved_meta["vocab"]) if saved_meta else None
         self.data: TaskData | None = None
