@@ -37,7 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 STATUSES = ("idle", "starting", "running", "paused", "stopping", "finished", "error",
             "opening", "opened")
-ACTIVE = ("starting", "running", "paused")  # a trainer that takes requests
+ACTIVE = ("starting", "running", "paused")  # training (a worker's pause applies)
+LIVE = (*ACTIVE, "opening", "opened")  # a trainer that takes settings and requests
 
 
 @dataclass
@@ -139,7 +140,7 @@ class RunController:
                               f"(those are {', '.join(self._run._settings)})")
         (self._transient.add if not keep else self._transient.discard)(name)
         runner = self.app.runner
-        if self._run.status in ACTIVE and runner is not None and not runner.finished.is_set():
+        if self._run.status in LIVE and runner is not None and not runner.finished.is_set():
             self._pending[name] = value
             try:
                 runner.set_hparam(name, value)

@@ -113,6 +113,10 @@ def test_open_shows_history_then_the_model_and_continues_on_space(tmp_path):
         assert samples.sample_text(-1) == "opened sample"
         assert "opened" in status_text(app)
         assert factory.last.calls_named("events") == []  # nothing trains, nothing written
+        await pilot.press("T")  # a live setting of the opened run goes to its trainer
+        assert await app.controller.wait_for(
+            lambda run, e: run.settings["temperature"] > CONFIG.temperature, timeout=30)
+        assert factory.last.calls_named("set_hparam")
         await pilot.press("space")  # continue: steps 31..35, eval at 35
         await wait_for(lambda: chart.point_count("train") == 35 and app.state == "running"
                        and app.info["eval"].step == 35, pilot=pilot)
