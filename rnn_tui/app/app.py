@@ -129,6 +129,8 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
 
     def main_screen_mounted(self, screen: DashboardScreen) -> None:
         """Called by a view once its widgets exist: initialise them, start training."""
+        if screen is not self.main_screen:  # replaced before it was up (two quick switches)
+            return
         chart = screen.query_one("#loss-chart")
         chart.set_series_style("train", "#4fc3f7", "train")
         chart.set_series_style("val", "#ffb74d", "validation")

@@ -129,3 +129,20 @@ def test_pause_resume_step_and_requests_go_through_the_controller():
         assert await c.wait_for(lambda run, e: run.status == "running", timeout=10)
 
     run(body, FakeFactory(hold=False, delay=0.05))
+
+
+def test_two_quick_switches_end_on_the_last_one():
+    """start(tag) and, before its view is up, start(lm): the language model trains, in its
+    own view (a lesson may switch faster than a screen mounts)."""
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        c = app.controller
+        c.start(TagConfig(model="lstm", hidden=32))
+        c.start(families.get("lm").config_class()(model="gru", hidden=64, layers=2))
+        assert await c.wait_for(lambda run, e: run.family == "lm" and run.status == "running"
+                                and run.step > 0, timeout=30)
+        await pilot.pause(0.2)
+        assert type(app.main_screen) is families.get("lm").view_class()
+        assert app.screen is app.main_screen and factory.last.config.model == "gru"
+
+    run(body)
