@@ -125,6 +125,9 @@ def test_pause_resume_step_and_requests_go_through_the_controller():
         await wait_for(lambda: factory.last.calls_named("request_checkpoint"), pilot=pilot)
         c.request("sample", prime="the")
         await wait_for(lambda: factory.last.calls_named("request_sample"), pilot=pilot)
+        c.request("prompt", text="once")  # what typing into the view's prompt does
+        await wait_for(lambda: any(call[1] == "once" for call
+                                   in factory.last.calls_named("request_sample")), pilot=pilot)
         c.resume()
         assert await c.wait_for(lambda run, e: run.status == "running", timeout=10)
 
