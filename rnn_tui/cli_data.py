@@ -32,13 +32,13 @@ def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file
 
 @corpus_app.command("list")
 def corpus_list() -> None:
-    """List bundled and downloadable corpora."""
+    """List bundled and downloadable corpora, and where each is read from."""
     from engine.corpus import list_bundled
     from engine.download import REGISTRY
 
-    for name, description, size in list_bundled():  # downloadable ones included
+    for name, description, size, where in list_bundled():  # downloadable ones included
         shown = f"{size:,} chars" if size else ("(download)" if name in REGISTRY else "")
-        typer.echo(f"{name:<18} {shown:>16}  {description}")
+        typer.echo(f"{name:<18} {shown:>16}  {description}" + (f"  [{where}]" if where else ""))
 
 
 @corpus_app.command("download")

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The wheel as a user gets it (pip wheel; what pipx / uv tool / pip install do): built,
+# installed into a fresh virtual environment, and run from an empty temporary directory, so
+# that only files inside the wheel can be found. Lists the corpora and styles in the wheel.
+#
+# torch (and the other dependencies) are reused from the project's .venv through a .pth
+# file: a fresh CI machine then downloads nothing, and never a CUDA build of torch. The
+# wheel itself goes in with --no-deps; the checks below prove that rnn_tui, engine and
+# sample_corpora are imported from the fresh environment, not from the checkout.
+#   usage: .ci/wheel_test.sh            (after `make test` or `make .venv/.installed`)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=${PY:-$ROOT/.venv/bin/python}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rnn-tui-wheel.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+say() { printf '\n== %s\n' "$*"; }
+
+say "build: pip wheel --no-deps ."
+"$PY" -m pip wheel -q --no-deps "$ROOT" -w "$WORK/dist"
+WHEEL=$(ls "$WORK"/dist/rnn_tui-*.whl)
+
+say "installed files: corpora and styles inside $(basename "$WHEEL")"
+unzip -l "$WHEEL" | grep -E 'sample_corpora/.*\.txt|\.tcss' | awk '{print $1, $4}'
+for f in sample_corpora/prose.txt sample_corpora/names/Essari.txt rnn_tui/app/app.tcss; do
+  unzip -l "$WHEEL" | grep -q " $f\$" || { echo "wheel_test: $f is not in the wheel" >&2; exit 1; }
+done
+
+say "fresh venv, the wheel installed (--no-deps), torch and friends from .venv via a .pth"
+"$PY" -m venv --without-pip "$WORK/venv"
+MAIN_SITE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+NEW_SITE=$("$WORK/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo "$MAIN_SITE" > "$NEW_SITE/_rnn_tui_reuse_deps.pth"  # appended after the venv's own
+"$PY" -m pip --python "$WORK/venv/bin/python" install -q --no-deps --ignore-installed "$WHEEL"
+
+mkdir "$WORK/empty" && cd "$WORK/empty"
+unset PYTHONPATH
+export PATH="$WORK/venv/bin:$PATH"
+[ "$(command -v rnn-tui)" = "$WORK/venv/bin/rnn-tui" ]
+
+say "imported from the fresh environment"
+python - "$NEW_SITE" <<'PY'
+import sys
+import engine, rnn_tui, sample_corpora
+for mod in (engine, rnn_tui, sample_corpora):
+    print(f"{mod.__name__:<15} {mod.__file__}")
+    assert mod.__file__.startswith(sys.argv[1]), f"{mod.__name__} is not the installed one"
+PY
+
+say "rnn-tui --help"
+rnn-tui --help > help.txt && head -5 help.txt
+say "rnn-tui corpus list (where each bundled corpus is)"
+rnn-tui corpus list > corpora.txt && cat corpora.txt
+grep -q "$NEW_SITE/sample_corpora/prose.txt" corpora.txt
+
+say "rnn-tui run --steps 5 --out X (the default corpus)"
+rnn-tui run --steps 5 --out X --threads 1 2>&1 | tail -3
+say "one step of every family's default data"
+rnn-tui run --task dates --steps 1 --out fam-seq2seq --threads 1 2>&1 | tail -1
+rnn-tui run --task adding --steps 1 --out fam-longrange --threads 1 2>&1 | tail -1
+rnn-tui run --task classify --steps 1 --out fam-classify --threads 1 2>&1 | tail -1  # names
+# Tagging ships no data (its default, UD GUM, is found beside a checkout): a tiny file.
+printf 'The\tDET\ncat\tNOUN\nsat\tVERB\n\nA\tDET\ndog\tNOUN\nran\tVERB\n\n' > tags.tsv
+for i in 1 2 3 4 5; do cat tags.tsv; done > tags5.tsv
+rnn-tui run --task tag --data tags5.tsv --steps 1 --out fam-tag --threads 1 2>&1 | tail -1
+say "rnn-tui sample X"
+rnn-tui sample X --length 80 > sample.txt && cat sample.txt
+
+say "the app's first frame, its styles read from the installed package"
+python - "$NEW_SITE" <<'PY'
+import asyncio, sys
+from rnn_tui.app import create_app
+from rnn_tui.options import resolve_config
+
+app = create_app(resolve_config(None, None, {"threads": 1}), out_dir="app-run")
+
+async def first_frame() -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(1.0)
+        app.save_screenshot("first-frame.svg")
+        await pilot.press("q")
+
+asyncio.run(first_frame())
+if app.runner is not None:
+    app.runner.stop()
+    app.runner.finished.wait(30)
+paths = [str(p) for p in app.css_path]
+print("styles:", *paths)
+assert paths and all(p.startswith(sys.argv[1]) for p in paths), paths
+svg = open("first-frame.svg", encoding="utf-8").read()
+text = svg.count("<text")
+print(f"first-frame.svg: {len(svg):,} bytes, {text} text runs")
+assert text > 50, "the first frame is (nearly) empty"
+PY
+say "wheel test passed"
