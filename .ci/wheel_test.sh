@@ -16,7 +16,12 @@ trap 'rm -rf "$WORK"' EXIT
 say() { printf '\n== %s\n' "$*"; }
 
 say "build: pip wheel --no-deps ."
-"$PY" -m pip wheel -q --no-deps "$ROOT" -w "$WORK/dist"
+# From a copy: an in-tree build leaves build/lib behind, whose stale files a later wheel
+# would carry (a module since moved or deleted).
+mkdir "$WORK/src"
+tar -C "$ROOT" --exclude=./.venv --exclude=./.git --exclude=./build --exclude='*.egg-info' \
+    --exclude=./runs -cf - . | tar -C "$WORK/src" -xf -
+"$PY" -m pip wheel -q --no-deps "$WORK/src" -w "$WORK/dist"
 WHEEL=$(ls "$WORK"/dist/rnn_tui-*.whl)
 
 say "installed files: corpora and styles inside $(basename "$WHEEL")"

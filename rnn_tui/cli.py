@@ -10,9 +10,10 @@ Every user-fixable problem (EngineError) is one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 
@@ -90,7 +91,11 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing --out."),
                 dry_run: bool = typer.Option(False, "--dry-run",
                                              help="Smoke test: a tiny model for 3 steps."),
-                explode: bool = ExplodeOpt, overrides: dict = None) -> None:
+                explode: bool = ExplodeOpt,
+                tensorboard: Optional[Path] = typer.Option(
+                    None, "--tensorboard", help="Also write TensorBoard event files to this "
+                    "log directory as the run goes (pip install 'rnn-tui[tensorboard]')."),
+                overrides: dict = None) -> None:
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
@@ -111,12 +116,31 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
                       overrides=overrides if resume else None)
     finished = None
-    with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
+    with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report, \
+            live_sinks(tensorboard) as sinks:
         for event in trainer.events():
             report.handle(event)
+            for sink in sinks:
+                sink.handle(event)
             if event.name == "end":
                 finished = event
     exit_for(finished, f"rnn-tui run --out {out} --resume" if out else None)
+
+
+@contextlib.contextmanager
+def live_sinks(tensorboard: Optional[Path]) -> Iterator[list]:
+    """What else receives the run's events as they come (--tensorboard DIR), closed at the
+    end whatever happens; made before training, so a missing library is one line."""
+    sinks = []
+    if tensorboard is not None:
+        from rnn_tui.export.tensorboard import LiveTensorBoard
+
+        sinks.append(LiveTensorBoard(tensorboard))
+    try:
+        yield sinks
+    finally:
+        for sink in sinks:
+            sink.close()
 
 
 def exit_for(finished, resume_command: str | None) -> None:
@@ -139,13 +163,15 @@ from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their com
 cli_models.register(app)
 cli_data.register(app)
 
-from rnn_tui import cli_compare, cli_ladder, cli_race, cli_runs, cli_score  # noqa: E402
+from rnn_tui import cli_compare, cli_export, cli_ladder, cli_race, cli_runs, \
+    cli_score  # noqa: E402
 
 cli_score.register(app)
 cli_ladder.register(app)
 cli_race.register(app)
 cli_compare.register(app)
 cli_runs.register(app)
+cli_export.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,33 @@
+"""`rnn-tui export DIR ... --format csv|json|tensorboard --out PATH`: runs taken to a
+spreadsheet, a notebook or TensorBoard (rnn_tui/export). A directory that is not a run, a run
+still being written, a cut-off metrics.jsonl or an output that cannot be written: one line,
+exit code 2, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def export_command(run_dirs: list[Path] = typer.Argument(..., help="Run directories."),
+                   fmt: str = typer.Option(..., "--format", help="csv (run, tag, step, "
+                                           "wall_time, value) | json | tensorboard (a log "
+                                           "directory: pip install 'rnn-tui[tensorboard]')"),
+                   out: Path = typer.Option(..., "--out", help="The file (csv, json) or the "
+                                            "new log directory (tensorboard) to write.")
+                   ) -> None:
+    """Every scalar the runs logged (losses, metrics, learning rate, gradient norms before
+    and after clipping, the clipped share, tokens/s, the gradient at each timestep) with its
+    step and wall time; the config as hyperparameters (json, tensorboard)."""
+    from rnn_tui.export.runs import read_runs
+    from rnn_tui.export.writers import write
+
+    runs = read_runs(run_dirs)
+    write(runs, fmt, out)
+    count = sum(len(run.scalars) for run in runs)
+    typer.echo(f"{out}: {count:,} scalars of {len(runs)} run{'s' * (len(runs) > 1)}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export_command)
