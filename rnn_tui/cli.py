@@ -163,8 +163,8 @@ from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their com
 cli_models.register(app)
 cli_data.register(app)
 
-from rnn_tui import cli_compare, cli_export, cli_ladder, cli_race, cli_runs, \
-    cli_score  # noqa: E402
+from rnn_tui import cli_compare, cli_export, cli_ladder, cli_race, cli_report, \
+    cli_runs, cli_score  # noqa: E402
 
 cli_score.register(app)
 cli_ladder.register(app)
@@ -172,6 +172,7 @@ cli_race.register(app)
 cli_compare.register(app)
 cli_runs.register(app)
 cli_export.register(app)
+cli_report.register(app)
 
 
 def main() -> None:

@@ -61,6 +61,7 @@ def staged(out: Path, directory: bool) -> Iterator[Path]:
         raise EngineError(f"cannot write in {parent}: {exc.strerror or exc}") from None
     try:
         yield tmp
+        os.chmod(tmp, _mode(directory))  # mkstemp/mkdtemp make it private; OUT is not
         if directory and out.is_dir():
             out.rmdir()  # empty (checked above)
         os.replace(tmp, out)
@@ -71,6 +72,13 @@ def staged(out: Path, directory: bool) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
         elif tmp.exists():
             tmp.unlink()
+
+
+def _mode(directory: bool) -> int:
+    """What a new file (folder) gets here: 0o666 (0o777) less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
 
 
 def _csv(runs: list[ExportedRun], path: Path) -> None:
