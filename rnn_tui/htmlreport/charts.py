@@ -85,3 +85,23 @@ def lines(series: list[tuple[str, Sequence[float], Sequence[float], dict]], titl
     if series:  # beside the chart, so that it never hides a curve
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return to_svg(fig)
+
+
+def heatmap_row(panels: list[tuple[str, np.ndarray, Sequence[str]]], xlabel: str,
+                ylabel: str, colorbar: str) -> str:
+    """Matrices side by side on one colour scale, so that they compare at a glance: each
+    panel is (title, matrix, labels of its rows)."""
+    low = min(float(m.min()) for _, m, _ in panels)
+    high = max(float(m.max()) for _, m, _ in panels)
+    fig = new_figure(min(11.0, 1.5 + 3.2 * len(panels)), 3.4)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (title, matrix, rows) in zip(axes, panels):
+        image = ax.imshow(matrix, aspect="auto", cmap="viridis", interpolation="nearest",
+                          vmin=low, vmax=high)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        every = max(1, len(rows) // 8)  # a few row labels, readable
+        ax.set_yticks(range(0, len(rows), every), list(rows)[::every], fontsize=7)
+    axes[0].set_ylabel(ylabel, fontsize=8)
+    fig.colorbar(image, ax=list(axes), shrink=0.85).set_label(colorbar, fontsize=8)
+    return to_svg(fig)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import numpy as np
+
 from engine import events as ev
 from engine import families
 from engine.standings import Standings
@@ -49,11 +51,16 @@ def render(runs: list[ExportedRun]) -> str:
 
 
 def config_section(compared: list[ComparedRun]) -> str:
+    """Several runs: a table of what differs, then what they share in one paragraph."""
     rows = config_rows(compared)
-    classes = ["differs" if differs else "" for _, _, differs in rows]
-    note = ("<p class=note>Differences first, in bold.</p>" if len(compared) > 1 else "")
-    return section("Config", note, table(["key", *[r.name for r in compared]],
-                                         [[key, *values] for key, values, _ in rows], classes))
+    differ = [[key, *values] for key, values, differs in rows if differs or len(compared) == 1]
+    shared = [f"{key} {values[0]}" for key, values, differs in rows
+              if not differs and len(compared) > 1]
+    parts = [table(["key", *[r.name for r in compared]], differ)] if differ else []
+    if shared:
+        parts.append(f"<p class=note>{'Same in every run' if differ else 'Every run'}: "
+                     f"{esc(' · '.join(shared))}</p>")
+    return section("Config", *parts)
 
 
 def loss_section(runs: list[ExportedRun], compared: list[ComparedRun]) -> str:
@@ -81,27 +88,26 @@ def loss_section(runs: list[ExportedRun], compared: list[ComparedRun]) -> str:
 
 
 def gradient_section(runs: list[ExportedRun]) -> str:
-    """||dL/dh_t|| at every timestep t of each probe: rows are training steps."""
-    parts = []
+    """||dL/dh_t|| at every timestep t of each probe (rows: training steps), one panel per
+    run and layer (or direction), all on one colour scale."""
+    panels = []
     for run in runs:
         probes = [r for r in run.records if r.get("event") == ev.Probe.name
                   and r.get("grad_norms")]
-        if not probes:
-            continue
-        for layer in range(len(probes[-1]["grad_norms"])):
-            rows = [p["grad_norms"][layer] for p in probes if len(p["grad_norms"]) > layer]
-            width = min(len(r) for r in rows)
-            svg = charts.heatmap([r[:width] for r in rows], f"{run.name}: gradient norm at "
-                                 f"each timestep, row {layer}", "timestep t",
-                                 "probe step", yticks=[str(p["step"]) for p in probes],
-                                 log=True, colorbar="log10 ||dL/dh_t||")
-            parts.append(figure(svg))
-    if not parts:
+        for layer in range(len(probes[-1]["grad_norms"]) if probes else 0):
+            kept = [p for p in probes if len(p["grad_norms"]) > layer]
+            width = min(len(p["grad_norms"][layer]) for p in kept)
+            matrix = np.log10(np.maximum(np.array(
+                [p["grad_norms"][layer][:width] for p in kept], dtype=np.float64), 1e-12))
+            panels.append((f"{run.name}, row {layer}", matrix,
+                           [str(p["step"]) for p in kept]))
+    if not panels:
         return ""
-    return section("Gradient per timestep", "<p class=note>How much the loss at the end of "
-                   "a window still depends on the hidden state at each earlier timestep "
-                   "(a row per layer, or per direction of a bidirectional model), over "
-                   "training: vanishing gradients fade to the left.</p>", *parts)
+    svg = charts.heatmap_row(panels, "timestep t", "probe step", "log10 ||dL/dh_t||")
+    return section("Gradient per timestep", figure(
+        svg, "How much the loss at the end of a window still depends on the hidden state at "
+             "each earlier timestep, over training (a row per layer, or per direction of a "
+             "bidirectional model): vanishing gradients fade to the left."))
 
 
 def standings_section(runs: list[ExportedRun]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,15 @@ def test_a_log_directory_that_is_not_empty_and_a_bad_format(capsys, run, tmp_pat
                    "not empty", folder=tmp_path)
     assert_refused(capsys, [run, "--format", "xlsx", "--out", tmp_path / "x"],
                    "choose one of csv, json, tensorboard", folder=tmp_path)
+
+
+def test_without_the_optional_libraries_one_line_names_the_extra(capsys, run, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert_refused(capsys, [run, "--format", "tensorboard", "--out", tmp_path / "tb"],
+                   "pip install 'rnn-tui[tensorboard]'", folder=tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, out, err = cli(capsys, "report", str(run), "--out", str(tmp_path / "r.html"))
+    assert_clean_error(code, out, err, "pip install 'rnn-tui[report]'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
