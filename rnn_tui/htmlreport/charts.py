@@ -52,7 +52,7 @@ def heatmap(matrix: Sequence[Sequence[float]], title: str, xlabel: str, ylabel: 
     if log:
         data = np.log10(np.maximum(data, 1e-12))
     rows, cols = data.shape
-    fig = new_figure(min(9.0, 2.5 + 0.28 * cols), min(9.0, 1.6 + 0.26 * rows))
+    fig = new_figure(min(8.0, 2.5 + 0.22 * cols), min(5.5, 1.6 + 0.2 * rows))
     ax = fig.add_subplot()
     image = ax.imshow(data, aspect="auto", cmap="viridis", interpolation="nearest")
     ax.set_title(title, fontsize=10)

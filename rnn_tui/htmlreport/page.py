@@ -5,8 +5,8 @@
 Sections: the runs (summary table), their configs (differences first, in bold), the loss
 curves of every run on one chart (one colour per run, train solid, validation dashed, the
 baselines dotted), the gradient at each timestep over training (one heatmap per run and
-layer), the standings when there are several runs (the race's table: each judged by its
-family's headline metric), and each run's own pictures, drawn by the module its family
+layer), the standings when there are several runs of one family (the race's table: each
+judged by the family's headline metric), and each run's own pictures, drawn by the module its family
 registers as `report` (engine/families): this page never asks which family a run is.
 """
 
@@ -38,7 +38,7 @@ def render(runs: list[ExportedRun]) -> str:
             f"config.json.</p>",
             section("Runs", table(SUMMARY_HEADER, summary_rows(compared), numeric={4, 5, 6})),
             config_section(compared), loss_section(runs, compared), gradient_section(runs)]
-    if len(runs) > 1:
+    if len(runs) > 1 and len({run.family for run in runs}) == 1:  # comparable headlines
         body.append(standings_section(runs))
     for run in runs:
         family = families.get(run.family)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from rnn_tui.screenshot import converter
-from tests.cli_helpers import assert_clean_error, cli
+from tests.cli_helpers import assert_clean_error, cli, run_main
+from tests.export.conftest import CADENCE, FAMILY_ARGS
 
 pytest.importorskip("matplotlib")
 EXTERNAL = re.compile(r"<script|<link|<iframe|<object|@import|(?:src|href)=\"(?!#|data:)"
@@ -41,8 +42,9 @@ def chromium_screenshot(page: Path, png: Path, width: int = 1100, height: int = 
 def test_report_of_every_family_is_one_self_contained_page(capsys, family_runs, tmp_path):
     page = report(capsys, family_runs.values(), tmp_path / "report.html")
     assert not EXTERNAL.search(page), EXTERNAL.search(page)
-    for heading in ("Runs", "Config", "Loss curves", "Gradient per timestep", "Standings"):
+    for heading in ("Runs", "Config", "Loss curves", "Gradient per timestep"):
         assert f"<h2>{heading}</h2>" in page
+    assert "<h2>Standings</h2>" not in page  # their headlines do not compare across families
     # each family's own picture (the charts' text is in comments beside its outlines)
     for marker in ("<h3>Sample at step 3", "<!-- Attention at step 3 -->",
                    "<!-- Confusion on the held-out set at step 3 -->", "<h3>Tagged at step 3",
@@ -58,9 +60,14 @@ def test_three_runs_rendered_by_headless_chromium_are_not_blank(capsys, family_r
                                                                  tmp_path):
     from PIL import Image
 
-    runs = [family_runs[f] for f in ("lm", "classify", "longrange")]
+    runs = [family_runs["lm"]]
+    for model in ("rnn", "lstm"):  # three cells on the same corpus, as in a race
+        runs.append(tmp_path / model)
+        assert run_main("run", *FAMILY_ARGS["lm"], *CADENCE, "--model", model, "--out",
+                        str(runs[-1])) == 0
     page = tmp_path / "three.html"
-    report(capsys, runs, page)
+    html = report(capsys, runs, page)
+    assert "<h2>Standings</h2>" in html and "LSTM 32" in html and "RNN 32" in html
     png = tmp_path / "three.png"
     chromium_screenshot(page, png)
     image = Image.open(png).convert("RGB")
