@@ -70,6 +70,10 @@ rnn-tui run --task tag --data tags5.tsv --steps 1 --out fam-tag --threads 1 2>&1
 say "rnn-tui sample X"
 rnn-tui sample X --length 80 > sample.txt && cat sample.txt
 
+say "rnn-tui export and report of the runs above (the [tensorboard] and [report] extras)"
+rnn-tui export X fam-* --format csv --out scalars.csv && head -3 scalars.csv
+rnn-tui report X fam-* --out report.html
+
 say "the app's first frame, its styles read from the installed package"
 python - "$NEW_SITE" <<'PY'
 import asyncio, sys

@@ -26,13 +26,17 @@ class ExportedRun:
 
 
 def read_runs(paths: list[str | Path]) -> list[ExportedRun]:
-    """The runs in the order given (all checked before anything is written)."""
+    """The runs in the order given (all checked before anything is written). A folder of
+    runs (a race's --out, a session under runs/) stands for the runs directly in it."""
     from rnn_tui.comparison import short_names
+    from rnn_tui.workspace import is_run, run_dirs
 
     if not paths:
         raise EngineError("give one or more run directories")
-    paths = [Path(p) for p in paths]
-    return [read_run(path, name) for path, name in zip(paths, short_names(paths))]
+    expanded: list[Path] = []
+    for path in map(Path, paths):
+        expanded += [path] if is_run(path) else (run_dirs(path, depth=1) or [path])
+    return [read_run(path, name) for path, name in zip(expanded, short_names(expanded))]
 
 
 def read_run(path: Path, name: str) -> ExportedRun:

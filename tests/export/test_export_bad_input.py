@@ -104,3 +104,13 @@ def test_without_the_optional_libraries_one_line_names_the_extra(capsys, run, tm
     code, out, err = cli(capsys, "report", str(run), "--out", str(tmp_path / "r.html"))
     assert_clean_error(code, out, err, "pip install 'rnn-tui[report]'")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_folder_of_runs_stands_for_its_runs(capsys, run, tmp_path):
+    race = tmp_path / "race"
+    race.mkdir()
+    for name in ("gru", "lstm"):
+        shutil.copytree(run, race / name)
+    out = tmp_path / "race.csv"
+    assert export(capsys, race, "--format", "csv", "--out", out)[0] == 0
+    assert {line.split(",")[0] for line in out.read_text().splitlines()[1:]} == {"gru", "lstm"}
