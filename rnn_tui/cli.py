@@ -113,17 +113,17 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     cfg = None if resume else resolve_config(task, config, overrides)
     if dry_run and cfg is not None:
         cfg = cfg.dry_run()
-    trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
-                      overrides=overrides if resume else None)
     finished = None
-    with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report, \
-            live_sinks(tensorboard) as sinks:
-        for event in trainer.events():
-            report.handle(event)
-            for sink in sinks:
-                sink.handle(event)
-            if event.name == "end":
-                finished = event
+    with live_sinks(tensorboard) as sinks:  # first: a missing library touches no run dir
+        trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
+                          overrides=overrides if resume else None)
+        with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
+            for event in trainer.events():
+                report.handle(event)
+                for sink in sinks:
+                    sink.handle(event)
+                if event.name == "end":
+                    finished = event
     exit_for(finished, f"rnn-tui run --out {out} --resume" if out else None)
 
 

@@ -103,7 +103,10 @@ def test_without_the_optional_libraries_one_line_names_the_extra(capsys, run, tm
     before = sorted(p.name for p in tmp_path.iterdir())
     code, out, err = cli(capsys, "report", str(run), "--out", str(tmp_path / "r.html"))
     assert_clean_error(code, out, err, "pip install 'rnn-tui[report]'")
-    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    code, out, err = cli(capsys, "run", "--corpus", "hello", "--dry-run", "--out",
+                         str(tmp_path / "new-run"), "--tensorboard", str(tmp_path / "tb"))
+    assert_clean_error(code, out, err, "pip install 'rnn-tui[tensorboard]'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no run was started
 
 
 def test_a_folder_of_runs_stands_for_its_runs(capsys, run, tmp_path):
