@@ -78,7 +78,7 @@ say "the app's first frame, its styles read from the installed package"
 python - "$NEW_SITE" <<'PY'
 import asyncio, sys
 from rnn_tui.app import create_app
-from rnn_tui.options import resolve_config
+from rnn_tui.cli.options import resolve_config
 
 app = create_app(resolve_config(None, None, {"threads": 1}), out_dir="app-run")
 

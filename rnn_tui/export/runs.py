@@ -1,5 +1,5 @@
 """Run directories read for export and report, through the project's readers
-(engine.rundir.read_metrics, rnn_tui.workspace.describe), refused when they cannot be read
+(engine.run.rundir.read_metrics, rnn_tui.workspace.describe), refused when they cannot be read
 whole: not a run, still being written (its lock is held), or cut off in the middle of its
 last metrics.jsonl line. Each refusal is an EngineError: one line, exit code 2.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError
-from engine.rundir import METRICS, holder, read_metrics
+from engine.run.rundir import METRICS, holder, read_metrics
 from rnn_tui.export.scalars import Scalar, run_scalars
 
 
@@ -28,7 +28,7 @@ class ExportedRun:
 def read_runs(paths: list[str | Path]) -> list[ExportedRun]:
     """The runs in the order given (all checked before anything is written). A folder of
     runs (a race's --out, a session under runs/) stands for the runs directly in it."""
-    from rnn_tui.comparison import short_names
+    from rnn_tui.compare.runs import short_names
     from rnn_tui.workspace import is_run, run_dirs
 
     if not paths:

@@ -19,13 +19,14 @@ import numpy as np
 
 from engine import events as ev
 from engine import families
-from engine.standings import Standings
-from rnn_tui.comparison import SUMMARY_HEADER, ComparedRun, config_rows, load_runs, \
+from engine.racing.standings import Standings
+from rnn_tui.compare.runs import SUMMARY_HEADER, ComparedRun, config_rows, load_runs, \
     summary_rows
 from rnn_tui.export.runs import ExportedRun
 from rnn_tui.htmlreport import charts
 from rnn_tui.htmlreport.html import STYLE, esc, figure, section, table
-from rnn_tui.race.table import fmt_metric, fmt_seconds
+from rnn_tui.format import fmt_duration
+from rnn_tui.race.table import fmt_metric
 
 
 def render(runs: list[ExportedRun]) -> str:
@@ -121,7 +122,7 @@ def standings_section(runs: list[ExportedRun]) -> str:
             event = ev.from_record(record)
             if event is not None:
                 standings.update(run.name, event)
-    rows = [[k + 1, s.name, s.describe, f"{s.steps:,}", fmt_seconds(s.own_s),
+    rows = [[k + 1, s.name, s.describe, f"{s.steps:,}", fmt_duration(s.own_s),
              s.metric.replace("_", " "), fmt_metric(s, s.best),
              "–" if s.best_step is None else f"{s.best_step:,}", s.status]
             for k, s in enumerate(standings.ranked())]

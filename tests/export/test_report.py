@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rnn_tui.screenshot import converter
+from rnn_tui.app.svg_to_png import converter
 from tests.cli_helpers import assert_clean_error, cli, run_main
 from tests.export.conftest import CADENCE, FAMILY_ARGS
 
