@@ -14,6 +14,8 @@ PY=${PY:-$ROOT/.venv/bin/python}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rnn-tui-wheel.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 say() { printf '\n== %s\n' "$*"; }
+exec 3>&2  # the log's own stream, which a command's 2>&1 | tail cannot swallow
+show() { printf '$ %s\n' "$*" >&3; "$@"; }  # a command, quoted in the log before it runs
 
 say "build: pip wheel --no-deps ."
 # From a copy: an in-tree build leaves build/lib behind, whose stale files a later wheel
@@ -25,9 +27,10 @@ tar -C "$ROOT" --exclude=./.venv --exclude=./.git --exclude=./build --exclude='*
 WHEEL=$(ls "$WORK"/dist/rnn_tui-*.whl)
 
 say "installed files: corpora and styles inside $(basename "$WHEEL")"
-unzip -l "$WHEEL" | grep -E 'sample_corpora/.*\.txt|\.tcss' | awk '{print $1, $4}'
+unzip -l "$WHEEL" > "$WORK/listing.txt"  # a file: grep -q on a pipe would cut unzip short
+grep -E 'sample_corpora/.*\.txt|\.tcss' "$WORK/listing.txt" | awk '{print $1, $4}'
 for f in sample_corpora/prose.txt sample_corpora/names/Essari.txt rnn_tui/app/app.tcss; do
-  unzip -l "$WHEEL" | grep -q " $f\$" || { echo "wheel_test: $f is not in the wheel" >&2; exit 1; }
+  grep -q " $f\$" "$WORK/listing.txt" || { echo "wheel_test: $f is not in the wheel" >&2; exit 1; }
 done
 
 say "fresh venv, the wheel installed (--no-deps), torch and friends from .venv via a .pth"
@@ -52,27 +55,27 @@ for mod in (engine, rnn_tui, sample_corpora):
 PY
 
 say "rnn-tui --help"
-rnn-tui --help > help.txt && head -5 help.txt
+show rnn-tui --help > help.txt && head -5 help.txt
 say "rnn-tui corpus list (where each bundled corpus is)"
-rnn-tui corpus list > corpora.txt && cat corpora.txt
+show rnn-tui corpus list > corpora.txt && cat corpora.txt
 grep -q "$NEW_SITE/sample_corpora/prose.txt" corpora.txt
 
 say "rnn-tui run --steps 5 --out X (the default corpus)"
-rnn-tui run --steps 5 --out X --threads 1 2>&1 | tail -3
+show rnn-tui run --steps 5 --out X --threads 1 2>&1 | tail -3
 say "one step of every family's default data"
-rnn-tui run --task dates --steps 1 --out fam-seq2seq --threads 1 2>&1 | tail -1
-rnn-tui run --task adding --steps 1 --out fam-longrange --threads 1 2>&1 | tail -1
-rnn-tui run --task classify --steps 1 --out fam-classify --threads 1 2>&1 | tail -1  # names
+show rnn-tui run --task dates --steps 1 --out fam-seq2seq --threads 1 2>&1 | tail -1
+show rnn-tui run --task adding --steps 1 --out fam-longrange --threads 1 2>&1 | tail -1
+show rnn-tui run --task classify --steps 1 --out fam-classify --threads 1 2>&1 | tail -1  # names
 # Tagging ships no data (its default, UD GUM, is found beside a checkout): a tiny file.
 printf 'The\tDET\ncat\tNOUN\nsat\tVERB\n\nA\tDET\ndog\tNOUN\nran\tVERB\n\n' > tags.tsv
 for i in 1 2 3 4 5; do cat tags.tsv; done > tags5.tsv
-rnn-tui run --task tag --data tags5.tsv --steps 1 --out fam-tag --threads 1 2>&1 | tail -1
+show rnn-tui run --task tag --data tags5.tsv --steps 1 --out fam-tag --threads 1 2>&1 | tail -1
 say "rnn-tui sample X"
-rnn-tui sample X --length 80 > sample.txt && cat sample.txt
+show rnn-tui sample X --length 80 > sample.txt && cat sample.txt
 
 say "rnn-tui export and report of the runs above (the [tensorboard] and [report] extras)"
-rnn-tui export X fam-* --format csv --out scalars.csv && head -3 scalars.csv
-rnn-tui report X fam-* --out report.html
+show rnn-tui export X fam-* --format csv --out scalars.csv && head -3 scalars.csv
+show rnn-tui report X fam-* --out report.html
 
 say "the app's first frame, its styles read from the installed package"
 python - "$NEW_SITE" <<'PY'
