@@ -59,6 +59,7 @@ show rnn-tui --help > help.txt && head -5 help.txt
 say "rnn-tui corpus list (where each bundled corpus is)"
 show rnn-tui corpus list > corpora.txt && cat corpora.txt
 grep -q "$NEW_SITE/sample_corpora/prose.txt" corpora.txt
+grep -q "$NEW_SITE/sample_corpora/names" corpora.txt  # the classifier's labelled names
 
 say "rnn-tui run --steps 5 --out X (the default corpus)"
 show rnn-tui run --steps 5 --out X --threads 1 2>&1 | tail -3
