@@ -111,14 +111,17 @@ def test_tensorboard_files_read_back_value_by_value(capsys, family_runs, tmp_pat
 
 def test_json_holds_the_config_and_every_series(capsys, family_runs, tmp_path):
     out = tmp_path / "runs.json"
-    run = family_runs["lm"]
-    assert cli(capsys, "export", str(run), "--format", "json", "--out", str(out))[0] == 0
-    (data,) = json.loads(out.read_text())["runs"]
-    assert data["family"] == "lm" and data["hparams"] == json.loads(
-        (run / "config.json").read_text())
-    points = {(tag, s, w, v) for tag, series in data["scalars"].items()
-              for s, w, v in zip(series["step"], series["wall_time"], series["value"])}
-    assert expected(run) <= points
+    code, _, err = cli(capsys, "export", *map(str, family_runs.values()), "--format", "json",
+                       "--out", str(out))
+    assert code == 0, err
+    exported = json.loads(out.read_text())["runs"]
+    assert [data["name"] for data in exported] == list(family_runs)
+    for data, (family, run) in zip(exported, family_runs.items()):
+        assert data["family"] == family and data["hparams"] == json.loads(
+            (run / "config.json").read_text())
+        points = {(tag, s, w, v) for tag, series in data["scalars"].items()
+                  for s, w, v in zip(series["step"], series["wall_time"], series["value"])}
+        assert expected(run) <= points, family
 
 
 def test_run_tensorboard_writes_the_same_live(capsys, tmp_path):
