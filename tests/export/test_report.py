@@ -26,14 +26,14 @@ def report(capsys, runs, out: Path) -> str:
     return out.read_text(encoding="utf-8")
 
 
-def chromium_screenshot(page: Path, png: Path, width: int = 1100, height: int = 2400) -> None:
+def chromium(page: Path, *args: str) -> None:
+    """Headless Chromium on PAGE with ARGS (--screenshot=..., --print-to-pdf=...)."""
     found = converter()
     if found is None or found[0] != "chromium":
         pytest.skip("no headless Chromium installed (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([found[1], "--headless", "--no-sandbox", "--disable-gpu",
-                        "--hide-scrollbars", f"--user-data-dir={profile}",
-                        f"--window-size={width},{height}", f"--screenshot={png}",
+                        "--hide-scrollbars", f"--user-data-dir={profile}", *args,
                         page.resolve().as_uri()], check=True, timeout=120,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -68,12 +68,16 @@ def test_three_runs_rendered_by_headless_chromium_are_not_blank(capsys, family_r
     page = tmp_path / "three.html"
     html = report(capsys, runs, page)
     assert "<h2>Standings</h2>" in html and "LSTM 32" in html and "RNN 32" in html
-    png = tmp_path / "three.png"
-    chromium_screenshot(page, png)
+    png, pdf = tmp_path / "three.png", tmp_path / "three.pdf"
+    chromium(page, "--window-size=1100,2400", f"--screenshot={png}")
     image = Image.open(png).convert("RGB")
     colours = image.getcolors(maxcolors=1 << 20) or []
     inked = sum(n for n, rgb in colours if sum(rgb) < 600)  # not white-ish
     assert len(colours) > 50 and inked > 0.02 * image.width * image.height, len(colours)
+    chromium(page, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")  # and it prints
+    data = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+    assert data.startswith(b"%PDF") and pages >= 2, pages  # more than one page
 
 
 def test_report_refuses_what_export_refuses(capsys, tmp_path):
