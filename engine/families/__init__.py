@@ -60,6 +60,10 @@ FAMILIES: tuple[Family, ...] = (
            'a "hello" network', "engine.families.hello.config:HelloConfig",
            "engine.families.hello.task:HelloTask", "engine.families.hello.events",
            "rnn_tui.views.hello:HelloScreen"),
+    Family("surface", "The rough error surface · a cliff, gradient steps with and without "
+           "clipping (ADL)", "an error surface", "engine.families.surface.config:SurfaceConfig",
+           "engine.families.surface.task:SurfaceTask", "engine.families.surface.events",
+           "rnn_tui.views.surface:SurfaceScreen"),
     Family("classify", "Classification · one label per text (many-to-one)", "a classifier",
            "engine.families.classify.config:ClassifyConfig",
            "engine.families.classify.task:ClassifyTask", "engine.families.classify.events",

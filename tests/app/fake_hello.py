@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator
 
+from fake_one_kind import OneKindFactory
 from fake_trainer import FakeTrainer
 
 from engine import events as ev
@@ -80,17 +81,7 @@ class FakeHelloTrainer(FakeTrainer):
                                    "spells": float(u.spells), "greedy": u.greedy})
 
 
-class FakeHelloFactory:
-    """config -> FakeHelloTrainer (a script of `steps` steps), remembering each trainer."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-        self.trainers: list[FakeHelloTrainer] = []
-
-    def __call__(self, config: Any) -> FakeHelloTrainer:
-        self.trainers.append(FakeHelloTrainer(config, **{"steps": 12, **self.kwargs}))
-        return self.trainers[-1]
-
-    @property
-    def last(self) -> FakeHelloTrainer:
-        return self.trainers[-1]
+def FakeHelloFactory(**kwargs: Any) -> OneKindFactory:
+    """config -> FakeHelloTrainer (a script of 12 steps)."""
+    return OneKindFactory(FakeHelloTrainer, 12, **kwargs)
