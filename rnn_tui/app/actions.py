@@ -56,8 +56,8 @@ def shell_bindings(first: list[Binding], middle: list[Binding],
                 tooltip="Re-initialise the weights (asks)"),
         Binding("m", "app.switch_cell", "Cell", tooltip=f"Switch cell type {' → '.join(cells)} "
                 "(restarts training; the old curve stays, dashed)"),
-        Binding("M", "app.pick_mode", "Mode", tooltip="Pick what to train: a language "
-                "model, seq2seq, long-range, classification or tagging task (restarts)"),
+        Binding("M", "app.pick_mode", "Mode",
+                tooltip=f"Pick what to train: {families.in_words()} (restarts)"),
         *middle,
         Binding("l", "app.lr(0.5)", "Learning rate ÷2", show=False),
         Binding("L", "app.lr(2.0)", "Learning rate ×2", show=False),

@@ -70,7 +70,8 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
         self.autostart = autostart
         self.runner: TrainingRunner | None = None
         self.run_id = 0
-        self.state = "idle"  # idle | starting | running | paused | stopping | finished | error
+        self.state = "idle"  # idle | starting | opening | opened | running | paused | stopping
+        #              | finished | error
         self.hparams: dict[str, Any] = live_hparams(config)
         self._clip_mode_on = config.clip_mode if config.clip_mode != "off" else "norm"
         self.active_panel = 0

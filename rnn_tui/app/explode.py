@@ -1,7 +1,7 @@
 """Exploding on purpose, and coming back: the x key and the offer after a divergence.
 
 x saves a checkpoint (the last good one), then turns clipping off and switches to plain SGD
-at lr 10 (engine/guard.py EXPLODE; Adam would bound every step and never overflow). The
+at lr 10 (engine/training/guard.py EXPLODE; Adam would bound every step and never overflow). The
 gradient norm climbs by orders of magnitude per step, the loss becomes NaN, the loop's guard
 stops the run and says which checkpoint it kept. The app then offers to go back to it: a new
 trainer resumes the run's directory from that checkpoint (its curves are reloaded up to it)
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import events as ev
-from engine.guard import EXPLODE
+from engine.training.guard import EXPLODE
 from rnn_tui.app.screens import ConfirmScreen
 
 RESTORED = ("lr", "clip", "clip_mode")  # what going back restores (the optimizer is the

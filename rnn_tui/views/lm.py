@@ -21,7 +21,7 @@ from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
 from rnn_tui.widgets import GatePlot, Heatmap, NeuronText, SampleView
-from rnn_tui.widgets._common import DIVERGING, safe_label
+from rnn_tui.widgets.canvas import DIVERGING, safe_label
 from rnn_tui.widgets.surprisal_view import SurprisalView
 
 TEMPERATURE_STEP, TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 0.1, 3.0
@@ -56,7 +56,7 @@ class GatesPanel(Panel):
 
 
 class LanguageModelScreen(DashboardScreen):
-    """The dashboard of a character-level language model."""
+    """The dashboard of a language model (characters or words)."""
 
     FAMILY = "lm"
     PANELS = (("samples-panel", "Samples"), ("gates-panel", "Gates"))

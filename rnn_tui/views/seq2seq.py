@@ -22,7 +22,7 @@ from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
 from rnn_tui.widgets import Heatmap
-from rnn_tui.widgets._common import PROB, level, safe_label
+from rnn_tui.widgets.canvas import PROB, level, safe_label
 
 TEACHER_STEP = 0.1
 BEAM_MIN, BEAM_MAX = 1, 16

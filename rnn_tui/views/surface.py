@@ -22,7 +22,7 @@ from engine.families.surface.events import Paths, Surface
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
-from rnn_tui.widgets._common import VIRIDIS, level
+from rnn_tui.widgets.canvas import VIRIDIS, level
 
 WAITING = "waiting for the surface (it comes with the first probe)…"
 # The paths' colours, apart from viridis: red, white, and pink where both passed.

@@ -1,4 +1,4 @@
-"""A fake Trainer for the app tests: the same protocol as engine.loop.Trainer, no torch.
+"""A fake Trainer for the app tests: the same protocol as engine.training.loop.Trainer, no torch.
 
 It yields a fixed script of deterministic events at once (Started, Baselines, `steps` TrainSteps
 with an Eval, Probe, Gates and Sample on schedule, ending with an Eval), then, by default,
@@ -9,7 +9,7 @@ at a step boundary. So a test sees a stable "training" screen with known numbers
 With `hold=False` it keeps training forever instead, one TrainStep every `delay` seconds, which
 the pause / single-step tests use.
 
-`FakeFactory.open(run_dir, config)` makes one for a saved run (engine/opened.py's protocol):
+`FakeFactory.open(run_dir, config)` makes one for a saved run (engine/run/opened.py's protocol):
 its first `serve_requests()` answers with Opened (at `start_step`; `spent` says whether the
 budget is used up) and a preview (Gates, a Sample) without training; `events()` - only once
 the app continues it - resumes from `start_step` (and yields nothing if it was stopped first);

@@ -104,7 +104,7 @@ def test_dL_dh_t_matches_finite_differences(cell):
 
 
 def test_it_learns_to_spell_hello_through_the_loop():
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     cfg = HelloConfig(steps=60, eval_every=5, probe_every=5, device="cpu")
     evals, pictures = [], []

@@ -80,7 +80,7 @@ def test_bad_settings_are_refused(bad):
 
 
 def run_paths(**changes):
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     cfg = SurfaceConfig(device="cpu", **changes)
     events = list(Trainer(cfg).events())
@@ -124,7 +124,7 @@ def test_gradient_probe_is_dL_dh_t_of_each_path():
 
 
 def test_a_resumed_run_continues_the_paths(tmp_path):
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     out = tmp_path / "run"
     cfg = SurfaceConfig(device="cpu", steps=10)

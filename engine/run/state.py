@@ -19,11 +19,12 @@ from typing import Any
 
 import torch
 
-from engine import checkpoint as ckpt
+from engine.run import checkpoint as ckpt
 from engine import families
 from engine.config import RunConfig, resumed_config
 from engine.errors import EngineError
-from engine.guard import DivergenceGuard
+from engine.training.guard import DivergenceGuard
+from engine.training.precision import Precision
 from engine.task import Task
 
 
@@ -95,10 +96,12 @@ class RunState:
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     params: list
-    run: Any  # engine.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
+    run: Any  # engine.run.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
     guard: DivergenceGuard
     threads: int = 1  # torch's intra-op threads at the start (CPU)
-    tuner: Any = None  # engine.threads.ThreadTuner with --threads 0 on a CPU, else None
+    tuner: Any = None  # engine.training.threads.ThreadTuner with --threads 0 on a CPU, else None
+    # --precision: the training step's autocast (and fp16's loss scaler); fp32 does nothing
+    precision: Precision = field(default_factory=lambda: Precision("fp32", "cpu"))
     baselines_due: bool = False  # a new run: the baselines are the first side job
     step: int = 0
     elapsed: float = 0.0  # active seconds: training + side jobs, excluding pauses
@@ -122,7 +125,7 @@ def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, fo
                 overrides: dict[str, Any]) -> RunState:
     """Everything a run needs (see the module docstring). `config` is None when resuming:
     the checkpoint has it, with `overrides` (the flags given again) on top."""
-    from engine import rundir
+    from engine.run import rundir
 
     run = rundir.RunDir.open(out_dir, resume=resume, force=force)
     try:
@@ -135,8 +138,8 @@ def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, fo
 
 
 def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any]) -> RunState:
-    from engine.device import configure_threads, describe, resolve_device, thread_tuner
-    from engine.optim import build_optimizer
+    from engine.training.device import configure_threads, describe, resolve_device, thread_tuner
+    from engine.training.optim import build_optimizer
 
     saved = None
     if resume:
@@ -158,11 +161,13 @@ def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(params, config)
     tuner = thread_tuner(config.threads, device, threads)
+    precision = Precision.build(config.precision, device)
     st = RunState(config=config, task=task, device=device,
-                  device_name=describe(device, threads, auto=tuner is not None), model=model,
+                  device_name=describe(device, threads, auto=tuner is not None,
+                                       precision=precision.name), model=model,
                   optimizer=optimizer, params=params, run=run,
                   guard=DivergenceGuard(math.log(max(2, task.summary()["vocab_size"]))),
-                  threads=threads, tuner=tuner)
+                  threads=threads, tuner=tuner, precision=precision)
     if saved:
         restore_state(st, saved)
     else:
@@ -175,7 +180,7 @@ def checkpoint_config(saved: ckpt.CheckpointData, where: str,
     """A run's config from its checkpoint (with --resume's changes), checked against the
     tensors it came with - the family's own ones, and the weights' shapes, built on torch's
     meta device (nothing allocated) - before anything real is built from it."""
-    from engine.memory import meta_shapes
+    from engine.training.memory import meta_shapes
 
     family = families.get(saved.meta.get("kind", families.DEFAULT))
     config = resumed_config(family.config_class(), saved.meta["config"], overrides or {},
@@ -190,8 +195,8 @@ def checkpoint_config(saved: ckpt.CheckpointData, where: str,
 
 
 def check_memory(task: Task, device: torch.device, training: bool) -> None:
-    """Refuse, with the estimate, a model the device cannot hold (engine.memory)."""
-    from engine import memory
+    """Refuse, with the estimate, a model the device cannot hold (engine.training.memory)."""
+    from engine.training import memory
 
     cfg = task.config
     params = memory.parameter_count(task.build_model)
@@ -251,7 +256,7 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
-    from engine.device import configure_threads, resolve_device
+    from engine.training.device import configure_threads, resolve_device
 
     saved = ckpt.load(run_dir)
     config = checkpoint_config(saved, str(run_dir))

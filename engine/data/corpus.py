@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import engine
-from engine import download
+from engine.data import download
 from engine.errors import EngineError
 
 MIN_CHARS = 100  # below this there is nothing to split into train and validation

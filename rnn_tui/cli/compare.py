@@ -1,5 +1,5 @@
 """`rnn-tui compare DIR DIR ...`: runs on one loss chart with their configs side by side (a
-Textual screen, rnn_tui/app/compare.py), or a table on stdout with `--table`."""
+Textual screen, rnn_tui/compare/app.py), or a table on stdout with `--table`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def compare_command(run_dirs: list[Path] = typer.Argument(..., help="Run directo
     """Compare runs: their train and validation curves on one chart (stable colours, a
     legend), their configs side by side with the differences highlighted."""
     from engine.errors import EngineError
-    from rnn_tui.comparison import load_runs
+    from rnn_tui.compare.runs import load_runs
 
     if by not in ("step", "time"):
         raise EngineError(f"--by {by}: choose step or time")
@@ -25,7 +25,7 @@ def compare_command(run_dirs: list[Path] = typer.Argument(..., help="Run directo
     if table:
         print_table(runs)
         return
-    from rnn_tui.app.compare import CompareApp
+    from rnn_tui.compare.app import CompareApp
 
     CompareApp(runs, by=by).run()
 
@@ -34,7 +34,7 @@ def print_table(runs) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from rnn_tui.comparison import SUMMARY_HEADER, config_rows, summary_rows
+    from rnn_tui.compare.runs import SUMMARY_HEADER, config_rows, summary_rows
 
     console = Console(highlight=False)
     if not console.is_terminal:  # piped: wide enough for the names (rich assumes 80)

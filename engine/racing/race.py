@@ -3,9 +3,9 @@
     race = Race([Racer("rnn", cfg_a), Racer("lstm", cfg_b)], out_dir="runs/race", minutes=3)
     for name, event in race.events():   # (racer, engine event) as they happen
         ...
-    race.standings.ranked()             # engine/standings.py
+    race.standings.ranked()             # engine/racing/standings.py
 
-Every racer is an ordinary `engine.loop.Trainer` (any family's config) writing its own run
+Every racer is an ordinary `engine.training.loop.Trainer` (any family's config) writing its own run
 directory OUT/<name>, which `rnn-tui open` reads like any other run.
 
 How the CPU is shared, and why (benchmarks/race_sharing.py; benchmarks/results/longrange/
@@ -38,9 +38,9 @@ from typing import Any, Iterator
 
 from engine import events as ev
 from engine.config import RunConfig
-from engine.device import usable_cores
+from engine.training.device import usable_cores
 from engine.errors import EngineError
-from engine.standings import Standings
+from engine.racing.standings import Standings
 
 MAX_RACERS = 8
 
@@ -86,7 +86,7 @@ class Race:
     def __init__(self, racers: list[Racer], out_dir: str | Path | None = None,
                  minutes: float | None = None, lanes: int = 0, force: bool = False,
                  threshold: float | None = None, slack: int = 1) -> None:
-        from engine.loop import Trainer
+        from engine.training.loop import Trainer
 
         names = [r.name for r in racers]
         if not 2 <= len(racers) <= MAX_RACERS:
@@ -116,7 +116,7 @@ class Race:
     def preflight(self) -> None:
         """What the racers' setup can fail on, checked before anything is built (the app
         does this before its screen opens): their run directories and their data."""
-        from engine import rundir
+        from engine.run import rundir
 
         for r in self.racers:
             try:

@@ -1,4 +1,5 @@
-"""Shared helpers for the hand-made Line-API widgets: a cell canvas, colour maps, ticks."""
+"""What the hand-made Line-API widgets draw with: a cell canvas (`Canvas`), their base
+(`CachedLinesWidget`), colour maps (the views use them too), number labels and ticks."""
 
 from __future__ import annotations
 

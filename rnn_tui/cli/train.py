@@ -1,57 +1,32 @@
-"""The `rnn-tui` command line: the app (default), `open`, and headless `run`; the commands
-that use a trained model (sample, translate, eval) are in cli_models.py, the data commands
-(baseline, corpus) in cli_data.py.
+"""The training commands: the app (the root command, no subcommand), `open`, and headless
+`run`.
 
 Every task family runs through the same commands: `--task NAME` picks the family (through
 the registry in engine/families), and every family's options are flags of `run` and of the
 app. torch is imported inside the commands, never at module level, so `--help` answers fast.
-Every user-fixable problem (EngineError) is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from engine import families
 from engine.errors import EngineError
-from rnn_tui.options import file_settings, resolve_config, training_options
-from rnn_tui.signals import stop_on_signals
-
-app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
-                  help="Train vanilla RNN, GRU and LSTM models - language models, "
-                       "encoder-decoders with attention - and watch them learn.")
-
-EXIT_USAGE = 2  # bad input (corpus, config, checkpoint, device), a busy or full run dir
-EXIT_DIVERGED = 3  # training stopped on a NaN/inf loss (the last good checkpoint is kept)
-EXIT_INTERRUPTED = 130  # Ctrl+C or SIGTERM (a checkpoint was saved)
-
-ConfigOpt = typer.Option(None, "--config", help="TOML file with training options.")
-TaskOpt = typer.Option(None, "--task", help="What to train: " + " | ".join(
-    families.all_tasks()[1:]) + " (default: the character language model). Each family's "
-    "options are listed under its own heading below.")
-OutOpt = typer.Option(None, "--out", help="Run directory (metrics.jsonl, config.json, "
-                      "samples, checkpoint).")
-ExplodeOpt = typer.Option(False, "--explode", help="Explode on purpose: no clipping and "
-                          "plain SGD at lr 10 (= --clip-mode off --optimizer sgd --lr 10): "
-                          "watch the gradient norm blow up and the guard stop the run.")
+from rnn_tui.cli.exits import EXIT_DIVERGED, EXIT_INTERRUPTED, error
+from rnn_tui.cli.options import (ConfigOpt, ExplodeOpt, OutOpt, TaskOpt, file_settings,
+                                 resolve_config, training_options)
+from rnn_tui.cli.signals import stop_on_signals
 
 
 def with_explode(overrides: dict | None, explode: bool) -> dict:
-    """The options given, with the --explode preset on top (engine/guard.py EXPLODE)."""
-    from engine.guard import EXPLODE
+    """The options given, with the --explode preset on top (engine/training/guard.py EXPLODE)."""
+    from engine.training.guard import EXPLODE
 
     return {**(overrides or {}), **(EXPLODE if explode else {})}
 
 
-def _err(message: str) -> None:
-    typer.echo(f"rnn-tui: error: {message}", err=True)
-
-
-@app.callback(invoke_without_command=True)
 @training_options
 def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
                  task: Optional[str] = TaskOpt, out: Optional[str] = OutOpt,
@@ -69,11 +44,10 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
     run_app(cfg, out_dir=out)
 
 
-@app.command("open")
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
-    from engine.checkpoint import FILENAME, load
-    from engine.run_state import checkpoint_config
+    from engine.run.checkpoint import FILENAME, load
+    from engine.run.state import checkpoint_config
     from rnn_tui.app import run_app
 
     saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
@@ -81,7 +55,6 @@ def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -
     run_app(cfg, out_dir=str(run_dir), resume=True)
 
 
-@app.command("run")
 @training_options
 def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt,
                 out: Optional[str] = OutOpt,
@@ -94,8 +67,8 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
-    from engine.loop import Trainer
-    from rnn_tui.report import RunReporter
+    from engine.training.loop import Trainer
+    from rnn_tui.cli.report import RunReporter
 
     overrides = with_explode(overrides, explode)
     if resume:
@@ -124,7 +97,7 @@ def exit_for(finished, resume_command: str | None) -> None:
     if finished is None:
         return
     if finished.reason == "diverged":
-        _err(finished.message)
+        error(finished.message)
         raise typer.Exit(EXIT_DIVERGED)
     if finished.reason == "stopped":
         where = f"; resume with: {resume_command}" if resume_command else ""
@@ -134,45 +107,7 @@ def exit_for(finished, resume_command: str | None) -> None:
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
-from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their commands)
-
-cli_models.register(app)
-cli_data.register(app)
-
-from rnn_tui import cli_compare, cli_ladder, cli_race, cli_runs, cli_score  # noqa: E402
-
-cli_score.register(app)
-cli_ladder.register(app)
-cli_race.register(app)
-cli_compare.register(app)
-cli_runs.register(app)
-
-
-def main() -> None:
-    from engine.threads import set_wait_policy
-
-    set_wait_policy()  # before torch is imported (by any command)
-    try:
-        # returns typer.Exit's code instead of raising
-        code = app(args=sys.argv[1:], standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
-    except EngineError as exc:
-        _err(str(exc))
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        typer.echo("\ninterrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as exc:  # click's usage errors arrive here with standalone_mode=False
-        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # (typer vendors click)
-            exc.show()
-            sys.exit(EXIT_USAGE)
-        raise
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    app.callback(invoke_without_command=True)(main_command)
+    app.command("open")(open_command)
+    app.command("run")(run_command)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import EngineError
-from engine.rundir import read_metrics
+from engine.run.rundir import read_metrics
 from rnn_tui.workspace import RunInfo, describe
 
 # One colour per run (train dimmer, validation full): distinct on dark backgrounds.

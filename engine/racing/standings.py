@@ -1,4 +1,4 @@
-"""A race's standings, kept up to date from the racers' events (engine/race.py).
+"""A race's standings, kept up to date from the racers' events (engine/racing/race.py).
 
     table = Standings(["rnn", "lstm"], threshold=0.01)
     table.update("lstm", event)      # every (racer, event) the race yields

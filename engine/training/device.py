@@ -43,11 +43,11 @@ def usable_cores() -> int:
 
 def configure_threads(threads: int) -> int:
     """Set torch's intra-op thread count; 0 means the cores idle right now (at least one;
-    engine/threads.py adapts it while the run trains).
+    engine/training/threads.py adapts it while the run trains).
 
     More threads than cores makes every step fight the OS scheduler (and the UI), so cap it.
     """
-    from engine.threads import idle_cores
+    from engine.training.threads import idle_cores
 
     n = threads if threads > 0 else idle_cores(usable_cores())
     set_threads(n)
@@ -62,7 +62,7 @@ def set_threads(n: int) -> None:
 def thread_tuner(threads: int, device: torch.device, start: int):
     """The thread-count tuner of a CPU run with --threads 0 (None: fixed threads, a GPU, or
     a single core)."""
-    from engine.threads import ThreadTuner
+    from engine.training.threads import ThreadTuner
 
     cores = usable_cores()
     if threads != 0 or device.type != "cpu" or cores < 2:
@@ -70,10 +70,13 @@ def thread_tuner(threads: int, device: torch.device, start: int):
     return ThreadTuner(cores, start, set_threads)
 
 
-def describe(device: torch.device, threads: int, auto: bool = False) -> str:
+def describe(device: torch.device, threads: int, auto: bool = False,
+             precision: str = "fp32") -> str:
+    """'cpu (auto, 2 threads)', 'cuda (NVIDIA H100, bf16)': the precision when not fp32."""
+    extra = "" if precision == "fp32" else f", {precision}"
     if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
+        return f"cuda ({torch.cuda.get_device_name(device)}{extra})"
     if device.type == "cpu":
         count = f"{threads} thread{'s' if threads != 1 else ''}"
-        return f"cpu ({'auto, ' if auto else ''}{count})"
-    return device.type
+        return f"cpu ({'auto, ' if auto else ''}{count}{extra})"
+    return device.type + (f" ({precision})" if extra else "")

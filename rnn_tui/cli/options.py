@@ -25,6 +25,16 @@ from engine.config import RunConfig, load_toml, with_overrides
 SHARED_PANEL = "Training options, every task (also settable in a TOML file: --config)"
 SEVERAL_PANEL = "Options of several tasks (what each does, by task)"
 
+ConfigOpt = typer.Option(None, "--config", help="TOML file with training options.")
+TaskOpt = typer.Option(None, "--task", help="What to train: " + " | ".join(
+    families.all_tasks()[1:]) + " (default: the character language model). Each family's "
+    "options are listed under its own heading below.")
+OutOpt = typer.Option(None, "--out", help="Run directory (metrics.jsonl, config.json, "
+                      "samples, checkpoint).")
+ExplodeOpt = typer.Option(False, "--explode", help="Explode on purpose: no clipping and "
+                          "plain SGD at lr 10 (= --clip-mode off --optimizer sgd --lr 10): "
+                          "watch the gradient norm blow up and the guard stop the run.")
+
 
 def field_help(config_cls: type) -> dict[str, str]:
     """The comment after each field of a config dataclass (and of its bases): --help text."""

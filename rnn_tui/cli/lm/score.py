@@ -32,7 +32,7 @@ def score_command(run_dir: Path = typer.Argument(..., help="A language model's r
                   device: str = typer.Option("cpu", "--device")) -> None:
     """Score sentences with a trained language model: ln P, perplexity, surprisal per token."""
     from engine.families.lm.scoring import score_sentence
-    from rnn_tui.cli_models import input_lines, load_for
+    from rnn_tui.cli.inference import input_lines, load_for
 
     texts = list(sentences or []) + input_lines(file)
     if not texts:

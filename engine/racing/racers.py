@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.config import RunConfig, coerce, load_toml, with_overrides
 from engine.errors import EngineError
-from engine.race import MAX_RACERS, Racer
+from engine.racing.race import MAX_RACERS, Racer
 
 TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 

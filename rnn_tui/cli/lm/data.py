@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from rnn_tui.signals import interrupt_on_sigterm
+from rnn_tui.cli.signals import interrupt_on_sigterm
 
 corpus_app = typer.Typer(help="Bundled and downloadable corpora.", no_args_is_help=True)
 
@@ -14,11 +14,11 @@ def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file
                      order: int = typer.Option(5, "--order", min=1, max=12),
                      val_fraction: float = typer.Option(0.1, "--val-fraction")) -> None:
     """Print count-based baselines (uniform, unigram, Kneser-Ney n-gram) on the val split."""
-    from engine.corpus import load_corpus
+    from engine.data.corpus import load_corpus
     from engine.families.lm.config import LMConfig
     from engine.families.lm.data import split_text
     from engine.metrics import bits_per_char
-    from engine.ngram import baselines
+    from engine.data.ngram import baselines
 
     LMConfig(val_fraction=val_fraction, baseline_order=order).validate()
     train, val = split_text(load_corpus(corpus).text, val_fraction)
@@ -33,8 +33,8 @@ def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file
 @corpus_app.command("list")
 def corpus_list() -> None:
     """List bundled and downloadable corpora."""
-    from engine.corpus import list_bundled
-    from engine.download import REGISTRY
+    from engine.data.corpus import list_bundled
+    from engine.data.download import REGISTRY
 
     for name, description, size in list_bundled():  # downloadable ones included
         shown = f"{size:,} chars" if size else ("(download)" if name in REGISTRY else "")
@@ -44,7 +44,7 @@ def corpus_list() -> None:
 @corpus_app.command("download")
 def corpus_download(name: str = typer.Argument(..., help="e.g. tiny-shakespeare")) -> None:
     """Download a public corpus into the cache (checksum verified)."""
-    from engine.download import download
+    from engine.data.download import download
 
     shown = [-1]
 

@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from rnn_tui.options import training_options
+from rnn_tui.cli.options import training_options
 
 RungsOpt = typer.Option("ngram,ffnn,rnn,lstm", "--rungs",
                         help="The rungs, in order: ngram, ffnn, rnn, gru, lstm.")
@@ -32,7 +32,7 @@ def ladder_command(rungs: str = RungsOpt,
     from engine.config import with_overrides
     from engine.families.lm.config import LMConfig
     from engine.families.lm.ladder import parse_rungs, run_ladder
-    from rnn_tui.signals import stop_on_signals
+    from rnn_tui.cli.signals import stop_on_signals
 
     chosen = parse_rungs(rungs)
     settings = dict(overrides or {})

@@ -7,10 +7,10 @@
     rnn-tui race --task adding --racer a.toml --racer b.toml          # one racer per file
 
 The training options (every family's, as for `run`) set what the racers share; --models and
---vary say what differs (engine/racers.py), and each racer writes its run directory
+--vary say what differs (engine/racing/racers.py), and each racer writes its run directory
 OUT/<name>. On a terminal the race opens in the app (the curves together, the gradient
 panels side by side, the standings); with --headless, or when the output is not a terminal,
-it prints the evaluations and the standings. How the CPU is shared: engine/race.py.
+it prints the evaluations and the standings. How the CPU is shared: engine/racing/race.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Optional
 import typer
 
 from engine.errors import EngineError
-from rnn_tui.options import resolve_config, training_options
+from rnn_tui.cli.exits import EXIT_INTERRUPTED
+from rnn_tui.cli.options import ConfigOpt, TaskOpt, resolve_config, training_options
 
 DEFAULT_MINUTES = 3.0
 
@@ -47,30 +48,26 @@ ForceOpt = typer.Option(False, "--force", help="Overwrite existing racer directo
                         "--out.")
 
 
-def register(app: typer.Typer) -> None:
-    from rnn_tui.cli import ConfigOpt, TaskOpt
-
-    @app.command("race")
-    @training_options
-    def race_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt,
-                     out: Optional[str] = OutOpt, models: Optional[str] = ModelsOpt,
-                     vary: Optional[list[str]] = VaryOpt,
-                     racer: Optional[list[str]] = RacerOpt,
-                     threshold: Optional[float] = ThresholdOpt, lanes: int = LanesOpt,
-                     headless: bool = HeadlessOpt, force: bool = ForceOpt,
-                     overrides: dict = None) -> None:
-        """Race configurations side by side (same task, data and budget; the CPU shared so
-        that every racer gets the same steps): standings, one run directory per racer.
-        --minutes is the race's wall clock (default 3), --steps each racer's own budget."""
-        race(task, config, out, models, vary, racer, threshold, lanes, headless, force,
-             overrides or {})
+@training_options
+def race_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt,
+                 out: Optional[str] = OutOpt, models: Optional[str] = ModelsOpt,
+                 vary: Optional[list[str]] = VaryOpt,
+                 racer: Optional[list[str]] = RacerOpt,
+                 threshold: Optional[float] = ThresholdOpt, lanes: int = LanesOpt,
+                 headless: bool = HeadlessOpt, force: bool = ForceOpt,
+                 overrides: dict = None) -> None:
+    """Race configurations side by side (same task, data and budget; the CPU shared so
+    that every racer gets the same steps): standings, one run directory per racer.
+    --minutes is the race's wall clock (default 3), --steps each racer's own budget."""
+    race(task, config, out, models, vary, racer, threshold, lanes, headless, force,
+         overrides or {})
 
 
 def race(task, config, out, models, vary, racer, threshold, lanes, headless, force,
          overrides) -> None:
     """Build the racers and run the race, in the app or headless."""
-    from engine.race import Race, Racer
-    from engine.racers import build_racers
+    from engine.racing.race import Race, Racer
+    from engine.racing.racers import build_racers
 
     base = resolve_config(task, config, overrides)
     # --minutes (flag or file) is the race's clock; the racers' own budget is --steps.
@@ -100,9 +97,8 @@ def race(task, config, out, models, vary, racer, threshold, lanes, headless, for
 def run_headless(race) -> None:
     from rich.console import Console
 
-    from rnn_tui.cli import EXIT_INTERRUPTED
     from rnn_tui.race.report import RaceReporter
-    from rnn_tui.signals import stop_on_signals
+    from rnn_tui.cli.signals import stop_on_signals
 
     # Piped (a log file, CI): wide enough that the standings are not cut to 80 columns.
     console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -117,3 +113,7 @@ def run_headless(race) -> None:
     reporter.final()
     if any(r.status == "stopped" for r in race.standings.rows.values()):
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("race")(race_command)

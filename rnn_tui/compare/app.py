@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from rnn_tui.app.screenshots import ScreenshotMixin
-from rnn_tui.comparison import ComparedRun, config_rows, load_runs, summary_rows
+from rnn_tui.compare.runs import ComparedRun, config_rows, load_runs, summary_rows
 from rnn_tui.widgets import LossChart
 
 UNITS = ("nats", "bits", "ppl")

@@ -6,7 +6,7 @@
 
 The loop owns what every family shares: the budget, warmup and the learning-rate schedule,
 clipping and its telemetry, the NaN/inf guard, the cadence of evaluations, probes and
-samples, checkpoints (only of a model fit to keep, engine/guard.py) and exact resume, and
+samples, checkpoints (only of a model fit to keep, engine/training/guard.py) and exact resume, and
 honours a stop within a second or two even in the middle of a long evaluation. The family's
 `Task` (engine/task.py) says what a batch is, computes the loss, evaluates, probes and
 answers requests.
@@ -14,7 +14,7 @@ answers requests.
 Control from another thread (the app's UI) goes through small thread-safe methods - stop(),
 set_hparam(), request(), request_checkpoint() - that queue a request; the generator serves
 the queue between optimizer steps, so the model is only ever touched by the thread iterating
-the generator (engine/controls.py).
+the generator (engine/training/controls.py).
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from engine import budget
+from engine.training import budget
 from engine import events as ev
 from engine.config import RunConfig
-from engine.controls import Controls
+from engine.training.controls import Controls
 from engine.errors import Cancelled, EngineError
-from engine.guard import diverged_message
-from engine.optim import build_optimizer, clip_gradients, scheduled_lr
-from engine.rundir import out_path
-from engine.run_state import RunState, build_state, snapshot_state
+from engine.training.guard import diverged_message
+from engine.training.optim import build_optimizer, clip_gradients, scheduled_lr
+from engine.run.rundir import out_path
+from engine.run.state import RunState, build_state, snapshot_state
 from engine.task import Request
 
 class Trainer(Controls):
@@ -57,7 +57,7 @@ class Trainer(Controls):
         clip_mode; a family adds its own)."""
         return type(self.config).LIVE_KEYS if self.config is not None else RunConfig.LIVE_KEYS
 
-    # --- thread-safe controls (stop, set_hparam, request_checkpoint: engine/controls.py) ---
+    # --- thread-safe controls (stop, set_hparam, request_checkpoint: controls.py) ---
 
     def request(self, kind: str, **args: Any) -> None:
         """Ask the model something (a sample, a translation): answered with events."""
@@ -122,11 +122,12 @@ class Trainer(Controls):
             group["lr"] = lr
         st.model.train()
         st.last_batch = batch
-        _, loss = st.task.forward(st.model, batch)
+        with st.precision.autocast():  # --precision: bf16/fp16 forward, fp32 weights and loss
+            _, loss = st.task.forward(st.model, batch)
         st.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        st.precision.backward(loss, st.optimizer)  # true (unscaled) gradients, to clip
         norm = clip_gradients(st.params, cfg.clip_mode, cfg.clip)
-        st.optimizer.step()
+        st.precision.step(st.optimizer)
         # Accumulate on the device; read back once per log interval (no per-step GPU sync).
         st.acc.add(loss.detach(), norm.detach(), cfg.clip_mode == "norm" and cfg.clip)
         st.step += 1
@@ -223,7 +224,7 @@ class Trainer(Controls):
             yield self._emit(event)
 
     def _checkpoint(self, reason: str) -> Iterator[ev.Event]:
-        """Save, if the model is fit to keep (engine.guard): the file on disk is always from
+        """Save, if the model is fit to keep (guard.py): the file on disk is always from
         before an explosion. A NaN loss seen here ends the run as diverged."""
         st = self.state
         if not st.run.active:

@@ -3,7 +3,7 @@
     DIR/config.json              the resolved config (after defaults, TOML and flags)
     DIR/metrics.jsonl            one JSON object per event, with an "event" field
     DIR/samples.txt              the samples taken during training, with a header each
-    DIR/checkpoint.safetensors   the latest checkpoint (see engine.checkpoint)
+    DIR/checkpoint.safetensors   the latest checkpoint (see engine.run.checkpoint)
     DIR/.lock                    pid of the process writing DIR (held with an advisory flock)
     DIR/.replaced/               the run a --force run replaces, until its first checkpoint
 
@@ -30,9 +30,9 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
-from engine import checkpoint as ckpt
+from engine.run import checkpoint as ckpt
 from engine import events as ev
-from engine.checkpoint import FILENAME as CHECKPOINT
+from engine.run.checkpoint import FILENAME as CHECKPOINT
 from engine.errors import EngineError
 
 try:
