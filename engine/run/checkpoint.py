@@ -32,10 +32,10 @@ from typing import Any
 import torch
 
 from engine.errors import EngineError
+from engine.run.rundir import CHECKPOINT as FILENAME
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
-FILENAME = "checkpoint.safetensors"
 TEMP_PREFIX, TEMP_SUFFIX = ".checkpoint-", ".tmp"
 
 

@@ -28,12 +28,17 @@ import math
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from engine.run import checkpoint as ckpt
 from engine import events as ev
-from engine.run.checkpoint import FILENAME as CHECKPOINT
 from engine.errors import EngineError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.run import checkpoint as ckpt
+
+# The checkpoint's file name (engine/run/checkpoint.py). Defined here, with the other files of a
+# run directory, so that listing runs (the app's workspace, on its UI thread) needs no torch.
+CHECKPOINT = "checkpoint.safetensors"
 
 try:
     import fcntl
@@ -135,6 +140,8 @@ class RunDir:
             raise EngineError(f"cannot write to output directory {path}: "
                               f"{exc.strerror or exc}") from None
         try:
+            from engine.run import checkpoint as ckpt  # (torch: the trainer's thread)
+
             _recover(path)
             ckpt.remove_stale_temps(path)
             check_usable(path, resume, force)
@@ -173,7 +180,9 @@ class RunDir:
             raise EngineError(f"cannot write to {self.path / METRICS}: "
                               f"{exc.strerror or exc}; the last checkpoint is unchanged") from None
 
-    def save_checkpoint(self, data: ckpt.CheckpointData) -> Path:
+    def save_checkpoint(self, data: "ckpt.CheckpointData") -> Path:
+        from engine.run import checkpoint as ckpt
+
         path = ckpt.save(self.path / CHECKPOINT, data)
         if self.aside:  # the new run has a checkpoint of its own: the old one may go
             shutil.rmtree(self.path / ASIDE, ignore_errors=True)

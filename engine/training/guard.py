@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import math
 
-import torch
-
 # Exploding on purpose (`--explode`, the app's x key): no clipping and a huge plain-SGD step.
 # SGD, because Adam divides each step by the gradient's running RMS: its updates stay about
 # lr in size however large the gradient, so the loss jumps but nothing overflows (measured on
@@ -75,6 +73,8 @@ class DivergenceGuard:
 
 
 def weights_finite(params) -> bool:
+    import torch  # here, not at the top: the app imports EXPLODE on its UI thread
+
     return all(bool(torch.isfinite(p).all()) for p in params)
 
 

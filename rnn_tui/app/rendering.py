@@ -57,7 +57,10 @@ class RenderingMixin:
             if step and step.clipped:
                 clip += " (clipped)"
         lr = fmt_float(step.lr) if step else fmt_float(hp["lr"])
+        kept = self.controller.run.kept  # live changes of earlier runs that this one started with
         line2 = [("lr", f"{lr} (peak {fmt_float(hp['lr'])})"), ("clip", clip), *view_line2,
+                 *([("kept", " ".join(f"{k}={short(v)}" for k, v in kept.items()))]
+                   if kept else []),
                  ("device", self._device_text(started, step)),
                  ("ckpt", f"step {ckpt.step}" if ckpt else "–")]
         text = join_fields(line1)

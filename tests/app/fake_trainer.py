@@ -30,7 +30,7 @@ from engine.families.lm.config import LMConfig
 from engine.families.lm.events import Gates, Sample, Scores
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.events import Attention
-from rnn_tui.app.app import live_hparams
+from rnn_tui.app.controller import live_settings
 
 PROBE_TEXT = "the quick brown fox jumps over the lazy dog. "
 SAMPLE_TEXT = "and the king said unto them, the hour is come.\nthen they went"
@@ -64,7 +64,7 @@ class FakeTrainer:
         self._cond = threading.Condition(self._lock)
         self._stop = False
         self.stopped = threading.Event()  # set once Finished has been yielded
-        self.hp = live_hparams(config)
+        self.hp = live_settings(config)
         self.opened, self.spent = opened, spent  # a saved run, opened (not yet training)
         self.finish = finish  # end with Finished("steps") after the script instead of holding
         self.previewed = False
