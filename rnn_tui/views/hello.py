@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from engine.events import TrainStep
 from engine.families.hello.events import Unrolled
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
@@ -28,7 +29,6 @@ from rnn_tui.app.panels import Panel, TextLine, join_fields
 WAITING = "waiting for the first forward pass…"
 BAR = 6  # characters of a full probability bar
 COLUMN = (13, 20)  # the least and most characters of a timestep's column
-POLL_S = 0.25  # how often the view checks that its picture is of the latest step
 
 
 def fmt(v: float) -> str:
@@ -170,13 +170,15 @@ class HelloScreen(DashboardScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.set_interval(POLL_S, self.follow_model)
+        self._unsubscribe = self.app.controller.subscribe(self.follow_model)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
 
     # ------------------------------------------------------------------ the app's calls
 
     def reset_view(self) -> None:
         self.last: Unrolled | None = None
-        self.asked_at: int | None = None  # the step whose picture was last requested
 
     def clear_view(self) -> None:
         self.query_one("#unrolled-info", TextLine).update(WAITING)
@@ -217,17 +219,13 @@ class HelloScreen(DashboardScreen):
 
     # ------------------------------------------------------------------ the live model
 
-    def follow_model(self) -> None:
-        """After `n` the loop has trained a step but its probe of that step comes with the
-        next one: while paused, ask the model for the picture of the step on screen."""
-        train = self.app.info.get("train")
-        runner = self.app.runner
-        if self.app.state != "paused" or train is None or runner is None:
-            return
-        shown = self.last.step if self.last is not None else -1
-        if train.step != shown and self.asked_at != train.step:
-            self.asked_at = train.step
-            runner.request("unroll")
+    def follow_model(self, event: Any) -> None:
+        """After `n` the loop has trained a step, but its probe of that step would only come
+        with the next one: while paused, ask the model for the picture of this step (the
+        worker answers at once, between steps)."""
+        c = self.app.controller
+        if isinstance(event, TrainStep) and c.run.status == "paused":
+            c.request("unroll")
 
     # ------------------------------------------------------------------ drawing
 
