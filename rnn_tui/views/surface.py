@@ -6,7 +6,8 @@ on it as they are trained: without clipping (red) and with norm clipping (green)
                     higher b), the paths' points on top; a point outside the window is said
     Clipping panel  ADL's pseudo-code with the live numbers of the last step, each path's
                     loss now and its longest step, and the last steps' gradient norms
-Keys: `[` / `]` the threshold (the shell's clip keys: they act on the clipped path here).
+Keys: `[` / `]` the threshold (the shell's clip keys: they act on the clipped path here);
+`c` says why the loop's own clipping stays off.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from engine.families.surface.events import Paths, Surface
@@ -149,7 +151,11 @@ class SurfaceScreen(DashboardScreen):
     PANELS = (("surface-panel", "Error surface"), ("clipping-panel", "Clipping"))
     INTERACTIVE = {"probe_every": 1, "sample_every": 0}  # two scalars: every step is free
     GRAD_TITLE = "‖∂L/∂h_t‖ over the T steps · {layer} (1 unclipped, 2 clipped)"
-    BINDINGS = shell_bindings(first=[], middle=[], cells=("rnn",))
+    # `c` (the loop's clipping on/off) would clip both paths' gradients together: here it
+    # says so instead; the clipped path always clips, at the threshold [ and ] set.
+    BINDINGS = [b for b in shell_bindings(first=[], middle=[], cells=("rnn",)) if b.key != "c"] \
+        + [Binding("c", "clip_note", "Clipping", show=False,
+                   tooltip="The clipped path always clips; [ and ] set its threshold")]
     DEFAULT_CSS = """
     #surface-picture { height: auto; }
     #surface-outside { height: auto; color: $text-muted; }
@@ -200,6 +206,10 @@ class SurfaceScreen(DashboardScreen):
     def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
         return [("surface", f"The rough error surface · T={config.timesteps}, with and "
                  f"without clipping", config)]
+
+    def action_clip_note(self) -> None:
+        self.app.notify("here one path always clips and the other never does: [ and ] set "
+                        "the threshold (the loop's own clipping stays off)", timeout=4)
 
     # ------------------------------------------------------------------ drawing
 

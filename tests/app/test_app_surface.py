@@ -60,3 +60,23 @@ def test_real_engine_paths_in_the_app():
             await pilot.press("q")
 
     asyncio.run(main())
+
+
+def test_c_explains_instead_of_clipping_both_paths():
+    factory = FakeSurfaceFactory()
+
+    async def main():
+        app = create_app(CONFIG, factory)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await finished_script(pilot)
+            await pilot.press("c")
+            await pilot.pause(0.2)
+            assert not factory.trainers[-1].calls_named("set_hparam")
+            assert any("always clips" in str(n.message) for n in app._notifications)
+            await pilot.press("right_square_bracket")  # the threshold: live, as usual
+            await wait_for(lambda: factory.trainers[-1].calls_named("set_hparam"), pilot=pilot)
+            assert factory.trainers[-1].calls_named("set_hparam")[0] == ("set_hparam", "clip",
+                                                                          2.0)
+            await pilot.press("q")
+
+    asyncio.run(main())
