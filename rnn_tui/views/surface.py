@@ -6,8 +6,8 @@ on it as they are trained: without clipping (red) and with norm clipping (green)
                     higher b), the paths' points on top; a point outside the window is said
     Clipping panel  ADL's pseudo-code with the live numbers of the last step, each path's
                     loss now and its longest step, and the last steps' gradient norms
-Keys: `[` / `]` the threshold (the shell's clip keys: they act on the clipped path here);
-`c` says why the loop's own clipping stays off.
+Keys: `p` where both paths start (w b; restarts), `[` / `]` the threshold (the shell's clip
+keys: they act on the clipped path here); `c` says why the loop's own clipping stays off.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from engine.families.surface.events import Paths, Surface
 from rnn_tui.app.actions import shell_bindings
@@ -87,6 +87,17 @@ def surface_picture(s: Surface, p: Paths | None) -> Text:
     return out
 
 
+def parse_start(text: str) -> tuple[float, float]:
+    """'2 -0.3' (or '2, -0.3', 'w=2 b=-0.3') -> (2.0, -0.3); ValueError with the reason."""
+    parts = [p.split("=")[-1] for p in text.replace(",", " ").split()]
+    if len(parts) != 2:
+        raise ValueError("type w and b, e.g. 2.0 -0.3")
+    w, b = float(parts[0]), float(parts[1])
+    if not (math.isfinite(w) and math.isfinite(b) and abs(w) <= 100 and abs(b) <= 100):
+        raise ValueError("w and b must be numbers in [-100, 100]")
+    return w, b
+
+
 def outside(s: Surface, p: Paths) -> list[str]:
     """Where a path left the window drawn, said in words."""
     lines = []
@@ -137,6 +148,8 @@ class SurfacePanel(Panel):
         yield TextLine(WAITING, id="surface-info", classes="info")
         yield Static("", id="surface-picture")
         yield Static("", id="surface-outside")
+        yield Input(placeholder="where both paths start: w b, e.g. 2.0 -0.3 (Enter restarts; "
+                                "Esc cancels)", id="start-prompt", classes="prompt")
 
 
 class ClippingPanel(Panel):
@@ -153,7 +166,10 @@ class SurfaceScreen(DashboardScreen):
     GRAD_TITLE = "‖∂L/∂h_t‖ over the T steps · {layer} (1 unclipped, 2 clipped)"
     # `c` (the loop's clipping on/off) would clip both paths' gradients together: here it
     # says so instead; the clipped path always clips, at the threshold [ and ] set.
-    BINDINGS = [b for b in shell_bindings(first=[], middle=[], cells=("rnn",)) if b.key != "c"] \
+    PROMPT_ID = "#start-prompt"
+    BINDINGS = [b for b in shell_bindings(
+        first=[Binding("p", "app.prompt", "Start", tooltip="Type where both paths start, "
+                       "w and b (restarts)")], middle=[], cells=("rnn",)) if b.key != "c"] \
         + [Binding("c", "clip_note", "Clipping", show=False,
                    tooltip="The clipped path always clips; [ and ] set its threshold")]
     DEFAULT_CSS = """
@@ -206,6 +222,15 @@ class SurfaceScreen(DashboardScreen):
     def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
         return [("surface", f"The rough error surface · T={config.timesteps}, with and "
                  f"without clipping", config)]
+
+    def submit_prompt(self, text: str) -> None:
+        try:
+            w, b = parse_start(text)
+        except ValueError as exc:
+            self.app.notify(str(exc), severity="warning", timeout=3)
+            return
+        self.app.controller.start(self.app.config.replace(w_start=w, b_start=b),
+                                  why=f"both paths start at (w, b) = ({w:g}, {b:g})")
 
     def action_clip_note(self) -> None:
         self.app.notify("here one path always clips and the other never does: [ and ] set "

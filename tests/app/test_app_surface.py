@@ -80,3 +80,27 @@ def test_c_explains_instead_of_clipping_both_paths():
             await pilot.press("q")
 
     asyncio.run(main())
+
+
+def test_p_starts_both_paths_somewhere_else():
+    from rnn_tui.views.surface import parse_start
+
+    assert parse_start("w=2, b=-0.3") == (2.0, -0.3)
+    for bad in ("2", "x 1", "1e9 0", "nan 0"):
+        try:
+            parse_start(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)
+    factory = FakeSurfaceFactory()
+
+    async def main():
+        app = create_app(CONFIG, factory)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await finished_script(pilot)
+            await pilot.press("p", *"2.5 -0.5", "enter")
+            await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
+            assert (factory.last.config.w_start, factory.last.config.b_start) == (2.5, -0.5)
+            await pilot.press("q")
+
+    asyncio.run(main())
