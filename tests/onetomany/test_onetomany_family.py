@@ -127,3 +127,17 @@ def test_the_loop_trains_it_probes_and_samples():
     assert names.label == "Kroslav" and len(names.names) == cfg.names_shown
     assert set(names.per_label) == set(names.labels) and len(names.labels) == 20
     assert [e for e in events if e.name == "eval"][-1].metrics["bits_per_char"] > 0
+
+
+def test_a_resumed_run_is_the_run_that_never_stopped(tmp_path):
+    from engine.training.loop import Trainer
+
+    cfg = OneToManyConfig(hidden=16, embed=8, steps=4, eval_every=2, probe_every=0,
+                          sample_every=0, dropout=0.0, device="cpu")
+    out = tmp_path / "run"
+    list(Trainer(cfg, out_dir=out).events())
+    resumed = [e for e in Trainer(None, out_dir=out, resume=True, overrides={"steps": 8})
+               .events() if e.name == "eval"][-1]
+    whole = [e for e in Trainer(cfg.replace(steps=8)).events() if e.name == "eval"][-1]
+    assert resumed.step == whole.step == 8
+    assert resumed.val_loss == pytest.approx(whole.val_loss, rel=1e-5)
