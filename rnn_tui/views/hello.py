@@ -140,7 +140,6 @@ class StepPanel(Panel):
 class HelloScreen(DashboardScreen):
     """The dashboard of the "hello" network."""
 
-    FAMILY = "hello"
     PANELS = (("unrolled-panel", "Unrolled"), ("step-panel", "Timestep"))
     INTERACTIVE = {"probe_every": 1, "sample_every": 0}  # a 3-unit RNN: every step is free
     GRAD_TITLE = "‖∂L/∂h_t‖ (L: the mean loss over the word) · {layer}"

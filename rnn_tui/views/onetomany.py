@@ -38,7 +38,6 @@ class LabelsPanel(Panel):
 class OneToManyScreen(DashboardScreen):
     """The dashboard of one-to-many generation."""
 
-    FAMILY = "onetomany"
     PANELS = (("names-panel", "Names"), ("labels-panel", "Labels"))
     INTERACTIVE = {"probe_every": 25, "sample_every": 50}
     GRAD_TITLE = "‖∂L/∂h_t‖ per character of 16 held-out names · {layer}"

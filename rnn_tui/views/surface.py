@@ -160,7 +160,6 @@ class ClippingPanel(Panel):
 class SurfaceScreen(DashboardScreen):
     """The dashboard of the rough error surface."""
 
-    FAMILY = "surface"
     PANELS = (("surface-panel", "Error surface"), ("clipping-panel", "Clipping"))
     INTERACTIVE = {"probe_every": 1, "sample_every": 0}  # two scalars: every step is free
     GRAD_TITLE = "‖∂L/∂h_t‖ over the T steps · {layer} (1 unclipped, 2 clipped)"

@@ -21,7 +21,6 @@ from engine.task import Evaluation, Request, Task
 
 
 class HelloTask(Task):
-    family = "hello"
     Config = HelloConfig
     requests = ("unroll",)  # the view asks for the picture of the model as it is now
     report_metrics = (("accuracy", "next char right", "%"), ("spells", "spells it", "%"))

@@ -27,7 +27,6 @@ PROBE_NAMES = 16  # held-out names the gradient probe reads
 
 
 class OneToManyTask(Task):
-    family = "onetomany"
     Config = OneToManyConfig
     requests = ("sample",)
 

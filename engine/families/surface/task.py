@@ -21,7 +21,6 @@ from engine.task import Evaluation, Request, Task
 
 
 class SurfaceTask(Task):
-    family = "surface"
     Config = SurfaceConfig
     unit = "path"
     requests = ("surface",)
