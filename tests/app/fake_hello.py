@@ -45,6 +45,8 @@ def picture(step: int) -> Unrolled:
 
 
 class FakeHelloTrainer(FakeTrainer):
+    FAMILY = "hello"
+
     def request(self, kind: str, **args: Any) -> None:
         if kind != "unroll":
             raise EngineError(f'a "hello" network cannot {kind}')
@@ -66,7 +68,7 @@ class FakeHelloTrainer(FakeTrainer):
     def _opening(self) -> Iterator[ev.Event]:
         yield ev.Started(config=self.config.to_dict(), device="cpu (1 thread)", vocab_size=4,
                          parameters=43, train_chars=4, val_chars=4, step=self.step,
-                         resumed=self.step > 0, family="hello")
+                         resumed=self.step > 0, family=self.config.FAMILY)
         if not self.step:
             yield ev.Baselines(losses={"uniform": math.log(4)})
 

@@ -25,6 +25,8 @@ def names(step: int, label: str) -> Names:
 
 
 class FakeOneToManyTrainer(FakeTrainer):
+    FAMILY = "onetomany"
+
     def request(self, kind: str, **args: Any) -> None:
         if kind != "sample":
             raise EngineError(f"a one-to-many model cannot {kind}")
@@ -46,7 +48,7 @@ class FakeOneToManyTrainer(FakeTrainer):
     def _opening(self) -> Iterator[ev.Event]:
         yield ev.Started(config=self.config.to_dict(), device="cpu (1 thread)", vocab_size=52,
                          parameters=61_000, train_chars=13_158, val_chars=1_462,
-                         step=self.step, resumed=self.step > 0, family="onetomany")
+                         step=self.step, resumed=self.step > 0, family=self.config.FAMILY)
         if not self.step:
             yield ev.Baselines(losses={"uniform": math.log(52), "unigram": 3.34})
 

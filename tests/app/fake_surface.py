@@ -47,6 +47,8 @@ def paths(step: int) -> Paths:
 
 
 class FakeSurfaceTrainer(FakeTrainer):
+    FAMILY = "surface"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The surface trains with SGD and the loop's clipping off, which the base fake takes
@@ -63,7 +65,7 @@ class FakeSurfaceTrainer(FakeTrainer):
     def _opening(self) -> Iterator[ev.Event]:
         yield ev.Started(config=self.config.to_dict(), device="cpu (1 thread)", vocab_size=0,
                          parameters=4, train_chars=1, val_chars=1, step=self.step,
-                         resumed=self.step > 0, family="surface")
+                         resumed=self.step > 0, family=self.config.FAMILY)
 
     def _scheduled(self, s: int) -> Iterator[ev.Event]:
         if s == 1:

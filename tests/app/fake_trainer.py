@@ -52,6 +52,8 @@ class FakeTrainer:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "FAMILY" not in vars(cls):  # (it would replace the language model's fake)
+            raise TypeError(f"{cls.__name__}: say which family it fakes (FAMILY = ...)")
         FAKES[cls.FAMILY] = cls
 
     def __init__(self, config: LMConfig, *, steps: int = 40, hold: bool = True,
