@@ -32,11 +32,14 @@ from typing import Any
 import torch
 
 from engine.errors import EngineError
+from engine.files import loads_json, open_regular, read_bytes
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
 FILENAME = "checkpoint.safetensors"
 TEMP_PREFIX, TEMP_SUFFIX = ".checkpoint-", ".tmp"
+MAX_BYTES = 16 << 30  # a checkpoint is read whole: refuse a larger file before reading it
+MAX_HEADER = 64 << 20  # the JSON header (metadata, vocabulary, tensor table)
 
 
 @dataclass
@@ -84,8 +87,14 @@ def save(path: str | Path, data: CheckpointData) -> Path:
 def remove_stale_temps(folder: Path) -> None:
     """Delete the temp files of checkpoint writes killed half-way (call with the run's lock:
     a live writer's temp file must not go)."""
-    for tmp in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+    for tmp in stale_temps(folder):
         tmp.unlink(missing_ok=True)
+
+
+def stale_temps(folder: Path) -> list[Path]:
+    """The temp files of checkpoint writes in FOLDER (regular files only, never a link)."""
+    return [p for p in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}")
+            if p.is_file() and not p.is_symlink()]
 
 
 def load(path: str | Path) -> CheckpointData:
@@ -93,18 +102,10 @@ def load(path: str | Path) -> CheckpointData:
     from safetensors import SafetensorError
     from safetensors.torch import load as st_load
 
-    path = Path(path)
-    if path.is_dir():
-        path = path / FILENAME
-    try:
-        blob = path.read_bytes()
-    except FileNotFoundError:
-        raise EngineError(f"no checkpoint at {path}") from None
-    except OSError as exc:
-        raise EngineError(f"cannot read checkpoint {path}: {exc.strerror}") from None
+    blob, path = _read_file(path)
     try:
         tensors = st_load(blob)
-        meta = json.loads(_read_metadata(blob).get("rnn_tui", "null"))
+        meta = loads_json(_read_metadata(blob).get("rnn_tui", "null"), "metadata")
     except (SafetensorError, ValueError, UnicodeDecodeError, Exception) as exc:
         if isinstance(exc, EngineError):
             raise
@@ -189,12 +190,39 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _read_file(path: str | Path) -> tuple[bytes, Path]:
+    """The checkpoint's bytes: a regular file (a directory given: its checkpoint, which may
+    not be a symlink out of it) of at most MAX_BYTES."""
+    path, inside = Path(path), None
+    if path.is_dir():
+        path, inside = path / FILENAME, path
+    try:
+        return read_bytes(path, "checkpoint", MAX_BYTES, inside), path
+    except FileNotFoundError:
+        raise EngineError(f"no checkpoint at {path}") from None
+
+
+def read_meta(path: str | Path) -> dict[str, Any] | None:
+    """The rnn-tui metadata in a checkpoint's header, read without its tensors (the header
+    at most MAX_HEADER bytes); None when PATH is not a readable rnn-tui checkpoint."""
+    try:
+        with open_regular(path, "checkpoint") as fh:
+            n = int.from_bytes(fh.read(8), "little")
+            if not 0 < n <= MAX_HEADER:
+                return None
+            header = loads_json(fh.read(n).decode("utf-8"), "checkpoint header", 4)
+        meta = loads_json(header.get("__metadata__", {}).get("rnn_tui", "null"), "metadata")
+    except (OSError, EngineError, ValueError, AttributeError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else None
+
+
 def _read_metadata(blob: bytes) -> dict[str, str]:
     """The safetensors header: 8-byte little-endian length, then JSON."""
     n = int.from_bytes(blob[:8], "little")
-    if n <= 0 or n > len(blob) - 8:
+    if n <= 0 or n > min(len(blob) - 8, MAX_HEADER):
         raise ValueError("bad header length")
-    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    header = loads_json(blob[8:8 + n].decode("utf-8"), "checkpoint header", 4)
     return header.get("__metadata__", {}) or {}
 
 
