@@ -140,7 +140,7 @@ def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any
 
     saved = None
     if resume:
-        saved = ckpt.load(run.path / ckpt.FILENAME)
+        saved = ckpt.load(run.path)
         config = checkpoint_config(saved, str(run.path), overrides)
     elif config is None:
         raise EngineError("a new run needs a config")

@@ -47,7 +47,7 @@ from engine import checkpoint as ckpt
 from engine import events as ev
 from engine.checkpoint import FILENAME as CHECKPOINT
 from engine.errors import EngineError
-from engine.files import lines, loads_json, open_regular, read_bytes
+from engine.files import lines, loads_json, open_regular, read_bytes, what_is
 
 try:
     import fcntl
@@ -80,7 +80,8 @@ def check_usable(path: Path, resume: bool, force: bool) -> None:
         raise EngineError(f"--out {path} exists and is not a directory")
     saved = path / CHECKPOINT
     if saved.exists() and not saved.is_file():
-        raise EngineError(f"{saved} is not a file; move it out of the way first")
+        raise EngineError(f"{saved} is {what_is(saved.stat().st_mode)}, not a file; move it "
+                          f"out of the way first")
     if resume:
         if not saved.is_file():
             raise EngineError(f"cannot resume: no {CHECKPOINT} in {path}")

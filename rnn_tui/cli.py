@@ -72,11 +72,11 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
 @app.command("open")
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
-    from engine.checkpoint import FILENAME, load
+    from engine.checkpoint import load
     from engine.run_state import checkpoint_config
     from rnn_tui.app import run_app
 
-    saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
+    saved = load(run_dir)
     cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
     run_app(cfg, out_dir=str(run_dir), resume=True)
 

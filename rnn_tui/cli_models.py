@@ -131,12 +131,9 @@ def input_lines(file: Optional[Path]) -> list[str]:
     """The non-blank lines of FILE (None: none), read as the corpora are (BOM, CRLF)."""
     if file is None:
         return []
-    from engine.corpus import decode_text
+    from engine.corpus import read_text
 
-    try:
-        text = decode_text(file.read_bytes(), str(file))
-    except OSError as exc:
-        raise EngineError(f"cannot read {file}: {exc.strerror or exc}") from None
+    text = read_text(file, "input file")  # a FIFO or a device is refused, never waited on
     return [line for line in text.split("\n") if line.strip()]
 
 
