@@ -66,7 +66,9 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
     cfg = resolve_config(task, config, with_explode(overrides, explode))
     from rnn_tui.app import run_app
 
-    run_app(cfg, out_dir=out)
+    code = run_app(cfg, out_dir=out)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("open")
@@ -78,7 +80,9 @@ def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -
 
     saved = load(run_dir)
     cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
-    run_app(cfg, out_dir=str(run_dir), resume=True)
+    code = run_app(cfg, out_dir=str(run_dir), resume=True)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("run")
