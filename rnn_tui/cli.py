@@ -114,6 +114,8 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
         cfg = cfg.dry_run()
     trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
                       overrides=overrides if resume else None)
+    if explode and out:  # as the app's x: a checkpoint of the model before it explodes, so
+        trainer.request_checkpoint()  # "explode, then --resume with a lower --lr" works
     finished = None
     with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
         for event in trainer.events():

@@ -124,7 +124,14 @@ def predict_command(run_dir: Path = typer.Argument(..., help="A run directory.")
     with interrupt_on_sigterm():
         found = run.task.predict(run.model, inputs)
     for p in found:
-        typer.echo("\t".join(p.columns) if file is not None else p.line)
+        typer.echo("\t".join(map(tsv_field, p.columns)) if file is not None else p.line)
+
+
+def tsv_field(value: str) -> str:
+    """One column of --file's output: a tab, newline or backslash in a text or a label is
+    written as \\t, \\n, \\\\ so every input stays one line of the same columns."""
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
 
 
 def input_lines(file: Optional[Path]) -> list[str]:

@@ -43,3 +43,44 @@ def test_reference_at_a_text_file_is_one_line(capsys, tmp_path):
                          "word", "--reference", str(text), "--device", "cpu")
     assert_clean_error(code, out, err, "is not a ladder result")
     assert "Expecting value" not in err
+
+
+def test_one_long_text_in_a_csv_is_read_not_the_whole_file_refused(tmp_path):
+    rows = ['"a fine film",pos', '"a dull film",neg'] * 5 + [f'"{"long " * 40_000}",pos']
+    (tmp_path / "reviews.csv").write_text("\n".join(rows) + "\n")
+    found = read_examples(tmp_path / "reviews.csv")
+    assert len(found.rows) == 11 and max(len(r.text) for r in found.rows) > 131_072
+
+
+def test_labels_with_a_tab_or_newline_keep_predict_files_columns(capsys, tmp_path):
+    good, bad = "good\tone", "bad\none"  # quoted CSV labels may hold both
+    rows = [f'"a fine film {i}","{good}"' for i in range(12)] + \
+           [f'"a dull film {i}","{bad}"' for i in range(12)]
+    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
+    code, _, err = cli(capsys, "run", "--task", "classify", "--data",
+                       str(tmp_path / "data.csv"), "--steps", "3", "--embed", "8", "--hidden",
+                       "8", "--batch-size", "4", "--device", "cpu", "--threads", "1",
+                       "--out", str(tmp_path / "run"))
+    assert code == 0, err
+    (tmp_path / "in.txt").write_text("a fine film\nwith a\\backslash\n")
+    code, out, err = cli(capsys, "predict", str(tmp_path / "run"), "--file",
+                         str(tmp_path / "in.txt"))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2 and all(len(line.split("\t")) == len(lines[0].split("\t"))
+                                   for line in lines), out
+    assert any("good\\tone" in line or "bad\\none" in line for line in lines)
+    assert lines[1].startswith("with a\\\\backslash\t")
+
+
+def test_a_run_with_a_bogus_start_line_is_listed_with_why(capsys, small_corpus, tmp_path):
+    from cli_helpers import train_tiny
+
+    run = tmp_path / "runs" / "r"
+    train_tiny(capsys, small_corpus, run)
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    start = json.loads(lines[0])
+    start["family"] = ["not", "a", "name"]
+    (run / "metrics.jsonl").write_text("\n".join([json.dumps(start), *lines[1:]]) + "\n")
+    code, out, err = cli(capsys, "runs", "list", str(tmp_path / "runs"))
+    assert code == 0 and "1 runs" in out and "cannot read" in out and "family" in out, out

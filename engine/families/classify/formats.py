@@ -89,7 +89,10 @@ def read_text(path: Path) -> str:
 # --- tables ---------------------------------------------------------------------------------
 
 def _records(text: str, delim: str, quoted: bool, name: str) -> list[tuple[int, list[str]]]:
-    """(first line, fields) per non-blank record. csv does the quoting and the CRLF."""
+    """(first line, fields) per non-blank record. csv does the quoting and the CRLF. A field
+    may be as long as the file (csv's own limit, 131,072 characters, would refuse the whole
+    file for one long review; the encoder cuts long texts anyway)."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim,
                         quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE)
     out, start = [], 1
