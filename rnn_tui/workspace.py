@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from engine import families
-from engine import checkpoint as ckpt
-from engine.checkpoint import FILENAME as CHECKPOINT
 from engine.errors import EngineError
-from engine.rundir import (METRICS, check_removable, holder, is_run, own_size, read_config, read_metrics,
-                           remove_run)
+from engine.run import header
+from engine.run.rundir import (CHECKPOINT, METRICS, check_removable, holder, is_run, own_size,
+                               read_config, read_metrics, remove_run)
 
 DEFAULT_ROOT = "runs"
 SESSION = re.compile(r"\d{8}-\d{6}(-\d+)?")  # a launch's folder: Workspace.session
@@ -180,7 +179,7 @@ def best_metric(family: str, records: list[dict[str, Any]]) -> str:
 
 def _checkpoint_step(path: Path) -> int | None:
     """The step in the checkpoint's header (read without its tensors)."""
-    meta = ckpt.read_meta(path / CHECKPOINT) if not (path / CHECKPOINT).is_symlink() else None
+    meta = header.read_meta(path / CHECKPOINT) if not (path / CHECKPOINT).is_symlink() else None
     step = meta.get("step") if meta else None
     return step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else None
 
@@ -211,7 +210,7 @@ def rename(path: Path, new_name: str) -> Path:
 
 
 def delete(path: Path) -> tuple[int, list[str]]:
-    """Delete what rnn-tui wrote in a run directory (engine.rundir.remove_run: the folder goes
+    """Delete what rnn-tui wrote in a run directory (engine.run.rundir.remove_run: the folder goes
     only if nothing else is in it): (bytes freed, the names kept because rnn-tui did not write
     them). An emptied session folder goes too."""
     check_not_in_use(path)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cli_helpers import TINY, run_main
 
-from engine import rundir
+from engine.run import rundir
 
 
 def tree(folder: Path) -> dict[str, bytes | str]:

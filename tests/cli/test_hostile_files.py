@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import assert_clean_error, cli, train_tiny
 
-from engine import files, rundir
+from engine import files
+from engine.run import rundir
 
 pytestmark = pytest.mark.timeout(120)  # a FIFO opened for a blocking read would hang here
 
@@ -145,3 +146,14 @@ def test_a_metrics_line_over_the_limit_is_skipped_not_held(lm_run, monkeypatch):
     records = rundir.read_metrics(lm_run)
     assert records[-1] == {"event": "train", "step": 99}
     assert not any("x" in r for r in records)
+
+
+@pytest.mark.parametrize("task", [["--task", "classify", "--data"], ["--task", "tag", "--data"],
+                                  ["--corpus"]])
+def test_the_app_refuses_a_fifo_before_its_screen_opens(capsys, fifo, monkeypatch, task):
+    import rnn_tui.app
+
+    monkeypatch.setattr(rnn_tui.app, "create_app", lambda *a, **k: pytest.fail("app opened"))
+    code, out, err = cli(capsys, *task, str(fifo))
+    assert_clean_error(code, out, err)
+    assert "FIFO" in err or "neither a regular file nor a directory" in err, err

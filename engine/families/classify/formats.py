@@ -64,7 +64,7 @@ def line_list(lines: list[int], most: int = 8) -> str:
 def read_text(path: Path) -> str:
     """A file's text: UTF-8 (BOM dropped) or UTF-16 with a BOM; binary is refused. (Read
     like every user file, engine.files: a regular file under the corpus size limit.)"""
-    from engine.corpus import MAX_BYTES
+    from engine.data.corpus import MAX_BYTES
 
     try:
         data = read_bytes(path, "data file", MAX_BYTES)
