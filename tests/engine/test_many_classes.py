@@ -8,6 +8,7 @@ import json
 import random
 
 import numpy as np
+import pytest
 
 from engine.families.classify.metrics import scores
 from engine.families.tag.metrics import confusion_matrix, per_tag_accuracy
@@ -31,6 +32,7 @@ def test_5000_classes_keep_the_heaviest_and_sum_the_rest():
     assert few.classes == ["x", "y", "z"] and len(few.confusion) == 3
 
 
+@pytest.mark.timeout(120)  # counted per token: it was O(tokens x tags), minutes here
 def test_10000_tags_keep_the_most_frequent_and_sum_the_rest():
     rng = random.Random(1)
     tags = [f"T{i}" for i in range(10_000)]
