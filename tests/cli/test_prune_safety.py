@@ -171,3 +171,21 @@ def test_the_old_runs_are_listed_migrated_at_first_open_and_prunable(capsys, tmp
     code, out, err = cli(capsys, "runs", "prune", str(ws), "--min-steps", "100", "--yes")
     assert code == 0 and "removed 2 runs" in out, out + err
     assert sorted(p.name for p in ws.iterdir()) == ["tiny.txt"]
+
+
+def test_a_deeply_nested_tree_and_deep_checkpoint_metadata(capsys, tmp_path, real_run):
+    ws = tmp_path / "ws"
+    deep = ws.joinpath(*["d"] * 400)
+    deep.mkdir(parents=True)
+    shutil.copy(real_run / "checkpoint.safetensors", deep / "checkpoint.safetensors")
+    from safetensors.torch import save_file
+    import torch
+
+    nested = copy_run(real_run, ws / "nested-meta")
+    save_file({"model.w": torch.zeros(1)}, str(nested / "checkpoint.safetensors"),
+              metadata={"rnn_tui": "[" * 100_000 + "]" * 100_000})
+    before = tree(ws)
+    code, out, err = cli(capsys, "runs", "prune", str(ws), "--min-steps", "100", "--yes")
+    assert code == 0 and "Traceback" not in err and "removed 1 runs" in out, out + err
+    only_rnn_tui_files_went(before, tree(ws), ["nested-meta"])
+    assert (deep / "checkpoint.safetensors").is_file()  # 400 levels down: not looked at
