@@ -39,6 +39,7 @@ import math
 import os
 import re
 import stat
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -340,7 +341,9 @@ class RunWriter:
         replace_text(self.dir / CONFIG, json.dumps(config, indent=2) + "\n")
 
     def write(self, event: ev.Event) -> None:
-        self._metrics.write(json.dumps(_finite(event.to_dict())) + "\n")
+        # The wall time of each row: what TensorBoard and a spreadsheet plot against.
+        row = {**event.to_dict(), ev.WALL_TIME: round(time.time(), 3)}
+        self._metrics.write(json.dumps(_finite(row)) + "\n")
         self._metrics.flush()
         text = event.text_log()
         if text is not None:
