@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.training.threads import SPIN_COUNT, wait_env  # noqa: E402
+from engine.training.threads import SPIN_COUNT, WAIT_VARIABLES, wait_env  # noqa: E402
 
 HOG = """
 import os, sys, time
@@ -62,7 +62,7 @@ while time.monotonic() < end:
 
 # name -> (--threads, environment); "" removes a variable (OpenMP's own default). Every
 # variant names both wait variables so that the shell's own settings never leak in.
-NO_WAIT = {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": ""}
+NO_WAIT = {name: "" for name in WAIT_VARIABLES}
 VARIANTS = {"auto": (0, {**NO_WAIT, **wait_env({}, SPIN_COUNT)}),  # rnn-tui's defaults now
             "fixed": (-1, NO_WAIT),  # before: all cores, OpenMP's own policy
             "one": (1, NO_WAIT),

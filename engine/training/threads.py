@@ -42,22 +42,26 @@ from typing import Callable, Mapping
 SPIN_COUNT = 0
 
 # Variables by which the user (or a benchmark) already chose how OpenMP threads wait.
-WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
+SPINS_PER_MS = 100_000  # libgomp's own rough estimate (env.c), to express N as a time
 
 
 def wait_env(environ: Mapping[str, str], spin_count: int) -> dict[str, str]:
     """The environment variables that make idle OpenMP threads wait as `spin_count` says,
-    or {} when `environ` already names a wait policy or spin count (the user's choice wins).
+    or {} when `environ` already names a wait policy or spin time (the user's choice wins).
 
-    0 -> OMP_WAIT_POLICY=PASSIVE (also understood by LLVM's and Intel's OpenMP). N > 0 ->
+    0 -> OMP_WAIT_POLICY=PASSIVE (every OpenMP runtime understands it). N > 0 ->
     GOMP_SPINCOUNT=N with OMP_WAIT_POLICY left unset: libgomp (torch's OpenMP on Linux,
     `torch.__config__.parallel_info()`) spins N times, or min(N, 100) while it runs more
-    threads than the process has CPUs; other OpenMP runtimes ignore it."""
+    threads than the process has CPUs; and KMP_BLOCKTIME, the same time in whole
+    milliseconds (at least 1), for LLVM's and Intel's OpenMP (torch on macOS), which
+    would otherwise spin 200 ms."""
     if any(environ.get(name) for name in WAIT_VARIABLES):
         return {}
     if spin_count <= 0:
         return {"OMP_WAIT_POLICY": "PASSIVE"}
-    return {"GOMP_SPINCOUNT": str(spin_count)}
+    return {"GOMP_SPINCOUNT": str(spin_count),
+            "KMP_BLOCKTIME": str(max(1, round(spin_count / SPINS_PER_MS)))}
 
 
 def set_wait_policy() -> None:

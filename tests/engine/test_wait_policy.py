@@ -23,10 +23,13 @@ def test_spin_count_zero_is_the_passive_policy():
 
 def test_a_bounded_spin_count_leaves_the_policy_unset():
     # an unset policy is what lets libgomp spin GOMP_SPINCOUNT times, then sleep
-    assert wait_env({}, 10_000) == {"GOMP_SPINCOUNT": "10000"}
+    # (and LLVM's / Intel's OpenMP get the same bound as a time: at least 1 ms)
+    assert wait_env({}, 10_000) == {"GOMP_SPINCOUNT": "10000", "KMP_BLOCKTIME": "1"}
+    assert wait_env({}, 300_000)["KMP_BLOCKTIME"] == "3"
 
 
 @pytest.mark.parametrize("user", [{"OMP_WAIT_POLICY": "ACTIVE"}, {"GOMP_SPINCOUNT": "5"},
+                                  {"KMP_BLOCKTIME": "0"},
                                   {"OMP_WAIT_POLICY": "passive", "GOMP_SPINCOUNT": "1k"}])
 @pytest.mark.parametrize("spin", [0, 10_000])
 def test_the_users_choice_wins(user, spin):
@@ -47,7 +50,8 @@ def test_the_engine_default_is_still_passive_until_measured_quiet():
                                         ("spin-1M", "1000000")])
 def test_load_spin_variants_adapt_threads_and_set_the_spin_count(name, count):
     n, env = variant(name)
-    assert n == 0 and env == {**NO_WAIT, "GOMP_SPINCOUNT": count}
+    assert n == 0 and env["GOMP_SPINCOUNT"] == count and env["OMP_WAIT_POLICY"] == ""
+    assert set(env) == set(NO_WAIT)  # every wait variable named: the shell's never leak in
 
 
 def test_load_spin_zero_is_passive_and_unknown_names_stop():
