@@ -85,6 +85,8 @@ def main() -> None:
     ap.add_argument("--json", help="write every run's numbers here")
     args = ap.parse_args()
     precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
+    if not Path(args.corpus).is_file():
+        raise SystemExit(f"no corpus at {args.corpus} (give --corpus FILE)")
     results: dict[str, list[dict]] = {p: [] for p in precisions}
     with tempfile.TemporaryDirectory(prefix="rnn-tui-precision-") as tmp:
         corpus = Path(tmp) / "corpus.txt"  # the prefix, outside the repository
