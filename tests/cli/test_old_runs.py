@@ -23,7 +23,7 @@ import pytest
 from cli_helpers import cli
 from engine import events as ev
 from engine.run.checkpoint import load
-from engine.run.rundir import checkpoint_meta
+from engine.run.header import read_meta
 from engine.run.state import checkpoint_config
 from rnn_tui.app.history import load_history
 
@@ -79,5 +79,5 @@ def test_an_old_seq2seq_run_opens_translates_and_resumes(capsys, old_run):
     code, out, err = cli(capsys, "run", "--out", str(run), "--resume", "--steps", "8")
     assert code == 0 and "resuming at step 6" in out, err
     assert steps_of(run) == [6, 8]  # (logged every 10 steps, and at the end)
-    meta = checkpoint_meta(run)  # its old best_exact is the family's best metric now
+    meta = read_meta(run / "checkpoint.safetensors")  # its old best_exact is the family's best metric now
     assert meta["best_metric"] is not None and "best_exact" not in meta
