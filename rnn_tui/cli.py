@@ -139,13 +139,14 @@ from rnn_tui import cli_data, cli_models  # noqa: E402  (they register their com
 cli_models.register(app)
 cli_data.register(app)
 
-from rnn_tui import cli_compare, cli_ladder, cli_race, cli_runs, cli_score  # noqa: E402
+from rnn_tui import cli_compare, cli_ladder, cli_learn, cli_race, cli_runs, cli_score  # noqa: E402,E501
 
 cli_score.register(app)
 cli_ladder.register(app)
 cli_race.register(app)
 cli_compare.register(app)
 cli_runs.register(app)
+cli_learn.register(app)
 
 
 def main() -> None:
