@@ -148,6 +148,7 @@ class LessonPlayer:
         record.config, record.settings = dict(values), dict(values)
         for name, value in (getattr(run, "metrics", None) or {}).items():
             record.update(name, value)
+        record.elapsed0 = record.metrics.get("elapsed_s")
 
     # --- watching ----------------------------------------------------------------------------
 
