@@ -25,11 +25,15 @@ MAX_CHOICES = 6
 LESSON_BINDINGS = [
     Binding("L", "lessons", "Lessons", show=False, tooltip="Lessons: the chapters, with "
             "your progress"),
-    Binding("right", "lesson_next", "Next step", priority=True),
-    Binding("left", "lesson_previous", "Previous step", show=False, priority=True),
-    Binding("h", "lesson_hint", "Hint"),
-    *(Binding(str(n), f"lesson_answer({n})", f"Answer {n}", show=False)
-      for n in range(1, MAX_CHOICES + 1)),
+    Binding("right", "lesson_next", "Next step", priority=True,
+            tooltip="Lessons: the next step"),
+    Binding("left", "lesson_previous", "Previous step", show=False, priority=True,
+            tooltip="Lessons: the previous step"),
+    Binding("h", "lesson_hint", "Hint", tooltip="Lessons: a hint for this step"),
+    Binding("1", "lesson_answer(1)", "Answer a question", show=False,
+            tooltip="Lessons: answer a question (1 to 6: the choice)"),
+    *(Binding(str(n), f"lesson_answer({n})", "", show=False)  # (one row in the help)
+      for n in range(2, MAX_CHOICES + 1)),
 ]
 LESSON_ACTIONS = ("lesson_next", "lesson_previous", "lesson_hint", "lesson_answer")
 
