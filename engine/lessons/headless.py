@@ -1,7 +1,7 @@
 """Lessons without the app: a controller over the engine's real trainer, and autoplay.
 
 `HeadlessController` gives the lesson player the same interface as the app's controller
-(rnn_tui/app/controller.py) over engine/loop.py's `Trainer`, iterated on a thread: every
+(rnn_tui/app/controller.py) over engine/training/loop.py's `Trainer`, iterated on a thread: every
 event it yields goes to the subscribers, the live settings and requests go to the trainer's
 thread-safe controls. Runs keep nothing on disk (no run directory): a lesson's autoplay
 writes only the learner's progress when asked to.
@@ -51,7 +51,7 @@ class HeadlessController:
     # --- the contract --------------------------------------------------------------------
 
     def start(self, config: Any = None, **overrides: Any) -> None:
-        from engine.loop import Trainer  # imports torch
+        from engine.training.loop import Trainer  # imports torch
 
         self._stop_current()
         base = config if config is not None else self.run.config

@@ -108,12 +108,12 @@ def test_validate_cli_exit_codes(tmp_path, capsys):
 
 def test_a_hostile_file_runs_nothing(tmp_path, capsys, monkeypatch):
     """--autoplay of a bad file fails before any trainer exists."""
-    import engine.loop
+    import engine.training.loop
 
     def no_training(*a, **k):
         raise AssertionError("a trainer was built from a bad lesson file")
 
-    monkeypatch.setattr(engine.loop, "Trainer", no_training)
+    monkeypatch.setattr(engine.training.loop, "Trainer", no_training)
     bad = write(tmp_path, VALID.replace("steps = 100", "steps = 99999999"))
     code, out, err = cli(capsys, "learn", "--autoplay", str(bad))
     assert code == 2 and f"{bad}:14:" in err
