@@ -35,8 +35,7 @@ def step_marks(player: Any) -> Text:
 
 def check_line(player: Any) -> Text:
     if player.passed:
-        took = f" in {player.passed_after:.0f} s" if player.passed_after is not None else ""
-        return Text(f"✓ check passed{took}: → for the next step", style="bold green")
+        return Text("✓ check passed: → for the next step", style="bold green")
     line = Text("◌ waiting: ", style="bold #ffb74d")
     line.append(player.check_text(), style="#ffb74d")
     return line
