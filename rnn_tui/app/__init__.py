@@ -113,7 +113,8 @@ def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
 
 
 def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
-            out_dir: str | None = None, resume: bool = False, lesson: Any = None) -> None:
+            out_dir: str | None = None, resume: bool = False, lesson: Any = None,
+            autoplay: bool = False) -> "RnnTuiApp":
     """Run the app in the terminal until the user quits, then say where its runs are.
 
     Without --out the runs still get a directory (runs/<session>/<k>-<model>: checkpoints
@@ -126,6 +127,7 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
         trainer_factory = default_trainer_factory(None if resume else out_dir,
                                                   auto_dir=True)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume, lesson=lesson)
+    app.lesson_autoplay = autoplay  # (rnn-tui learn --autoplay --app)
     app.handle_signals = True  # SIGHUP (terminal closed), SIGTERM: quit and checkpoint
     try:
         app.run()
@@ -137,6 +139,7 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             runner.finished.wait(timeout=10.0)
     for line in app.farewell():
         print(line)
+    return app
 
 
 def preflight(config: Any, out_dir: str | None, resume: bool) -> None:

@@ -58,6 +58,8 @@ class LessonsMixin:
 
     lesson: LessonPlayer | None = None
     lesson_pending: Any = None  # what to open once the first view is up: a chapter, "list"
+    lesson_autoplay = False  # play the opened chapter's solutions (learn --autoplay --app)
+    lesson_results: list | None = None  # what autoplay found, step by step
     _lesson_dirty = False
 
     def lesson_mounted(self, screen: Any) -> None:
@@ -83,6 +85,19 @@ class LessonsMixin:
         self._show_lesson_panel()
         self._focus_watched()
         self.refresh_bindings()
+        if self.lesson_autoplay:
+            self.run_worker(self._autoplay(), name="lesson-autoplay", exclusive=True)
+
+    async def _autoplay(self) -> None:
+        """Every step's solution, through the app's controller, then quit."""
+        self.lesson_results = []
+        await self.lesson.autoplay(self._autoplayed)
+        self.exit()
+
+    def _autoplayed(self, result: Any) -> None:
+        self.lesson_results.append(result)
+        self._lesson_dirty = True
+        self._focus_watched()
 
     # --- the panel ---------------------------------------------------------------------------
 
@@ -172,11 +187,15 @@ class LessonsMixin:
         self.refresh_bindings()
 
 
-def run_lesson_app(chapter: Chapter | None, builtin: bool = True) -> None:
-    """`rnn-tui learn [CHAPTER]`: the app in lesson mode, on the chapter (or its list)."""
+def run_lesson_app(chapter: Chapter | None, builtin: bool = True,
+                   autoplay: bool = False) -> list | None:
+    """`rnn-tui learn [CHAPTER]`: the app in lesson mode, on the chapter (or its list);
+    with `autoplay`, the chapter's solutions played in the app (the results returned)."""
     from engine import families
     from rnn_tui.app import run_app
 
     spec = chapter.run_for(0) if chapter is not None else None
     config = spec.config() if spec is not None else families.config_for_task(None, {})
-    run_app(config, lesson=(chapter, builtin) if chapter is not None else "list")
+    app = run_app(config, lesson=(chapter, builtin) if chapter is not None else "list",
+                  autoplay=autoplay)
+    return app.lesson_results

@@ -6,6 +6,7 @@
     rnn-tui learn --list                 # the chapters and the learner's progress
     rnn-tui learn --validate FILE        # exit 0, or exit 2 with file:line: what is wrong
     rnn-tui learn --autoplay gradients   # play every step's solution headless, time each
+    rnn-tui learn --autoplay --app gradients   # the same in the app (watch it play)
     rnn-tui learn --reset [CHAPTER]      # forget progress (one chapter, or all)
 
 The lesson files are data (engine/lessons, docs/lessons.md): a file that does not validate
@@ -58,18 +59,20 @@ def register(app: typer.Typer) -> None:
             autoplay: bool = typer.Option(False, "--autoplay", help="Play every step's "
                                           "solution headless and print each step's time "
                                           "to its check."),
+            in_app: bool = typer.Option(False, "--app", help="With --autoplay: play it in "
+                                        "the app (watch it), then print the times."),
             reset: bool = typer.Option(False, "--reset", help="Forget your progress (of "
                                        "TARGET, or of every chapter).")) -> None:
         """Lessons: the lecture decks as guided, checked chapters over live runs."""
         try:
-            _learn(target, list_, validate, autoplay, reset)
+            _learn(target, list_, validate, autoplay, reset, in_app)
         except LessonFileError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(EXIT_BAD_LESSON) from None
 
 
 def _learn(target: str | None, list_: bool, validate: bool, autoplay: bool,
-           reset: bool) -> None:
+           reset: bool, in_app: bool = False) -> None:
     from engine.lessons.progress import Progress
 
     if list_:
@@ -84,6 +87,10 @@ def _learn(target: str | None, list_: bool, validate: bool, autoplay: bool,
         chapter, _ = load(target)
         if validate:
             typer.echo(f"{chapter.path}: ok, {len(chapter.steps)} steps")
+        elif in_app:
+            from rnn_tui.app.lessons import run_lesson_app
+
+            report_all(chapter, run_lesson_app(chapter, autoplay=True) or [], "in the app")
         else:
             play_headless(chapter)
     else:
@@ -113,6 +120,31 @@ def print_list(progress) -> None:
         typer.echo(f"{i:3}. {mark} {chapter.id:<16} {count:>2}/{n:<2} {chapter.title}")
 
 
+def report_line(r, n: int) -> None:
+    """One step's autoplay result (and the question's verdict or why it failed)."""
+    mark = "✓" if r.passed else "✗"
+    early = "  (its check held before the solution: a bad step)" if r.held_early else ""
+    typer.echo(f"  {r.index + 1:>2}/{n} {mark} {r.step.id:<18} {r.seconds:6.1f} s "
+               f"(training {r.train_seconds:5.1f} s)  {r.step.topic}{early}")
+    if r.note:
+        typer.echo(f"         {r.note}")
+
+
+def report_all(chapter: Chapter, results: list, where: str, seconds: float | None = None,
+               printed: bool = False) -> None:
+    """The summary line; exit 1 unless every step passed (its check false before)."""
+    n = len(chapter.steps)
+    if not printed:
+        typer.echo(f"{chapter.id}: {chapter.title} ({n} steps, autoplay, {where})")
+        for r in results:
+            report_line(r, n)
+    passed = sum(1 for r in results if r.passed and not r.held_early)
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    typer.echo(f"{passed}/{n} steps reached their check{took}")
+    if passed < n:
+        raise typer.Exit(EXIT_STEP_FAILED)
+
+
 def play_headless(chapter: Chapter) -> None:
     """--autoplay: every step's solution on the real trainer, no app; exit 1 on a failure."""
     from engine.lessons.headless import autoplay_headless
@@ -120,17 +152,5 @@ def play_headless(chapter: Chapter) -> None:
     n = len(chapter.steps)
     typer.echo(f"{chapter.id}: {chapter.title} ({n} steps, autoplay, headless)")
     t0 = time.monotonic()
-
-    def report(r) -> None:
-        mark = "✓" if r.passed else "✗"
-        early = "  (its check held before the solution: a bad step)" if r.held_early else ""
-        typer.echo(f"  {r.index + 1:>2}/{n} {mark} {r.step.id:<18} {r.seconds:6.1f} s "
-                   f"(training {r.train_seconds:5.1f} s)  {r.step.topic}{early}")
-        if r.note:
-            typer.echo(f"         {r.note}")
-
-    results = asyncio.run(autoplay_headless(chapter, report=report))
-    passed = sum(1 for r in results if r.passed and not r.held_early)
-    typer.echo(f"{passed}/{n} steps reached their check in {time.monotonic() - t0:.1f} s")
-    if passed < n:
-        raise typer.Exit(EXIT_STEP_FAILED)
+    results = asyncio.run(autoplay_headless(chapter, report=lambda r: report_line(r, n)))
+    report_all(chapter, results, "headless", time.monotonic() - t0, printed=True)

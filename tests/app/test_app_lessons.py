@@ -132,3 +132,21 @@ async def _passed_first_step(pilot) -> None:
 def test_lesson_panel_snapshot(snap_compare, chapter):
     app, _ = lesson_app(chapter)
     assert snap_compare(app, terminal_size=(160, 48), run_before=_passed_first_step)
+
+
+def test_autoplay_in_the_app(chapter):
+    """`rnn-tui learn --autoplay --app`: the solutions played through the app's controller."""
+    async def main():
+        app, factory = lesson_app(chapter)
+        app.lesson_autoplay = True
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(lambda: app.lesson_results is not None
+                           and len(app.lesson_results) == 2, pilot=pilot)
+        return app, factory
+
+    app, factory = asyncio.run(main())
+    assert [r.passed for r in app.lesson_results] == [True, True]
+    # (the fake sends its whole script at once, evals included: only step 2's check, a
+    # setting the solution changes, can be judged "false before the solution" here)
+    assert not app.lesson_results[1].held_early
+    assert ("set_hparam", "temperature", 0.5) in factory.last.calls_named("set_hparam")
