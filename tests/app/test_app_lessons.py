@@ -150,3 +150,21 @@ def test_autoplay_in_the_app(chapter):
     # setting the solution changes, can be judged "false before the solution" here)
     assert not app.lesson_results[1].held_early
     assert ("set_hparam", "temperature", 0.5) in factory.last.calls_named("set_hparam")
+
+
+def test_typing_in_a_prompt_is_not_a_lesson_key(chapter):
+    """h, the digits and the arrows type into the prompt while it is open."""
+    async def main():
+        app, factory = lesson_app(chapter)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(lambda: app.lesson is not None and factory.trainers, pilot=pilot)
+            await pilot.press("right")
+            assert app.lesson.index == 1
+            await pilot.press("p")
+            await wait_for(lambda: app.focused is not None and app.focused.id == "prompt",
+                           pilot=pilot)
+            await pilot.press("h", "1", "left")
+            assert app.focused.value == "h1" and app.focused.cursor_position == 1
+            assert app.lesson.index == 1 and app.lesson.hints_shown == 0
+
+    asyncio.run(main())
