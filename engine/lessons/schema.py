@@ -26,6 +26,9 @@ MAX_STEPS_PER_CHAPTER = 30
 MAX_TRAIN_STEPS = 20_000  # a run's `steps` budget
 MAX_MINUTES = 5.0  # a run's `minutes` budget
 MAX_TIMEOUT_S = 300.0  # how long autoplay waits for one step's check
+# A lesson's model is small: the most each size setting may ask for.
+MAX_SIZES = {"hidden": 1024, "embed": 1024, "layers": 4, "batch_size": 1024,
+             "bptt": 1024, "length": 1000}
 DEFAULT_TIMEOUT_S = 90.0
 ACTIONS = ("set", "start", "request", "pause", "resume", "step", "answer", "wait")
 # A lesson's run reports every step (its checks watch it) unless the file says otherwise.
@@ -263,6 +266,11 @@ class _Reader:
         if minutes is not None and not (pred._number(minutes) and 0 < minutes <= MAX_MINUTES):
             self.fail(at + ("minutes",), f"minutes must be above 0 and at most "
                       f"{MAX_MINUTES:g}: a lesson's run is short")
+        for key, most in MAX_SIZES.items():
+            value = settings.get(key)
+            if isinstance(value, int) and value > most:
+                self.fail(at + (key,), f"{key} must be at most {most:,}: a lesson's model "
+                          f"is small")
 
     def path_value(self, value: str, at: tuple) -> str:
         """A value that is a path must stay inside the lesson's folder (it is resolved

@@ -64,6 +64,7 @@ HOSTILE = [
      ["relative to its own folder"]),
     ("a huge budget", ("steps = 100", "steps = 100000000"), 14, ["steps must be"]),
     ("a huge time budget", ("steps = 100", "minutes = 600"), 14, ["minutes must be"]),
+    ("a huge model", ("hidden = 16", "hidden = 16384"), 12, ["hidden must be at most"]),
     ("a TOML syntax error", ('title = "Train a little"', 'title = "Train a little'), 5,
      ["not valid TOML"]),
     ("an unknown key", ('text = "Watch the loss."', 'text = "x"\nexec = "print(1)"'), 8,
