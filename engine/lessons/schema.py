@@ -120,6 +120,16 @@ def chapter_id(path: Path) -> str:
 
 # --- loading ------------------------------------------------------------------------------
 
+def peek(path: str | Path) -> tuple[str, list[str]]:
+    """(title, step ids) of a chapter file, read without checking it (cheap: for lists;
+    nothing of it runs before load_chapter has checked all of it)."""
+    path = Path(path)
+    data = _parse_toml(path, _read(path))
+    steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+    return str(data.get("title", path.stem)), [str(s.get("id", "")) for s in steps
+                                                if isinstance(s, dict)]
+
+
 def load_chapter(path: str | Path) -> Chapter:
     path = Path(path)
     text = _read(path)

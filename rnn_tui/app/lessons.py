@@ -16,7 +16,7 @@ from textual.widgets import Input
 
 from engine.lessons.player import LessonPlayer, progress_key
 from engine.lessons.progress import Progress
-from engine.lessons.schema import Chapter, LessonFileError, load_chapter
+from engine.lessons.schema import Chapter, LessonFileError, chapter_id, load_chapter, peek
 from rnn_tui.widgets.lesson_panel import LessonPanel
 
 REFRESH_S = 0.25  # the panel redraws at most this often (a lesson run reports every step)
@@ -45,11 +45,12 @@ def chapter_entries(progress: Progress) -> list[tuple[str, str]]:
     entries = []
     for path in lessons.builtin_files():
         try:
-            chapter = load_chapter(path)
+            title, ids = peek(path)  # (checked in full when opened)
         except LessonFileError:
             continue
-        done = progress.done(chapter.id) & {s.id for s in chapter.steps}
-        entries.append((chapter.id, f"{chapter.title}  ({len(done)}/{len(chapter.steps)})"))
+        name = chapter_id(path)
+        done = progress.done(name) & set(ids)
+        entries.append((name, f"{title}  ({len(done)}/{len(ids)})"))
     return entries
 
 
@@ -153,8 +154,14 @@ class LessonsMixin:
         current = self.lesson.chapter.id if self.lesson else ""
 
         def picked(name: str | None) -> None:
-            if name is not None:
-                self.open_chapter(load_chapter(lessons.builtin(name)), True)
+            if name is None:
+                return
+            try:
+                chapter = load_chapter(lessons.builtin(name))
+            except LessonFileError as exc:
+                self.notify(str(exc), severity="error", timeout=8)
+                return
+            self.open_chapter(chapter, True)
 
         self.push_screen(ModeScreen(chapter_entries(Progress()), current, title="Lessons",
                                     hint="Enter opens a chapter (its run starts) · Esc "

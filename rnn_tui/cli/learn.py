@@ -107,17 +107,18 @@ def _progress_key(chapter: Chapter, builtin: bool) -> str:
 
 
 def print_list(progress) -> None:
+    from engine.lessons.schema import chapter_id, peek
+
     for i, path in enumerate(lessons.builtin_files(), 1):
         try:
-            chapter = load_chapter(path)
+            title, ids = peek(path)  # (a chapter is checked in full when it is opened)
         except LessonFileError as exc:  # a broken built-in: say so, list the rest
             typer.echo(f"{i:3}. {path.name}: {exc}")
             continue
-        done = progress.done(chapter.id)
-        n = len(chapter.steps)
-        mark = "✓" if len(done & {s.id for s in chapter.steps}) == n else " "
-        count = sum(1 for s in chapter.steps if s.id in done)
-        typer.echo(f"{i:3}. {mark} {chapter.id:<16} {count:>2}/{n:<2} {chapter.title}")
+        name, n = chapter_id(path), len(ids)
+        count = len(progress.done(name) & set(ids))
+        mark = "✓" if count == n else " "
+        typer.echo(f"{i:3}. {mark} {name:<16} {count:>2}/{n:<2} {title}")
 
 
 def report_line(r, n: int) -> None:
