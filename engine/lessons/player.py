@@ -274,6 +274,14 @@ class LessonPlayer:
             return await self.until(lambda: arg.holds(self.obs), timeout)
         return True
 
+    async def play_solution(self) -> bool:
+        """The current step's solution from where the step is (the learner asked for it)."""
+        self._bind_loop()
+        for action in self.step.solution:
+            if not await self.perform(action, self.step.timeout_s):
+                return False
+        return True
+
     async def autoplay(self, report: Callable[[StepResult], None] | None = None
                        ) -> list[StepResult]:
         """Every step's solution in order; stops at the first step whose check fails."""

@@ -30,12 +30,15 @@ LESSON_BINDINGS = [
     Binding("left", "lesson_previous", "Previous step", show=False, priority=True,
             tooltip="Lessons: the previous step"),
     Binding("h", "lesson_hint", "Hint", tooltip="Lessons: a hint for this step"),
+    Binding("P", "lesson_play", "Show me", show=False,
+            tooltip="Lessons: play this step's solution (the actions a learner would take)"),
     Binding("1", "lesson_answer(1)", "Answer a question", show=False,
             tooltip="Lessons: answer a question (1 to 6: the choice)"),
     *(Binding(str(n), f"lesson_answer({n})", "", show=False)  # (one row in the help)
       for n in range(2, MAX_CHOICES + 1)),
 ]
-LESSON_ACTIONS = ("lesson_next", "lesson_previous", "lesson_hint", "lesson_answer")
+LESSON_ACTIONS = ("lesson_next", "lesson_previous", "lesson_hint", "lesson_answer",
+                  "lesson_play")
 
 
 def chapter_entries(progress: Progress) -> list[tuple[str, str]]:
@@ -188,6 +191,10 @@ class LessonsMixin:
     def action_lesson_hint(self) -> None:
         if self.lesson.hint() is None:
             self.notify("no more hints for this step", timeout=3)
+
+    def action_lesson_play(self) -> None:
+        self.notify("playing this step's solution", timeout=3)
+        self.run_worker(self.lesson.play_solution(), name="lesson-solution", exclusive=True)
 
     def action_lesson_answer(self, choice: int) -> None:
         self.lesson.answer(choice - 1)

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-KEYS = "→ next · ← previous · h hint · L chapters"
+KEYS = "→ next · ← previous · h hint · P show me · L chapters"
 
 
 def step_marks(player: Any) -> Text:

@@ -289,7 +289,7 @@ def test_question_mark_shows_generated_help():
         await wait_for_screen(app, pilot, HelpScreen)
         table = app.screen.query_one("#help-table", Static)
         rows = binding_rows(app)
-        lesson_keys = ("L", "right", "left", "h", "1")  # (rnn_tui/app/lessons.py)
+        lesson_keys = ("L", "right", "left", "h", "P", "1")  # (rnn_tui/app/lessons.py)
         described = [b for b in (*app.main_screen.BINDINGS, *app.BINDINGS)
                      if b.description and b.key in ("ctrl+c", *lesson_keys, *(
                          v.key for v in app.main_screen.BINDINGS))]

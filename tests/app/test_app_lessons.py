@@ -168,3 +168,18 @@ def test_typing_in_a_prompt_is_not_a_lesson_key(chapter):
             assert app.lesson.index == 1 and app.lesson.hints_shown == 0
 
     asyncio.run(main())
+
+
+def test_show_me_plays_the_steps_solution(chapter):
+    async def main():
+        app, factory = lesson_app(chapter)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(lambda: app.lesson is not None and factory.trainers, pilot=pilot)
+            await pilot.press("right")
+            assert not app.lesson.passed
+            await pilot.press("P")
+            await wait_for(lambda: app.lesson.passed, pilot=pilot)
+        return factory
+
+    factory = asyncio.run(main())
+    assert ("set_hparam", "temperature", 0.5) in factory.last.calls_named("set_hparam")
