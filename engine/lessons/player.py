@@ -99,7 +99,7 @@ class LessonPlayer:
             self.progress.move(self.key, self.index)
         if step.question is None:
             self._ensure_run(fresh=step.run is not None)
-        self._changed_now()
+        self._evaluate()  # (a run that goes on may already show what the check asks)
 
     def next(self) -> None:
         self.open(self.index + 1)

@@ -118,7 +118,7 @@ def print_list(progress) -> None:
         name, n = chapter_id(path), len(ids)
         count = len(progress.done(name) & set(ids))
         mark = "✓" if count == n else " "
-        typer.echo(f"{i:3}. {mark} {name:<16} {count:>2}/{n:<2} {title}")
+        typer.echo(f"{i:3}. {mark} {name:<18} {count:>2}/{n:<2} {title}")
 
 
 def report_line(r, n: int) -> None:

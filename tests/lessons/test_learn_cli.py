@@ -14,7 +14,7 @@ def test_list_shows_progress_and_reset_forgets_it(tmp_path, capsys, monkeypatch)
     assert code == 0
     lines = out.splitlines()
     assert len(lines) == len(lessons.names())
-    assert any("gradients" in line and " 1/4" in line for line in lines)
+    assert any("gradients" in line and " 1/5" in line for line in lines)
     code, out, err = cli(capsys, "learn", "--reset", "gradients")
     assert code == 0 and Progress().done("gradients") == set()
 
