@@ -74,6 +74,7 @@ class LessonsMixin:
         elif pending is not None:
             self.open_chapter(*pending)
         self._show_lesson_panel()
+        self._focus_watched()
 
     def open_chapter(self, chapter: Chapter, builtin: bool = True,
                      index: int | None = None) -> None:
@@ -128,9 +129,10 @@ class LessonsMixin:
                 panel.show(self.lesson)
 
     def _focus_watched(self) -> None:
-        """Bring the panel the step watches to the front (its title or id names it)."""
+        """Bring the panel the step watches to the front (its title or id names it); a view
+        still being switched to does it once mounted (lesson_mounted)."""
         watch = self.lesson.step.watch if self.lesson else None
-        if not watch:
+        if not watch or not self.main_screen.is_mounted or self.screen is not self.main_screen:
             return
         for i, (panel_id, title) in enumerate(self.main_screen.panels):
             if watch in (title.lower(), panel_id.split("-")[0]) or \

@@ -183,3 +183,23 @@ def test_show_me_plays_the_steps_solution(chapter):
 
     factory = asyncio.run(main())
     assert ("set_hparam", "temperature", 0.5) in factory.last.calls_named("set_hparam")
+
+
+def test_a_chapter_of_another_family_from_the_list(chapter):
+    """L, then a chapter whose run is another family's: the view switches, the panel
+    follows it, the watched panel comes to the front once the new view is up."""
+    async def main():
+        app, factory = lesson_app(chapter)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(lambda: app.lesson is not None and factory.trainers, pilot=pilot)
+            await pilot.press("L")
+            await wait_for_screen(app, pilot, ModeScreen)
+            names = [key for key, _ in app.screen.entries]
+            app.screen.dismiss("seq2seq")
+            await wait_for(lambda: app.mode == "seq2seq" and app.main_screen.is_mounted
+                           and app.screen is app.main_screen, pilot=pilot)
+            await wait_for(lambda: app.main_screen.query_one(LessonPanel).has_class(
+                "-visible"), pilot=pilot)
+            assert app.lesson.chapter.id == "seq2seq" and "seq2seq" in names
+
+    asyncio.run(main())
