@@ -96,7 +96,7 @@ class Observation:
     _on_opened = _on_start
 
     def _on_train(self, event: Any) -> None:
-        run = self._run()
+        run = self.record()
         if run.elapsed0 is None:
             run.elapsed0 = event.elapsed_s
         for key in TRAIN_FIELDS:
@@ -110,27 +110,27 @@ class Observation:
             self._keep("recovered", {"event": "recovered", "step": event.step})
 
     def _on_eval(self, event: Any) -> None:
-        run = self._run()
+        run = self.record()
         run.update("val_loss", event.val_loss)
         for key, value in (event.metrics or {}).items():
             run.update(key, value)
 
     def _on_probe(self, event: Any) -> None:
-        run = self._run()
+        run = self.record()
         run.grad_norms = event.grad_norms
         for key in PROBE_FIELDS:
             run.update(key, getattr(event, key))
 
     def _on_hparam(self, event: Any) -> None:
-        self._run().settings[event.key] = event.new
+        self.record().settings[event.key] = event.new
 
     def _on_end(self, event: Any) -> None:
-        run = self._run()
+        run = self.record()
         run.finished = event.reason
         if event.reason == "diverged":
             self.diverged = True
 
-    def _run(self) -> RunRecord:
+    def record(self) -> RunRecord:
         """The current run (a record with no config when events arrive before `started`)."""
         if not self.runs:
             self.runs.append(RunRecord({}, {}))

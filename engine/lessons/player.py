@@ -144,7 +144,7 @@ class LessonPlayer:
         if config is None:
             return
         values = config.to_dict() if hasattr(config, "to_dict") else dict(config)
-        record = self.obs._run()
+        record = self.obs.record()
         record.config, record.settings = dict(values), dict(values)
         for name, value in (getattr(run, "metrics", None) or {}).items():
             record.update(name, value)

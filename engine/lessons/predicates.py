@@ -241,7 +241,7 @@ def _compare(table: dict, path: tuple, numeric: bool = True) -> Compare:
     if len(ops) != 1:
         raise PredicateError(path, f"give exactly one of {', '.join(COMPARATORS)}")
     value = table[ops[0]]
-    if numeric and not _number(value):
+    if numeric and not is_number(value):
         raise PredicateError(path + (ops[0],), f"{ops[0]} must be a number, got {value!r}")
     if not numeric and not isinstance(value, (str, int, float, bool)):
         raise PredicateError(path + (ops[0],), f"{ops[0]} must be a plain value")
@@ -340,7 +340,7 @@ _PARSERS = {"metric": _metric, "grad_ratio": _grad_ratio, "event": _event,
             "all": _combine, "any": _combine}
 
 
-def _number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and \
         math.isfinite(value)
 

@@ -233,7 +233,7 @@ class _Reader:
         if watch is not None and not (isinstance(watch, str) and ID.match(watch)):
             self.fail(at + ("watch",), "watch names a panel: loss, gradients, samples, ...")
         timeout = table.get("timeout", DEFAULT_TIMEOUT_S)
-        if not pred._number(timeout) or not 0 < timeout <= MAX_TIMEOUT_S:
+        if not pred.is_number(timeout) or not 0 < timeout <= MAX_TIMEOUT_S:
             self.fail(at + ("timeout",), f"timeout is seconds, at most {MAX_TIMEOUT_S:g}")
         solution = self.solution(table["solution"], at + ("solution",), spec, known)
         return Step(sid, self.string(table, "title", at), self.string(table, "topic", at),
@@ -273,7 +273,7 @@ class _Reader:
                                   or not 1 <= steps <= MAX_TRAIN_STEPS):
             self.fail(at + ("steps",), f"steps must be 1..{MAX_TRAIN_STEPS:,}: a lesson's "
                       f"run is short")
-        if minutes is not None and not (pred._number(minutes) and 0 < minutes <= MAX_MINUTES):
+        if minutes is not None and not (pred.is_number(minutes) and 0 < minutes <= MAX_MINUTES):
             self.fail(at + ("minutes",), f"minutes must be above 0 and at most "
                       f"{MAX_MINUTES:g}: a lesson's run is short")
         for key, most in MAX_SIZES.items():
