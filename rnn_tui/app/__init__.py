@@ -114,8 +114,11 @@ def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
 
 def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             out_dir: str | None = None, resume: bool = False, lesson: Any = None,
-            autoplay: bool = False) -> "RnnTuiApp":
-    """Run the app in the terminal until the user quits, then say where its runs are.
+            autoplay: list | None = None) -> int:
+    """Run the app in the terminal until the user quits, then say where its runs are; the
+    exit code (RnnTuiApp.exit_code: 130 after SIGTERM, 2 after "Cannot train").
+    `lesson`: lesson mode (create_app); `autoplay`: a list the opened chapter's autoplay
+    results are appended to (then the app quits by itself).
 
     Without --out the runs still get a directory (runs/<session>/<k>-<model>: checkpoints
     on quit, metrics to reopen with `rnn-tui open`). However the app ends (q, a closed
@@ -127,7 +130,8 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
         trainer_factory = default_trainer_factory(None if resume else out_dir,
                                                   auto_dir=True)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume, lesson=lesson)
-    app.lesson_autoplay = autoplay  # (rnn-tui learn --autoplay --app)
+    if autoplay is not None:  # (rnn-tui learn --autoplay --app)
+        app.lesson_autoplay, app.lesson_results = True, autoplay
     app.handle_signals = True  # SIGHUP (terminal closed), SIGTERM: quit and checkpoint
     try:
         app.run()
@@ -139,7 +143,7 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             runner.finished.wait(timeout=10.0)
     for line in app.farewell():
         print(line)
-    return app
+    return app.exit_code()
 
 
 def preflight(config: Any, out_dir: str | None, resume: bool) -> None:

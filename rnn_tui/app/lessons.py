@@ -95,7 +95,8 @@ class LessonsMixin:
 
     async def _autoplay(self) -> None:
         """Every step's solution, through the app's controller, then quit."""
-        self.lesson_results = []
+        if self.lesson_results is None:
+            self.lesson_results = []
         await self.lesson.autoplay(self._autoplayed)
         self.exit()
 
@@ -204,14 +205,14 @@ class LessonsMixin:
 
 
 def run_lesson_app(chapter: Chapter | None, builtin: bool = True,
-                   autoplay: bool = False) -> list | None:
-    """`rnn-tui learn [CHAPTER]`: the app in lesson mode, on the chapter (or its list);
-    with `autoplay`, the chapter's solutions played in the app (the results returned)."""
+                   autoplay: list | None = None) -> int:
+    """`rnn-tui learn [CHAPTER]`: the app in lesson mode, on the chapter (or its list); the
+    app's exit code. With `autoplay` (a list), the chapter's solutions are played in the
+    app and their results appended to it."""
     from engine import families
     from rnn_tui.app import run_app
 
     spec = chapter.run_for(0) if chapter is not None else None
     config = spec.config() if spec is not None else families.config_for_task(None, {})
-    app = run_app(config, lesson=(chapter, builtin) if chapter is not None else "list",
-                  autoplay=autoplay)
-    return app.lesson_results
+    return run_app(config, lesson=(chapter, builtin) if chapter is not None else "list",
+                   autoplay=autoplay)

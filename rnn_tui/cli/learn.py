@@ -90,14 +90,18 @@ def _learn(target: str | None, list_: bool, validate: bool, autoplay: bool,
         elif in_app:
             from rnn_tui.app.lessons import run_lesson_app
 
-            report_all(chapter, run_lesson_app(chapter, autoplay=True) or [], "in the app")
+            results: list = []
+            run_lesson_app(chapter, autoplay=results)
+            report_all(chapter, results, "in the app")
         else:
             play_headless(chapter)
     else:
         chapter, builtin = load(target) if target else (None, True)
         from rnn_tui.app.lessons import run_lesson_app
 
-        run_lesson_app(chapter, builtin)
+        code = run_lesson_app(chapter, builtin)
+        if code:
+            raise typer.Exit(code)
 
 
 def _progress_key(chapter: Chapter, builtin: bool) -> str:
