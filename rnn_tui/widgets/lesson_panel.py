@@ -67,10 +67,12 @@ def render_step(player: Any) -> Group:
     head = Text(f"{chapter.title}\n", style="bold")
     head.append(f"step {player.index + 1}/{len(chapter.steps)}  ")
     head.append_text(step_marks(player))
+    # The check first after the titles: on a small terminal the rest scrolls, the state of
+    # the step stays in view.
     parts: list[Any] = [head, Text(step.title, style="bold #4fc3f7"),
-                        Text(step.topic, style="italic dim"), Markdown(step.text.strip())]
+                        Text(step.topic, style="italic dim"), check_line(player),
+                        Markdown(step.text.strip())]
     parts += question_lines(player)
-    parts.append(check_line(player))
     for hint in step.hints[:player.hints_shown]:
         parts.append(Text(f"hint: {hint}", style="#ce93d8"))
     if step.watch:
