@@ -248,7 +248,10 @@ class LessonPlayer:
                           held_early, note)
 
     def _train_seconds(self) -> float:
-        return sum(r.train_seconds() for r in self.obs.runs)
+        # (a run the step went on with counts while it is the current one: once the step
+        # started its own, the old one only trained on in the background)
+        runs = self.obs.runs
+        return sum(r.train_seconds() for r in runs if r.first_step is not None or r is runs[-1])
 
     async def perform(self, action: Action, timeout: float) -> bool:
         """Do one solution action through the controller; False when a wait timed out."""
