@@ -131,3 +131,20 @@ def load_events() -> None:
     """Import every family's events module, so metrics.jsonl rows of any family read back."""
     for family in FAMILIES:
         importlib.import_module(family.events)
+
+
+def config_for_task(task: str | None, data: dict[str, Any] | None = None,
+                    source: str = "config", overrides: dict[str, Any] | None = None,
+                    what: str = "") -> Any:
+    """The one way a new run's config is made (the CLI's flags and --config file, a
+    lesson's chapter): the defaults of the family that `task` belongs to (None: the default
+    family) <- `data` (a file's settings) <- `overrides` (flags; one the family does not have
+    is refused, naming `what` takes them), validated once."""
+    from engine.config import with_overrides
+
+    family = get(DEFAULT) if task is None else by_task(task)
+    data = dict(data or {})
+    if family.tasks:
+        data["task"] = task
+    cfg = family.config_class().from_dict(data, source=source)
+    return with_overrides(cfg, overrides or {}, what or f"a {family.name} run").validate()

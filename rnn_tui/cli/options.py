@@ -20,7 +20,7 @@ from typing import Any, Optional
 import typer
 
 from engine import families
-from engine.config import RunConfig, load_toml, with_overrides
+from engine.config import RunConfig, load_toml
 
 SHARED_PANEL = "Training options, every task (also settable in a TOML file: --config)"
 SEVERAL_PANEL = "Options of several tasks (what each does, by task)"
@@ -150,9 +150,5 @@ def resolve_config(task: str | None, config_file: str | None,
     names = tuple(f.name for f in families.FAMILIES)  # a [seq2seq] table is allowed
     data = load_toml(config_file, tables=names) if config_file else {}
     task = task or (data.get("task") if isinstance(data.get("task"), str) else None)
-    family = families.get(families.DEFAULT) if task is None else families.by_task(task)
-    if family.tasks:
-        data = {**data, "task": task}
-    cfg = family.config_class().from_dict(data, source=config_file or "config")
     what = f"--task {task}" if task else "the language model (no --task)"
-    return with_overrides(cfg, overrides, what).validate()
+    return families.config_for_task(task, data, config_file or "config", overrides, what)
