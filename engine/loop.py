@@ -292,8 +292,15 @@ class Trainer(Controls):
         if st.diverged:
             yield from self._diverge()
             return
-        yield self._emit(ev.Finished(step=st.step, reason=reason, best_val_loss=st.best_val,
-                                     message=budget.FINISH_MESSAGES[reason]))
+        yield self._emit(ev.Finished(step=st.step, reason=reason,
+                                     message=budget.FINISH_MESSAGES[reason], **self._best()))
+
+    def _best(self) -> dict[str, Any]:
+        """The best held-out loss, and the best headline when the family names one."""
+        headline = self.state.task.headline
+        return {"best_val_loss": self.state.best_val,
+                "best_metric": self.state.best_metric if headline else None,
+                "best_metric_name": headline[0] if headline else None}
 
     def _diverge(self) -> Iterator[ev.Event]:
         st = self.state
@@ -302,7 +309,7 @@ class Trainer(Controls):
                                f"--clip 1.0) or lower the learning rate (now "
                                f"{self.config.lr:g})", st.guard)
         yield self._emit(ev.Finished(step=st.step, reason="diverged", message=msg,
-                                     best_val_loss=st.best_val))
+                                     **self._best()))
 
     def _emit(self, event: ev.Event) -> ev.Event:
         self.state.run.write(event)

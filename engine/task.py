@@ -79,6 +79,13 @@ class Task(ABC):
     target: ClassVar[float | None] = None
 
     @classmethod
+    def headline_of(cls, config: RunConfig) -> tuple[str, bool] | None:
+        """The headline for this config (a family whose headline depends on its task says
+        so here): `headline` by default. The one definition of "best" for the report, the
+        app, `runs list`, compare and races."""
+        return cls.headline
+
+    @classmethod
     def unit_of(cls, config: RunConfig) -> str:
         """What one token of the loss is for this config (a family whose unit depends on
         its settings, characters or words, says so here): `unit` by default."""

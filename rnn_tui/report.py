@@ -133,5 +133,17 @@ class RunReporter:
         self.print(f"warning: {e.message}")
 
     def _on_end(self, e: ev.Finished) -> None:
-        best = f" · best val {e.best_val_loss:.4f}" if e.best_val_loss is not None else ""
-        self.print(f"finished at step {e.step}: {e.message}{best}")
+        self.print(f"finished at step {e.step}: {e.message}{self.best_text(e)}")
+
+    def best_text(self, e: ev.Finished) -> str:
+        """" · best accuracy 75.77%": the family's headline at its best (the same best as
+        the eval lines' "· best"), else the lowest held-out loss."""
+        if e.best_metric is not None and e.best_metric_name:
+            label, fmt = e.best_metric_name, ".4f"
+            for key, shown, how in (self.task_cls.report_metrics if self.task_cls else ()):
+                if key == e.best_metric_name:
+                    label, fmt = shown, how
+            return f" · best {label} {format_metric(e.best_metric, fmt)}"
+        if e.best_val_loss is not None:
+            return f" · best val {e.best_val_loss:.4f} {self.loss_label}"
+        return ""

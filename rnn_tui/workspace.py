@@ -137,22 +137,24 @@ def describe(path: Path, root: Path | None = None) -> RunInfo:
     files = [p for p in path.rglob("*") if p.is_file()]
     name = str(path.relative_to(root)) if root is not None and path != root else path.name
     return RunInfo(path=path, name=name or path.name, family=family, model=cfg.describe(),
-                   data=cfg.data_label(), steps=steps, best=best_metric(family, records),
+                   data=cfg.data_label(), steps=steps, best=best_metric(family, records, cfg),
                    size=sum(p.stat().st_size for p in files),
                    modified=max((p.stat().st_mtime for p in files), default=0.0),
                    checkpoint=(path / CHECKPOINT).is_file(), in_use=holder(path),
                    config=config)
 
 
-def best_metric(family: str, records: list[dict[str, Any]]) -> str:
-    """The family's headline at its best evaluation (else the lowest held-out loss)."""
+def best_metric(family: str, records: list[dict[str, Any]], config=None) -> str:
+    """The family's headline (for CONFIG) at its best evaluation (else the lowest held-out
+    loss): the same best as the report's and the app's."""
     evals = [r for r in records if r.get("event") == "eval"
              and isinstance(r.get("val_loss"), (int, float))]
     if not evals:
         return "–"
     task = families.get(family).task_class()
-    if task.headline:
-        key, higher = task.headline
+    headline = task.headline if config is None else task.headline_of(config)
+    if headline:
+        key, higher = headline
         values = [r[key] for r in evals if isinstance(r.get(key), (int, float))]
         if values:
             fmt = next((f for k, _label, f in task.report_metrics if k == key), ".4g")

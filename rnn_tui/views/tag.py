@@ -182,7 +182,7 @@ class TagScreen(DashboardScreen):
         if m.get("accuracy_unseen") is not None:
             fields.append(("unseen words", f"{m['accuracy_unseen']:.1%}"))
         if m.get("span_f1") is not None:
-            fields.append(("span F1", f"{m['span_f1']:.1%}"))
+            fields.append(("span F1 (conlleval)", f"{m['span_f1']:.1%}"))
         base = self._baseline()
         if base is not None:
             fields.append(("most frequent tag", f"{base:.1%}"))

@@ -47,6 +47,10 @@ class LongRangeTask(Task):
         self.heldout: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @classmethod
+    def headline_of(cls, config: LongRangeConfig) -> tuple[str, bool] | None:
+        return METRICS[config.task][0]
+
+    @classmethod
     def loss_label(cls, config: LongRangeConfig) -> str:
         return METRICS[config.task][2]
 

@@ -75,10 +75,10 @@ class Seq2SeqTask(Task):
         return Seq2Seq.from_config(self.config, len(self.vocab))
 
     def summary(self) -> dict[str, int]:
-        d = self.data
+        d = self.data  # sizes in the loss's unit: target characters (sources are read only)
         return {"vocab_size": len(self.vocab),
-                "train_size": sum(len(s) + len(t) for s, t in d.train) if d.train else 0,
-                "val_size": sum(len(s) + len(t) for s, t in d.heldout)}
+                "train_size": sum(len(t) for _, t in d.train) if d.train else 0,
+                "val_size": sum(len(t) for _, t in d.heldout)}
 
     def warnings(self) -> list[str]:
         return list(self.data.warnings)
@@ -166,11 +166,14 @@ class Seq2SeqTask(Task):
         m = evaluate(model, self.vocab, pairs, self.max_out, self.device,
                      with_bleu=spec is not None or self.config.task == "pairs",
                      cancel=self.cancel)
+        from engine.families.seq2seq.metrics import SIGNATURE
+
         line = (f"exact match {m['exact_match']:.2%} · token accuracy "
                 f"{m['token_accuracy']:.2%} · loss {m['val_loss']:.4f} nats/char")
         if m["bleu"] is not None:
             line += f" · BLEU {100 * m['bleu']:.1f} · chrF {100 * m['chrf']:.1f}"
-        return [f"{line} on {len(pairs):,} pairs of {what}"]
+        lines = [f"{line} on {len(pairs):,} pairs of {what}"]
+        return lines + ([f"  {SIGNATURE}"] if m["bleu"] is not None else [])
 
     def gradient_probe(self, model) -> list[list[float]]:
         """||dL/dh_j|| per encoder layer and source position (engine/families/seq2seq/probes)."""

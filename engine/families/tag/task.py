@@ -42,7 +42,7 @@ class TagTask(Task):
     headline = ("accuracy", True)
     unit = "token"
     report_metrics = (("accuracy", "accuracy", "%"), ("accuracy_unseen", "unseen", "%"),
-                      ("span_f1", "span F1", "%"))
+                      ("span_f1", "span F1 (conlleval)", "%"))
 
     def __init__(self, config: TagConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)
