@@ -30,7 +30,8 @@ from textual.widgets import Footer, Static
 from engine import events as ev
 from engine.families.longrange.events import Jacobian
 from rnn_tui.app.panels import TextLine, join_fields
-from rnn_tui.race.table import colors_for, fmt_seconds, standings_table, threshold_text
+from rnn_tui.race.table import (colors_for, fmt_seconds, standings_table, threshold_text,
+                                verdict)
 from rnn_tui.widgets import LossChart, TimestepBars
 
 FLUSH_S = 0.5  # seconds between batched train-step posts
@@ -163,9 +164,7 @@ class RaceApp(App[None]):
             self.notify(message.error, title="The race could not start", severity="error",
                         timeout=30)
         else:
-            winner = self.race.standings.ranked()[0]
-            self.notify(f"{winner.name} leads: {threshold_text(self.race.standings)}",
-                        title="Race over", timeout=10)
+            self.notify(verdict(self.race.standings), title="Race over", timeout=30)
         self.render_all()
 
     # ------------------------------------------------------------------ drawing

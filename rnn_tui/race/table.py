@@ -38,6 +38,31 @@ def threshold_text(standings: Standings) -> str:
     return f"solved = {r.metric.replace('_', ' ')} {'>' if r.higher_is_better else '<'} {shown}"
 
 
+def verdict(standings: Standings) -> str:
+    """How the race stands, in one line: who solved first, or plainly that nobody has (and
+    what budget to try). "Leads" is never said of a racer that has not met the threshold."""
+    rows = standings.ranked()
+    top = rows[0] if rows else None
+    if top is None or top.best is None:
+        return "no evaluation yet"
+    metric = top.metric.replace("_", " ")
+    if standings.threshold is None:
+        return (f"{top.name} is ahead on {metric} ({fmt_metric(top, top.best)}); no "
+                f"threshold to call it solved (--threshold X)")
+    goal = threshold_text(standings).removeprefix("solved = ")
+    solved = [r for r in rows if r.solved_step is not None]
+    if solved:
+        first = solved[0]
+        rest = f"; {len(solved)} of {len(rows)} solved" if len(rows) > 1 else ""
+        return (f"{first.name} solved first: {goal} at step {first.solved_step:,} "
+                f"(own time {fmt_seconds(first.solved_s or 0.0)}){rest}")
+    steps = min(r.steps for r in rows)
+    more = max(1000, -(-4 * steps // 500) * 500)  # four times as many, in whole 500s
+    return (f"nobody solved yet ({goal}) after {steps:,} steps each; closest {top.name} at "
+            f"{fmt_metric(top, top.best)}: too small a budget to tell them apart, "
+            f"try --steps {more:,}")
+
+
 def standings_table(standings: Standings, colors: dict[str, str] | None = None,
                     title: str | None = None) -> Table:
     colors = colors or {}

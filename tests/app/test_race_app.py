@@ -85,3 +85,30 @@ def test_snapshot_race(snap_compare):
         await pilot.pause()
 
     assert snap_compare(RaceApp(FakeRace()), terminal_size=(160, 48), run_before=run_before)
+
+
+def _race_over_message(race) -> str:
+    found = []
+
+    async def body(app, pilot, race):
+        await wait_for(lambda: all(r.last is not None for r in race.standings.rows.values()),
+                       pilot=pilot)
+        await pilot.press("f")
+        await wait_for(lambda: app.state == "finished", pilot=pilot)
+        found.extend(n.message for n in app._notifications)
+
+    run(body, race)
+    return " | ".join(found)
+
+
+def test_the_verdict_names_who_solved_first():
+    text = _race_over_message(FakeRace(steps=40))
+    assert "gru solved first: mse < 0.0100 at step 30" in text and "2 of 4 solved" in text
+    assert "leads" not in text
+
+
+def test_the_verdict_says_plainly_that_nobody_solved():
+    # 10 steps each: the best mse is ~0.06, far from 0.01
+    text = _race_over_message(FakeRace(steps=10))
+    assert "nobody solved yet (mse < 0.0100) after 10 steps each" in text
+    assert "try --steps 1,000" in text and "leads" not in text
