@@ -30,7 +30,7 @@ class GradientPanel(Panel):
         yield TextLine("waiting for the first gradient probe…", id="grad-info", classes="info")
         yield TimestepBars(id="grad-bars")
         yield TimestepBars(id="grad-bars-back", color="#ffb74d")  # (probe_rows() == 2)
-        yield Heatmap(id="grad-heatmap")
+        yield Heatmap(id="grad-heatmap", scale_rows=20, fit_cols=True)
 
 
 class TextLine(Widget):

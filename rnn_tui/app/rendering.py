@@ -85,7 +85,7 @@ class RenderingMixin:
             for name, value in sorted(base.losses.items(), key=lambda kv: kv[1])[:2]:
                 fields.append((name, in_unit(value, chart.unit)))
         if self.best_val is not None:
-            fields.append(("lowest val", in_unit(self.best_val, chart.unit)))
+            fields.append(("min val", in_unit(self.best_val, chart.unit)))
         fields += self.main_screen.loss_fields()
         self.main_screen.query_one("#loss-info", TextLine).update(join_fields(fields))
 
