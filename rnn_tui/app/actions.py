@@ -81,8 +81,14 @@ def shell_bindings(first: list[Binding], middle: list[Binding],
     ]
 
 
+CELL_SETTLE_S = 0.7  # quick `m` presses pick a cell; only the last one starts a run
+
+
 class ActionsMixin:
     """The shared key actions of RnnTuiApp (a view's own actions live on the view)."""
+
+    _next_cell: str | None = None  # the cell `m` has picked, started once the presses stop
+    _cell_timer = None
 
     # ------------------------------------------------------------------ command palette
 
@@ -191,10 +197,22 @@ class ActionsMixin:
             answered)
 
     def action_switch_cell(self) -> None:
+        """The next cell; it starts CELL_SETTLE_S after the last press, so that pressing
+        `m` three times to reach a cell does not leave two runs of a few steps behind."""
         cells = type(self.config).CELLS  # (a model that is not a cell switches to the first)
-        nxt = cells[(cells.index(self.config.model) + 1) % len(cells)] \
-            if self.config.model in cells else cells[0]
-        self.restart(self.config.replace(model=nxt), f"cell type is now {nxt.upper()}")
+        now = self._next_cell or self.config.model
+        self._next_cell = nxt = cells[(cells.index(now) + 1) % len(cells)] \
+            if now in cells else cells[0]
+        if self._cell_timer is not None:
+            self._cell_timer.stop()
+        self._cell_timer = self.set_timer(CELL_SETTLE_S, self._switch_cell_now)
+        self.notify(f"next: {nxt.upper()} (m again: {' → '.join(cells)})",
+                    timeout=CELL_SETTLE_S + 1)
+
+    def _switch_cell_now(self) -> None:
+        nxt, self._next_cell, self._cell_timer = self._next_cell, None, None
+        if nxt is not None and nxt != self.config.model:
+            self.restart(self.config.replace(model=nxt), f"cell type is now {nxt.upper()}")
 
     def action_pick_mode(self) -> None:
         options = [choice for family in families.FAMILIES for choice in

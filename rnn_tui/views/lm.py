@@ -74,7 +74,7 @@ class LanguageModelScreen(DashboardScreen):
                 Binding("B", "bptt(2.0)", "BPTT window ×2", show=False),
                 Binding("u", "unit(-1)", "Previous hidden unit (gates)", show=False),
                 Binding("U", "unit(1)", "Next hidden unit (gates)", show=False)],
-        cells=LMConfig.MODELS)
+        cells=LMConfig.CELLS)
     DEFAULT_CSS = """
     #gate-plot { height: auto; max-height: 70%; }
     #hidden-map { display: none; height: 16; min-height: 4; }

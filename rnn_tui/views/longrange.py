@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from engine.events import Eval
-from engine.families.longrange.config import INIT_CHOICES
+from engine.families.longrange.config import INIT_CHOICES, LongRangeConfig
 from engine.families.longrange.events import Examples, Jacobian
 from engine.families.longrange.jacobian import scalar_gradient
 from rnn_tui.app.actions import shell_bindings
@@ -106,7 +106,8 @@ class LongRangeScreen(DashboardScreen):
                 Binding("T", "length(1)", "Longer T", tooltip="A longer distance T "
                         "(restarts training)"),
                 Binding("i", "init", "Init", show=False, tooltip="W_hh init auto → default "
-                        "→ identity → orthogonal (restarts training)")])
+                        "→ identity → orthogonal (restarts training)")],
+        cells=LongRangeConfig.CELLS)
     DEFAULT_CSS = """
     #jacobian-bars { height: 1fr; min-height: 5; }
     #sigma-lines { height: auto; max-height: 6; color: $text-muted; }

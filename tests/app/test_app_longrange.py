@@ -65,6 +65,26 @@ def test_t_keys_change_the_distance_and_restart():
     run(body, config=LR_CONFIG)
 
 
+def test_m_cycles_every_cell_of_the_lab_and_quick_presses_start_one_run():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        binding = next(b for b in app.main_screen.BINDINGS if b.key == "m")
+        assert "rnn → irnn → gru → lstm" in binding.tooltip
+        for expected in ("rnn", "irnn", "gru", "lstm"):
+            n = len(factory.trainers)
+            await pilot.press("m")
+            await wait_for(lambda: len(factory.trainers) == n + 1, pilot=pilot)
+            assert factory.last.config.model == expected
+        # three quick presses pick the third cell: one new run, not three
+        n = len(factory.trainers)
+        await pilot.press("m", "m", "m")
+        await wait_for(lambda: len(factory.trainers) == n + 1, pilot=pilot)
+        await pilot.pause(1.0)
+        assert len(factory.trainers) == n + 1 and factory.last.config.model == "gru"
+
+    run(body, config=LR_CONFIG)
+
+
 def test_explode_then_back_to_the_last_good_checkpoint():
     async def body(app, pilot, factory):
         await settled(app, pilot)
