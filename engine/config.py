@@ -40,6 +40,9 @@ class RunConfig:
     # Fields that may change while the run trains (set_hparam); a family adds its own.
     # A new optimizer starts with a fresh state (the app's explode key switches to sgd).
     LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode", "optimizer")
+    # Live fields that change what is shown or sampled, not the training: the loss chart
+    # marks changes of the other live fields only.
+    VIEW_KEYS: ClassVar[tuple[str, ...]] = ()
     # Fields --resume cannot change: the saved weights and optimizer state are for them.
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = ("model", "embed", "hidden", "layers",
                                                   "optimizer")

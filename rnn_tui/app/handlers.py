@@ -95,7 +95,9 @@ class EngineHandlersMixin:
                 self.notify(f"saved {event.path}", title=f"Checkpoint at step {event.step}")
         elif isinstance(event, ev.HParamChange):
             self.hparams[event.key] = event.new
-            s.query_one("#loss-chart").add_marker(event.step, f"{event.key}={short(event.new)}")
+            if event.key not in type(self.config).VIEW_KEYS:  # training settings only
+                s.query_one("#loss-chart").add_marker(event.step,
+                                                      f"{event.key}={short(event.new)}")
         elif isinstance(event, ev.Warning):
             self.notify(event.message, title="Warning", severity="warning")
         elif isinstance(event, ev.Finished):
@@ -162,7 +164,8 @@ class EngineHandlersMixin:
         chart.add_points("train", h.train_x, h.train_y)
         chart.add_points("val", h.val_x, h.val_y)
         for step, key, value in h.markers:
-            chart.add_marker(step, f"{key}={short(value)}")
+            if key not in type(self.config).VIEW_KEYS:
+                chart.add_marker(step, f"{key}={short(value)}")
         if h.baselines is not None:
             self._set_baselines(h.baselines)
         for key, value in h.hparams.items():
