@@ -1,6 +1,6 @@
 """The task-family interface: what one family (a language model, seq2seq, ...) gives the loop.
 
-The training loop (engine/loop.py) is written once. It owns everything every family shares:
+The training loop (engine/training/loop.py) is written once. It owns everything every family shares:
 the budget, the optimizer and its schedule, clipping and its telemetry, the NaN guard, the
 cadence of evaluations, probes and samples, checkpoints, exact resume, the thread-safe
 controls. A `Task` owns the rest: its data, its model, its loss, its held-out metrics, its
@@ -166,7 +166,7 @@ class Task(ABC):
     @torch.no_grad()
     def loss_now(self, model: torch.nn.Module, batch: Any) -> float:
         """The loss of the weights as they are now (after the last update) on the last
-        batch, in eval mode: what a checkpoint written now would hold (engine.guard)."""
+        batch, in eval mode: what a checkpoint written now would hold (engine.training.guard)."""
         with eval_mode(model):
             return float(self.forward(model, batch)[1])
 

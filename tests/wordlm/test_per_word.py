@@ -12,7 +12,7 @@ import torch
 from engine.families.lm.evaluate import evaluate_total
 from engine.families.lm.model import CharLM
 from engine.families.lm.words import build_word_splits, guess_tokenizer, tokenize_words
-from engine.tokens import EOS, UNK, Tokenizer
+from engine.data.tokens import EOS, UNK, Tokenizer
 
 # Mikolov's Penn Treebank as shipped: lower case, numbers as N, no commas or periods left but
 # in abbreviations ("u.s.", "corp."), "'s" split off, rare words as <unk>.
