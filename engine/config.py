@@ -150,6 +150,11 @@ class RunConfig:
         """The model in a few words, for the status bar and the logs: 'GRU 512×2'."""
         return f"{self.model.upper()} {self.hidden}×{self.layers}"
 
+    def loss_name(self) -> str:
+        """What the loss is when it is not a log-likelihood in nats ("MSE"): then nats, bits
+        and perplexity mean nothing and it is shown as it is. "" for a cross-entropy."""
+        return ""
+
     def data_label(self) -> str:
         """What the run trains on, in a word or two ('prose', 'dates')."""
         return self.FAMILY

@@ -27,7 +27,6 @@ from rnn_tui.app.training import TrainingRunner
 
 CLIP_MIN, CLIP_MAX = 1e-3, 1e3
 LR_MIN, LR_MAX = 1e-7, 100.0  # (the config's own limit: plain SGD on words starts at 20)
-UNITS = ("nats", "bits", "ppl")
 
 # Actions that stay available while a dialog (help, confirm, error) is open.
 _MODAL_SAFE = {"quit", "help"}
@@ -242,7 +241,9 @@ class ActionsMixin:
 
     def action_cycle_unit(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")
-        chart.unit = UNITS[(UNITS.index(chart.unit) + 1) % len(UNITS)]
+        if not chart.next_unit():
+            self.notify(f"the loss is {chart.fixed_unit}: not a log-likelihood, so no nats, "
+                        f"bits or perplexity", timeout=4)
         self.render_loss_info()
 
     def action_focus_panel(self, delta: int) -> None:

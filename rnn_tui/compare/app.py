@@ -23,7 +23,6 @@ from rnn_tui.compare.runs import ComparedRun, config_rows, load_runs, summary_ro
 from rnn_tui.widgets import LossChart
 from rnn_tui.widgets.canvas import dimmed
 
-UNITS = ("nats", "bits", "ppl")
 SHOWN = ("both", "train", "val")
 
 
@@ -120,8 +119,7 @@ class CompareScreen(Screen):
         self._render_title()
 
     def action_cycle_unit(self) -> None:
-        chart = self.query_one(LossChart)
-        chart.unit = UNITS[(UNITS.index(chart.unit) + 1) % len(UNITS)]
+        self.query_one(LossChart).next_unit()
         self._render_title()
 
     def action_toggle_scale(self) -> None:

@@ -109,6 +109,7 @@ class RaceApp(App[None]):
         # log: a racer's early spike (an IRNN's first Adam steps: 1e9) and a solved task's
         # 1e-3 both stay readable beside the others (y switches)
         chart.scale = "log"
+        chart.fixed_unit = self.race.racers[0].config.loss_name()  # the adding task's MSE
         for name in self.names:
             chart.set_series_style(name, self.racer_colors[name], name)
         self.query_one("#standings").border_title = "standings"

@@ -122,8 +122,9 @@ class LanguageModelScreen(DashboardScreen):
             self._show_token_unit()
 
     def _show_token_unit(self) -> None:
-        """A word model's loss is per word: the chart and the unit toggle say so."""
-        self.query_one("#loss-chart").per_token = "word" if self.words else ""
+        """A word model's loss is per token (a word, or a piece of one: "said," is two), its
+        perplexity per word only in the evaluation's numbers: the chart says which."""
+        self.query_one("#loss-chart").per_token = "token" if self.words else ""
 
     @property
     def words(self) -> bool:

@@ -129,12 +129,20 @@ class LongRangeScreen(DashboardScreen):
         super().on_mount()
         self._render_about()
         self._render_scalar()
+        self._show_loss_unit()
 
     # ------------------------------------------------------------------ the app's calls
 
     def reset_view(self) -> None:
         self.last_jacobian: Jacobian | None = None
         self.last_eval: Eval | None = None
+        if self.is_mounted:
+            self._show_loss_unit()
+
+    def _show_loss_unit(self) -> None:
+        """The adding task's loss is an MSE: the chart says so and `v` has no nats to turn
+        into bits or a perplexity."""
+        self.query_one("#loss-chart").fixed_unit = self.app.config.loss_name()
 
     def clear_view(self) -> None:
         self.query_one("#jacobian-bars", TimestepBars).update_norms([], title="")

@@ -86,6 +86,7 @@ class LossChart(CachedLinesWidget):
         super().__init__(name=name, id=id, classes=classes)
         self.title = title
         self.per_token = ""  # what one token of the loss is ("word": "nats/word"), if said
+        self.fixed_unit = ""  # the loss's own name when it is no log-likelihood ("MSE")
         self._series: dict[str, _Series] = {}
         self._refs: dict[str, tuple[float, str]] = {}
         self._markers_x = array("d")
@@ -191,8 +192,19 @@ class LossChart(CachedLinesWidget):
 
     @property
     def unit_label(self) -> str:
-        """The unit as shown: "nats", or "nats/word" once per_token says what a token is."""
+        """The unit as shown: "nats", or "nats/word" once per_token says what a token is;
+        the fixed unit ("MSE") when the loss is not in nats."""
+        if self.fixed_unit:
+            return self.fixed_unit
         return f"{self.unit}/{self.per_token}" if self.per_token else self.unit
+
+    def next_unit(self) -> bool:
+        """nats → bits → ppl → nats (the `v` key); False, unchanged, for a fixed unit."""
+        if self.fixed_unit:
+            return False
+        self.unit = UNITS[(UNITS.index(self.unit) + 1) % len(UNITS)]
+        return True
+
 
     def validate_unit(self, value: str) -> str:
         return value if value in UNITS else "nats"

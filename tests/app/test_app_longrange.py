@@ -163,3 +163,16 @@ def test_real_engine_explode_and_back(tmp_path):
 
     asyncio.run(main())
     assert (out / "checkpoint.safetensors").is_file()
+
+
+def test_the_adding_tasks_loss_is_an_mse_not_nats():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        chart = app.main_screen.query_one("#loss-chart")
+        assert chart.unit_label == "MSE" and "MSE" in chart.render_lines_now()[0].text
+        await pilot.press("v")
+        assert chart.unit == "nats" and chart.unit_label == "MSE"  # nothing to convert
+        assert any("not a log-likelihood" in n.message for n in app._notifications)
+        assert "unit MSE" in static_text(app, "#loss-info")
+
+    run(body, config=LR_CONFIG)

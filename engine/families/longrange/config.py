@@ -91,6 +91,9 @@ class LongRangeConfig(RunConfig):
         init = "" if self.init == "auto" else f" · {self.init} init"
         return f"{self.model.upper()} {self.hidden}×{self.layers}{init}"
 
+    def loss_name(self) -> str:
+        return "MSE" if self.task == "adding" else ""  # a regression: its loss is no nats
+
     def data_label(self) -> str:
         return f"{self.task} T={self.length}"
 
