@@ -78,7 +78,7 @@ class RunConfig:
     eval_every: int = 200  # evaluate on the held-out data every N steps (and at the end)
     probe_every: int = 100  # gradient-per-position probe every N steps (0 = off)
     sample_every: int = 500  # show the model at work (a sample, decoded examples) every N steps (0 = off)
-    first_look_at: int = 0  # also probe and sample at this step (0 = no; the app: 5, a look within seconds)
+    first_look_at: int = 0  # early looks at steps f, 4f, 10f: probe and sample, and evaluate from 4f (0 = no; the app: 5)
     checkpoint_every_s: float = 60.0  # save at most this many seconds apart (and at the end)
 
     # --- checks -------------------------------------------------------------------------
@@ -142,6 +142,12 @@ class RunConfig:
                               f"known keys: {', '.join(known)}")
         hints = typing.get_type_hints(cls)
         return cls(**{key: coerce(key, value, hints[key], source) for key, value in data.items()})
+
+    def first_looks(self) -> tuple[int, ...]:
+        """The early steps a watched run is looked at before its cadence takes over (5, 20
+        and 50 in the app: a sample within seconds, a first held-out loss within a minute)."""
+        f = self.first_look_at
+        return (f, 4 * f, 10 * f) if f else ()
 
     def replace(self, **changes: Any) -> "RunConfig":
         return dataclasses.replace(self, **changes)

@@ -162,12 +162,12 @@ class Trainer(Controls):
             yield from self._timed(self._checkpoint, "interval")
             if st.diverged:
                 return
-        if cfg.probe_every and (st.step % cfg.probe_every == 0 or st.step == cfg.first_look_at):
+        early = st.step in cfg.first_looks()
+        if cfg.probe_every and (st.step % cfg.probe_every == 0 or early):
             yield from self._timed(self._probe)
-        if st.step % cfg.eval_every == 0:
+        if st.step % cfg.eval_every == 0 or (early and st.step > cfg.first_look_at):
             yield from self._timed(self._eval)
-        if cfg.sample_every and (st.step % cfg.sample_every == 0
-                                 or st.step == cfg.first_look_at):
+        if cfg.sample_every and (st.step % cfg.sample_every == 0 or early):
             yield from self._timed(self._sample)
 
     def _timed(self, job, *args) -> Iterator[ev.Event]:

@@ -86,6 +86,21 @@ def fmt_float(v: float) -> str:
     return f"{v:.3g}"
 
 
+def fit_fields(fields: list[tuple[str, str]], width: int, first_out: tuple[str, ...],
+               keep: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """FIELDS without those named in FIRST_OUT (in that order), then without the others
+    from the right but those named in KEEP, until they fit WIDTH: a narrow terminal loses
+    the least useful fields whole instead of the last ones cut."""
+    kept = list(fields)
+    droppable = list(first_out) + [f[0] for f in reversed(fields)
+                                    if f[0] not in keep and f[0] not in first_out]
+    for label in droppable:
+        if width <= 0 or join_fields(kept).cell_len <= width:
+            break
+        kept = [f for f in kept if f[0] != label]
+    return kept
+
+
 def join_fields(fields: list[tuple[str, str]]) -> Text:
     """[(label, value), ...] -> 'label value │ label value' with bold values."""
     out = Text(no_wrap=True, overflow="ellipsis")

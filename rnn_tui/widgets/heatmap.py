@@ -217,7 +217,11 @@ class Heatmap(CachedLinesWidget):
         rl = [safe_label(x)[:12] for x in rl] + [""] * (nrows - len(rl))
         label_w = self._label_width()
         avail_w = width - label_w
-        cw = 2 if ncols * 2 <= avail_w else 1
+        # 2 columns a cell; one more than the widest short column label when that fits, so
+        # two-letter labels stand apart ("NO PU VE", not "NOPUVE")
+        short = [len(safe_label(c)) for c in self._col_labels or [] if c]
+        wide = max(short) + 1 if short and 2 <= max(short) <= 3 else 2
+        cw = wide if ncols * wide <= avail_w else 2 if ncols * 2 <= avail_w else 1
         show_cols = min(ncols, max(0, avail_w // cw))
         col_cropped = show_cols < ncols
         if col_cropped and show_cols > 0:
@@ -241,7 +245,7 @@ class Heatmap(CachedLinesWidget):
         if all(len(c) <= cw for c in cl):  # one character per column
             for j in range(lay.show_cols):
                 lab = safe_label(cl[j]) if j < len(cl) else ""
-                cv.text(lw + j * cw, y, lab.rjust(cw) if cw == 2 else lab, dim)
+                cv.text(lw + j * cw, y, lab.rjust(cw) if cw >= 2 else lab, dim)
             return
         x_end = lw - 1
         for j in range(lay.show_cols):
@@ -290,10 +294,11 @@ class Heatmap(CachedLinesWidget):
             cell_sids = np.array(sids, dtype=np.int32)[idx]
         chars[nan] = ord("·")
         cell_sids[nan] = dim
-        if cw == 2:
-            chars = np.repeat(chars, 2, axis=1)
-            cell_sids = np.repeat(cell_sids, 2, axis=1)
-            chars[:, 0::2][nan] = 32
+        if cw > 1:
+            chars = np.repeat(chars, cw, axis=1)
+            cell_sids = np.repeat(cell_sids, cw, axis=1)
+            for k in range(cw - 1):  # a missing cell: one dot, at its right
+                chars[:, k::cw][nan] = 32
         return chars, cell_sids
 
     def _draw_legend(self, cv: Canvas, lo: float, hi: float, cropped_cols: int,
@@ -323,7 +328,7 @@ class _Layout:
 
     rl: list[str]  # row labels, one per row (padded)
     label_w: int  # columns of the row labels (0: none)
-    cw: int  # columns per cell: 2 when the matrix fits, else 1
+    cw: int  # columns per cell: 2 (3-4 for short column labels) when it fits, else 1
     show_cols: int
     col_cropped: bool
     has_col_labels: bool

@@ -153,7 +153,7 @@ class LanguageModelTask(Task):
         cfg = self.config
         x, y, new_epoch = self.batcher.next_batch(cfg.bptt)
         probe = cfg.recurrent and bool(cfg.probe_every) and (
-            (step + 1) % cfg.probe_every == 0 or step + 1 == cfg.first_look_at)
+            (step + 1) % cfg.probe_every == 0 or step + 1 in cfg.first_looks())
         return StreamBatch(x.to(self.device, non_blocking=True),
                            y.to(self.device, non_blocking=True), new_epoch, probe)
 
