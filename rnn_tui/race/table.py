@@ -58,24 +58,31 @@ def verdict(standings: Standings) -> str:
             f"try --steps {more:,}")
 
 
+COLUMNS = (("#", "right"), ("racer", "left"), ("model", "left"), ("steps", "right"),
+           ("own time", "right"), ("last", "right"), ("best (step)", "right"),
+           ("solved at", "right"), ("status", "left"))
+NARROW_OUT = ("model", "best (step)", "own time")  # what a narrow table leaves out
+
+
 def standings_table(standings: Standings, colors: dict[str, str] | None = None,
-                    title: str | None = None) -> Table:
+                    title: str | None = None, narrow: bool = False) -> Table:
+    """The standings, best first; NARROW (an 80-column screen) leaves out NARROW_OUT."""
     colors = colors or {}
     table = Table(title=title, title_justify="left", expand=False, pad_edge=False,
                   header_style="bold", box=None, padding=(0, 1))
-    for name, justify in (("#", "right"), ("racer", "left"), ("model", "left"),
-                          ("steps", "right"), ("own time", "right"), ("last", "right"),
-                          ("best (step)", "right"), ("solved at", "right"),
-                          ("status", "left")):
+    shown = [c for c in COLUMNS if not (narrow and c[0] in NARROW_OUT)]
+    for name, justify in shown:
         table.add_column(name, justify=justify, no_wrap=True)
     for rank, row in enumerate(standings.ranked(), 1):
         solved = "–" if row.solved_step is None else \
             f"step {row.solved_step:,} · {fmt_duration(row.solved_s or 0.0)}"
         best = "–" if row.best is None else f"{fmt_metric(row, row.best)} ({row.best_step:,})"
         status = Text(row.status, style=STATUS_STYLE.get(row.status, ""))
-        table.add_row(str(rank), Text(row.name, style=f"bold {colors.get(row.name, '')}"),
-                      row.describe, f"{row.steps:,}", fmt_duration(row.own_s),
-                      fmt_metric(row, row.last), best, solved, status)
+        cells = (str(rank), Text(row.name, style=f"bold {colors.get(row.name, '')}"),
+                 row.describe, f"{row.steps:,}", fmt_duration(row.own_s),
+                 fmt_metric(row, row.last), best, solved, status)
+        table.add_row(*(cell for cell, (name, _) in zip(cells, COLUMNS)
+                        if not (narrow and name in NARROW_OUT)))
     return table
 
 

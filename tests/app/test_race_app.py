@@ -75,7 +75,9 @@ def test_quit_stops_the_race():
     assert "stop" in race.calls
 
 
-def test_snapshot_race(snap_compare):
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+def test_snapshot_race(snap_compare, size):
+    """At 80x24 the gradient panels give way to the standings, which leave out the model."""
     async def run_before(pilot):
         deadline = time.monotonic() + 10
         while pilot.app.race.standings.rows["lstm"].last is None or \
@@ -84,7 +86,7 @@ def test_snapshot_race(snap_compare):
             await pilot.pause(0.01)
         await pilot.pause()
 
-    assert snap_compare(RaceApp(FakeRace()), terminal_size=(160, 48), run_before=run_before)
+    assert snap_compare(RaceApp(FakeRace()), terminal_size=size, run_before=run_before)
 
 
 def _race_over_message(race) -> str:
@@ -112,3 +114,25 @@ def test_the_verdict_says_plainly_that_nobody_solved():
     text = _race_over_message(FakeRace(steps=10))
     assert "nobody solved yet (mse < 0.0100) after 10 steps each" in text
     assert "try --steps 1,000" in text and "leads" not in text
+
+
+def test_a_screenshot_of_the_race_goes_to_its_folder_and_quitting_says_where(tmp_path):
+    from rnn_tui.race.app import farewell
+
+    race = FakeRace()
+    race.out_dir = tmp_path
+
+    async def body(app, pilot, race):
+        await settled(app, pilot)
+        await pilot.press("S")
+        await wait_for(lambda: list(tmp_path.glob("screenshot-*.svg")), pilot=pilot)
+        assert "<svg" in next(tmp_path.glob("screenshot-*.svg")).read_text()
+
+    run(body, race)
+    for name in ("rnn", "lstm"):  # two racers' run directories
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.toml").write_text("task = 'adding'\n")
+        (tmp_path / name / "metrics.jsonl").write_text("")
+    lines = farewell(race)
+    assert lines and str(tmp_path) in lines[0] and "rnn-tui open" in lines[1]
+    assert "rnn-tui compare" in lines[2] and "lstm" in lines[2]
