@@ -206,8 +206,10 @@ class Task(ABC):
         """Answer a user's request (its kind is one of `requests`)."""
         raise NotImplementedError(request.kind)
 
-    def predict(self, model: torch.nn.Module, texts: list[str]) -> list[Prediction]:
-        """`rnn-tui predict`: the model's answer for each input (families that "predict")."""
+    def predict(self, model: torch.nn.Module, texts: list[str],
+                pretokenized: bool = False) -> list[Prediction]:
+        """`rnn-tui predict`: the model's answer for each input (families that "predict");
+        PRETOKENIZED: each text's tokens are already separated by spaces (a tagger's)."""
         raise EngineError(f"a {self.family} model does not predict labels")
 
     def evaluate_data(self, model: torch.nn.Module, spec: str | None) -> list[str]:

@@ -306,9 +306,9 @@ class Trainer(Controls):
     def _diverge(self) -> Iterator[ev.Event]:
         st = self.state
         loss, norm = st.diverged_at
-        msg = diverged_message(st.step, loss, norm, f"turn on clipping (--clip-mode norm "
-                               f"--clip 1.0) or lower the learning rate (now "
-                               f"{self.config.lr:g})", st.guard)
+        # (in words both the CLI and the app can act on: each says its own flags or keys)
+        msg = diverged_message(st.step, loss, norm, f"turn on gradient clipping or lower the "
+                               f"learning rate (now {self.config.lr:g})", st.guard)
         yield self._emit(ev.Finished(step=st.step, reason="diverged", message=msg,
                                      **self._best()))
 

@@ -195,10 +195,12 @@ class ActionsMixin:
 
         def picked(key: str | None) -> None:
             choice = next((c for c in options if c[0] == key), None)
-            if choice is not None and key != current:
+            if choice is not None and choice[2] is not None and key != current:
                 self.controller.start(choice[2], why=f"now training: {choice[1]}")
 
-        self.push_screen(ModeScreen([(key, label) for key, label, _ in options], current),
+        # (an entry without a config is shown greyed: the family needs data it lacks)
+        self.push_screen(ModeScreen([(key, label) for key, label, _ in options], current,
+                                    disabled={key for key, _, cfg in options if cfg is None}),
                          picked)
 
     def set_hparam(self, key: str, value: Any, keep: bool = True) -> None:

@@ -54,7 +54,8 @@ class ExplodeMixin:
             return False
         settings = self._settings_after_divergence()
         shown = ", ".join(f"{k} {v}" for k, v in settings.items())
-        question = (f"Training diverged at step {event.step}:\n{event.message}\n\n"
+        said = event.message or f"training diverged at step {event.step}"
+        question = (f"{said[:1].upper()}{said[1:]}\n\n"
                     f"Go back to the last good checkpoint (step {ckpt.step}) and train on "
                     f"from there with {shown}?")
 

@@ -97,8 +97,9 @@ class EngineHandlersMixin:
         elif isinstance(event, ev.Finished):
             self.info["finished"] = event
             if event.reason == "diverged":
-                text = event.message or "the loss became NaN or infinite"
-                self._show_banner(f"Training diverged at step {event.step}: {text}")
+                text = event.message or f"training diverged at step {event.step}"
+                text = text[:1].upper() + text[1:]  # (it names the step itself)
+                self._show_banner(text)
                 if not self.offer_last_good(event):  # (explode.py: back to a checkpoint)
                     self._show_message("Training diverged", text + "\n\nTry a lower learning "
                                        "rate (l) or tighter gradient clipping ([), then reset "

@@ -144,13 +144,14 @@ class ModeScreen(ModalScreen[str]):
     """
     BINDINGS = [Binding("escape,q", "dismiss", "Cancel", show=False)]
 
-    def __init__(self, entries: list[tuple[str, str]], current: str) -> None:
+    def __init__(self, entries: list[tuple[str, str]], current: str,
+                 disabled: set[str] | frozenset = frozenset()) -> None:
         super().__init__()
-        self.entries, self.current = entries, current
+        self.entries, self.current, self.disabled = entries, current, disabled
 
     def compose(self) -> ComposeResult:
-        options = [Option(("● " if key == self.current else "  ") + label, id=key)
-                   for key, label in self.entries]
+        options = [Option(("● " if key == self.current else "  ") + label, id=key,
+                          disabled=key in self.disabled) for key, label in self.entries]
         with Vertical():
             yield Static("What to train", id="mode-title")
             yield OptionList(*options, id="mode-list")

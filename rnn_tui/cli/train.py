@@ -97,7 +97,8 @@ def exit_for(finished, resume_command: str | None) -> None:
     if finished is None:
         return
     if finished.reason == "diverged":
-        error(finished.message)
+        error(f"{finished.message} On the command line: --clip-mode norm --clip 1.0, or a "
+              f"smaller --lr.")
         raise typer.Exit(EXIT_DIVERGED)
     if finished.reason == "stopped":
         where = f"; resume with: {resume_command}" if resume_command else ""

@@ -150,8 +150,9 @@ class TagScreen(DashboardScreen):
     def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
         if not config.data:  # the user gave no --data: UD English GUM, when it is around
             found = gum()
-            if found is None:
-                return []
+            if found is None:  # shown, greyed: how to get there
+                return [("tag", "Tagging · needs a treebank: rnn-tui --task tag --data "
+                                "FILE.conllu", None)]
             dev, test = found
             config = config.replace(data=str(dev), val=str(test or ""))
         return [("tag", f"Tagging · {config.data_label()}", config)]

@@ -245,8 +245,10 @@ class ClassifyTask(Task):
 
     # --- a trained model: rnn-tui predict / eval ------------------------------------------
 
-    def predict(self, model, texts: list[str]) -> list[Prediction]:
-        """The class of each text and the top probabilities; --file: text, label, p."""
+    def predict(self, model, texts: list[str], pretokenized: bool = False) -> list[Prediction]:
+        """The class of each text and the top probabilities; --file: text, label, p. A text
+        is read as in training (its tokens are the model's own): PRETOKENIZED changes
+        nothing."""
         from engine.families.classify.evaluate import log_probs
 
         probs = np.exp(log_probs(model, self.encoder, texts, self.device, self.cancel))

@@ -223,9 +223,12 @@ class TagTask(Task):
             return [Warning(step=step, message=f"nothing to tag in {text!r}")]
         return [self._tagged(model, [(tokens, [""] * len(tokens))], step, "yours")]
 
-    def predict(self, model, texts: list[str]) -> list[Prediction]:
-        """`rnn-tui predict`: token/TAG pairs, and per-token probabilities for --file."""
-        sentences = [(self.tokenize(t), []) for t in texts]
+    def predict(self, model, texts: list[str], pretokenized: bool = False) -> list[Prediction]:
+        """`rnn-tui predict`: token/TAG pairs, and per-token probabilities for --file.
+        PRETOKENIZED: the tokens are the text's space-separated pieces, as given (a treebank's
+        sentences: "do n't" stays two tokens, "U.S." one)."""
+        cut = str.split if pretokenized else self.tokenize
+        sentences = [(cut(t), []) for t in texts]
         sentences = [(tokens, [""] * len(tokens)) for tokens, _ in sentences]
         pred, probs, _ = self.tag(model, [s for s in sentences if s[0]])
         out, found = [], iter(zip(pred, probs))
