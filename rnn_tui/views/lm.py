@@ -169,6 +169,13 @@ class LanguageModelScreen(DashboardScreen):
             else:
                 self.handle_event(event)
 
+    def loss_fields(self) -> list[tuple[str, str]]:
+        """A word model's held-out perplexity per word of the text (the chart's is per
+        token; they differ when the tokenizer splits words)."""
+        last = self.app.info.get("eval")
+        ppl = last.metrics.get("perplexity") if last is not None and self.words else None
+        return [] if ppl is None else [("ppl/word", f"{ppl:.1f}")]
+
     def status_fields(self) -> tuple[list, list]:
         hp = self.app.hparams
         return [], [("bptt", str(hp["bptt"])), ("T", f"{hp['temperature']:.2f}")]
