@@ -74,6 +74,9 @@ class Task(ABC):
     # (metric, label, format) with format "%" for a share shown as a percentage.
     unit: ClassVar[str] = "char"
     report_metrics: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # What a reported metric is, said once under the first line that shows it (BLEU's
+    # sacrebleu signature): metric -> note.
+    metric_notes: ClassVar[dict[str, str]] = {}
     # The headline value (val_loss when there is no headline) that counts as solved: a
     # race's default threshold for "time to solve" (None: no default).
     target: ClassVar[float | None] = None

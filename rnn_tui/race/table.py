@@ -52,6 +52,9 @@ def verdict(standings: Standings) -> str:
         return (f"{first.name} solved first: {goal} at step {first.solved_step:,} "
                 f"(own time {fmt_duration(first.solved_s or 0.0)}){rest}")
     steps = min(r.steps for r in rows)
+    if any(r.status == "stopped" for r in rows):
+        return (f"nobody solved yet ({goal}): the race was stopped after {steps:,} steps "
+                f"each; closest {top.name} at {fmt_metric(top, top.best)}")
     more = max(1000, -(-4 * steps // 500) * 500)  # four times as many, in whole 500s
     return (f"nobody solved yet ({goal}) after {steps:,} steps each; closest {top.name} at "
             f"{fmt_metric(top, top.best)}: too small a budget to tell them apart, "

@@ -136,3 +136,20 @@ def test_a_screenshot_of_the_race_goes_to_its_folder_and_quitting_says_where(tmp
     lines = farewell(race)
     assert lines and str(tmp_path) in lines[0] and "rnn-tui open" in lines[1]
     assert "rnn-tui compare" in lines[2] and "lstm" in lines[2]
+
+
+def test_a_stopped_race_says_it_was_stopped_not_that_the_budget_was_small():
+    from engine import events as ev
+    from engine.racing.standings import Standings
+    from rnn_tui.race.table import verdict
+
+    s = Standings(["rnn", "gru"], threshold=0.01)
+    for name, mse in (("rnn", 0.19), ("gru", 0.17)):
+        s.judge_by(name, ("mse", False), name)
+        s.update(name, ev.TrainStep(step=130, epoch=None, train_loss=mse, tokens_per_s=1.0,
+                                    lr=1e-3, grad_norm=1.0, clipped=False, elapsed_s=1.0))
+        s.update(name, ev.Eval(step=130, val_loss=mse, best=True, metrics={"mse": mse}))
+        s.update(name, ev.Finished(step=130, reason="stopped"))
+    text = verdict(s)
+    assert "stopped after 130 steps each" in text and "closest gru" in text
+    assert "--steps" not in text and "leads" not in text

@@ -17,6 +17,7 @@ import torch
 from engine.events import Event, Warning
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.events import Attention
+from engine.families.seq2seq.metrics import SIGNATURE
 from engine.families.seq2seq.tasks import Batch, TaskData, build_data, char_vocab, make_batch
 from engine.metrics import bits_per_char, perplexity
 from engine.recurrent import eval_mode
@@ -38,6 +39,7 @@ class Seq2SeqTask(Task):
     unit = "target char"
     report_metrics = (("token_accuracy", "token acc", "%"), ("exact_match", "exact", "%"),
                       ("bleu", "BLEU", "%"), ("chrf", "chrF", "%"))
+    metric_notes = {"bleu": f"  BLEU and chrF are sacrebleu's: {SIGNATURE}"}
 
     def __init__(self, config: Seq2SeqConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)
@@ -166,14 +168,12 @@ class Seq2SeqTask(Task):
         m = evaluate(model, self.vocab, pairs, self.max_out, self.device,
                      with_bleu=spec is not None or self.config.task == "pairs",
                      cancel=self.cancel)
-        from engine.families.seq2seq.metrics import SIGNATURE
-
         line = (f"exact match {m['exact_match']:.2%} · token accuracy "
                 f"{m['token_accuracy']:.2%} · loss {m['val_loss']:.4f} nats/char")
         if m["bleu"] is not None:
             line += f" · BLEU {100 * m['bleu']:.1f} · chrF {100 * m['chrf']:.1f}"
         lines = [f"{line} on {len(pairs):,} pairs of {what}"]
-        return lines + ([f"  {SIGNATURE}"] if m["bleu"] is not None else [])
+        return lines + ([self.metric_notes["bleu"]] if m["bleu"] is not None else [])
 
     def gradient_probe(self, model) -> list[list[float]]:
         """||dL/dh_j|| per encoder layer and source position (engine/families/seq2seq/probes)."""
