@@ -200,7 +200,7 @@ class ActionsMixin:
 
         # (an entry without a config is shown greyed: the family needs data it lacks)
         self.push_screen(ModeScreen([(key, label) for key, label, _ in options], current,
-                                    disabled={key for key, _, cfg in options if cfg is None}),
+                                    greyed={key for key, _, cfg in options if cfg is None}),
                          picked)
 
     def set_hparam(self, key: str, value: Any, keep: bool = True) -> None:

@@ -14,6 +14,7 @@ import itertools
 from textual.css.query import NoMatches
 
 from engine import events as ev
+from rnn_tui.app.explode import diverged_text
 from rnn_tui.app.history import History
 from rnn_tui.app.messages import (EngineEvents, HistoryLoaded, WorkerFailed, WorkerFinished,
                                   WorkerPaused, WorkerResumed)
@@ -97,8 +98,7 @@ class EngineHandlersMixin:
         elif isinstance(event, ev.Finished):
             self.info["finished"] = event
             if event.reason == "diverged":
-                text = event.message or f"training diverged at step {event.step}"
-                text = text[:1].upper() + text[1:]  # (it names the step itself)
+                text = diverged_text(event)
                 self._show_banner(text)
                 if not self.offer_last_good(event):  # (explode.py: back to a checkpoint)
                     self._show_message("Training diverged", text + "\n\nTry a lower learning "

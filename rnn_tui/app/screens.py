@@ -145,13 +145,14 @@ class ModeScreen(ModalScreen[str]):
     BINDINGS = [Binding("escape,q", "dismiss", "Cancel", show=False)]
 
     def __init__(self, entries: list[tuple[str, str]], current: str,
-                 disabled: set[str] | frozenset = frozenset()) -> None:
+                 greyed: set[str] | frozenset = frozenset()) -> None:
         super().__init__()
-        self.entries, self.current, self.disabled = entries, current, disabled
+        # (not `disabled`: a Widget's own attribute, which would disable the whole screen)
+        self.entries, self.current, self.greyed = entries, current, greyed
 
     def compose(self) -> ComposeResult:
         options = [Option(("● " if key == self.current else "  ") + label, id=key,
-                          disabled=key in self.disabled) for key, label in self.entries]
+                          disabled=key in self.greyed) for key, label in self.entries]
         with Vertical():
             yield Static("What to train", id="mode-title")
             yield OptionList(*options, id="mode-list")
