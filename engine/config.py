@@ -38,6 +38,7 @@ class RunConfig:
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # choices for `model`
     CELLS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # what the app's `m` cycles
     DRY_RUN: ClassVar[dict[str, Any]] = {}  # the family's own settings for --dry-run
+    BUNDLED_DATA: ClassVar[dict[str, Any]] = {}  # --data NAME -> the bundled path it means
     # Fields that may change while the run trains (set_hparam); a family adds its own.
     # A new optimizer starts with a fresh state (the app's explode key switches to sgd).
     LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode", "optimizer")

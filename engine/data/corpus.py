@@ -20,9 +20,9 @@ import functools
 import os
 import sysconfig
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-import engine
 from engine.data import download
 from engine.errors import EngineError
 
@@ -30,7 +30,16 @@ MIN_CHARS = 100  # below this there is nothing to split into train and validatio
 MAX_BYTES = 512 * 1024 * 1024  # refuse before reading something that cannot fit in RAM
 STDLIB_CAP = 4 * 1024 * 1024  # the "stdlib" corpus stops after this many characters
 
-SAMPLE_DIR = Path(engine.__file__).resolve().parent.parent / "sample_corpora"
+
+def _sample_dir() -> Path:
+    """The folder of the bundled corpora wherever rnn-tui is installed: the `sample_corpora`
+    package (sample_corpora/__init__.py says why a package). Wheels install unzipped, so
+    importlib.resources gives a real folder, which --data and the loaders need (a zipped
+    install would give a path that does not exist: "bundled corpus file ... is missing")."""
+    return Path(str(resources.files("sample_corpora")))
+
+
+SAMPLE_DIR = _sample_dir()
 BUNDLED_FILES = {
     "hello": "the word hello and a few look-alikes, repeated: a toy a tiny model learns fast",
     "prose": "English prose from the docstrings and comments of the Python standard library",
@@ -68,17 +77,19 @@ def load_corpus(spec: str) -> Corpus:
     raise EngineError(f"corpus not found: {spec}; {_names_hint()}")
 
 
-def list_bundled() -> list[tuple[str, str, int | None]]:
-    """(name, description, size in bytes or None when not known yet) of every named corpus."""
-    rows: list[tuple[str, str, int | None]] = []
+def list_bundled() -> list[tuple[str, str, int | None, str]]:
+    """(name, description, size in bytes or None when not known yet, where it is read from:
+    a file, a folder, or "" before a download) of every named corpus."""
+    rows: list[tuple[str, str, int | None, str]] = []
     for name, description in BUNDLED_FILES.items():
         path = SAMPLE_DIR / f"{name}.txt"
-        rows.append((name, description, path.stat().st_size if path.is_file() else None))
-    rows.append(("stdlib", STDLIB_DESCRIPTION, None))
+        rows.append((name, description, path.stat().st_size if path.is_file() else None,
+                     str(path)))
+    rows.append(("stdlib", STDLIB_DESCRIPTION, None, sysconfig.get_paths()["stdlib"]))
     for name, description, size in download.available():
-        fetched = download.cached_path(name) is not None
-        note = "" if fetched else f" (not downloaded: rnn-tui corpus download {name})"
-        rows.append((name, description + note, size if fetched else None))
+        cached = download.cached_path(name)
+        note = "" if cached else f" (not downloaded: rnn-tui corpus download {name})"
+        rows.append((name, description + note, size if cached else None, str(cached or "")))
     return rows
 
 

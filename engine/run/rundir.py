@@ -27,6 +27,7 @@ import json
 import math
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -298,7 +299,9 @@ class RunWriter:
         os.replace(tmp, self.dir / "config.json")
 
     def write(self, event: ev.Event) -> None:
-        self._metrics.write(json.dumps(_finite(event.to_dict())) + "\n")
+        # The wall time of each row: what TensorBoard and a spreadsheet plot against.
+        row = {**event.to_dict(), ev.WALL_TIME: round(time.time(), 3)}
+        self._metrics.write(json.dumps(_finite(row)) + "\n")
         self._metrics.flush()
         text = event.text_log()
         if text is not None:

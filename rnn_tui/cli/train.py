@@ -8,8 +8,9 @@ app. torch is imported inside the commands, never at module level, so `--help` a
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 
@@ -63,7 +64,11 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing --out."),
                 dry_run: bool = typer.Option(False, "--dry-run",
                                              help="Smoke test: a tiny model for 3 steps."),
-                explode: bool = ExplodeOpt, overrides: dict = None) -> None:
+                explode: bool = ExplodeOpt,
+                tensorboard: Optional[Path] = typer.Option(
+                    None, "--tensorboard", help="Also write TensorBoard event files to this "
+                    "log directory as the run goes (pip install 'rnn-tui[tensorboard]')."),
+                overrides: dict = None) -> None:
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
@@ -81,15 +86,34 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     cfg = None if resume else resolve_config(task, config, overrides)
     if dry_run and cfg is not None:
         cfg = cfg.dry_run()
-    trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
-                      overrides=overrides if resume else None)
     finished = None
-    with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
-        for event in trainer.events():
-            report.handle(event)
-            if event.name == "end":
-                finished = event
+    with live_sinks(tensorboard) as sinks:  # first: a missing library touches no run dir
+        trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
+                          overrides=overrides if resume else None)
+        with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
+            for event in trainer.events():
+                report.handle(event)
+                for sink in sinks:
+                    sink.handle(event)
+                if event.name == "end":
+                    finished = event
     exit_for(finished, f"rnn-tui run --out {out} --resume" if out else None)
+
+
+@contextlib.contextmanager
+def live_sinks(tensorboard: Optional[Path]) -> Iterator[list]:
+    """What else receives the run's events as they come (--tensorboard DIR), closed at the
+    end whatever happens; made before training, so a missing library is one line."""
+    sinks = []
+    if tensorboard is not None:
+        from rnn_tui.export.tensorboard import LiveTensorBoard
+
+        sinks.append(LiveTensorBoard(tensorboard))
+    try:
+        yield sinks
+    finally:
+        for sink in sinks:
+            sink.close()
 
 
 def exit_for(finished, resume_command: str | None) -> None:
