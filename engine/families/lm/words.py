@@ -68,13 +68,13 @@ def tokenize_words(text: str, tokenizer: Tokenizer, eos: str = "line"
         words = unit.split()
         if eos == "paragraph" and not words:
             continue  # a paragraph gets an <eos> only when it has words; a line always does
-        if tokenizer.kind == "whitespace":
-            pieces = [tokenizer(w) for w in words] if tokenizer.lower else [[w] for w in words]
+        if tokenizer.kind == "whitespace":  # a token per word (WikiText's 2M: no loop)
+            out.extend([w.lower() for w in words] if tokenizer.lower else words)
+            starts.extend([True] * len(words))
         else:
-            pieces = [tokenizer(w) for w in words]
-        for piece in pieces:
-            out.extend(piece)
-            starts.extend([True] + [False] * (len(piece) - 1))
+            for piece in map(tokenizer, words):
+                out.extend(piece)
+                starts.extend([True] + [False] * (len(piece) - 1))
         out.append(EOS)
         starts.append(True)
     return out, np.array(starts, dtype=bool)
