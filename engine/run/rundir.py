@@ -1,5 +1,6 @@
 """The run directory: what a training run leaves on disk, shared by every trainer and the app.
 
+    DIR/rnn-tui-run.json         the marker: {"format": "rnn-tui-run", "version": 1, "id": ...}
     DIR/config.json              the resolved config (after defaults, TOML and flags)
     DIR/metrics.jsonl            one JSON object per event, with an "event" field
     DIR/samples.txt              the samples taken during training, with a header each
@@ -18,6 +19,11 @@ A trainer holds its directory with a `RunDir` from setup to its end:
 So a typo in --corpus with --force loses nothing, a second writer is refused with the pid
 of the first, and a --force run killed before its first checkpoint gives the old run back at
 the next start.
+
+What a run is (the marker's content, runs from before markers) is engine/run/identity.py's,
+which `check_usable` and `commit` ask; deleting one (only the files listed above) is
+engine/run/removal.py's. Both build on the names and readers here, so this module imports
+identity inside those two functions, not at its top.
 """
 
 from __future__ import annotations
@@ -26,13 +32,13 @@ import errno
 import json
 import math
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from engine import events as ev
 from engine.errors import EngineError
+from engine.files import is_regular, lines, loads_json, open_regular, read_bytes, what_is
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.run import checkpoint as ckpt
@@ -48,7 +54,10 @@ except ImportError:  # Windows: no advisory locks, the pid file alone
 
 OWN_FILES = ("config.json", "metrics.jsonl", "samples.txt", CHECKPOINT)
 LOCK, ASIDE = ".lock", ".replaced"
-METRICS = "metrics.jsonl"
+METRICS, CONFIG = "metrics.jsonl", "config.json"
+MARKER = "rnn-tui-run.json"  # what it holds: engine/run/identity.py
+MAX_CONFIG = 16 << 20  # bytes of config.json read at most
+MAX_LINE = 16 << 20  # bytes of one metrics.jsonl line; a longer line is skipped
 
 
 def out_path(out_dir: str | Path | None) -> Path | None:
@@ -64,17 +73,23 @@ def out_path(out_dir: str | Path | None) -> Path | None:
 def check_usable(path: Path, resume: bool, force: bool) -> None:
     """Refuse a directory the run cannot use (no side effects; the app checks before its
     screen opens)."""
+    from engine.run.identity import signature
+
     if path.exists() and not path.is_dir():
         raise EngineError(f"--out {path} exists and is not a directory")
     saved = path / CHECKPOINT
     if saved.exists() and not saved.is_file():
-        raise EngineError(f"{saved} is not a file; move it out of the way first")
+        raise EngineError(f"{saved} is {what_is(saved.stat().st_mode)}, not a file; move it "
+                          f"out of the way first")
     if resume:
         if not saved.is_file():
             raise EngineError(f"cannot resume: no {CHECKPOINT} in {path}")
     elif _holds_run(path) and not force:
         raise EngineError(f"output directory {path} already exists and is not empty; "
                           f"use --resume to continue that run or --force to start over")
+    elif _holds_run(path) and signature(path) is None:
+        raise EngineError(f"--force replaces only an rnn-tui run, and {path} holds files "
+                          f"rnn-tui did not write; choose a new or empty directory")
 
 
 def check_free(path: Path | None) -> None:
@@ -89,7 +104,8 @@ def holder(path: Path) -> int | None:
     """The pid of the live process holding PATH's lock (-1 if it cannot be read), found
     without taking the lock or writing anything; None when the run is free."""
     try:
-        fd = os.open(Path(path) / LOCK, os.O_RDONLY)
+        fd = os.open(Path(path) / LOCK, os.O_RDONLY | os.O_NONBLOCK
+                     | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
@@ -134,6 +150,7 @@ class RunDir:
             return run
         if path.exists() and not path.is_dir():
             raise EngineError(f"--out {path} exists and is not a directory")
+        fresh_lock = not os.path.lexists(path / LOCK)
         try:
             path.mkdir(parents=True, exist_ok=True)
             run.lock.acquire()
@@ -148,6 +165,8 @@ class RunDir:
             check_usable(path, resume, force)
         except BaseException:
             run.close()
+            if fresh_lock:  # a refused directory is left as it was
+                (path / LOCK).unlink(missing_ok=True)
             raise
         run.replace = force and not resume and _holds_run(path)
         return run
@@ -157,6 +176,8 @@ class RunDir:
         checkpoint, write config.json and start appending events."""
         if self.path is None:
             return
+        from engine.run.identity import mark, read_marker
+
         try:
             if self.replace:
                 (self.path / ASIDE).mkdir()
@@ -166,6 +187,8 @@ class RunDir:
                 self.aside = True
             if resumed_step is not None:
                 truncate_metrics(self.path, resumed_step)
+            if read_marker(self.path) is None:  # a new run, or one from before markers
+                mark(self.path)
             self.writer = RunWriter(self.path)
             self.writer.write_config(config)
         except OSError as exc:
@@ -186,7 +209,7 @@ class RunDir:
 
         path = ckpt.save(self.path / CHECKPOINT, data)
         if self.aside:  # the new run has a checkpoint of its own: the old one may go
-            shutil.rmtree(self.path / ASIDE, ignore_errors=True)
+            drop_aside(self.path)
             self.aside = False
         return path
 
@@ -207,7 +230,7 @@ class RunDir:
 
 
 def _holds_run(path: Path) -> bool:
-    return path.is_dir() and any(p.name not in (LOCK, ASIDE) for p in path.iterdir())
+    return path.is_dir() and any(p.name not in (LOCK, ASIDE, MARKER) for p in path.iterdir())
 
 
 def _recover(path: Path) -> None:
@@ -216,7 +239,7 @@ def _recover(path: Path) -> None:
     if not (path / ASIDE).is_dir():
         return
     if (path / CHECKPOINT).is_file():
-        shutil.rmtree(path / ASIDE, ignore_errors=True)
+        drop_aside(path)
     else:
         _restore_aside(path)
 
@@ -227,7 +250,21 @@ def _restore_aside(path: Path) -> None:
             os.replace(path / ASIDE / name, path / name)
         else:
             (path / name).unlink(missing_ok=True)
-    shutil.rmtree(path / ASIDE, ignore_errors=True)
+    drop_aside(path)
+
+
+def drop_aside(path: Path) -> None:
+    """Remove .replaced/: the files rnn-tui put there, then the folder if that emptied it."""
+    aside = path / ASIDE
+    if aside.is_symlink() or not aside.is_dir():
+        return
+    for name in OWN_FILES:
+        if is_regular(aside / name):
+            (aside / name).unlink(missing_ok=True)
+    try:
+        aside.rmdir()
+    except OSError:  # something else in it: kept
+        pass
 
 
 class DirLock:
@@ -240,7 +277,8 @@ class DirLock:
         self.fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+        # O_NOFOLLOW: a .lock planted as a link to another file is refused, never truncated
+        fd = os.open(self.file, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
             if fcntl is None:
                 raise OSError(errno.ENOLCK, "no flock")
@@ -294,9 +332,7 @@ class RunWriter:
         self._metrics = open(out_dir / METRICS, "a", encoding="utf-8")
 
     def write_config(self, config: dict[str, Any]) -> None:
-        tmp = self.dir / ".config.json.tmp"
-        tmp.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.dir / "config.json")
+        replace_text(self.dir / CONFIG, json.dumps(config, indent=2) + "\n")
 
     def write(self, event: ev.Event) -> None:
         # The wall time of each row: what TensorBoard and a spreadsheet plot against.
@@ -322,15 +358,23 @@ def truncate_metrics(out_dir: Path, step: int) -> None:
     if not path.exists():
         return
     kept = [line + "\n" for line, record in _records(path) if record.get("step", 0) <= step]
-    tmp = out_dir / f".{METRICS}.tmp"
-    tmp.write_text("".join(kept), encoding="utf-8")
+    replace_text(path, "".join(kept))
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write PATH atomically through .NAME.tmp (a link left at that name is removed, never
+    written through)."""
+    tmp = path.parent / f".{path.name}.tmp"
+    tmp.unlink(missing_ok=True)
+    with open(tmp, "x", encoding="utf-8") as fh:
+        fh.write(text)
     os.replace(tmp, path)
 
 
 def read_metrics(out_dir: str | Path) -> list[dict[str, Any]]:
     """All events of a run directory, skipping a torn last line."""
     path = Path(out_dir) / METRICS
-    if not path.exists():
+    if not os.path.lexists(path):
         raise EngineError(f"no metrics.jsonl in {out_dir}: not an rnn-tui run directory")
     try:
         return [record for _, record in _records(path)]
@@ -340,17 +384,40 @@ def read_metrics(out_dir: str | Path) -> list[dict[str, Any]]:
 
 def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(line, record) of each usable line. Skipped: a line cut by a kill, bytes that are not
-    UTF-8, and anything but a JSON object whose step (if any) is a number."""
-    for raw in path.read_bytes().splitlines():
-        try:
-            line = raw.decode("utf-8")
-            record = json.loads(line)
-        except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
-            continue
-        step = record.get("step", 0) if isinstance(record, dict) else None
-        if isinstance(step, bool) or not isinstance(step, (int, float)):
-            continue
-        yield line, record
+    UTF-8, a line over MAX_LINE bytes or nested too deeply, and anything but a JSON object
+    whose step (if any) is a number. The file must be a regular one inside its directory."""
+    with open_regular(path, "metrics file", inside=path.parent) as fh:
+        for raw in lines(fh, MAX_LINE):
+            record = parse_record(raw)
+            if record is not None:
+                yield raw.decode("utf-8"), record
+
+
+def parse_record(raw: bytes | None) -> dict[str, Any] | None:
+    """One metrics.jsonl line as a record, or None where `_records` skips it."""
+    if raw is None:
+        return None
+    try:
+        record = loads_json(raw.decode("utf-8"), "a metrics line", 16)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
+        return None
+    step = record.get("step", 0) if isinstance(record, dict) else None
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step):
+        return None
+    return record
+
+
+def read_config(run: str | Path) -> dict[str, Any] | None:
+    """A run's config.json as a table; None when it has none or it is not a JSON object. A
+    config.json that is not a regular file in the run (a FIFO, /dev/zero, a link out) or is
+    over MAX_CONFIG bytes: EngineError."""
+    path = Path(run) / CONFIG
+    try:
+        data = loads_json(read_bytes(path, "config", MAX_CONFIG, inside=run).decode("utf-8"),
+                          "config.json", 16)
+    except (FileNotFoundError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _finite(obj: Any) -> Any:

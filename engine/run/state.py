@@ -143,7 +143,7 @@ def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any
 
     saved = None
     if resume:
-        saved = ckpt.load(run.path / ckpt.FILENAME)
+        saved = ckpt.load(run.path)
         config = checkpoint_config(saved, str(run.path), overrides)
     elif config is None:
         raise EngineError("a new run needs a config")
@@ -256,9 +256,11 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
+    from engine.run import identity
     from engine.training.device import configure_threads, resolve_device
 
     saved = ckpt.load(run_dir)
+    identity.adopt(run_dir)  # a run from before markers: its first open writes one
     config = checkpoint_config(saved, str(run_dir))
     # The run's --threads; 0: the cores idle now (2 threads beside a busy core made a
     # held-out evaluation 10x slower than 1 thread).

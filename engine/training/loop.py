@@ -232,7 +232,8 @@ class Trainer(Controls):
         loss = None if st.last_batch is None else st.task.loss_now(st.model, st.last_batch)
         if not st.guard.fit_to_keep(loss, st.params):
             if loss is not None and not math.isfinite(loss):
-                st.diverged, st.diverged_at = True, (loss, float(st.acc.norm))
+                st.diverged, st.diverged_at = True, (loss, float(st.acc.norm) if st.acc.n
+                                                     else 0.0)
             elif reason != "interval":
                 yield self._emit(ev.Warning(step=st.step,
                                             message=st.guard.refusal(st.step, loss)))
@@ -308,7 +309,8 @@ class Trainer(Controls):
         loss, norm = st.diverged_at
         # (in words both the CLI and the app can act on: each says its own flags or keys)
         msg = diverged_message(st.step, loss, norm, f"turn on gradient clipping or lower the "
-                               f"learning rate (now {self.config.lr:g})", st.guard)
+                               f"learning rate (now {self.config.lr:g})", st.guard,
+                               st.clip_window.last_norm())
         yield self._emit(ev.Finished(step=st.step, reason="diverged", message=msg,
                                      **self._best()))
 

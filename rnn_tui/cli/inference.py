@@ -145,19 +145,23 @@ def predict_command(run_dir: Path = typer.Argument(..., help="A run directory.")
     with interrupt_on_sigterm():
         found = run.task.predict(run.model, inputs, pretokenized=pretokenized)
     for p in found:
-        typer.echo("\t".join(p.columns) if file is not None else p.line)
+        typer.echo("\t".join(map(tsv_field, p.columns)) if file is not None else p.line)
+
+
+def tsv_field(value: str) -> str:
+    """One column of --file's output: a tab, newline or backslash in a text or a label is
+    written as \\t, \\n, \\\\ so every input stays one line of the same columns."""
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
 
 
 def input_lines(file: Optional[Path]) -> list[str]:
     """The non-blank lines of FILE (None: none), read as the corpora are (BOM, CRLF)."""
     if file is None:
         return []
-    from engine.data.corpus import decode_text
+    from engine.data.corpus import read_text
 
-    try:
-        text = decode_text(file.read_bytes(), str(file))
-    except OSError as exc:
-        raise EngineError(f"cannot read {file}: {exc.strerror or exc}") from None
+    text = read_text(file, "input file")  # a FIFO or a device is refused, never waited on
     return [line for line in text.split("\n") if line.strip()]
 
 

@@ -37,7 +37,8 @@ def runs_list(root: Optional[Path] = RootArg) -> None:
     rows = [("run", "family", "model", "data", "steps", "best", "size", "age")]
     rows += [(r.name, r.family, r.model, r.data if len(r.data) <= 28 else r.data[:27] + "…",
               f"{r.steps:,}", r.best, human_size(r.size),
-              age(r.modified) + ("  (training now)" if r.in_use else "")) for r in runs]
+              age(r.modified) + ("  (training now)" if r.in_use else "")
+              + (f"  (cannot read: {r.problem})" if r.problem else "")) for r in runs]
     # every column as wide as its widest cell (models and metrics vary by family)
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]) - 1)]
     right = {4, 6}  # steps and size: numbers
@@ -61,8 +62,9 @@ def runs_prune(root: Optional[Path] = RootArg,
                yes: bool = typer.Option(False, "--yes", "-y",
                                         help="Delete (without it: only say what would go).")
                ) -> None:
-    """Remove short or abandoned runs (by default only says what it would remove)."""
-    from rnn_tui.workspace import delete, human_size, scan
+    """Remove the files rnn-tui wrote in short or abandoned runs (by default only says what it
+    would remove); a run folder holding other files keeps them, and stays."""
+    from rnn_tui.workspace import delete, human_size, kept_note, scan
 
     runs = scan(_root(root))  # newest first
     kept = {r.path for r in runs[:keep]}
@@ -72,14 +74,24 @@ def runs_prune(root: Optional[Path] = RootArg,
     if not doomed:
         typer.echo("nothing to prune")
         return
-    freed = 0
+    freed, failed = 0, 0
     for r in doomed:
         typer.echo(f"{'removing' if yes else 'would remove'} {r.path}  ({r.steps:,} steps, "
                    f"{human_size(r.size)})")
         if yes:
-            freed += delete(r.path)
+            try:
+                size, kept = delete(r.path)
+            except EngineError as exc:  # refused or unwritable: say so, go on with the rest
+                typer.echo(f"rnn-tui: error: {exc}", err=True)
+                failed += 1
+                continue
+            freed += size
+            if kept:
+                typer.echo(f"  {kept_note(kept)[2:]}")
     if yes:
-        typer.echo(f"removed {len(doomed)} runs, {human_size(freed)} freed")
+        typer.echo(f"removed {len(doomed) - failed} runs, {human_size(freed)} freed")
+        if failed:
+            raise EngineError(f"{failed} run(s) not removed (see above)")
     else:
         typer.echo(f"{len(doomed)} runs, {human_size(sum(r.size for r in doomed))}: "
                    f"run again with --yes to remove them")

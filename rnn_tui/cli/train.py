@@ -42,18 +42,22 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
     cfg = resolve_config(task, config, with_explode(overrides, explode))
     from rnn_tui.app import run_app
 
-    run_app(cfg, out_dir=out)
+    code = run_app(cfg, out_dir=out)
+    if code:
+        raise typer.Exit(code)
 
 
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
-    from engine.run.checkpoint import FILENAME, load
+    from engine.run.checkpoint import load
     from engine.run.state import checkpoint_config
     from rnn_tui.app import run_app
 
-    saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
+    saved = load(run_dir)
     cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
-    run_app(cfg, out_dir=str(run_dir), resume=True)
+    code = run_app(cfg, out_dir=str(run_dir), resume=True)
+    if code:
+        raise typer.Exit(code)
 
 
 @training_options
@@ -90,6 +94,8 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     with live_sinks(tensorboard) as sinks:  # first: a missing library touches no run dir
         trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
                           overrides=overrides if resume else None)
+        if explode and out:  # as the app's x: a checkpoint of the model before it explodes,
+            trainer.request_checkpoint()  # so "explode, then --resume, lower --lr" works
         with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
             for event in trainer.events():
                 report.handle(event)

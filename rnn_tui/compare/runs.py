@@ -13,6 +13,7 @@ draws each run in the same colour every time. No torch, no Textual.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ def load_runs(paths: list[str | Path]) -> list[ComparedRun]:
         raise EngineError("give the run directories to compare")
     runs, names = [], short_names([Path(p) for p in paths])
     for k, (path, name) in enumerate(zip(map(Path, paths), names)):
-        if not (path / "metrics.jsonl").is_file():
+        if not os.path.lexists(path / "metrics.jsonl"):  # (not a file: read_metrics says)
             raise EngineError(f"{path}: no metrics.jsonl, not an rnn-tui run directory")
         info = describe(path)
         info.name = name

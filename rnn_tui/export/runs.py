@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError
+from engine.files import open_regular
 from engine.run.rundir import METRICS, holder, read_metrics
 from rnn_tui.export.scalars import Scalar, run_scalars
 
@@ -63,7 +64,7 @@ def read_run(path: Path, name: str) -> ExportedRun:
 def _torn(metrics: Path) -> bool:
     """Whether the file's last line has no newline: a writer stopped in the middle of it."""
     try:
-        with open(metrics, "rb") as fh:
+        with open_regular(metrics, "metrics file", inside=metrics.parent) as fh:
             fh.seek(0, 2)
             if fh.tell() == 0:
                 return False
