@@ -129,10 +129,11 @@ def test_a_screenshot_of_the_race_goes_to_its_folder_and_quitting_says_where(tmp
         assert "<svg" in next(tmp_path.glob("screenshot-*.svg")).read_text()
 
     run(body, race)
-    for name in ("rnn", "lstm"):  # two racers' run directories
+    from engine.run.identity import mark
+
+    for name in ("rnn", "lstm"):  # two racers' run directories (as rnn-tui marks them)
         (tmp_path / name).mkdir()
-        (tmp_path / name / "config.toml").write_text("task = 'adding'\n")
-        (tmp_path / name / "metrics.jsonl").write_text("")
+        mark(tmp_path / name)
     lines = farewell(race)
     assert lines and str(tmp_path) in lines[0] and "rnn-tui open" in lines[1]
     assert "rnn-tui compare" in lines[2] and "lstm" in lines[2]
