@@ -51,6 +51,22 @@ def _err(message: str) -> None:
     typer.echo(f"rnn-tui: error: {message}", err=True)
 
 
+def refuse_under_torchrun(what: str) -> None:
+    """The app, `open` and races are one process: under torchrun, one line and exit 2."""
+    from engine.distributed import launched
+
+    if launched():
+        raise EngineError(f"{what} cannot run under torchrun (several processes); only "
+                          f"`rnn-tui run` trains with several (README: several GPUs)")
+
+
+def main_rank() -> bool:
+    """Whether this process speaks for the run: alone, or rank 0 under torchrun."""
+    import os
+
+    return os.environ.get("RANK", "0") == "0"
+
+
 @app.callback(invoke_without_command=True)
 @training_options
 def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
@@ -63,6 +79,7 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
             raise EngineError("training options go after the command, e.g. "
                               "`rnn-tui run --corpus FILE`")
         return
+    refuse_under_torchrun("the app")
     cfg = resolve_config(task, config, with_explode(overrides, explode))
     from rnn_tui.app import run_app
 
@@ -76,6 +93,7 @@ def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -
     from engine.run_state import checkpoint_config
     from rnn_tui.app import run_app
 
+    refuse_under_torchrun("`rnn-tui open`")
     saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
     cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
     run_app(cfg, out_dir=str(run_dir), resume=True)
@@ -90,13 +108,22 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing --out."),
                 dry_run: bool = typer.Option(False, "--dry-run",
                                              help="Smoke test: a tiny model for 3 steps."),
+                nproc: int = typer.Option(0, "--nproc", help="Train with N processes on this "
+                                          "machine (data parallel, through torchrun; "
+                                          "--batch-size is the global batch): N GPUs "
+                                          "with --device cuda, or N CPU processes."),
                 explode: bool = ExplodeOpt, overrides: dict = None) -> None:
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
+    from engine import distributed
     from engine.loop import Trainer
     from rnn_tui.report import RunReporter
 
+    if nproc:
+        if distributed.launched():
+            raise EngineError("--nproc starts torchrun itself: under torchrun leave it out")
+        raise typer.Exit(distributed.launch(_without_nproc(sys.argv[sys.argv.index("run") + 1:]), nproc))
     overrides = with_explode(overrides, explode)
     if resume:
         if task:
@@ -111,12 +138,28 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
                       overrides=overrides if resume else None)
     finished = None
-    with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
+    # Under torchrun rank 0 alone prints (the others' errors of their own still show).
+    with stop_on_signals(trainer), \
+            RunReporter(Console(stderr=False, quiet=not main_rank())) as report:
         for event in trainer.events():
             report.handle(event)
             if event.name == "end":
                 finished = event
+    distributed.leave()
     exit_for(finished, f"rnn-tui run --out {out} --resume" if out else None)
+
+
+def _without_nproc(args: list[str]) -> list[str]:
+    """`run`'s arguments without --nproc N (for the ranks torchrun starts)."""
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            out.append(arg)
+    return out
 
 
 def exit_for(finished, resume_command: str | None) -> None:
@@ -124,9 +167,12 @@ def exit_for(finished, resume_command: str | None) -> None:
     if finished is None:
         return
     if finished.reason == "diverged":
-        _err(finished.message)
+        if main_rank():
+            _err(finished.message)
         raise typer.Exit(EXIT_DIVERGED)
     if finished.reason == "stopped":
+        if not main_rank():
+            raise typer.Exit(EXIT_INTERRUPTED)
         where = f"; resume with: {resume_command}" if resume_command else ""
         if finished.step == 0:
             where = " (before the first step: nothing to resume)"
@@ -158,7 +204,10 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except EngineError as exc:
-        _err(str(exc))
+        from engine.distributed import PeerFailed
+
+        if not isinstance(exc, PeerFailed):  # (the rank that failed said why)
+            _err(str(exc))
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         typer.echo("\ninterrupted", err=True)

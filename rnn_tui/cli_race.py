@@ -62,6 +62,9 @@ def register(app: typer.Typer) -> None:
         """Race configurations side by side (same task, data and budget; the CPU shared so
         that every racer gets the same steps): standings, one run directory per racer.
         --minutes is the race's wall clock (default 3), --steps each racer's own budget."""
+        from rnn_tui.cli import refuse_under_torchrun
+
+        refuse_under_torchrun("a race")
         race(task, config, out, models, vary, racer, threshold, lanes, headless, force,
              overrides or {})
 

@@ -9,6 +9,7 @@ the stop every second or so (engine.errors.check_cancel), so both are honoured p
 
 from __future__ import annotations
 
+import os
 import signal
 
 import typer
@@ -29,11 +30,18 @@ class stop_on_signals:  # noqa: N801 - a context manager, like contextlib's
         return self
 
     def _handle(self, signum, frame):
+        from engine.distributed import launched
+
+        # torchrun answers a Ctrl+C (which its ranks get too) with a SIGTERM to each rank:
+        # the same stop, not a second Ctrl+C.
+        if self.count and signum == signal.SIGTERM and launched():
+            return
         self.count += 1
         if self.count > 1:
             raise KeyboardInterrupt
-        typer.echo("\nstopping after this step (saving a checkpoint); Ctrl+C again to abort",
-                   err=True)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun: rank 0 speaks
+            typer.echo("\nstopping after this step (saving a checkpoint); Ctrl+C again to "
+                       "abort", err=True)
         self.trainer.stop()
 
     def __exit__(self, *exc):
