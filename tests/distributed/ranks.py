@@ -36,9 +36,10 @@ def rank_env(rank: int, size: int, port: int) -> dict[str, str]:
     return env
 
 
-def spawn(args: list[str], logs: Path, size: int = 2, script: Path | None = None
-          ) -> list[subprocess.Popen]:
-    """SIZE ranks of `python -m rnn_tui ARGS` (or of SCRIPT ARGS); output in LOGS/rank<r>.*"""
+def spawn(args: list[str], logs: Path, size: int = 2, script: Path | None = None,
+          env: dict[str, str] | None = None) -> list[subprocess.Popen]:
+    """SIZE ranks of `python -m rnn_tui ARGS` (or of SCRIPT ARGS, with ENV added); their
+    output in LOGS/rank<r>.out and .err."""
     port = free_port()
     logs.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, str(script)] if script else [sys.executable, "-m", "rnn_tui"]
@@ -46,7 +47,7 @@ def spawn(args: list[str], logs: Path, size: int = 2, script: Path | None = None
     for r in range(size):
         out = open(logs / f"rank{r}.out", "w")
         err = open(logs / f"rank{r}.err", "w")
-        procs.append(subprocess.Popen([*cmd, *args], env=rank_env(r, size, port), cwd=ROOT,
+        procs.append(subprocess.Popen([*cmd, *args], env={**rank_env(r, size, port), **(env or {})}, cwd=ROOT,
                                       stdout=out, stderr=err))
     return procs
 

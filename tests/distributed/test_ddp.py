@@ -86,3 +86,108 @@ def test_one_step_of_two_ranks_equals_one_process_with_the_whole_batch(family, r
     config = json.loads((tmp_path / "two" / "config.json").read_text())
     assert config["distributed"] == {"world_size": 2, "backend": "gloo", "global_batch": 8,
                                      "batch_per_rank": 4.0}
+
+
+def rank_of(pid: int) -> int:
+    from pathlib import Path
+
+    env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return int(next(e for e in env if e.startswith(b"RANK=")).split(b"=")[1])
+
+
+def checkpoint_step(run_dir) -> int:
+    return int(ckpt.load(run_dir).meta["step"])
+
+
+@pytest.mark.parametrize("family", ["lm", "seq2seq", "classify", "tag", "longrange"])
+def test_a_rank_killed_with_sigkill_leaves_a_checkpoint_the_run_resumes_from(family, reviews,
+                                                                            tmp_path):
+    out = tmp_path / "run"
+    args = ["run", *family_args(family, reviews, 8), "--steps", "100000", "--lr", "0.05",
+            "--checkpoint-every-s", "0.3", "--out", str(out)]
+    agent = torchrun(args, tmp_path / "logs")
+    try:
+        until(lambda: (out / ckpt.FILENAME).exists() and checkpoint_step(out) >= 2)
+        ranks = {rank_of(pid): pid for pid in children(agent.pid)}
+        kill(ranks[1])  # SIGKILL: no goodbye; torchrun stops the other rank
+        assert agent.wait(timeout=120) != 0
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+    saved = checkpoint_step(out)  # whole: the file is written atomically
+    assert saved >= 2
+    procs = spawn(["run", "--out", str(out), "--resume", "--steps", str(saved + 3)],
+                  tmp_path / "resume")
+    results = wait(procs, tmp_path / "resume")
+    assert [r[0] for r in results] == [0, 0], results
+    log = events(out)
+    start = [e for e in log if e["event"] == "start"][-1]
+    assert start["resumed"] and start["step"] == saved
+    assert log[-1]["event"] == "end" and log[-1]["step"] == saved + 3
+    assert checkpoint_step(out) == saved + 3
+
+
+def test_resuming_with_the_same_ranks_is_exact_and_with_another_count_says_so(tmp_path):
+    """Dropout on: each rank's RNG state is in the checkpoint. 2 ranks x 6 steps straight
+    equal 3 steps, resume, 3 more; 2 -> 1 -> 2 processes go on, saying what changed."""
+    args = ["run", "--corpus", "sample_corpora/hello.txt", "--hidden", "32", "--embed", "16",
+            "--bptt", "16", "--batch-size", "8", "--baseline-order", "2", "--dropout", "0.3",
+            "--device", "cpu", "--threads", "1", "--eval-every", "1000", "--sample-every",
+            "0", "--probe-every", "0"]
+    for name, steps in (("straight", [6]), ("resumed", [3, 6])):
+        for i, n in enumerate(steps):
+            more = ["--resume"] if i else []
+            procs = spawn([*args, "--steps", str(n), "--out", str(tmp_path / name), *more],
+                          tmp_path / f"logs-{name}-{i}")
+            assert [r[0] for r in wait(procs, tmp_path / f"logs-{name}-{i}")] == [0, 0]
+    assert largest_difference(weights(tmp_path / "straight"), weights(tmp_path / "resumed")) \
+        == 0.0
+    # 2 -> 1: the same batches (the hidden state of all 8 streams is in the file), other
+    # dropout draws; then 1 -> 2.
+    code = run_main("run", "--out", str(tmp_path / "resumed"), "--resume", "--steps", "8")
+    assert code == 0
+    warning = [e for e in events(tmp_path / "resumed") if e["event"] == "warning"][-1]
+    assert "resumed with 1 process(es), the checkpoint was written by 2" in warning["message"]
+    procs = spawn(["run", "--out", str(tmp_path / "resumed"), "--resume", "--steps", "10"],
+                  tmp_path / "logs-back")
+    results = wait(procs, tmp_path / "logs-back")
+    assert [r[0] for r in results] == [0, 0], results
+    assert "the checkpoint was written by 1" in results[0][1]
+    assert checkpoint_step(tmp_path / "resumed") == 10
+
+
+def test_sigint_on_rank_1_stops_both_ranks_with_a_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    procs = spawn(["run", *family_args("lm", "", 8), "--steps", "100000", "--lr", "0.05",
+                   "--log-every", "1", "--out", str(out)], tmp_path / "logs")
+    try:
+        until(lambda: (out / "metrics.jsonl").exists() and
+              sum(e["event"] == "train" for e in events(out)) >= 3)
+    except AssertionError:
+        [p.kill() for p in procs]
+        raise
+    procs[1].send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    results = wait(procs, tmp_path / "logs", timeout=60)
+    assert time.monotonic() - t0 < 30  # seconds, on a loaded 2-core machine
+    assert [r[0] for r in results] == [130, 130], results
+    end = events(out)[-1]
+    assert end["event"] == "end" and end["reason"] == "stopped"
+    assert checkpoint_step(out) == end["step"]
+    assert "interrupted at step" in results[0][2] and "interrupted" not in results[1][2]
+
+
+def test_a_nan_on_one_rank_stops_both_with_the_same_last_good_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    procs = spawn(["run", *family_args("lm", "", 8), "--steps", "1000", "--lr", "0.05",
+                   "--log-every", "1", "--checkpoint-every-s", "0.001", "--out", str(out)],
+                  tmp_path / "logs", script=WORKER, env={"NAN_RANK": "1", "NAN_STEP": "5"})
+    results = wait(procs, tmp_path / "logs")
+    assert [r[0] for r in results] == [3, 3], results
+    said = [next(line for line in r[2].splitlines() if "last good checkpoint" in line)
+            for r in results]
+    assert said == ["rank 0: diverged at step 6, last good checkpoint 5",
+                    "rank 1: diverged at step 6, last good checkpoint 5"]
+    assert checkpoint_step(out) == 5
+    assert "the last good checkpoint (step 5" in results[0][2]
+    assert events(out)[-1]["reason"] == "diverged"
