@@ -133,7 +133,8 @@ def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, fo
     # checkpoint once it has, and a failure anywhere stops every rank (World.together).
     w = world()
     with w.together():
-        run = rundir.RunDir.open(out_dir if w.main else None, resume=resume, force=force)
+        run = rundir.RunDir.open(out_dir, resume=resume, force=force) if w.main else \
+            rundir.RunDir.open(None)
     try:
         with w.together():
             st = _build(config, run, resume, overrides, w, out_dir)
