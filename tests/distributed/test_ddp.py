@@ -191,3 +191,30 @@ def test_a_nan_on_one_rank_stops_both_with_the_same_last_good_checkpoint(tmp_pat
     assert checkpoint_step(out) == 5
     assert "the last good checkpoint (step 5" in results[0][2]
     assert events(out)[-1]["reason"] == "diverged"
+
+
+def test_nproc_launches_through_torchrun_and_the_side_jobs_use_the_bare_model(tmp_path):
+    """`rnn-tui run --nproc 2`: torch's launcher, rank 0's output alone; the probes (a
+    backward pass of their own), samples and evaluations run on rank 0 between DDP steps."""
+    import os
+    import subprocess
+    import sys
+
+    from ranks import ROOT
+
+    out = tmp_path / "run"
+    args = [a for a in family_args("lm", "", 8) if a not in ()]
+    args[args.index("--probe-every") + 1] = "2"
+    args[args.index("--sample-every") + 1] = "3"
+    args[args.index("--eval-every") + 1] = "3"
+    done = subprocess.run([sys.executable, "-m", "rnn_tui", "run", "--nproc", "2", *args,
+                           "--steps", "6", "--log-every", "1", "--out", str(out)],
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("training:") == 1 and "x 2 processes (gloo)" in done.stdout
+    names = [e["event"] for e in events(out)]
+    assert names.count("probe") == 3 and names.count("gates") == 3
+    assert names.count("eval") == 2 and names.count("sample") == 2
+    assert names[-1] == "end" and checkpoint_step(out) == 6
+    assert "module." not in " ".join(weights(out))
