@@ -4,7 +4,7 @@
 
 Each round trains the same configuration for the same wall time twice, interleaved, each in
 a fresh process (as `rnn-tui run` and `rnn-tui` are):
-  headless  engine.loop.Trainer driven by a plain loop (what `rnn-tui run` does)
+  headless  engine.training.loop.Trainer driven by a plain loop (what `rnn-tui run` does)
   app       the real Textual app (headless screen via App.run_test) with its worker thread;
             a person watching: the panels update live, no keys pressed
 Then, in the app, a key (y: log/linear axis, which redraws the loss chart) is pressed every
@@ -34,7 +34,7 @@ WARMUP_S = 8.0
 
 def headless_tps(cfg: LMConfig, seconds: float) -> float:
     from engine import events as ev
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     trainer = Trainer(cfg)
     t0 = start_step = None

@@ -30,7 +30,7 @@ from classify_bare import train_bare  # noqa: E402
 from engine import events as ev  # noqa: E402
 from engine.families.classify.config import ClassifyConfig, data_path  # noqa: E402
 from engine.families.classify.data import load_labelled  # noqa: E402
-from engine.loop import Trainer  # noqa: E402
+from engine.training.loop import Trainer  # noqa: E402
 
 
 def train_engine(cfg: ClassifyConfig, log=print) -> dict:

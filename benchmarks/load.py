@@ -13,7 +13,7 @@ interrupted benchmark never leaves a spinning process behind.
 
 Variants (--variants, comma-separated):
   auto         rnn-tui's defaults: --threads 0 (the engine picks and adapts the thread
-               count, engine/threads.py) and OMP_WAIT_POLICY=PASSIVE (idle threads sleep)
+               count, engine/training/threads.py) and OMP_WAIT_POLICY=PASSIVE (idle threads sleep)
   fixed        what the defaults were before: all cores, never adapted, OpenMP's own policy
   one          --threads 1, OpenMP's own policy
   passive      all cores, never adapted, OMP_WAIT_POLICY=PASSIVE
@@ -63,7 +63,7 @@ def child(spec: dict) -> dict:
     sys.path.insert(0, str(ROOT))
     from engine import events as ev
     from engine.families.lm.config import LMConfig
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     app = spec.get("startup")
     cfg = LMConfig(device="cpu", threads=spec["threads"], steps=spec["warmup"] + spec["steps"],

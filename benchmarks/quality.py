@@ -20,7 +20,7 @@ import torch
 sys.path.insert(0, __file__.rsplit("/", 2)[0])
 from benchmarks.bare_loop import bare_train  # noqa: E402
 from engine.families.lm.data import split_text
-from engine.tokens import Vocab  # noqa: E402
+from engine.data.tokens import Vocab  # noqa: E402
 from engine.families.lm.evaluate import evaluate  # noqa: E402
 
 

@@ -14,7 +14,7 @@ batch 50, Adam 1e-3, clip 1.0) for a fixed wall-clock budget, under each sharing
   split  one single-threaded process per core, the racers dealt out between them, round
          robin inside each, lockstep between them every --sync-every rounds
   threads  split, but in ONE process: one Python thread per core (torch kernels release the
-         GIL), torch.set_num_threads(1), lockstep at a threading.Barrier (engine/race.py)
+         GIL), torch.set_num_threads(1), lockstep at a threading.Barrier (engine/racing/race.py)
 It prints, per mode, the total steps/s and each racer's steps, share of the steps and share
 of the time (its own step time in round robin; in the others its process's CPU time, shared
 out by step time), with the load average: on a machine shared with other work the numbers
@@ -36,7 +36,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from engine.device import usable_cores  # noqa: E402
+from engine.training.device import usable_cores  # noqa: E402
 from engine.families.longrange.model import LongRangeModel, LongRangeModelConfig  # noqa: E402
 from engine.families.longrange.tasks import make_task  # noqa: E402
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 def train(kind: str, minutes: float, extra: dict) -> dict:
     from engine.families.seq2seq.config import Seq2SeqConfig
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     cfg = Seq2SeqConfig(task="reverse", attention=kind, minutes=minutes, device="cpu",
                         threads=1, eval_every=10**9, sample_every=0, probe_every=0, **extra)

@@ -50,7 +50,7 @@ def count_tokens(task, counted: list) -> None:
 def engine_run(train: str, test: str, minutes: float, changes: dict) -> dict:
     """The engine's defaults (with CHANGES) for MINUTES; the last evaluation's numbers."""
     from engine.families.tag.config import TagConfig
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     cfg = TagConfig(data=train, val=test, minutes=minutes, device="cpu", **changes)
     trainer = Trainer(cfg)

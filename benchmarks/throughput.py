@@ -5,7 +5,7 @@
 Trains the default configuration (or the one given) three ways, interleaved round by round
 so that machine noise hits all of them alike:
   bare     benchmarks/bare_loop.py: fused module, Adam, clipping, nothing else
-  engine   engine.loop.Trainer with the probes off (eval/sampling/checkpoints off too)
+  engine   engine.training.loop.Trainer with the probes off (eval/sampling/checkpoints off too)
   probes   the engine with the gradient probes at their default cadence
 and prints tokens/s (median over rounds) and the ratios engine/bare and probes/engine.
 """
@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.bare_loop import bare_train  # noqa: E402
 from engine import events as ev  # noqa: E402
-from engine.corpus import load_corpus  # noqa: E402
-from engine.device import configure_threads  # noqa: E402
+from engine.data.corpus import load_corpus  # noqa: E402
+from engine.training.device import configure_threads  # noqa: E402
 from engine.families.lm.config import LMConfig  # noqa: E402
 from engine.families.lm.data import split_text  # noqa: E402
-from engine.loop import Trainer  # noqa: E402
-from engine.tokens import Vocab  # noqa: E402
+from engine.training.loop import Trainer  # noqa: E402
+from engine.data.tokens import Vocab  # noqa: E402
 
 
 def engine_tps(cfg: LMConfig, steps: int, warmup: int) -> float:

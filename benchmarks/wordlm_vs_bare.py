@@ -40,7 +40,7 @@ from benchmarks import wordlm_bare  # noqa: E402
 from engine.families.lm.config import LMConfig  # noqa: E402
 from engine.families.lm.evaluate import evaluate  # noqa: E402
 from engine.families.lm.ngram_words import fit_kneser_ney, ngram_log_probs  # noqa: E402
-from engine.loop import Trainer  # noqa: E402
+from engine.training.loop import Trainer  # noqa: E402
 
 SHARED = wordlm_bare.SHARED
 BARE_MODEL = dict(model="lstm", embed=200, hidden=200, layers=2, dropout=0.2, tied=True,

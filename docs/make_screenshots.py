@@ -5,7 +5,7 @@
 
 Each SVG (from the app's S key, the command palette's Screenshot, or `App.save_screenshot`)
 becomes a PNG of the same name in --out (default: beside it). The converter is the one the
-app uses (rnn_tui/screenshot.py): headless Chromium when installed (Debian:
+app uses (rnn_tui/app/svg_to_png.py): headless Chromium when installed (Debian:
 `apt-get install chromium-headless-shell`), else rsvg-convert (librsvg2-bin) on an SVG
 rewritten so that it draws monospace cells, braille and leading spaces as a terminal does.
 """
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from rnn_tui.screenshot import converter, to_png  # noqa: E402
+from rnn_tui.app.svg_to_png import converter, to_png  # noqa: E402
 
 
 def main() -> int:

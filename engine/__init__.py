@@ -1,5 +1,7 @@
-"""The rnn-tui engine: models, data, training, sampling, checkpoints.
+"""The rnn-tui engine: the task families (families/), the training loop (training/), a run's
+directory and checkpoints (run/), shared data (data/), races (racing/), and what they share
+(task.py, config.py, events.py, recurrent.py).
 
 Importable without Textual, Rich or Typer (a test proves it): the headless CLI and the app
-both drive `engine.loop.Trainer.events()`, a lazy generator of plain-data events.
+both drive `engine.training.loop.Trainer.events()`, a lazy generator of plain-data events.
 """

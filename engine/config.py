@@ -23,6 +23,7 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CLIP_MODES = ("norm", "value", "off")
 LR_SCHEDULES = ("wsd", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16", "fp16", "auto")  # engine/training/precision.py says what each means
 MAX_THREADS = 1024  # torch.set_num_threads(100000) is a segmentation fault, not an error
 MAX_SEED = 2**63 - 1  # torch.manual_seed overflows above this
 # What --resume cannot change: the saved weights and optimizer state are for these values.
@@ -68,6 +69,7 @@ class RunConfig:
     seed: int = 1337  # seeds torch (weights, dropout, sampling) for a reproducible run
     device: str = "auto"  # auto (cuda, then mps, then cpu) | cpu | cuda | mps
     threads: int = 0  # CPU intra-op threads; 0 = auto: the idle cores, adapted to the load as it trains
+    precision: str = "fp32"  # fp32 | bf16 (autocast; weights, loss, optimizer stay fp32) | fp16 (CUDA) | auto (engine/training/precision.py)
     # --- schedule of side jobs ----------------------------------------------------------
     log_every: int = 10  # emit a train event every N steps (the app wants 1)
     eval_every: int = 200  # evaluate on the held-out data every N steps (and at the end)
@@ -85,6 +87,7 @@ class RunConfig:
         check_choice("clip_mode", self.clip_mode, CLIP_MODES)
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_choice("device", self.device, DEVICES)
+        check_choice("precision", self.precision, PRECISIONS)
         for name in ("embed", "hidden", "layers", "batch_size", "log_every", "eval_every"):
             check_int(name, getattr(self, name), least=1)
         for name in ("warmup_steps", "probe_every", "sample_every", "first_look_at", "threads"):

@@ -1,6 +1,6 @@
 """Plain-data events that the training loop yields, one small dataclass each.
 
-The loop (`engine.loop.Trainer.events()`) is a lazy generator of these; the headless CLI
+The loop (`engine.training.loop.Trainer.events()`) is a lazy generator of these; the headless CLI
 writes them to `metrics.jsonl` and the Textual app turns them into widget updates. They hold
 only Python floats, ints, strings, lists and dicts, never tensors, so they are cheap to pass
 between threads and to serialise.

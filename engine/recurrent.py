@@ -62,12 +62,20 @@ def detach_hidden(h: Optional[Hidden]) -> Optional[Hidden]:
     Truncated BPTT: the state's *value* flows on into the next window (the model keeps its
     memory of the text so far), but backprop stops at the window edge. Without the detach
     every step would backprop through the whole history: O(steps) time and memory.
+    A state computed under bf16/fp16 autocast (--precision) is carried in float32, so the
+    float32 evaluation and gradient probes can read it (and rounding does not accumulate
+    from window to window).
     """
     if h is None:
         return None
     if isinstance(h, tuple):
-        return tuple(t.detach() for t in h)  # type: ignore[return-value]
-    return h.detach()
+        return tuple(_carried(t) for t in h)  # type: ignore[return-value]
+    return _carried(h)
+
+
+def _carried(t: Tensor) -> Tensor:
+    t = t.detach()
+    return t.float() if t.dtype in (torch.bfloat16, torch.float16) else t
 
 
 class eval_mode:  # noqa: N801 - used as a context manager, like torch.no_grad
@@ -238,8 +246,11 @@ class Recurrent(nn.Module):
         hh, cc = h if lstm else (h, None)  # (L, B, H)
         new_h, new_c = [], []
         inp = x_t
+        # nn.RNNBase keeps its weights in one list, 4 per layer and direction in the order of
+        # _weights(): slicing it skips four getattr calls per layer and token.
+        flat = self.fused._flat_weights
         for k in range(self.num_layers):
-            w = self._weights(k, False)
+            w = flat[4 * k:4 * k + 4]
             if lstm:
                 hk, ck = torch.lstm_cell(inp, (hh[k], cc[k]), *w)
                 new_c.append(ck)

@@ -1,6 +1,6 @@
 """The task-family interface: what one family (a language model, seq2seq, ...) gives the loop.
 
-The training loop (engine/loop.py) is written once. It owns everything every family shares:
+The training loop (engine/training/loop.py) is written once. It owns everything every family shares:
 the budget, the optimizer and its schedule, clipping and its telemetry, the NaN guard, the
 cadence of evaluations, probes and samples, checkpoints, exact resume, the thread-safe
 controls. A `Task` owns the rest: its data, its model, its loss, its held-out metrics, its
@@ -28,7 +28,7 @@ from typing import Any, Callable, ClassVar
 import torch
 
 from engine.config import RunConfig
-from engine.distributed import Shard
+from engine.training.distributed import Shard
 from engine.errors import EngineError
 from engine.events import Baselines, Event
 from engine.recurrent import eval_mode
@@ -90,7 +90,7 @@ class Task(ABC):
         self.saved_meta = saved_meta  # a checkpoint's metadata when resuming or loading
         self.device = torch.device("cpu")  # set by the loop before load_data
         # Set by the loop before load_data: this process's part of every batch under torchrun
-        # (engine.distributed: batch_size is the global batch; take your share of it).
+        # (engine.training.distributed: batch_size is the global batch; take your share of it).
         self.shard = Shard()
         # Set by the loop: a no-argument callable that says the run was asked to stop. Long
         # jobs (evaluation, baselines, sampling) pass it on (engine.errors.check_cancel).
@@ -169,7 +169,7 @@ class Task(ABC):
     @torch.no_grad()
     def loss_now(self, model: torch.nn.Module, batch: Any) -> float:
         """The loss of the weights as they are now (after the last update) on the last
-        batch, in eval mode: what a checkpoint written now would hold (engine.guard)."""
+        batch, in eval mode: what a checkpoint written now would hold (engine.training.guard)."""
         with eval_mode(model):
             return float(self.forward(model, batch)[1])
 

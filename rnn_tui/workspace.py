@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from engine import families
-from engine.checkpoint import FILENAME as CHECKPOINT
 from engine.errors import EngineError
-from engine.rundir import METRICS, holder, read_metrics
+from engine.run.rundir import CHECKPOINT, METRICS, holder, read_metrics
 
 RUN_FILES = ("config.json", METRICS, CHECKPOINT)  # a directory with one of these is a run
 DEFAULT_ROOT = "runs"

@@ -94,6 +94,12 @@ def all_tasks() -> list[str]:
     return [t for family in FAMILIES for t in family.task_names()]
 
 
+def in_words() -> str:
+    """Every family in one phrase, for help texts: "a language model, ... or a tagger"."""
+    nouns = [family.noun for family in FAMILIES]
+    return ", ".join(nouns[:-1]) + " or " + nouns[-1]
+
+
 def of_config(config: Any) -> Family:
     """The family a config object belongs to (its class says so: `FAMILY`)."""
     return get(type(config).FAMILY)

@@ -18,32 +18,32 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class EngineFactory:
-    """Builds the real trainers (engine.loop) for the app, on the worker thread (that is
+    """Builds the real trainers (engine.training.loop) for the app, on the worker thread (that is
     where torch is imported).
 
     `factory(config)` starts a run from fresh weights in the workspace's next directory
     (rnn_tui/workspace.py: one directory per launch, a run per reset or switch; no
     workspace: nothing kept on disk). `factory.open(run_dir, config)` opens a saved run:
-    ready at once, continued in place (engine/opened.py), with the app's cadence."""
+    ready at once, continued in place (engine/run/opened.py), with the app's cadence."""
 
     def __init__(self, workspace: Any = None) -> None:
         self.workspace = workspace
 
     def __call__(self, config: Any) -> Any:
-        from engine.loop import Trainer  # imports torch: only here, on the worker thread
+        from engine.training.loop import Trainer  # imports torch: only here, on the worker thread
 
         where = self.workspace.next_dir(config) if self.workspace is not None else None
         return Trainer(interactive_cadence(config), out_dir=where)
 
     def open(self, run_dir: str, config: Any) -> Any:
-        from engine.opened import OpenedRun
+        from engine.run.opened import OpenedRun
 
         return OpenedRun(run_dir, overrides=cadence_overrides(config))
 
     def resume(self, run_dir: str, config: Any) -> Any:
         """Back to a run's last checkpoint (rnn_tui/app/explode.py): it trains on at once,
         with the live settings of `config` (lr, clipping) and the app's cadence."""
-        from engine.loop import Trainer
+        from engine.training.loop import Trainer
 
         live = {k: getattr(config, k) for k in ("lr", "clip", "clip_mode")}
         cadence = interactive_cadence(config)
@@ -93,7 +93,7 @@ def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
                autostart: bool = True) -> "RnnTuiApp":
     """Build the app. `trainer_factory(config)` must return an object with the Trainer
     protocol (events, stop, set_hparam, request, request_checkpoint, serve_requests), and
-    `trainer_factory.open(run_dir, config)` one for a saved run (engine/opened.py); by
+    `trainer_factory.open(run_dir, config)` one for a saved run (engine/run/opened.py); by
     default the real engine's, writing to `out_dir`.
 
     With `resume` the app opens the run in `out_dir` (`rnn-tui open DIR`): its history from
@@ -137,14 +137,14 @@ def preflight(config: Any, out_dir: str | None, resume: bool) -> None:
     """What the trainer's setup can fail on, checked before the screen opens, so that a typo
     is one line and exit code 2 rather than a dialog inside the TUI: the run directory (and
     its lock), the device, the corpus or the pairs file. torch is imported only for a GPU."""
-    from engine import rundir
+    from engine.run import rundir
 
     path = rundir.out_path(out_dir)
     if path is not None:
         rundir.check_free(path)
         rundir.check_usable(path, resume, force=False)
     if config.device in ("cuda", "mps"):
-        from engine.device import resolve_device
+        from engine.training.device import resolve_device
 
         resolve_device(config.device)
     config.preflight()

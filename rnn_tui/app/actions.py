@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from engine import families
+from engine.errors import EngineError
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.screens import ConfirmScreen, HelpScreen, ModeScreen
 from rnn_tui.app.training import TrainingRunner
@@ -56,11 +57,11 @@ def shell_bindings(first: list[Binding], middle: list[Binding],
                 tooltip="Re-initialise the weights (asks)"),
         Binding("m", "app.switch_cell", "Cell", tooltip=f"Switch cell type {' → '.join(cells)} "
                 "(restarts training; the old curve stays, dashed)"),
-        Binding("M", "app.pick_mode", "Mode", tooltip="Pick what to train: a language "
-                "model, seq2seq, long-range, classification or tagging task (restarts)"),
+        Binding("M", "app.pick_mode", "Mode",
+                tooltip=f"Pick what to train: {families.in_words()} (restarts)"),
         *middle,
-        Binding("l", "app.lr(0.5)", "Learning rate ÷2", show=False),
-        Binding("L", "app.lr(2.0)", "Learning rate ×2", show=False),
+        Binding("l", "app.lr(0.5)", "Learning rate ÷2 (kept for the next run)", show=False),
+        Binding("L", "app.lr(2.0)", "Learning rate ×2 (kept for the next run)", show=False),
         Binding("c", "app.toggle_clip", "Gradient clipping on/off", show=False),
         Binding("x", "app.explode", "Explode on purpose", show=False,
                 tooltip="Explode: a checkpoint, then no clipping and SGD at lr 10"),
@@ -123,36 +124,12 @@ class ActionsMixin:
         return runner
 
     def action_toggle_pause(self) -> None:
-        runner = self.runner
-        if self.state in ("opening", "opened"):
-            self.continue_run()  # the same run, in place
-            return
-        if runner is None or runner.finished.is_set() or self.state in ("finished", "error"):
-            if self.can_continue():
-                self.continue_finished()
-            else:
-                self.restart(self.config, "a new run from fresh weights")
-            return
-        if runner.paused:
-            runner.resume()
-            self.state = "running"
-        else:
-            runner.pause()
-            self.state = "paused"
+        self.controller.toggle_pause()
         self.render_status()
         self.refresh_bindings()
 
     def action_step(self) -> None:
-        if self.state == "opened":
-            self.continue_run(one_step=True)
-            return
-        runner = self.require_runner()
-        if runner is None:
-            return
-        if not runner.paused:
-            self.notify("pause first (space), then n steps once", severity="warning")
-            return
-        runner.step()
+        self.controller.step_once()
 
     def _prompt_input(self) -> Input:
         """The view's prompt: a prime to sample from, an input to translate, ..."""
@@ -176,14 +153,12 @@ class ActionsMixin:
         self._close_prompt()
 
     def action_save(self) -> None:
-        runner = self.require_runner()
-        if runner is not None:
-            runner.request_checkpoint()
+        self.controller.request("save")
 
     def action_reset(self) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
-                self.restart(self.config, "weights re-initialised")
+                self.controller.start(why="weights re-initialised")
 
         self.push_screen(ConfirmScreen(
             "Reset the weights and start training from scratch?\n"
@@ -194,45 +169,45 @@ class ActionsMixin:
         cells = type(self.config).CELLS  # (a model that is not a cell switches to the first)
         nxt = cells[(cells.index(self.config.model) + 1) % len(cells)] \
             if self.config.model in cells else cells[0]
-        self.restart(self.config.replace(model=nxt), f"cell type is now {nxt.upper()}")
+        self.controller.start(model=nxt, why=f"cell type is now {nxt.upper()}")
 
     def action_pick_mode(self) -> None:
         options = [choice for family in families.FAMILIES for choice in
-                   family.view_class().choices(self.family_configs[family.name])]
+                   family.view_class().choices(self.controller.config_of(family.name))]
         current = self.main_screen.choice_key(self.config)
 
         def picked(key: str | None) -> None:
             choice = next((c for c in options if c[0] == key), None)
             if choice is not None and key != current:
-                self.restart(choice[2], f"now training: {choice[1]}")
+                self.controller.start(choice[2], why=f"now training: {choice[1]}")
 
         self.push_screen(ModeScreen([(key, label) for key, label, _ in options], current),
                          picked)
 
-    def set_hparam(self, key: str, value: Any) -> None:
-        """Ask the trainer to change a live hyperparameter (shown once it answers)."""
-        runner = self.require_runner()
-        if runner is None:
-            return
-        self.hparams[key] = value
-        runner.set_hparam(key, value)
+    def set_hparam(self, key: str, value: Any, keep: bool = True) -> None:
+        """A key changed a live hyperparameter: through the controller (shown once the
+        trainer answers; kept for the next run unless `keep` is False)."""
+        try:
+            self.controller.set(key, value, keep=keep)
+        except EngineError as exc:
+            self.notify(str(exc), severity="warning")
         self.render_status()
 
     def action_lr(self, factor: float) -> None:
-        lr = float(self.hparams["lr"]) * factor
+        lr = float(self.controller.wanted("lr")) * factor
         self.set_hparam("lr", float(f"{min(LR_MAX, max(LR_MIN, lr)):.3g}"))
 
     def action_toggle_clip(self) -> None:
-        if self.hparams["clip_mode"] == "off":
+        if self.controller.wanted("clip_mode") == "off":
             self.set_hparam("clip_mode", self._clip_mode_on)
         else:
-            self._clip_mode_on = self.hparams["clip_mode"]
+            self._clip_mode_on = self.controller.wanted("clip_mode")
             self.set_hparam("clip_mode", "off")
 
     def action_clip(self, factor: float) -> None:
-        clip = float(self.hparams["clip"]) * factor
+        clip = float(self.controller.wanted("clip")) * factor
         self.set_hparam("clip", float(f"{min(CLIP_MAX, max(CLIP_MIN, clip)):.3g}"))
-        if self.hparams.get("clip_mode") == "off":
+        if self.controller.wanted("clip_mode") == "off":
             self.notify("clipping is off; press c to turn it on", timeout=3)
 
     def action_layer(self) -> None:
@@ -295,7 +270,7 @@ class ActionsMixin:
         `quit_timeout` seconds for the worker, then exit."""
         runner = self.runner
         if runner is not None and not runner.finished.is_set():
-            self.state = "stopping"
+            self.controller.set_status("stopping")
             self.render_status()
             runner.stop()
             runner.resume()

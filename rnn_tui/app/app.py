@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 
 from engine import families
 from rnn_tui.app.actions import APP_BINDINGS, ActionsMixin
+from rnn_tui.app.controller import RunController
 from rnn_tui.app.explode import ExplodeMixin
 from rnn_tui.app.handlers import EngineHandlersMixin
 from rnn_tui.app.layout import COMPACT_HEIGHT, COMPACT_WIDTH, MIN_HEIGHT, MIN_WIDTH, \
@@ -32,11 +33,6 @@ from rnn_tui.app.panels import TextLine
 from rnn_tui.app.rendering import RenderingMixin
 from rnn_tui.app.screenshots import ScreenshotMixin
 from rnn_tui.app.training import TrainerFactory, TrainingRunner
-
-
-def live_hparams(config: Any) -> dict[str, Any]:
-    """The config's live hyperparameters (those set_hparam may change) and their values."""
-    return {k: getattr(config, k) for k in type(config).LIVE_KEYS}
 
 
 def view_for(config: Any) -> DashboardScreen:
@@ -61,17 +57,13 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
         super().__init__()
         # `rnn-tui open DIR`: the run the app opens instead of training a new one.
         self.open_dir = open_dir
-        self.config = config  # any family's config (engine/families)
-        # Each family's latest config, so switching back and forth keeps the user's settings.
-        self.family_configs = {f.name: f.config_class()(device=config.device)
-                               for f in families.FAMILIES}
-        self.family_configs[self.mode] = config
+        # The run on screen (config, live settings, status, metrics) and the one way to drive
+        # it: keys, tests and lessons all go through the controller (controller.py).
+        self.controller = RunController(self, config)
         self.trainer_factory = trainer_factory
         self.autostart = autostart
         self.runner: TrainingRunner | None = None
         self.run_id = 0
-        self.state = "idle"  # idle | starting | running | paused | stopping | finished | error
-        self.hparams: dict[str, Any] = live_hparams(config)
         self._clip_mode_on = config.clip_mode if config.clip_mode != "off" else "norm"
         self.active_panel = 0
         self.layer = 0
@@ -86,13 +78,34 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
         self.info: dict[str, Any] = {}  # latest values from events, for the status bar
         self.probes: list = []
         self.n_layers = self.config.layers
-        self.best_val: float | None = None
         self.events_seen = 0
+
+    # The run's truth is the controller's; these read it (never assign them).
+
+    @property
+    def config(self) -> Any:
+        """The run's config: any family's (engine/families), with its live changes."""
+        return self.controller.run.config
+
+    @property
+    def hparams(self) -> Any:
+        """The run's live settings, as the trainer accepted them (read-only)."""
+        return self.controller.run.settings
+
+    @property
+    def state(self) -> str:
+        """idle | starting | running | paused | stopping | finished | error | opening |
+        opened (controller.STATUSES)."""
+        return self.controller.run.status
+
+    @property
+    def best_val(self) -> float | None:
+        return self.controller.run.metrics.get("best")
 
     @property
     def mode(self) -> str:
         """The family of the run on screen: "lm", "seq2seq", ... (engine/families)."""
-        return type(self.config).FAMILY
+        return self.controller.run.family
 
     @property
     def view(self) -> DashboardScreen:
@@ -140,14 +153,19 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
 
     def start_training(self, config: Any = None, *, paused: bool = False) -> None:
         """Start a new run (replacing any running one, which is asked to stop)."""
-        if config is not None:
-            self._set_config(config)
-        self._launch(paused=paused)
+        self._launch(config, paused=paused)
 
-    def _launch(self, *, build: Any = None, paused: bool = False,
-                history_dir: str | None = None, state: str | None = None) -> None:
-        """A new worker for a trainer made by `build()` (default: the factory's new run);
-        the run it replaces is asked to stop, and the new one waits for it to end."""
+    def _launch(self, config: Any = None, *, build: Any = None, paused: bool = False,
+                history_dir: str | None = None, state: str | None = None,
+                fresh: bool = True) -> None:
+        """A new worker for a trainer made by `build()` (default: the factory's new run of
+        `config`, default the run's); the run it replaces is asked to stop, and the new one
+        waits for it to end. `fresh=False`: the same run goes on (its metrics stay)."""
+        status = state or ("paused" if paused else "starting")
+        if fresh:
+            self.controller.begin(config if config is not None else self.config, status)
+        else:
+            self.controller.set_status(status)
         old = self.runner
         if old is not None and not old.finished.is_set():
             old.stop()
@@ -157,26 +175,19 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
         self.runner = TrainingRunner(self, self.run_id, self.trainer_factory, self.config,
                                      paused=paused, after=old, history_dir=history_dir,
                                      build=build)
-        self.state = state or ("paused" if paused else "starting")
         self.run_worker(self.runner.run, name=f"training-{self.run_id}", group="training",
                         thread=True, exit_on_error=False)
         self.render_status()
         self.refresh_bindings()
-
-    def _set_config(self, config: Any) -> None:
-        self.config = config
-        self.family_configs[self.mode] = config
-        self.hparams = live_hparams(config)
 
     def restart(self, config: Any, why: str) -> None:
         """Train `config` from fresh weights: in the same view, or in its family's view. The
         curves on screen stay on the chart as a reference (dashed)."""
         self.keep_reference()
         if type(config).FAMILY != self.mode:
-            self.switch_family(config, self.start_training)
+            self.switch_family(config, lambda: self.start_training(config))
         else:
-            self._set_config(config)
-            self.start_training()
+            self.start_training(config)
             self._reset_view_state()
             self.main_screen.reset_view()
             self._clear_views()
@@ -188,7 +199,7 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
             self.runner.stop()
             self.runner.resume()
         self.run_id += 1  # drop the old run's late news
-        self._set_config(config)
+        self.controller.begin(config, "starting")
         self._reset_view_state()
         self.main_screen = view_for(config)
         self._start_when_mounted = then

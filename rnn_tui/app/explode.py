@@ -1,7 +1,7 @@
 """Exploding on purpose, and coming back: the x key and the offer after a divergence.
 
 x saves a checkpoint (the last good one), then turns clipping off and switches to plain SGD
-at lr 10 (engine/guard.py EXPLODE; Adam would bound every step and never overflow). The
+at lr 10 (engine/training/guard.py EXPLODE; Adam would bound every step and never overflow). The
 gradient norm climbs by orders of magnitude per step, the loss becomes NaN, the loop's guard
 stops the run and says which checkpoint it kept. The app then offers to go back to it: a new
 trainer resumes the run's directory from that checkpoint (its curves are reloaded up to it)
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import events as ev
-from engine.guard import EXPLODE
+from engine.training.guard import EXPLODE
 from rnn_tui.app.screens import ConfirmScreen
 
 RESTORED = ("lr", "clip", "clip_mode")  # what going back restores (the optimizer is the
@@ -30,14 +30,17 @@ class ExplodeMixin:
     before_explode: dict[str, Any] | None = None  # the live settings when x was pressed
 
     def action_explode(self) -> None:
+        self.controller.request("explode")
+
+    def explode(self) -> None:
         runner = self.require_runner()
         if runner is None:
             return
         if self.before_explode is None:
             self.before_explode = {k: self.hparams[k] for k in RESTORED}
         runner.request_checkpoint()  # served first: the checkpoint is of the healthy model
-        for key, value in EXPLODE.items():
-            self.set_hparam(key, value)
+        for key, value in EXPLODE.items():  # (for a moment: not kept for the next run)
+            self.set_hparam(key, value, keep=False)
         self.notify("a checkpoint first, then clipping off and plain SGD at lr 10: watch the "
                     "gradient norm (status bar). At NaN the guard stops the run and this app "
                     "offers the last good checkpoint.", title="Exploding on purpose",
@@ -73,14 +76,13 @@ class ExplodeMixin:
     def resume_last_good(self, run_dir: str, settings: dict[str, Any]) -> None:
         """Continue the run in `run_dir` from its checkpoint, with `settings` on top."""
         self.before_explode = None
-        self.hparams.update(settings)
         config = self.config.replace(**settings)
         self.main_screen.query_one("#banner").remove_class("-visible")
         self._clear_views()
         self.main_screen.reset_view()
         self._reset_view_state()
-        self._set_config(config)
         factory = self.trainer_factory  # the run trains on in its own directory
-        self._launch(build=lambda: factory.resume(run_dir, config), history_dir=run_dir)
+        self._launch(config, build=lambda: factory.resume(run_dir, config),
+                     history_dir=run_dir)
         self.notify(f"back to the last good checkpoint in {run_dir}",
                     title="Resumed", timeout=5)

@@ -44,12 +44,11 @@ class EngineHandlersMixin:
         train_y: list[float] = []
         for event in events:
             self.events_seen += 1
+            self.controller.take(event)  # the run's state first, then the widgets
             if isinstance(event, ev.TrainStep):
                 train_x.append(event.step)
                 train_y.append(event.train_loss)
                 self.info["train"] = event
-                if self.state == "starting":
-                    self.state = "running"
             else:
                 if train_x:  # keep the order: points before the event they precede
                     self._add_train_points(train_x, train_y)
@@ -66,9 +65,7 @@ class EngineHandlersMixin:
         s = self.main_screen
         if isinstance(event, ev.Started):
             self.info["started"] = event
-            self._take_config(event.config or {})
-            if self.state == "starting":
-                self.state = "running"
+            self.n_layers = int((event.config or {}).get("layers", self.n_layers))
             if event.resumed:
                 self.notify(f"resumed at step {event.step}", title="Checkpoint loaded")
             self.remember_run_dir()
@@ -80,8 +77,6 @@ class EngineHandlersMixin:
         elif isinstance(event, ev.Eval):
             s.query_one("#loss-chart").add_point("val", event.step, event.val_loss)
             self.info["eval"] = event
-            if self.best_val is None or event.val_loss < self.best_val:
-                self.best_val = event.val_loss
             s.show_eval(event)
             self.render_loss_info()
         elif isinstance(event, ev.Probe):
@@ -94,41 +89,29 @@ class EngineHandlersMixin:
             if event.reason == "request":
                 self.notify(f"saved {event.path}", title=f"Checkpoint at step {event.step}")
         elif isinstance(event, ev.HParamChange):
-            self.hparams[event.key] = event.new
             s.query_one("#loss-chart").add_marker(event.step, f"{event.key}={short(event.new)}")
         elif isinstance(event, ev.Warning):
             self.notify(event.message, title="Warning", severity="warning")
         elif isinstance(event, ev.Finished):
             self.info["finished"] = event
             if event.reason == "diverged":
-                self.state = "error"
                 text = event.message or "the loss became NaN or infinite"
                 self._show_banner(f"Training diverged at step {event.step}: {text}")
                 if not self.offer_last_good(event):  # (explode.py: back to a checkpoint)
                     self._show_message("Training diverged", text + "\n\nTry a lower learning "
                                        "rate (l) or tighter gradient clipping ([), then reset "
                                        "(r).")
-            else:
-                self.state = "finished"
-                if event.reason != "stopped":
-                    self.notify(f"finished at step {event.step} ({event.reason})",
-                                title="Training finished")
+            elif event.reason != "stopped":
+                self.notify(f"finished at step {event.step} ({event.reason})",
+                            title="Training finished")
             self.refresh_bindings()
         else:
             s.handle_event(event)
 
-    def _take_config(self, cfg: dict) -> None:
-        self.n_layers = int(cfg.get("layers", self.n_layers))
-        for key in self.hparams:
-            if key in cfg:
-                self.hparams[key] = cfg[key]
-
     def _show_opened(self, event: ev.Opened) -> None:
         """The opened run's model is loaded: it answers now; space continues it."""
         self.info["opened"] = event
-        self._take_config(event.config)
-        if self.state == "opening":
-            self.state = "opened"
+        self.n_layers = int(event.config.get("layers", self.n_layers))
         self.remember_run_dir()
         more = " (its budget is spent: space asks for more)" if event.spent else ""
         self.notify(f"step {event.step:,}: g samples, p primes, space continues this run in "
@@ -165,15 +148,11 @@ class EngineHandlersMixin:
             chart.add_marker(step, f"{key}={short(value)}")
         if h.baselines is not None:
             self._set_baselines(h.baselines)
-        for key, value in h.hparams.items():
-            if key in self.hparams:
-                self.hparams[key] = value
+        self.controller.take_history(h)
         for key, value in (("train", h.last_train), ("eval", h.last_eval),
                            ("checkpoint", h.checkpoint), ("started", h.started)):
             if value is not None:
                 self.info.setdefault(key, value)
-        if h.best_val is not None:
-            self.best_val = h.best_val
         if h.probes:
             self.probes = list(h.probes)
             self.n_layers = max(1, len(h.probes[-1].grad_norms) // s.probe_rows())
@@ -186,21 +165,21 @@ class EngineHandlersMixin:
                         title="Opened the run", timeout=3)
 
     def on_worker_paused(self, message: WorkerPaused) -> None:
-        if self._current(message.run_id) and self.state in ("running", "starting", "paused"):
-            self.state = "paused"
+        if self._current(message.run_id):
+            self.controller.worker_paused()
             self.render_status()
             self.refresh_bindings()
 
     def on_worker_resumed(self, message: WorkerResumed) -> None:
-        if self._current(message.run_id) and self.state == "paused":
-            self.state = "running"
+        if self._current(message.run_id):
+            self.controller.worker_resumed()
             self.render_status()
             self.refresh_bindings()
 
     def on_worker_failed(self, message: WorkerFailed) -> None:
         if not self._current(message.run_id):
             return
-        self.state = "error"
+        self.controller.worker_failed()
         title = "Cannot train" if message.user_error else "The trainer crashed (a bug)"
         try:
             self._show_banner(f"{title}: {message.text}")
@@ -213,7 +192,6 @@ class EngineHandlersMixin:
     def on_worker_finished(self, message: WorkerFinished) -> None:
         if not self._current(message.run_id):
             return
-        if self.state not in ("error", "finished"):
-            self.state = "finished"
+        self.controller.worker_finished()
         self.render_status()
         self.refresh_bindings()

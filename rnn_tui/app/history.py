@@ -1,6 +1,6 @@
 """A run's history from its `metrics.jsonl`, for `rnn-tui open DIR` (the app resuming a run).
 
-`load_history(DIR)` reads the file (`engine.rundir.read_metrics`, which skips a torn last line),
+`load_history(DIR)` reads the file (`engine.run.rundir.read_metrics`, which skips a torn last line),
 turns the records back into engine events (by their `event` name, engine.events.from_record)
 and boils them down to what the panels show: the train and validation curves, the baselines,
 the hyperparameter markers, the last probes, the family's last own events (samples, gates,
@@ -112,6 +112,6 @@ def history_from_records(records: Iterable[dict[str, Any]], *,
 
 def load_history(out_dir: str | Path, **kwargs: Any) -> History:
     """The history of run directory `out_dir` (EngineError when it has no metrics.jsonl)."""
-    from engine.rundir import read_metrics
+    from engine.run.rundir import read_metrics
 
     return history_from_records(read_metrics(out_dir), **kwargs)

@@ -42,7 +42,7 @@ class LifecycleMixin:
         if type(config).FAMILY != self.mode:
             self.switch_family(config, lambda: self._open_now(run_dir, config))
             return
-        self._set_config(config)
+        self.controller.begin(config, "opening")
         self._reset_view_state()
         self.main_screen.reset_view()
         self._clear_views()
@@ -50,7 +50,7 @@ class LifecycleMixin:
 
     def _open_now(self, run_dir: str, config: Any) -> None:
         factory = self.trainer_factory
-        self._launch(build=lambda: factory.open(run_dir, config), paused=True,
+        self._launch(config, build=lambda: factory.open(run_dir, config), paused=True,
                      history_dir=run_dir, state="opening")
 
     def continue_run(self, one_step: bool = False) -> None:
@@ -73,7 +73,7 @@ class LifecycleMixin:
             runner.step()
         else:
             runner.resume()
-        self.state = "starting"
+        self.controller.set_status("starting")
         self.render_status()
         self.refresh_bindings()
 
@@ -95,7 +95,7 @@ class LifecycleMixin:
                 trainer.continue_with(**overrides)
                 return trainer
 
-            self._launch(build=build)  # the chart keeps its points: the steps go on
+            self._launch(build=build, fresh=False)  # the chart keeps its points
 
         self._ask_budget(fin.step, train.elapsed_s if train else 0.0, fin.reason, go)
 
@@ -143,6 +143,7 @@ class LifecycleMixin:
     def remember_run_dir(self) -> None:
         runner = self.runner
         where = runner.run_dir if runner is not None else None
+        self.controller.set_run_dir(where)
         if where and where not in self.run_dirs:
             self.run_dirs.append(where)
 

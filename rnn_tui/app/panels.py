@@ -76,11 +76,6 @@ def fmt_count(n: float) -> str:
     return f"{n:.0f}"
 
 
-def fmt_duration(seconds: float) -> str:
-    s = int(max(0.0, seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-
-
 def fmt_float(v: float) -> str:
     if v is None or not isinstance(v, (int, float)):
         return str(v)

@@ -16,9 +16,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from engine import events as ev
-from rnn_tui.app.panels import (StatusBar, TextLine, fmt_count, fmt_duration, fmt_float,
-                                join_fields)
+from rnn_tui.app.panels import StatusBar, TextLine, fmt_count, fmt_float, join_fields
 from rnn_tui.app.screens import MessageScreen
+from rnn_tui.format import fmt_duration
 
 
 class RenderingMixin:
@@ -46,7 +46,7 @@ class RenderingMixin:
                  *([] if step and step.epoch is None else
                    [("epoch", f"{step.epoch:.2f}" if step else "–")]),
                  ("", f"{fmt_count(step.tokens_per_s)} tok/s" if step else "– tok/s"),
-                 ("elapsed", fmt_duration(step.elapsed_s) if step else "–")]
+                 ("elapsed", fmt_duration(step.elapsed_s, hours=True) if step else "–")]
         if started:
             line1.append(("params", fmt_count(started.parameters)))
         hp = self.hparams
@@ -57,7 +57,10 @@ class RenderingMixin:
             if step and step.clipped:
                 clip += " (clipped)"
         lr = fmt_float(step.lr) if step else fmt_float(hp["lr"])
+        kept = self.controller.run.kept  # live changes of earlier runs that this one started with
         line2 = [("lr", f"{lr} (peak {fmt_float(hp['lr'])})"), ("clip", clip), *view_line2,
+                 *([("kept", " ".join(f"{k}={short(v)}" for k, v in kept.items()))]
+                   if kept else []),
                  ("device", self._device_text(started, step)),
                  ("ckpt", f"step {ckpt.step}" if ckpt else "–")]
         text = join_fields(line1)

@@ -130,7 +130,7 @@ class RunsScreen(Screen):
         self.app.open_run(str(run.path), config)
 
     def action_compare(self) -> None:
-        from rnn_tui.app.compare import CompareScreen
+        from rnn_tui.compare.app import CompareScreen
 
         paths = [r.path for r in self.runs if r.path in self.marked]
         if not paths:

@@ -1,6 +1,6 @@
 """Screenshots that save where the user will look: the run's directory (else the current
 one), never a ~/Downloads that may not exist; an SVG at once and, when a converter is
-installed (rnn_tui/screenshot.py), a PNG beside it a moment later. The app says where.
+installed (rnn_tui/app/svg_to_png.py), a PNG beside it a moment later. The app says where.
 
 `ScreenshotMixin` is part of RnnTuiApp and of the compare app. It replaces Textual's
 `deliver_screenshot`, which the command palette's "Screenshot" calls, and gives the key
@@ -48,7 +48,7 @@ class ScreenshotMixin:
 
     def _png_of(self, svg: Path) -> None:
         """On a worker thread: the PNG beside the SVG (a browser takes a second or two)."""
-        from rnn_tui.screenshot import to_png
+        from rnn_tui.app.svg_to_png import to_png
 
         png = to_png(svg)
         if png is not None:

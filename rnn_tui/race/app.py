@@ -6,7 +6,7 @@
     │ the standings: steps, own time, last and best metric, solved at, status            │
     └ keys ──────────────────────────────────────────────────────────────────────────────┘
 
-The race (engine/race.py, or a fake in the tests) runs on a thread worker; its events come
+The race (engine/racing/race.py, or a fake in the tests) runs on a thread worker; its events come
 back as `RaceNews` messages, train steps batched about twice a second. Nothing here touches
 torch. A racer's panel shows the loop's gradient probe (every family has one); for long-range
 racers `j` switches it to the Jacobian picture (their own event).
@@ -30,7 +30,8 @@ from textual.widgets import Footer, Static
 from engine import events as ev
 from engine.families.longrange.events import Jacobian
 from rnn_tui.app.panels import TextLine, join_fields
-from rnn_tui.race.table import colors_for, fmt_seconds, standings_table, threshold_text
+from rnn_tui.format import fmt_duration
+from rnn_tui.race.table import colors_for, standings_table, threshold_text
 from rnn_tui.widgets import LossChart, TimestepBars
 
 FLUSH_S = 0.5  # seconds between batched train-step posts
@@ -180,9 +181,9 @@ class RaceApp(App[None]):
         race, s = self.race, self.race.standings
         icon = {"racing": "▶ racing", "paused": "‖ paused", "finished": "■ finished",
                 "error": "✖ error"}[self.state]
-        clock = fmt_seconds(race.elapsed())
+        clock = fmt_duration(race.elapsed())
         if race.minutes:
-            clock += f" / {fmt_seconds(60 * race.minutes)}"
+            clock += f" / {fmt_duration(60 * race.minutes)}"
         first = join_fields([("", icon), ("racers", str(len(self.names))),
                              ("lanes", f"{race.lanes} (one core each)"), ("clock", clock),
                              ("steps max/min", f"{s.step_spread():.2f}")])

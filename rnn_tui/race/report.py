@@ -8,8 +8,9 @@ import time
 from rich.console import Console
 
 from engine import events as ev
-from engine.race import Race
-from rnn_tui.race.table import fmt_metric, fmt_seconds, standings_table, threshold_text
+from engine.racing.race import Race
+from rnn_tui.format import fmt_duration
+from rnn_tui.race.table import fmt_metric, standings_table, threshold_text
 
 
 class RaceReporter:
@@ -36,7 +37,7 @@ class RaceReporter:
             self.print(f"baseline: {shown} · {threshold_text(self.race.standings)}")
         elif isinstance(event, ev.Eval):
             self.print(f"{tag} step {event.step:>6,} · {row.metric.replace('_', ' ')} "
-                       f"{fmt_metric(row, row.last)} · own {fmt_seconds(row.own_s)}"
+                       f"{fmt_metric(row, row.last)} · own {fmt_duration(row.own_s)}"
                        f"{' · solved' if row.solved_step == event.step else ''}")
         elif isinstance(event, ev.Finished):
             what = {"steps": "finished", "time": "finished"}.get(event.reason, event.reason)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from engine.standings import Standing, Standings
+from engine.racing.standings import Standing, Standings
+from rnn_tui.format import fmt_duration
 
 # One colour per racer, in the order given (the loss chart and the gradient panels use it).
 RACER_COLORS = ("#4fc3f7", "#ffb74d", "#81c784", "#f06292", "#ba68c8", "#fff176", "#a1887f",
@@ -21,12 +22,6 @@ def fmt_metric(row: Standing, value: float | None) -> str:
     if row.higher_is_better and 0.0 <= value <= 1.0:
         return f"{100 * value:.1f}%"
     return f"{value:.4f}" if abs(value) >= 1e-3 else f"{value:.2e}"
-
-
-def fmt_seconds(seconds: float) -> str:
-    """12.3s under a minute, else m:ss."""
-    s = max(0.0, seconds)
-    return f"{s:.1f}s" if s < 60 else f"{int(s) // 60}:{int(s) % 60:02d}"
 
 
 def threshold_text(standings: Standings) -> str:
@@ -50,11 +45,11 @@ def standings_table(standings: Standings, colors: dict[str, str] | None = None,
         table.add_column(name, justify=justify, no_wrap=True)
     for rank, row in enumerate(standings.ranked(), 1):
         solved = "–" if row.solved_step is None else \
-            f"step {row.solved_step:,} · {fmt_seconds(row.solved_s or 0.0)}"
+            f"step {row.solved_step:,} · {fmt_duration(row.solved_s or 0.0)}"
         best = "–" if row.best is None else f"{fmt_metric(row, row.best)} ({row.best_step:,})"
         status = Text(row.status, style=STATUS_STYLE.get(row.status, ""))
         table.add_row(str(rank), Text(row.name, style=f"bold {colors.get(row.name, '')}"),
-                      row.describe, f"{row.steps:,}", fmt_seconds(row.own_s),
+                      row.describe, f"{row.steps:,}", fmt_duration(row.own_s),
                       fmt_metric(row, row.last), best, solved, status)
     return table
 

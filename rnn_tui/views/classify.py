@@ -174,9 +174,7 @@ class ClassifyScreen(DashboardScreen):
         if not text.strip():
             self.app.notify("type a text to classify", severity="warning", timeout=2)
             return
-        runner = self.app.require_runner()
-        if runner is not None:
-            runner.request("predict", text=text)
+        self.app.controller.request("predict", text=text)
 
     @classmethod
     def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
@@ -264,9 +262,7 @@ class ClassifyScreen(DashboardScreen):
             return
         example = m.examples[self.mistake_index % len(m.examples)]
         self.mistake_index += 1
-        runner = self.app.require_runner()
-        if runner is not None:
-            runner.request("predict", text=example["text"])
+        self.app.controller.request("predict", text=example["text"])
 
     def action_explain_method(self) -> None:
         cycle = EXPLAIN_CYCLE + (("attention",) if self.app.config.pooling == "attention"
@@ -282,10 +278,11 @@ class ClassifyScreen(DashboardScreen):
         cfg = self.app.config
         nxt = POOLINGS[(POOLINGS.index(cfg.pooling) + 1) % len(POOLINGS)]
         explain = cfg.explain if cfg.explain != "attention" else "auto"
-        self.app.restart(cfg.replace(pooling=nxt, explain=explain), f"pooling is now {nxt}")
+        self.app.controller.start(cfg.replace(pooling=nxt, explain=explain),
+                                  why=f"pooling is now {nxt}")
 
     def action_bidirectional(self) -> None:
         cfg = self.app.config
         on = not cfg.bidirectional
-        self.app.restart(cfg.replace(bidirectional=on),
-                         "reading both ways" if on else "reading left to right only")
+        self.app.controller.start(cfg.replace(bidirectional=on),
+                                  why="reading both ways" if on else "reading left to right only")

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from rich.text import Text
 
 from engine.families.classify.events import Explanation
-from rnn_tui.widgets._common import DIVERGING, level, safe_label, text_on
+from rnn_tui.widgets.canvas import DIVERGING, level, safe_label, text_on
 
 RNN_COLOUR, NB_COLOUR = "#4fc3f7", "#ba68c8"
 TOP = 5  # classes shown in the probability bars

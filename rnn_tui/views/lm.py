@@ -21,7 +21,7 @@ from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
 from rnn_tui.widgets import GatePlot, Heatmap, NeuronText, SampleView
-from rnn_tui.widgets._common import DIVERGING, safe_label
+from rnn_tui.widgets.canvas import DIVERGING, safe_label
 from rnn_tui.widgets.surprisal_view import SurprisalView
 
 TEMPERATURE_STEP, TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 0.1, 3.0
@@ -56,7 +56,7 @@ class GatesPanel(Panel):
 
 
 class LanguageModelScreen(DashboardScreen):
-    """The dashboard of a character-level language model."""
+    """The dashboard of a language model (characters or words)."""
 
     FAMILY = "lm"
     PANELS = (("samples-panel", "Samples"), ("gates-panel", "Gates"))
@@ -173,17 +173,16 @@ class LanguageModelScreen(DashboardScreen):
         return [], [("bptt", str(hp["bptt"])), ("T", f"{hp['temperature']:.2f}")]
 
     def submit_prompt(self, text: str) -> None:
-        runner = self.app.require_runner()
-        if runner is None:
+        request = self.app.controller.request
+        if self.app.require_runner() is None:
             return
         if self.prompt_mode == "compare":
             sentences = [s.strip() for s in text.split("|") if s.strip()] or list(SLIDE_PAIR)
-            runner.request("score", sentences=sentences)
+            request("score", sentences=sentences)
             self.app.notify(f"scoring {len(sentences)} sentence"
                             f"{'s' if len(sentences) > 1 else ''}", timeout=2)
             return
-        runner.request("sample", prime=text,
-                       temperature=float(self.app.hparams["temperature"]))
+        request("sample", prime=text, temperature=float(self.app.hparams["temperature"]))
         self.app.notify(f"sampling from {text!r}" if text else "sampling", timeout=2)
 
     def layer_changed(self) -> None:
@@ -212,16 +211,16 @@ class LanguageModelScreen(DashboardScreen):
         self.app.action_prompt()
 
     def action_sample(self) -> None:
-        runner = self.app.require_runner()
-        if runner is not None:
-            runner.request("sample", prime="", temperature=float(self.app.hparams["temperature"]))
+        temperature = float(self.app.hparams["temperature"])
+        self.app.controller.request("sample", prime="", temperature=temperature)
 
     def action_temperature(self, direction: int) -> None:
-        t = round(float(self.app.hparams["temperature"]) + direction * TEMPERATURE_STEP, 2)
+        now = float(self.app.controller.wanted("temperature"))
+        t = round(now + direction * TEMPERATURE_STEP, 2)
         self.app.set_hparam("temperature", min(TEMPERATURE_MAX, max(TEMPERATURE_MIN, t)))
 
     def action_bptt(self, factor: float) -> None:
-        bptt = int(round(int(self.app.hparams["bptt"]) * factor))
+        bptt = int(round(int(self.app.controller.wanted("bptt")) * factor))
         self.app.set_hparam("bptt", min(BPTT_MAX, max(BPTT_MIN, bptt)))
 
     def action_unit(self, direction: int) -> None:
@@ -279,6 +278,8 @@ class LanguageModelScreen(DashboardScreen):
                         title=f"h_t of the {len(units)} most active of {h.shape[1]} units")
 
     def _reveal_tick(self) -> None:
+        if self.app.main_screen is not self:  # replaced by another family's view
+            return
         view = self.query_one("#samples")
         budget = max(1, int(self.reveal_cps / self.reveal_fps))
         if self.words:

@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from engine.events import Eval
 from engine.families.longrange.config import INIT_CHOICES
 from engine.families.longrange.events import Examples, Jacobian
-from engine.families.longrange.jacobian import scalar_gradient
+from engine.families.longrange.scalar import scalar_gradient
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
@@ -192,12 +192,13 @@ class LongRangeScreen(DashboardScreen):
         if not 0 <= i < len(ladder):
             self.app.notify(f"T = {cfg.length} is the end of the ladder", timeout=2)
             return
-        self.app.restart(cfg.replace(length=ladder[i]), f"the distance is now T = {ladder[i]}")
+        self.app.controller.start(cfg.replace(length=ladder[i]),
+                                  why=f"the distance is now T = {ladder[i]}")
 
     def action_init(self) -> None:
         cfg = self.app.config
         nxt = INIT_CHOICES[(INIT_CHOICES.index(cfg.init) + 1) % len(INIT_CHOICES)]
-        self.app.restart(cfg.replace(init=nxt), f"W_hh init is now {nxt}")
+        self.app.controller.start(cfg.replace(init=nxt), why=f"W_hh init is now {nxt}")
 
     # ------------------------------------------------------------------ drawing
 

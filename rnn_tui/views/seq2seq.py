@@ -22,7 +22,7 @@ from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
 from rnn_tui.app.panels import Panel, TextLine, join_fields
 from rnn_tui.widgets import Heatmap
-from rnn_tui.widgets._common import PROB, level, safe_label
+from rnn_tui.widgets.canvas import PROB, level, safe_label
 
 TEACHER_STEP = 0.1
 BEAM_MIN, BEAM_MAX = 1, 16
@@ -164,9 +164,7 @@ class Seq2SeqScreen(DashboardScreen):
         if not text:
             self.app.notify("type an input to translate", severity="warning", timeout=2)
             return
-        runner = self.app.require_runner()
-        if runner is not None:
-            runner.request("translate", source=text, beam=self.beam)
+        self.app.controller.request("translate", source=text, beam=self.beam)
 
     @classmethod
     def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
@@ -262,12 +260,11 @@ class Seq2SeqScreen(DashboardScreen):
     # ------------------------------------------------------------------ keys
 
     def action_decode(self) -> None:
-        runner = self.app.require_runner()
-        if runner is not None:
-            runner.request("translate", source=None, beam=1)  # the first probe example
+        self.app.controller.request("translate", source=None, beam=1)  # the first probe
 
     def action_teacher_forcing(self, direction: int) -> None:
-        r = round(float(self.app.hparams["teacher_forcing"]) + direction * TEACHER_STEP, 2)
+        now = float(self.app.controller.wanted("teacher_forcing"))
+        r = round(now + direction * TEACHER_STEP, 2)
         self.app.set_hparam("teacher_forcing", min(1.0, max(0.0, r)))
 
     def action_beam(self, direction: int) -> None:
@@ -278,7 +275,7 @@ class Seq2SeqScreen(DashboardScreen):
     def action_attention_kind(self) -> None:
         config = self.app.config
         nxt = ATTENTIONS[(ATTENTIONS.index(config.attention) + 1) % len(ATTENTIONS)]
-        self.app.restart(config.replace(attention=nxt), f"attention is now {nxt}")
+        self.app.controller.start(config.replace(attention=nxt), why=f"attention is now {nxt}")
 
     def action_example(self, direction: int) -> None:
         if not self.examples:

@@ -141,9 +141,7 @@ class TagScreen(DashboardScreen):
         if not text.strip():
             self.app.notify("type a sentence to tag", severity="warning", timeout=2)
             return
-        runner = self.app.require_runner()
-        if runner is not None:
-            runner.request("predict", text=text)
+        self.app.controller.request("predict", text=text)
 
     def probe_rows(self) -> int:
         return 2 if self.app.config.bidirectional else 1
@@ -230,16 +228,14 @@ class TagScreen(DashboardScreen):
     # ------------------------------------------------------------------ keys
 
     def action_retag(self) -> None:
-        runner = self.app.require_runner()
-        if runner is not None:
-            runner.request("predict", text=None)
+        self.app.controller.request("predict", text=None)
 
     def action_toggle_bidirectional(self) -> None:
         cfg = self.app.config
         now = not cfg.bidirectional
-        self.app.restart(cfg.replace(bidirectional=now),
-                         f"{'bidirectional' if now else 'unidirectional'} {cfg.model.upper()}"
-                         f" on the same data")
+        self.app.controller.start(cfg.replace(bidirectional=now),
+                                  why=f"{'bidirectional' if now else 'unidirectional'} "
+                                      f"{cfg.model.upper()} on the same data")
 
     def action_toggle_char_features(self) -> None:
         cfg = self.app.config
@@ -248,5 +244,5 @@ class TagScreen(DashboardScreen):
                             timeout=3)
             return
         now = not cfg.char_features
-        self.app.restart(cfg.replace(char_features=now),
-                         f"character features {'on' if now else 'off'}")
+        self.app.controller.start(cfg.replace(char_features=now),
+                                  why=f"character features {'on' if now else 'off'}")

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from engine.families.tag.chars import segments
 from engine.families.tag.scheme import CHUNK_TAG
-from rnn_tui.widgets._common import PROB, level
+from rnn_tui.widgets.canvas import PROB, level
 
 UPOS_COLOURS = {
     "NOUN": "#64b5f6", "PROPN": "#4dd0e1", "PRON": "#f48fb1", "VERB": "#81c784",

@@ -1,5 +1,5 @@
 """The plot area of a LossChart build: axes, series as braille lines, reference lines,
-markers and their labels, drawn onto a Canvas (rnn_tui/widgets/_common.py)."""
+markers and their labels, drawn onto a Canvas (rnn_tui/widgets/canvas.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from rich.style import Style
 
-from ._common import Canvas, fmt_num, fmt_step, nice_ticks, safe_label
+from rnn_tui.format import fmt_duration
+
+from .canvas import Canvas, fmt_num, fmt_step, nice_ticks, safe_label
 from .curve_math import bin_columns
 
 # Braille dot bits: [dot row 0..3][dot column 0..1]
@@ -189,7 +191,7 @@ class PlotFrame:
         last_end = aw - 1
         for t in self.x_ticks():
             c = int((t - self.x0) / (self.x1 - self.x0) * (self.pw - 1) + 0.5)
-            lab = fmt_step(t) if self.x_unit == "step" else fmt_clock(t)
+            lab = fmt_step(t) if self.x_unit == "step" else fmt_duration(t)
             start = min(max(aw + c - len(lab) // 2, last_end + 1), cv.width - len(lab))
             if start <= last_end or start < 0:
                 continue
@@ -217,10 +219,3 @@ def time_ticks(lo: float, hi: float, count: int) -> list[float]:
     step = next((t for t in TIME_STEPS if t >= raw), TIME_STEPS[-1])
     first = math.ceil(lo / step) * step
     return [float(first + k * step) for k in range(int((hi - first) // step) + 1)][:20]
-
-
-def fmt_clock(seconds: float) -> str:
-    """0:30, 12:05, 1:02:00."""
-    s = int(round(seconds))
-    h, m = divmod(s // 60, 60)
-    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"

@@ -9,7 +9,7 @@ import numpy as np
 from rich.style import Style
 from textual.strip import Strip
 
-from ._common import SHADES, VIRIDIS, Canvas, CachedLinesWidget, fmt_num, safe_label
+from .canvas import SHADES, VIRIDIS, Canvas, CachedLinesWidget, fmt_num, safe_label
 
 
 def normalise(matrix: np.ndarray, log: bool = False, vmin: float | None = None, vmax: float | None = None):

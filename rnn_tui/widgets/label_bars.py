@@ -15,7 +15,7 @@ import math
 from rich.style import Style
 from textual.strip import Strip
 
-from ._common import PROB, Canvas, CachedLinesWidget, level, safe_label
+from .canvas import PROB, Canvas, CachedLinesWidget, level, safe_label
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
 LABEL_MAX = 16  # longest label shown (cut with "…")

@@ -25,7 +25,7 @@ from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from ._common import SERIES_COLORS, Canvas, CachedLinesWidget, fmt_num, nice_ticks, safe_label
+from .canvas import SERIES_COLORS, Canvas, CachedLinesWidget, fmt_num, nice_ticks, safe_label
 from .chart_frame import PlotFrame, y_range
 from .curve_math import SCALES, UNITS, convert_nats, scale_values
 

@@ -8,7 +8,7 @@ import numpy as np
 from rich.style import Style
 from textual.strip import Strip
 
-from ._common import DIVERGING, LEVELS, SHADES, VIRIDIS, Canvas, CachedLinesWidget, safe_label, text_on, visible_char
+from .canvas import DIVERGING, LEVELS, SHADES, VIRIDIS, Canvas, CachedLinesWidget, safe_label, text_on, visible_char
 
 
 def diverging_index(v: float, scale: float = 1.0) -> int | None:

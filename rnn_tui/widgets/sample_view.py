@@ -12,7 +12,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ._common import PROB, level, safe_label
+from .canvas import PROB, level, safe_label
 
 _BUCKETS = 16
 _PRIME = -1

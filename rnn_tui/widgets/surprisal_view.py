@@ -17,7 +17,7 @@ from textual.widget import Widget
 
 from rnn_tui import surprisal
 
-from ._common import PROB, level
+from .canvas import PROB, level
 
 NUMBER_WIDTH = 7  # " 12.34 " after the token
 

@@ -8,7 +8,7 @@ import numpy as np
 from rich.style import Style
 from textual.strip import Strip
 
-from ._common import Canvas, CachedLinesWidget, fmt_num, safe_label
+from .canvas import Canvas, CachedLinesWidget, fmt_num, safe_label
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 

@@ -2,7 +2,7 @@
 
 It yields a fixed script (every racer Started, the baseline, 40 train steps each in turn with
 probes, Jacobian pictures and evaluations), then holds until it is stopped or finished and
-ends every racer. The standings are the engine's own (engine/standings.py, pure Python)."""
+ends every racer. The standings are the engine's own (engine/racing/standings.py, pure Python)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Iterator
 
 from engine import events as ev
 from engine.families.longrange.events import Jacobian
-from engine.standings import Standings
+from engine.racing.standings import Standings
 
 DECAY = {"rnn": 0.7, "irnn": 0.99, "gru": 0.96, "lstm": 0.985}
 SOLVE_RATE = {"rnn": 400.0, "irnn": 14.0, "gru": 9.0, "lstm": 11.0}  # mse decay, in steps

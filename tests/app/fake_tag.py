@@ -1,4 +1,4 @@
-"""A fake tagging trainer for the app tests (the protocol of engine.loop.Trainer, no torch):
+"""A fake tagging trainer for the app tests (engine.training.loop.Trainer's protocol, no torch):
 re-tagged probe sentences, per-tag scores after each evaluation, probes with a forward and a
 backward row."""
 

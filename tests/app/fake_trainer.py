@@ -1,4 +1,4 @@
-"""A fake Trainer for the app tests: the same protocol as engine.loop.Trainer, no torch.
+"""A fake Trainer for the app tests: the same protocol as engine.training.loop.Trainer, no torch.
 
 It yields a fixed script of deterministic events at once (Started, Baselines, `steps` TrainSteps
 with an Eval, Probe, Gates and Sample on schedule, ending with an Eval), then, by default,
@@ -9,7 +9,7 @@ at a step boundary. So a test sees a stable "training" screen with known numbers
 With `hold=False` it keeps training forever instead, one TrainStep every `delay` seconds, which
 the pause / single-step tests use.
 
-`FakeFactory.open(run_dir, config)` makes one for a saved run (engine/opened.py's protocol):
+`FakeFactory.open(run_dir, config)` makes one for a saved run (engine/run/opened.py's protocol):
 its first `serve_requests()` answers with Opened (at `start_step`; `spent` says whether the
 budget is used up) and a preview (Gates, a Sample) without training; `events()` - only once
 the app continues it - resumes from `start_step` (and yields nothing if it was stopped first);
@@ -30,7 +30,7 @@ from engine.families.lm.config import LMConfig
 from engine.families.lm.events import Gates, Sample, Scores
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.events import Attention
-from rnn_tui.app.app import live_hparams
+from rnn_tui.app.controller import live_settings
 
 PROBE_TEXT = "the quick brown fox jumps over the lazy dog. "
 SAMPLE_TEXT = "and the king said unto them, the hour is come.\nthen they went"
@@ -64,7 +64,7 @@ class FakeTrainer:
         self._cond = threading.Condition(self._lock)
         self._stop = False
         self.stopped = threading.Event()  # set once Finished has been yielded
-        self.hp = live_hparams(config)
+        self.hp = live_settings(config)
         self.opened, self.spent = opened, spent  # a saved run, opened (not yet training)
         self.finish = finish  # end with Finished("steps") after the script instead of holding
         self.previewed = False

@@ -15,10 +15,10 @@ from pilot_helpers import CONFIG, SIZE, settled, wait_for, wait_for_screen
 
 from engine import events as ev
 from rnn_tui.app import create_app
-from rnn_tui.app.compare import CompareApp, CompareScreen
+from rnn_tui.compare.app import CompareApp, CompareScreen
 from rnn_tui.app.runs import RunsScreen
 from rnn_tui.app.screens import AskScreen, ConfirmScreen
-from rnn_tui.comparison import config_rows, load_runs
+from rnn_tui.compare.runs import config_rows, load_runs
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -99,7 +99,7 @@ def test_compare_view_snapshot(snap_compare, three_runs):
 
 
 def test_compare_table_headless(three_runs, capsys):
-    from rnn_tui.cli_compare import print_table
+    from rnn_tui.cli.compare import print_table
 
     print_table(load_runs(three_runs))
     out = capsys.readouterr().out
@@ -150,7 +150,7 @@ def test_the_runs_screen_lists_opens_compares_renames_and_deletes(three_runs):
 
 
 def test_opening_a_run_from_the_runs_screen(tmp_path, tiny_config):
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     root = tmp_path / "runs"
     list(Trainer(tiny_config.replace(steps=6, model="gru"), out_dir=root / "s" / "1-gru")

@@ -10,7 +10,8 @@ import numpy as np
 from rich.style import Style
 
 from rnn_tui.widgets import LossChart
-from rnn_tui.widgets.chart_frame import fmt_clock, time_ticks
+from rnn_tui.format import fmt_duration
+from rnn_tui.widgets.chart_frame import time_ticks
 
 
 def lines(chart: LossChart, width: int = 80, height: int = 16) -> list[str]:
@@ -81,7 +82,8 @@ def test_a_time_axis_has_clock_ticks():
     assert "by time" in text[0]
     assert "1:00" in text[-1] and "2:00" in text[-1]
     assert time_ticks(0, 240, 4) == [0.0, 60.0, 120.0, 180.0, 240.0]
-    assert fmt_clock(3725) == "1:02:05" and fmt_clock(5) == "0:05"
+    assert fmt_duration(3725) == "1:02:05" and fmt_duration(5) == "0:05"
+    assert fmt_duration(5, hours=True) == "0:00:05"
 
 
 def test_one_step_has_one_tick_and_steps_are_whole():

@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 
 from rnn_tui.widgets import GatePlot, GateStrip, Heatmap, LossChart, NeuronText, SampleView, TimestepBars
-from rnn_tui.widgets._common import nice_ticks
+from rnn_tui.widgets.canvas import nice_ticks
 from rnn_tui.widgets.heatmap import normalise
 from rnn_tui.widgets.curve_math import bin_columns, convert_nats, scale_values
 from rnn_tui.widgets.timestep_bars import bin_log_norms

@@ -34,7 +34,7 @@ def test_a_diverged_run_can_sample_eval_and_resume(capsys, small_corpus, tmp_pat
 
 
 def test_sample_and_eval_refuse_non_finite_weights(capsys, small_corpus, tmp_path):
-    from engine.checkpoint import load
+    from engine.run.checkpoint import load
 
     out = tmp_path / "run"
     train_tiny(capsys, small_corpus, out)
@@ -60,7 +60,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture()
 def toy_remote(tmp_path, monkeypatch):
     """A registry entry 'toy' served on 127.0.0.1 (RNN_TUI_MIRROR), and an empty cache."""
-    from engine import download as dl
+    from engine.data import download as dl
 
     root = tmp_path / "www"
     root.mkdir()

@@ -22,8 +22,8 @@ import pytest
 
 from cli_helpers import cli
 from engine import events as ev
-from engine.checkpoint import load
-from engine.run_state import checkpoint_config
+from engine.run.checkpoint import load
+from engine.run.state import checkpoint_config
 from rnn_tui.app.history import load_history
 
 OLD = Path(__file__).resolve().parents[1] / "fixtures" / "old_runs"

@@ -1,5 +1,5 @@
 """The run workspace (rnn_tui/workspace.py), `rnn-tui runs list/prune`, `rnn-tui compare
---table`, and the PNG converter of screenshots (rnn_tui/screenshot.py)."""
+--table`, and the PNG converter of screenshots (rnn_tui/app/svg_to_png.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from cli_helpers import assert_clean_error, cli, train_tiny
 
 from engine.errors import EngineError
 from engine.families.lm.config import LMConfig
-from engine.rundir import DirLock, holder
-from rnn_tui import screenshot
+from engine.run.rundir import DirLock, holder
+from rnn_tui.app import svg_to_png as screenshot
 from rnn_tui.workspace import Workspace, delete, describe, rename, scan, sibling
 
 

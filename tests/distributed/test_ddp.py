@@ -1,4 +1,4 @@
-"""Data-parallel training (engine/distributed.py) with the gloo backend on 2 CPU processes,
+"""Data-parallel training (engine/training/distributed.py) with the gloo backend on 2 CPU processes,
 started with the environment torchrun gives its ranks (ranks.py), or by torchrun itself."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import torch
 from cli_helpers import run_main
 from ranks import WORKER, children, kill, spawn, torchrun, until, wait
 
-from engine import checkpoint as ckpt
+from engine.run import checkpoint as ckpt
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from cli_helpers import assert_clean_error, cli
 
-from engine.distributed import Shard, World
+from engine.training.distributed import Shard, World
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ Each rank says on stderr, as its run ends, which checkpoint it believes is the l
 import os
 import sys
 
-from engine.loop import Trainer
+from engine.training.loop import Trainer
 
 RANK, NAN_RANK, NAN_STEP = (int(os.environ[k]) for k in ("RANK", "NAN_RANK", "NAN_STEP"))
 step, diverge = Trainer._train_step, Trainer._diverge

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import corpus as corpus_mod
-from engine.corpus import MIN_CHARS, list_bundled, load_corpus
+from engine.data import corpus as corpus_mod
+from engine.data.corpus import MIN_CHARS, list_bundled, load_corpus
 from engine.errors import EngineError
 
 TEXT = "The quick brown fox jumps over the lazy dog. " * 10

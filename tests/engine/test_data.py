@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from engine.families.lm.data import StreamBatcher, eval_streams, split_text
-from engine.tokens import Vocab
+from engine.data.tokens import Vocab
 from engine.errors import EngineError
 
 TEXT = "hello world, this is a small text for the batcher. ü€ \n" * 40

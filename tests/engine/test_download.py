@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from engine import download as dl
-from engine.corpus import load_corpus
+from engine.data import download as dl
+from engine.data.corpus import load_corpus
 from engine.errors import EngineError
 
 BODY = ("To be, or not to be, that is the question.\n" * 50).encode()

@@ -8,8 +8,8 @@ import torch
 from cli_helpers import cli
 from engine import events as ev
 from engine.families.longrange.config import LongRangeConfig
-from engine.guard import EXPLODE
-from engine.loop import Trainer
+from engine.training.guard import EXPLODE
+from engine.training.loop import Trainer
 
 CFG = LongRangeConfig(model="gru", hidden=16, batch_size=16, length=10, heldout=32,
                       log_every=1, eval_every=1000, probe_every=0, sample_every=0,

@@ -1,11 +1,12 @@
-"""engine.memory: parameters counted without allocating them; sizes refused with the estimate."""
+"""engine.training.memory: parameters counted without allocating them; sizes refused with the
+estimate."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from engine import memory
+from engine.training import memory
 from engine.families.lm.config import LMConfig
 from engine.errors import EngineError
 from engine.families.lm.model import CharLM

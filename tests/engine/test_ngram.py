@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.errors import EngineError
-from engine.ngram import KneserNey, baselines
+from engine.data.ngram import KneserNey, baselines
 
 TEXT = ("the cat sat on the mat. the dog sat on the log. a cat and a dog met on a mat. "
         "then the cat ran to the log and the dog ran to the mat. ") * 30

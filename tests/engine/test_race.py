@@ -12,9 +12,9 @@ from engine import events as ev
 from engine.errors import EngineError
 from engine.families.lm.config import LMConfig
 from engine.families.longrange.config import LongRangeConfig
-from engine.race import Race
-from engine.racers import build_racers, parse_vary
-from engine.standings import Standings
+from engine.racing.race import Race
+from engine.racing.racers import build_racers, parse_vary
+from engine.racing.standings import Standings
 
 TINY = LongRangeConfig(hidden=16, batch_size=8, length=8, heldout=32, probe_batch=2,
                        log_every=1, eval_every=4, probe_every=4, sample_every=0,
@@ -113,7 +113,7 @@ def test_a_classifier_race(tmp_path):
 
 
 def test_a_diverging_racer_does_not_stop_the_others():
-    from engine.race import Racer
+    from engine.racing.race import Racer
 
     wild = TINY.replace(model="irnn", optimizer="sgd", lr=10.0, clip_mode="off", steps=20)
     race = Race([Racer("calm", TINY.replace(steps=20)), Racer("wild", wild)])

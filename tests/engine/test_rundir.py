@@ -1,4 +1,4 @@
-"""engine.rundir: the lock, the --force swap and its recovery, robust metrics files."""
+"""engine.run.rundir: the lock, the --force swap and its recovery, robust metrics files."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from engine import checkpoint as ckpt
-from engine import rundir
+from engine.run import checkpoint as ckpt
+from engine.run import rundir
 from engine.errors import EngineError
 from engine.events import TrainStep
 

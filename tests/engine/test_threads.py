@@ -1,11 +1,11 @@
-"""The thread-count tuner (engine/threads.py) against a simulated machine: each thread count
+"""The thread-count tuner (engine/training/threads.py) against a simulated machine: each thread count
 has a step time that depends on whether another process keeps a core busy."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.threads import ThreadTuner, candidates, cpu_times, idle_cores
+from engine.training.threads import ThreadTuner, candidates, cpu_times, idle_cores
 
 
 class Machine:

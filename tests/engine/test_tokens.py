@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.errors import EngineError
-from engine.tokens import EOS, PAD, UNK, Tokenizer, Vocab
+from engine.data.tokens import EOS, PAD, UNK, Tokenizer, Vocab
 
 
 def test_word_tokenizer_splits_punctuation_keeps_inner_apostrophes_and_hyphens():

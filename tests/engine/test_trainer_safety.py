@@ -9,13 +9,13 @@ import re
 import pytest
 import torch
 
-from engine import checkpoint as ckpt
+from engine.run import checkpoint as ckpt
 from engine import events as ev
 from engine.errors import Cancelled
-from engine.guard import DivergenceGuard
+from engine.training.guard import DivergenceGuard
 from engine.families.seq2seq.config import Seq2SeqConfig
-from engine.loop import Trainer
-from engine.loop import Trainer
+from engine.training.loop import Trainer
+from engine.training.loop import Trainer
 
 
 def of(events, kind):
@@ -117,10 +117,10 @@ def test_checkpoints_come_on_time_whatever_the_log_cadence(tiny_config, tmp_path
 def test_long_jobs_give_up_when_asked():
     from engine.families.lm.evaluate import evaluate
     from engine.families.lm.model import CharLM
-    from engine.ngram import baselines
+    from engine.data.ngram import baselines
     from engine.families.lm.sampling import sample_text
 
-    from engine.tokens import Vocab
+    from engine.data.tokens import Vocab
 
     model = CharLM(2, "gru", 4, 8, 1, 0.0)
     with pytest.raises(Cancelled):

@@ -13,7 +13,7 @@ from engine import families
 from engine.errors import EngineError
 from engine.families.longrange.config import LongRangeConfig
 from engine.families.longrange.events import Examples, Jacobian
-from engine.loop import Trainer
+from engine.training.loop import Trainer
 
 TINY = dict(hidden=16, batch_size=16, length=8, heldout=64, probe_batch=2, log_every=1,
             eval_every=10, probe_every=5, sample_every=10, device="cpu")

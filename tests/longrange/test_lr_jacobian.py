@@ -7,8 +7,8 @@ import torch
 from torch.autograd.functional import jacobian
 
 from engine.errors import EngineError
-from engine.families.longrange.jacobian import (recurrent_spectral_norms, scalar_gradient,
-                                                state_jacobian_norms)
+from engine.families.longrange.jacobian import recurrent_spectral_norms, state_jacobian_norms
+from engine.families.longrange.scalar import scalar_gradient
 from engine.families.longrange.weight_init import apply_init
 from engine.recurrent import Recurrent
 

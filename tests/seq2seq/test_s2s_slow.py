@@ -14,7 +14,7 @@ import torch
 
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.decode import greedy
-from engine.loop import Trainer
+from engine.training.loop import Trainer
 
 
 def mirrored_share(trainer, pairs) -> float:

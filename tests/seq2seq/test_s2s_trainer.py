@@ -13,9 +13,9 @@ from engine.errors import EngineError
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.decode import greedy
 from engine.families.seq2seq.events import Attention
-from engine.run_state import load_run
-from rnn_tui.cli_models import load_for
-from engine.loop import Trainer
+from engine.run.state import load_run
+from rnn_tui.cli.inference import load_for
+from engine.training.loop import Trainer
 
 
 def tiny(**kw) -> Seq2SeqConfig:
@@ -122,7 +122,7 @@ def test_config_rejects_absurd_values(bad):
 
 
 def test_lm_checkpoint_is_refused(tmp_path, tiny_config):
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     list(Trainer(tiny_config.replace(steps=2), out_dir=tmp_path / "lm").events())
     with pytest.raises(EngineError, match="language model"):

@@ -11,8 +11,8 @@ import torch
 from engine.families.lm.ngram_words import (NgramLM, fit_kneser_ney, ngram_log_probs,
                                             word_baselines)
 from engine.families.lm.words import build_word_splits
-from engine.ngram import KneserNey
-from engine.tokens import Vocab
+from engine.data.ngram import KneserNey
+from engine.data.tokens import Vocab
 
 VOCAB = Vocab(["a", "b", "c"])
 TRAIN = VOCAB.encode("a b a c a b".split())  # a=0 b=1 c=2

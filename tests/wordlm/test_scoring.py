@@ -15,8 +15,8 @@ from engine.families.lm.ngram_words import NgramLM, ngram_log_probs
 from engine.families.lm.scoring import score_sentence, score_sentences, start_ids
 from engine.families.lm.words import build_word_splits
 from engine.families.lm.model import CharLM
-from engine.ngram import KneserNey
-from engine.tokens import EOS, UNK, Tokenizer, Vocab
+from engine.data.ngram import KneserNey
+from engine.data.tokens import EOS, UNK, Tokenizer, Vocab
 
 TEXT = "it is easy to recognize speech .\nthe cat sat on the mat .\nthe dog ran .\n" * 30
 SPLITS = build_word_splits(TEXT, tokens="whitespace", val_fraction=0.1)

@@ -12,7 +12,7 @@ from engine.families.lm.data import StreamBatcher
 from engine.errors import EngineError
 from engine.families.lm.words import (build_word_splits, guess_tokenizer, load_word_splits,
                                       tokenize_text)
-from engine.tokens import EOS, UNK, Tokenizer
+from engine.data.tokens import EOS, UNK, Tokenizer
 
 WIKI = Path("/work/shared/corpora/wikitext-2")
 

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from engine.families.classify.metrics import Scores, scores
-from engine.tokens import Tokenizer
+from engine.data.tokens import Tokenizer
 
 START, END = "\x02", "\x03"  # never in a text: they mark the ends for character n-grams
 

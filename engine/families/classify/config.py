@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from engine.config import RunConfig, check_choice, check_int, check_limit, check_range, \
     check_seed
-from engine.corpus import SAMPLE_DIR
+from engine.data.corpus import SAMPLE_DIR
 from engine.errors import EngineError
 
 TOKENS = ("auto", "char", "word")

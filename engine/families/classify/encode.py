@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from engine.tokens import PAD, UNK, Tokenizer, Vocab
+from engine.data.tokens import PAD, UNK, Tokenizer, Vocab
 
 SPECIALS = (PAD, UNK)
 PAD_ID, UNK_ID = 0, 1
@@ -36,7 +36,7 @@ class TextEncoder:
     def build(cls, texts: Sequence[str], tokens: str = "char", lower: bool = False,
               min_count: int = 1, max_size: Optional[int] = None,
               max_len: Optional[int] = None) -> "TextEncoder":
-        """The vocabulary of the training texts (see engine.tokens.Vocab.build)."""
+        """The vocabulary of the training texts (see engine.data.tokens.Vocab.build)."""
         tok = Tokenizer(tokens, lower)
         vocab = Vocab.build((tok(t) for t in texts), specials=SPECIALS, min_count=min_count,
                             max_size=max_size)

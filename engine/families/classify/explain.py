@@ -22,7 +22,7 @@ import torch
 from engine.errors import EngineError
 from engine.families.classify.encode import UNK_ID, TextEncoder, pad
 from engine.families.classify.model import Classifier
-from engine.tokens import Tokenizer
+from engine.data.tokens import Tokenizer
 
 METHODS = ("occlusion", "gradient_x_input", "attention")
 

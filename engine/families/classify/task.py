@@ -137,7 +137,7 @@ class ClassifyTask(Task):
         return self.nb
 
     def activation_bytes(self) -> int:
-        from engine.memory import activation_bytes
+        from engine.training.memory import activation_bytes
 
         # Per position autograd keeps the embedding and each layer's gates and states.
         cfg, T = self.config, max(len(s) for s in self.train_seqs)

@@ -1,7 +1,7 @@
 """The language model's reference lines: count baselines on the run's own split, and the
 rungs of an earlier ladder (`--reference`).
 
-    characters  uniform, unigram, Kneser-Ney n-gram over the characters (engine.ngram)
+    characters  uniform, unigram, Kneser-Ney n-gram over the characters (engine.data.ngram)
     words       the same three over the word ids, with the model's vocabulary and <unk>
                 mapping (ngram_words), so a word the model calls <unk> is <unk> here too
     reference   the held-out losses of a ladder (ladder.json): each neural rung a line,
@@ -26,7 +26,7 @@ def lm_baselines(cfg: Any, data: Any, cancel=None) -> Baselines | None:
     losses: dict[str, float] = {}
     order = cfg.baseline_order
     if order and cfg.tokens == "char":
-        from engine.ngram import baselines
+        from engine.data.ngram import baselines
 
         b = baselines(data.train_text, data.val_text, order=order, cancel=cancel)
         losses = {"uniform": b["uniform"], "unigram": b["unigram"],

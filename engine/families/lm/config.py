@@ -157,7 +157,7 @@ class LMConfig(RunConfig):
         return self.corpus if self.tokens == "char" else f"{self.corpus} (words)"
 
     def preflight(self) -> None:
-        from engine.corpus import load_corpus
+        from engine.data.corpus import load_corpus
 
         for spec in (self.corpus, self.val, self.test):
             if spec is not None:

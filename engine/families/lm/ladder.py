@@ -6,7 +6,7 @@
     result = run_ladder({"corpus": "valid.txt", "test": "test.txt"}, minutes=2)
     result["rungs"]  # one dict per rung: held-out loss and perplexity, parameters, tokens/s
 
-Every neural rung is an ordinary run of the training loop (engine.loop.Trainer) with the
+Every neural rung is an ordinary run of the training loop (engine.training.loop.Trainer) with the
 word defaults and only `model` changed, so its run directory (OUT/<rung>) opens, samples
 and scores like any other, and the ladder's numbers are the runs' own. The n-gram rung is
 the Kneser-Ney model the word runs draw as their baseline, fitted on the same training ids
@@ -113,7 +113,7 @@ def _ngram_rung(base: LMConfig, task, progress: Progress) -> dict[str, Any]:
 def _neural_rung(cfg: LMConfig, task, out: Path | None, force: bool, progress: Progress,
                  watch) -> dict[str, Any]:
     from engine.families.lm.evaluate import evaluate
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
 
     name = "FFNN" if cfg.model == "ffnn" else cfg.model.upper()
     budget = f"{cfg.minutes:g} min" if cfg.minutes else f"{cfg.steps} steps"

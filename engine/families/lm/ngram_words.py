@@ -2,7 +2,7 @@
 
 They use the ids of `words.WordSplits`, so the vocabulary and its <unk> mapping are the
 model's: a word the model calls <unk> is <unk> for the n-gram too, and perplexities compare.
-The n-gram is `engine.ngram.KneserNey` (interpolated, one absolute discount, a uniform floor
+The n-gram is `engine.data.ngram.KneserNey` (interpolated, one absolute discount, a uniform floor
 over the V ids), which works on any id array. Measured on one shared core: V = 33,278 and
 2M training tokens (a Zipf stream, nearly every 5-gram distinct: the worst case), order 5
 fits in 2.1 s with a peak of ~310 MB and scores 245k tokens in 0.4 s.
@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 
 from engine.errors import EngineError
-from engine.ngram import KneserNey
+from engine.data.ngram import KneserNey
 
 
 def word_baselines(train: np.ndarray, held_out: np.ndarray, vocab_size: int, order: int = 3,

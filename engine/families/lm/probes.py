@@ -15,7 +15,7 @@ from torch import Tensor
 
 from engine.families.lm.model import CharLM
 from engine.recurrent import TANH_GATES, Hidden, detach_hidden, eval_mode
-from engine.tokens import EOS
+from engine.data.tokens import EOS
 
 
 def gradient_per_timestep(model: CharLM, x: Tensor, y: Tensor,

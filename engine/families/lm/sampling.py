@@ -21,7 +21,7 @@ import torch
 
 from engine.config import check_seed
 from engine.errors import EngineError, check_cancel
-from engine.tokens import EOS, Tokenizer
+from engine.data.tokens import EOS, Tokenizer
 
 
 @torch.no_grad()
@@ -70,32 +70,51 @@ def _start_ids(vocab, prime: str, tokenizer: Tokenizer | None) -> list[int]:
     return vocab.encode(start + tokenizer(prime)).tolist() or [0]
 
 
+# As a decorator on a generator, inference_mode is entered and left around each resumption:
+# the caller's code between two tokens (a training step in the app) runs with autograd on.
+@torch.inference_mode()
 def _generate(model, vocab, start, length, temperature, top_k, greedy, gen, device, cancel):
+    """The sampling loop: one `model.step` per token, the state carried, nothing else per
+    token but the softmax and the draw (this loop is what `rnn-tui sample`, the app's `g`
+    and word models spend their time in: benchmarks/sampling.py)."""
     hidden = model.init_hidden(1, device)
+    token = torch.empty(1, dtype=torch.long, device=device)  # reused: no tensor per token
     logits = None
     for i in start:  # read the prime: one step per token, state carried
-        logits, hidden = model.step(torch.tensor([i], device=device), hidden)
+        logits, hidden = model.step(token.fill_(i), hidden)
     for _ in range(length):
         check_cancel(cancel)
-        probs = torch.softmax(logits[0].float(), dim=-1).cpu()  # (V,) untempered
-        if not bool(torch.isfinite(probs).all()):
-            raise EngineError("the model's output is not a probability (NaN or inf): its "
-                              "weights overflow; use a checkpoint from before it diverged")
-        nxt = _draw(logits[0].float().cpu(), temperature, top_k, greedy, gen)
-        yield vocab.tokens[nxt], float(probs[nxt])
-        logits, hidden = model.step(torch.tensor([nxt], device=device), hidden)
+        row = logits[0].float().cpu()  # (V,)
+        probs = torch.softmax(row, dim=-1)  # untempered: what the model believes
+        nxt = _draw(row, probs, temperature, top_k, greedy, gen)
+        p = float(probs[nxt])
+        if not math.isfinite(p):  # NaN logits give NaN everywhere (argmax picks one)
+            raise _not_a_distribution()
+        yield vocab.tokens[nxt], p
+        logits, hidden = model.step(token.fill_(nxt), hidden)
 
 
-def _draw(logits: torch.Tensor, temperature: float, top_k: int | None, greedy: bool,
-          gen: torch.Generator) -> int:
+def _not_a_distribution() -> EngineError:
+    return EngineError("the model's output is not a probability (NaN or inf): its weights "
+                       "overflow; use a checkpoint from before it diverged")
+
+
+def _draw(logits: torch.Tensor, probs: torch.Tensor, temperature: float, top_k: int | None,
+          greedy: bool, gen: torch.Generator) -> int:
+    """The next token id. logits, probs (V,): the untempered scores and their softmax (drawn
+    from as they are when neither a temperature nor a top-k changes them)."""
     if greedy:
         return int(torch.argmax(logits))
-    scaled = logits / temperature
-    if top_k is not None and top_k < scaled.numel():
-        kth = torch.topk(scaled, top_k).values[-1]
-        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
-    probs = torch.softmax(scaled, dim=-1)
-    return int(torch.multinomial(probs, 1, generator=gen))
+    if temperature != 1.0 or (top_k is not None and top_k < logits.numel()):
+        scaled = logits / temperature
+        if top_k is not None and top_k < scaled.numel():
+            kth = torch.topk(scaled, top_k).values[-1]
+            scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+        probs = torch.softmax(scaled, dim=-1)
+    try:
+        return int(torch.multinomial(probs, 1, generator=gen))
+    except RuntimeError:  # "probability tensor contains either inf, nan or element < 0"
+        raise _not_a_distribution() from None
 
 
 def sample_text(model, vocab, **kwargs) -> tuple[str, list[float]]:

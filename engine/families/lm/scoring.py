@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from engine.errors import EngineError
-from engine.tokens import EOS, Tokenizer, Vocab
+from engine.data.tokens import EOS, Tokenizer, Vocab
 
 
 @dataclass(frozen=True)

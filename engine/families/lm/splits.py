@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from engine.errors import EngineError
-from engine.tokens import Tokenizer, Vocab
+from engine.data.tokens import Tokenizer, Vocab
 
 SAVED_VOCAB_HINT = "resume on the corpus it was trained on"
 
@@ -44,7 +44,7 @@ def load_splits(cfg: Any, vocab: Optional[Vocab] = None) -> LMData:
 
 
 def _read(spec: Optional[str]) -> Optional[str]:
-    from engine.corpus import load_corpus
+    from engine.data.corpus import load_corpus
 
     return None if spec is None else load_corpus(spec).text
 

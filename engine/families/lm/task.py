@@ -25,7 +25,7 @@ from engine.families.lm.events import Gates, Sample, Scores
 from engine.metrics import LN2, perplexity
 from engine.recurrent import Hidden, detach_hidden, eval_mode
 from engine.task import Evaluation, Request, Task
-from engine.tokens import Tokenizer
+from engine.data.tokens import Tokenizer
 
 PROBE_TEXT_CHARS = 96  # characters of validation text shown in the gates view
 PROBE_WORDS = 20  # words of validation text, for a word model's gates view
@@ -111,7 +111,7 @@ class LanguageModelTask(Task):
         return lm_baselines(self.config, self.data, cancel=self.cancel)
 
     def activation_bytes(self) -> int:
-        from engine.memory import activation_bytes
+        from engine.training.memory import activation_bytes
 
         # Per position autograd keeps the embedding, each layer's gates and states, logits.
         cfg = self.config
@@ -225,7 +225,7 @@ class LanguageModelTask(Task):
         """The loss on a text (a corpus spec), or on the run's own held-out split (and its
         test split, if it has one). Characters a character model's vocabulary lacks are left
         out of the text and counted (not refused); a word model reads them as <unk>."""
-        from engine.corpus import load_corpus
+        from engine.data.corpus import load_corpus
 
         lines: list[str] = []
         if spec is None:

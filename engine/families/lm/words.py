@@ -3,12 +3,12 @@
     splits = build_word_splits(open("valid.txt").read(), test_text=open("test.txt").read(),
                                tokens="whitespace", max_size=30000)
     splits.train, splits.val, splits.test    # 1-D int64 id arrays; StreamBatcher takes them
-    splits.vocab                              # engine.tokens.Vocab: <unk> = 0, <eos> = 1
+    splits.vocab                              # engine.data.tokens.Vocab: <unk> = 0, <eos> = 1
 
 Tokenising follows pytorch/examples word_language_model (`data.Corpus.tokenize`): every line
 of the file becomes `line.split() + ['<eos>']`, blank lines included (a blank line is a lone
 <eos>). That reproduces the published WikiText-2 sizes exactly (valid 217,646 tokens = 213,886
-words + 3,760 lines). Two tokenizers (engine.tokens):
+words + 3,760 lines). Two tokenizers (engine.data.tokens):
   whitespace  pre-tokenised corpora (WikiText, Penn Treebank): their own "<unk>" IS the
               vocabulary's <unk>, "@-@" and " = Heading = " lines stay as ordinary tokens
   word        raw text: words and punctuation ("Hi, you!" -> Hi , you !)
@@ -30,9 +30,9 @@ from typing import Optional
 
 import numpy as np
 
-from engine.corpus import load_corpus
+from engine.data.corpus import load_corpus
 from engine.errors import EngineError
-from engine.tokens import EOS, UNK, Tokenizer, Vocab
+from engine.data.tokens import EOS, UNK, Tokenizer, Vocab
 
 SPECIALS = (UNK, EOS)  # fixed ids in every word vocabulary: <unk> = 0, <eos> = 1
 WORD_TOKENIZERS = ("whitespace", "word")

@@ -11,7 +11,7 @@
                            sigma_max(W_hh) < 1 (with |phi'| <= 1) forces it to vanish
                            geometrically, and > 1 is necessary for it to explode
                            (Pascanu, Mikolov & Bengio 2013).
-    scalar_gradient        the CS286 slide's univariate example.
+    (scalar_gradient, the CS286 slide's univariate example, is in scalar.py: no torch.)
 
 Why the Frobenius norm, estimated: ||J||_F^2 = E_v ||v^T J||^2 for v ~ N(0, I) (Hutchinson),
 and ONE backward pass from <v, h_T> gives v^T dh_T/dh_t for every t at once. With `probes`
@@ -94,15 +94,3 @@ def recurrent_spectral_norms(rnn: Recurrent) -> list[dict[str, float]]:
             out.append({n: float(s) for n, s in zip(names, sig)})
     return out
 
-
-def scalar_gradient(w: float, T: int, start: int = 1) -> float:
-    """dh^(T)/dh^(start) = w^(T - start) for the univariate linear RNN h^(t) = w h^(t-1) + u x^(t).
-
-    The CS286 slide (Lecture 8, "Why gradients explode or vanish") writes dh^(T)/dh^(1) =
-    w^(T-1), so start=1 is its formula: w = 1.1, T = 50 gives 1.1^49 = 106.7. The numbers it
-    prints, 117.4 and 0.00515, are 1.1^50 and 0.9^50: dh^(50)/dh^(0), i.e. start=0 (50 steps
-    from the initial state). The slide is off by one between its formula and its figures.
-    """
-    if T < start:
-        raise EngineError(f"T must be >= {start}, got {T}")
-    return float(w) ** (T - start)

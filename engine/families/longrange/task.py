@@ -74,7 +74,7 @@ class LongRangeTask(Task):
         return Baselines(losses={name: d.baseline_loss}, metrics={name: {d.metric: d.baseline}})
 
     def activation_bytes(self) -> int:
-        from engine.memory import activation_bytes
+        from engine.training.memory import activation_bytes
 
         cfg = self.config
         width = cfg.embed + cfg.layers * cfg.hidden * CELL_WIDTH[cfg.model] + 2 * COPY_COUNT

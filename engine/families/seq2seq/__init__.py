@@ -1,7 +1,7 @@
 """Sequence to sequence: an encoder-decoder, with or without attention, on character tasks.
 
     from engine.families.seq2seq.config import Seq2SeqConfig
-    from engine.loop import Trainer
+    from engine.training.loop import Trainer
     for event in Trainer(Seq2SeqConfig(task="dates", minutes=5)).events(): ...
 
 Modules: config (Seq2SeqConfig), tasks (the data: dates, reverse, sort, add, TSV pairs),

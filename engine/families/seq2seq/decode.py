@@ -15,7 +15,7 @@ from torch import Tensor
 
 from engine.errors import EngineError
 from engine.families.seq2seq.tasks import EOS, SOS, decode_output, encode_sources, unknown_chars
-from engine.tokens import Vocab
+from engine.data.tokens import Vocab
 
 
 def check_source(vocab: Vocab, text: str, longest: int) -> tuple[str, list[str]]:

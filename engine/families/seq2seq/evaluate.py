@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from engine.errors import check_cancel
 from engine.families.seq2seq.tasks import PAD, make_batch
-from engine.tokens import Vocab
+from engine.data.tokens import Vocab
 
 EVAL_BATCH = 256
 

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from engine.families.seq2seq.tasks import PAD, make_batch
 from engine.recurrent import eval_mode
-from engine.tokens import Vocab
+from engine.data.tokens import Vocab
 
 
 def same_length_batch(pairs: list[tuple[str, str]], length: int, most: int = 32

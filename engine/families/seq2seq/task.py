@@ -84,7 +84,7 @@ class Seq2SeqTask(Task):
         return list(self.data.warnings)
 
     def activation_bytes(self) -> int:
-        from engine.memory import activation_bytes
+        from engine.training.memory import activation_bytes
 
         # Per position autograd keeps embeddings and each layer's gates and states; per
         # target position also the attention over every source position, and the logits.

@@ -18,12 +18,12 @@ from typing import Callable, Optional
 import torch
 
 from engine.errors import EngineError
-from engine.tokens import EOS as EOS_TOKEN
-from engine.tokens import PAD as PAD_TOKEN
-from engine.tokens import UNK as UNK_TOKEN
-from engine.tokens import Vocab
+from engine.data.tokens import EOS as EOS_TOKEN
+from engine.data.tokens import PAD as PAD_TOKEN
+from engine.data.tokens import UNK as UNK_TOKEN
+from engine.data.tokens import Vocab
 
-# Ids 0-3 are the specials; unknown characters read as <unk> (the shared engine.tokens.Vocab).
+# Ids 0-3 are the specials; unknown characters read as <unk> (the shared engine.data.tokens.Vocab).
 SPECIALS = (PAD_TOKEN, "<sos>", EOS_TOKEN, UNK_TOKEN)
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
 
@@ -245,7 +245,7 @@ def build_data(cfg) -> TaskData:
 
 def read_pairs(path: str | Path, max_len: int = 200) -> tuple[list[Pair], list[str]]:
     """Usable (source, target) pairs of a TSV file, and warnings about the lines skipped."""
-    from engine.corpus import normalise, utf16_problem
+    from engine.data.corpus import normalise, utf16_problem
 
     path = Path(path)
     try:

@@ -24,8 +24,8 @@ import torch
 from torch import Tensor
 
 from engine.errors import EngineError
-from engine.sequences import pad
-from engine.tokens import PAD, UNK, Vocab
+from engine.data.sequences import pad
+from engine.data.tokens import PAD, UNK, Vocab
 
 SPECIALS = (PAD, UNK)
 PAD_ID, UNK_ID = 0, 1

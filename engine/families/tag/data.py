@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from engine.corpus import normalise
+from engine.data.corpus import normalise
 from engine.errors import EngineError
 from engine.families.tag import chars as char_tags
 from engine.families.tag.scheme import detect_scheme

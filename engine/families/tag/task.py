@@ -1,7 +1,7 @@
 """Tagging as a task family: one label per token, sentences in length-bucketed batches.
 
 Each epoch the training sentences are shuffled (seeded by the epoch), grouped by length
-(engine.sequences.length_batches: little padding) and read batch by batch; a training word
+(engine.data.sequences.length_batches: little padding) and read batch by batch; a training word
 seen once is read as <unk> with probability `word_dropout` (seeded by the step), so <unk>
 learns what an unseen word looks like. Nothing is carried from one batch to the next; the
 checkpoint keeps the vocabularies, the training word forms (what "unseen" means) and the
@@ -25,9 +25,9 @@ from engine.families.tag.data import load_tag_data
 from engine.families.tag.events import TagScores, Tagged, slash_text
 from engine.families.tag.probes import direction_gradients, same_length, target_position
 from engine.recurrent import eval_mode
-from engine.sequences import length_batches
+from engine.data.sequences import length_batches
 from engine.task import Evaluation, Prediction, Request, Task
-from engine.tokens import Tokenizer
+from engine.data.tokens import Tokenizer
 
 EVAL_BATCH = 128  # sentences per batch when tagging held-out data (no gradients)
 # probe sentences shown in the app: readable lengths, in tokens (characters with --chars)
@@ -104,7 +104,7 @@ class TagTask(Task):
                          metrics={"most frequent tag": most_frequent_tag_scores(train, val)})
 
     def activation_bytes(self) -> int:
-        from engine.memory import activation_bytes
+        from engine.training.memory import activation_bytes
 
         cfg = self.config
         D = 2 if cfg.bidirectional else 1
