@@ -10,8 +10,8 @@ use: --threads, default the machine's cores), `torchrun --standalone --nproc-per
 rnn_tui run` for N > 1 (each rank cores / N threads; on CUDA one GPU per rank). The global
 batch (--batch-size) and the budget are the same for every entry, so the steps are the same
 work and the ranks differ only in how it is spread. Prints, per entry: steps done, tokens/s
-of the whole run (every rank's tokens; from the train events of rank 0 times N) and the
-held-out loss after the budget; with --out, each run's directory and results.json.
+of the whole run (every rank's tokens: the median over the train events) and the held-out
+loss after the budget; with --out, each run's directory and results.json.
 
 On 2 CPU cores this compares 2 ranks x 1 thread with 1 process x 2 threads; on a GPU
 machine pass --device cuda --ranks 1,2,4,8. Time it on a quiet machine: ranks wait for the
@@ -59,10 +59,10 @@ def measure(ranks: int, args: argparse.Namespace, out: Path) -> dict:
     events = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     train = [e for e in events if e["event"] == "train"]
     evals = [e for e in events if e["event"] == "eval"]
-    # A train event's tokens/s is rank 0's own (its share of the batch): x N for the run.
+    # A train event's tokens/s counts every rank's tokens; the first interval warms up.
     rates = [e["tokens_per_s"] for e in train[1:]] or [e["tokens_per_s"] for e in train]
     return {"ranks": ranks, "threads_per_rank": threads, "steps": train[-1]["step"],
-            "tokens_per_s": ranks * statistics.median(rates),
+            "tokens_per_s": statistics.median(rates),
             "val_loss": evals[-1]["val_loss"] if evals else None,
             "device": events[0].get("device", ""), "run_dir": str(out)}
 

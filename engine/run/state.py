@@ -175,7 +175,7 @@ def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any
     task.device = device
     task.shard = w.shard  # this rank's part of every batch (all of it alone)
     task.load_data()
-    check_memory(task, device, training=True)
+    check_memory(task, device, training=True, ranks=w.size)
     model = task.build_model().to(device)
     if w.rank:  # its own dropout noise (DDP gives every rank rank 0's initial weights)
         torch.manual_seed(config.seed + 7919 * w.rank)
@@ -217,8 +217,10 @@ def checkpoint_config(saved: ckpt.CheckpointData, where: str,
     return config
 
 
-def check_memory(task: Task, device: torch.device, training: bool) -> None:
-    """Refuse, with the estimate, a model the device cannot hold (engine.training.memory)."""
+def check_memory(task: Task, device: torch.device, training: bool, ranks: int = 1) -> None:
+    """Refuse, with the estimate, a model the device cannot hold (engine.training.memory).
+    Under torchrun each of the `ranks` processes holds the activations of its share of
+    the batch only."""
     from engine.training import memory
 
     cfg = task.config
@@ -227,8 +229,10 @@ def check_memory(task: Task, device: torch.device, training: bool) -> None:
     if not training:
         need = 8 * params  # the loaded tensors and the model
     else:
-        need = memory.training_bytes(params, cfg.optimizer, task.activation_bytes())
-        what += f" trained at batch {cfg.batch_size}"
+        share = -(-task.activation_bytes() // ranks)  # this process's activations
+        need = memory.training_bytes(params, cfg.optimizer, share)
+        what += f" trained at batch {cfg.batch_size}" + (f" / {ranks} processes" if ranks > 1
+                                                         else "")
     memory.check_fits(need, device, what, task.smaller_hint())
 
 

@@ -206,6 +206,14 @@ class World:
         _all_reduce(t, "sum")
         return t.item() / self.size
 
+    def total(self, value: float) -> float:
+        """The ranks' sum of a number (the tokens of the interval: the run's tokens/s)."""
+        if not self.active:
+            return value
+        t = torch.tensor([float(value)], dtype=torch.float64)
+        _all_reduce(t, "sum")
+        return t.item()
+
     def scale_loss(self, loss: torch.Tensor, weight: int | None) -> torch.Tensor:
         """The loss DDP averages: this rank's mean loss times its share of the global
         batch's weight (tokens or examples), times N - so that the average over ranks is

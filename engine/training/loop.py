@@ -53,6 +53,9 @@ class Trainer(Controls):
         self.force = force
         self.overrides = overrides or {}
         self.state: RunState | None = None  # everything built at setup (model, data, ...)
+        # (stop, budget spent) as last agreed (_agree): what the loop decides on, so that a
+        # signal arriving mid-step cannot make one rank decide differently from another.
+        self._agreed = (False, False)
         super().__init__()
 
     @property
@@ -108,6 +111,7 @@ class Trainer(Controls):
             self._stop.set()
         if spent:
             self._budget_spent.set()
+        self._agreed = (stop, spent)
 
     def _start_events(self) -> Iterator[ev.Event]:
         st = self.state
@@ -170,7 +174,7 @@ class Trainer(Controls):
             st.guard.observe(stats.loss)
             yield self._emit(ev.TrainStep(
                 step=st.step, epoch=st.task.epoch(st.step), train_loss=stats.loss,
-                tokens_per_s=st.tokens / max(st.train_time, 1e-9), lr=st.lr,
+                tokens_per_s=st.world.total(st.tokens) / max(st.train_time, 1e-9), lr=st.lr,
                 grad_norm=stats.grad_norm, clipped=stats.clipped_last,
                 elapsed_s=st.elapsed, extras=st.task.train_extras(self._progress()),
                 threads=st.tuner.threads if st.tuner is not None else None))
@@ -301,9 +305,9 @@ class Trainer(Controls):
         return budget.progress(self.config, self.state.step, self.state.elapsed)
 
     def _finish_reason(self) -> str | None:
-        reason = budget.finish_reason(self.config, self.state.step, self.state.elapsed,
-                                      self._stop.is_set())
-        return reason or ("time" if self._budget_spent.is_set() else None)
+        stop, spent = self._agreed
+        reason = budget.finish_reason(self.config, self.state.step, self.state.elapsed, stop)
+        return reason or ("time" if spent else None)
 
     def _finish(self, reason: str) -> Iterator[ev.Event]:
         st, cfg = self.state, self.config
@@ -314,7 +318,7 @@ class Trainer(Controls):
                 yield from self._timed(self._sample)
             yield from self._timed(self._task_finish)
             self._agree()
-            reason = "stopped" if self._stop.is_set() else reason  # it cancelled them
+            reason = "stopped" if self._agreed[0] else reason  # it cancelled them
         if st.step > 0 and st.last_checkpoint_step != st.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
         if st.diverged:
