@@ -9,7 +9,7 @@ import time
 
 import pytest
 import torch
-from cli_helpers import run_main
+from cli_helpers import cli, run_main
 from ranks import WORKER, children, kill, spawn, torchrun, until, wait
 
 from engine.run import checkpoint as ckpt
@@ -41,10 +41,7 @@ FAMILIES = {
 
 @pytest.fixture(scope="module")
 def reviews(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("data") / "reviews.tsv"
-    rows = [f"{t}\tpos" for t in GOOD] + [f"{t}\tneg" for t in BAD]
-    path.write_text("".join(r + "\n" for r in rows * 3), encoding="utf-8")
-    return str(path)
+    return _reviews(tmp_path_factory.mktemp("data"))
 
 
 def family_args(name: str, reviews: str, batch: int) -> list[str]:
@@ -193,9 +190,11 @@ def test_a_nan_on_one_rank_stops_both_with_the_same_last_good_checkpoint(tmp_pat
     assert events(out)[-1]["reason"] == "diverged"
 
 
-def test_nproc_launches_through_torchrun_and_the_side_jobs_use_the_bare_model(tmp_path):
+def test_nproc_launches_through_torchrun_and_the_side_jobs_use_the_bare_model(tmp_path,
+                                                                           capsys):
     """`rnn-tui run --nproc 2`: torch's launcher, rank 0's output alone; the probes (a
-    backward pass of their own), samples and evaluations run on rank 0 between DDP steps."""
+    backward pass of their own), samples and evaluations run on rank 0 between DDP steps,
+    and the last evaluation is what one process says of the saved weights."""
     import os
     import subprocess
     import sys
@@ -218,3 +217,27 @@ def test_nproc_launches_through_torchrun_and_the_side_jobs_use_the_bare_model(tm
     assert names.count("eval") == 2 and names.count("sample") == 2
     assert names[-1] == "end" and checkpoint_step(out) == 6
     assert "module." not in " ".join(weights(out))
+    last = [e for e in events(out) if e["event"] == "eval"][-1]
+    code, said, err = cli(capsys, "eval", str(out))
+    assert code == 0, err
+    assert said.startswith(f"{last['val_loss']:.4f} nats/char"), (said, last)
+
+
+def test_the_time_budget_ends_every_rank_on_the_same_step(tmp_path):
+    """Each rank's clock differs (rank 0 also evaluates); the run's is the slowest rank's,
+    agreed every step, so both stop together (a rank that went on alone would wait for the
+    other in its next collective until the test's timeout)."""
+    out = tmp_path / "run"
+    procs = spawn(["run", *family_args("classify", _reviews(tmp_path), 8), "--minutes",
+                   "0.1", "--eval-every", "7", "--out", str(out)], tmp_path / "logs")
+    results = wait(procs, tmp_path / "logs", timeout=120)
+    assert [r[0] for r in results] == [0, 0], results
+    end = events(out)[-1]
+    assert end["reason"] == "time" and checkpoint_step(out) == end["step"] > 7
+
+
+def _reviews(folder) -> str:
+    path = folder / "reviews.tsv"
+    rows = [f"{t}\tpos" for t in GOOD] + [f"{t}\tneg" for t in BAD]
+    path.write_text("".join(r + "\n" for r in rows * 3), encoding="utf-8")
+    return str(path)

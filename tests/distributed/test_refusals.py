@@ -50,3 +50,13 @@ def test_alone_the_world_changes_nothing():
     loss = torch.tensor(3.0)
     assert w.scale_loss(loss, 5) is loss
     assert w.describe("cpu (2 threads)", 32) == "cpu (2 threads)"
+
+
+def test_a_language_model_batch_that_does_not_split_is_refused_at_setup():
+    from engine.families.lm.config import LMConfig
+    from engine.families.lm.task import LanguageModelTask
+
+    task = LanguageModelTask(LMConfig(corpus="hello", batch_size=10).validate())
+    task.shard = Shard(0, 4)
+    with pytest.raises(Exception, match="--batch-size 10 does not split over 4 processes"):
+        task.load_data()

@@ -77,6 +77,7 @@ class LanguageModelTask(Task):
         self.train_text, self.val_text = self.data.train_text, self.data.val_text
         self.train_ids, self.val_ids = self.data.train, self.data.val
         self.batcher = StreamBatcher(self.train_ids, cfg.batch_size, cfg.bptt)
+        self.shard.rows(cfg.batch_size)  # under torchrun: a batch that cannot split, now
         self.probe_text = word_aligned(self.val_text, PROBE_TEXT_CHARS)
 
     def _ids(self, text: str) -> torch.Tensor:
