@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import typer
+
+FORWARDED_S = 2.0  # torchrun forwards a signal to its ranks within milliseconds
 
 
 class stop_on_signals:  # noqa: N801 - a context manager, like contextlib's
@@ -32,10 +35,15 @@ class stop_on_signals:  # noqa: N801 - a context manager, like contextlib's
     def _handle(self, signum, frame):
         from engine.training.distributed import launched
 
-        # torchrun answers a Ctrl+C (which its ranks get too) with a SIGTERM to each rank:
-        # the same stop, not a second Ctrl+C.
-        if self.count and signum == signal.SIGTERM and launched():
+        # torchrun passes the Ctrl+C it got (which its ranks got too) on to every rank, or
+        # a SIGTERM: under torchrun a signal within FORWARDED_S of the first is that same
+        # stop, not a second Ctrl+C.
+        now = time.monotonic()
+        if self.count and launched() and (signum == signal.SIGTERM
+                                          or now - self.first < FORWARDED_S):
             return
+        if not self.count:
+            self.first = now
         self.count += 1
         if self.count > 1:
             raise KeyboardInterrupt

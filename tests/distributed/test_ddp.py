@@ -241,3 +241,33 @@ def _reviews(folder) -> str:
     rows = [f"{t}\tpos" for t in GOOD] + [f"{t}\tneg" for t in BAD]
     path.write_text("".join(r + "\n" for r in rows * 3), encoding="utf-8")
     return str(path)
+
+
+def test_ctrl_c_in_the_terminal_of_nproc_stops_every_rank_with_a_checkpoint(tmp_path):
+    """A terminal's Ctrl+C reaches the launcher and every rank, and the launcher passes it on
+    to the ranks once more: one stop, not a second Ctrl+C (which would abort unsaved)."""
+    import os
+    import subprocess
+    import sys
+
+    from ranks import ROOT
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "rnn_tui", "run", "--nproc", "2",
+                             *family_args("lm", "", 8), "--steps", "100000", "--lr", "0.05",
+                             "--log-every", "1", "--out", str(out)],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group: a terminal's
+    try:
+        until(lambda: (out / "metrics.jsonl").exists() and
+              sum(e["event"] == "train" for e in events(out)) >= 2)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted at step" in err
+    end = events(out)[-1]
+    assert end["reason"] == "stopped" and checkpoint_step(out) == end["step"]
