@@ -23,6 +23,7 @@ from engine.run import checkpoint as ckpt
 from engine import families
 from engine.config import RunConfig, resumed_config
 from engine.errors import EngineError
+from engine.training.distributed import World
 from engine.training.guard import DivergenceGuard
 from engine.training.precision import Precision
 from engine.task import Task
@@ -98,7 +99,7 @@ class RunState:
     params: list
     run: Any  # engine.run.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
     guard: DivergenceGuard
-    world: Any = None  # engine.training.distributed.World: this rank of the run (World(): alone)
+    world: World = field(default_factory=World)  # this rank of the run (World(): alone)
     train_model: Any = None  # what forward/backward run through: DDP over `model`, or it
     keeps: bool = False  # the run keeps checkpoints (rank 0 writes them; every rank helps)
     notes: list = field(default_factory=list)  # warnings of the setup (a changed world)
