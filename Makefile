@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test test-fast bench clean
+.PHONY: app test test-fast wheel-test bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+wheel-test: $(STAMP)
+	bash .ci/wheel_test.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

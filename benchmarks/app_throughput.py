@@ -1,6 +1,7 @@
 """Training speed inside the app vs headless, and key latency while training.
 
     python benchmarks/app_throughput.py [--seconds 30] [--rounds 3] [--corpus prose]
+                                        [--threads 0] [--no-keys]
 
 Each round trains the same configuration for the same wall time twice, interleaved, each in
 a fresh process (as `rnn-tui run` and `rnn-tui` are):
@@ -11,6 +12,12 @@ Then, in the app, a key (y: log/linear axis, which redraws the loss chart) is pr
 0.25 s for another window: its latency (from posting the key event to its action running on
 the UI thread) and the training speed under that (unusually busy) typing are reported too.
 Speed is optimizer steps in the window after a warm-up, times batch x bptt.
+
+Both sides start as the commands do (`set_wait_policy` before torch: rnn-tui's OpenMP wait
+policy), and each reports over its window what could explain a gap (benchmarks/results/
+README.md, "Why the app can train slower than headless"): the cores the process used
+(CPU seconds / wall seconds), in the app the UI thread's share of one core (what it takes
+from torch's threads), and how often the thread tuner switched the thread count.
 """
 
 from __future__ import annotations
@@ -27,30 +34,54 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from engine.training.threads import set_wait_policy  # noqa: E402
+
+set_wait_policy()  # as rnn_tui.cli.main does, before torch starts its threads
+
 from engine.families.lm.config import LMConfig  # noqa: E402
 
 WARMUP_S = 8.0
 
 
-def headless_tps(cfg: LMConfig, seconds: float) -> float:
+class Window:
+    """What a measurement window cost: wall seconds, the process's CPU seconds, the calling
+    thread's CPU seconds, and the thread tuner's switches (None: no tuner)."""
+
+    def __init__(self, trainer) -> None:
+        self.trainer = trainer
+        self.start = self._now()
+
+    def _now(self) -> tuple:
+        tuner = getattr(getattr(self.trainer, "state", None), "tuner", None)
+        return (time.perf_counter(), time.process_time(), time.thread_time(),
+                tuner.switches if tuner is not None else None)
+
+    def report(self) -> dict:
+        (w0, p0, t0, s0), (w1, p1, t1, s1) = self.start, self._now()
+        return {"cores": (p1 - p0) / (w1 - w0), "thread_share": (t1 - t0) / (w1 - w0),
+                "switches": None if s0 is None else s1 - s0}
+
+
+def headless_tps(cfg: LMConfig, seconds: float) -> dict:
     from engine import events as ev
     from engine.training.loop import Trainer
 
     trainer = Trainer(cfg)
-    t0 = start_step = None
+    t0 = start_step = window = None
     for e in trainer.events():
         if not isinstance(e, ev.TrainStep):
             continue
         now = time.perf_counter()
         if t0 is None and e.elapsed_s >= WARMUP_S:
-            t0, start_step = now, e.step
+            t0, start_step, window = now, e.step, Window(trainer)
         elif t0 is not None and now - t0 >= seconds:
             trainer.stop()
-            return (e.step - start_step) * cfg.batch_size * cfg.bptt / (now - t0)
+            return {"tps": (e.step - start_step) * cfg.batch_size * cfg.bptt / (now - t0),
+                    **window.report()}
     raise RuntimeError("run ended early")
 
 
-async def app_tps(cfg: LMConfig, seconds: float, keys: bool = True) -> tuple[float, list[float]]:
+async def app_tps(cfg: LMConfig, seconds: float, keys: bool = True) -> dict:
     from textual import events
 
     from rnn_tui.app import create_app
@@ -71,10 +102,10 @@ async def app_tps(cfg: LMConfig, seconds: float, keys: bool = True) -> tuple[flo
         state = lambda: app.runner.trainer.state if app.runner and app.runner.trainer else None  # noqa
         while state() is None or state().elapsed < WARMUP_S:
             await asyncio.sleep(0.1)
-        t0, s0 = time.perf_counter(), state().step
-        await asyncio.sleep(seconds)
+        t0, s0, window = time.perf_counter(), state().step, Window(app.runner.trainer)
+        await asyncio.sleep(seconds)  # this coroutine runs on the UI thread: thread_share
         t1, s1 = time.perf_counter(), state().step
-        watching = (s1 - s0) * tokens / (t1 - t0)
+        watching = {"tps": (s1 - s0) * tokens / (t1 - t0), **window.report()}
         typing = None
         if keys:
             while time.perf_counter() - t1 < seconds:
@@ -84,21 +115,30 @@ async def app_tps(cfg: LMConfig, seconds: float, keys: bool = True) -> tuple[flo
             t2, s2 = time.perf_counter(), state().step
             typing = (s2 - s1) * tokens / (t2 - t1)
         await app.action_quit()
-    return watching, typing, latencies
+    return {**watching, "typing": typing, "latencies": latencies}
 
 
 def one(kind: str, cfg: LMConfig, seconds: float, keys: bool) -> dict:
     """One measurement in this process (run by main() in a fresh child process)."""
     if kind == "headless":
-        return {"tps": headless_tps(cfg, seconds)}
-    watching, typing, latencies = asyncio.run(app_tps(cfg, seconds, keys=keys))
-    return {"tps": watching, "typing": typing, "latencies": latencies}
+        return headless_tps(cfg, seconds)
+    return asyncio.run(app_tps(cfg, seconds, keys=keys))
+
+
+def costs(res: dict, app: bool) -> str:
+    """The window's CPU use, in words."""
+    words = f"{res['cores']:.2f} cores"
+    if app:
+        words += f", UI thread {100 * res['thread_share']:.1f}% of a core"
+    if res["switches"] is not None:
+        words += f", thread count switched {res['switches']}x"
+    return words
 
 
 def in_child(kind: str, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--one", kind, "--seconds", str(args.seconds),
            "--corpus", args.corpus] + (["--model", args.model] if args.model else []) + \
-          (["--no-keys"] if args.no_keys else [])
+          (["--no-keys"] if args.no_keys else []) + ["--threads", str(args.threads)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -111,10 +151,13 @@ def main() -> None:
     ap.add_argument("--corpus", default="prose")
     ap.add_argument("--model", default=None)
     ap.add_argument("--no-keys", action="store_true", help="no key presses during the app run")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="--threads of both sides (0: the default, adapted by the tuner; a "
+                         "fixed count takes the tuner out of the comparison)")
     args = ap.parse_args()
     from rnn_tui.app import interactive_cadence
 
-    cfg = LMConfig(corpus=args.corpus, device="cpu", baseline_order=3)
+    cfg = LMConfig(corpus=args.corpus, device="cpu", baseline_order=3, threads=args.threads)
     if args.model:
         cfg = cfg.replace(model=args.model)
     cfg = interactive_cadence(cfg)  # the same side jobs in both, as the app runs them
@@ -125,11 +168,13 @@ def main() -> None:
           f"{args.seconds:.0f}s windows after {WARMUP_S:.0f}s warm-up, each run a new process")
     head, app, typing, lat = [], [], [], []
     for r in range(args.rounds):
-        head.append(in_child("headless", args)["tps"])
+        alone = in_child("headless", args)
+        head.append(alone["tps"])
         res = in_child("app", args)
         app.append(res["tps"])
         lat += res["latencies"]
-        line = f"round {r + 1}: headless {head[-1]:,.0f} tok/s · app {app[-1]:,.0f} tok/s"
+        line = f"round {r + 1}: headless {head[-1]:,.0f} tok/s ({costs(alone, False)}) · " \
+               f"app {app[-1]:,.0f} tok/s ({costs(res, True)})"
         if res["typing"]:
             typing.append(res["typing"])
             line += f" (while typing 4 keys/s: {typing[-1]:,.0f})"

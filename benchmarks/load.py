@@ -13,11 +13,17 @@ interrupted benchmark never leaves a spinning process behind.
 
 Variants (--variants, comma-separated):
   auto         rnn-tui's defaults: --threads 0 (the engine picks and adapts the thread
-               count, engine/training/threads.py) and OMP_WAIT_POLICY=PASSIVE (idle threads sleep)
+               count, engine/training/threads.py) and its wait policy (threads.SPIN_COUNT:
+               0 = OMP_WAIT_POLICY=PASSIVE, idle threads sleep at once)
   fixed        what the defaults were before: all cores, never adapted, OpenMP's own policy
   one          --threads 1, OpenMP's own policy
   passive      all cores, never adapted, OMP_WAIT_POLICY=PASSIVE
-  auto-active  adapted, OpenMP's own policy
+  auto-active  adapted, OpenMP's own policy (libgomp: spin 300,000 times, ~3 ms, then sleep)
+  spin-N       adapted, GOMP_SPINCOUNT=N (e.g. spin-3k, spin-10k, spin-100k): idle threads
+               spin N times (~N/100,000 ms) between operations, then sleep. Pick
+               threads.SPIN_COUNT from these on a quiet machine, with enough --steps to
+               include the thread tuner's explorations (e.g. --steps 300 --rounds 2):
+               --variants auto,spin-3k,spin-10k,spin-30k,spin-100k,auto-active
 Rounds are interleaved (alone, loaded, alone, loaded, ...) so machine noise hits both
 sides alike; the table gives the median tokens/s of each and the ratio loaded / alone, and
 the load average seen before each measurement (the machine's other work).
@@ -32,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -39,6 +46,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.training.threads import SPIN_COUNT, WAIT_VARIABLES, wait_env  # noqa: E402
 
 HOG = """
 import os, sys, time
@@ -50,11 +60,27 @@ while time.monotonic() < end:
         break
 """
 
-VARIANTS = {"auto": (0, {"OMP_WAIT_POLICY": "PASSIVE"}),  # rnn-tui's defaults now
-            "fixed": (-1, {"OMP_WAIT_POLICY": ""}),  # before: all cores, OpenMP's own policy
-            "one": (1, {"OMP_WAIT_POLICY": ""}),
-            "passive": (-1, {"OMP_WAIT_POLICY": "PASSIVE"}),  # all cores, never adapted
-            "auto-active": (0, {"OMP_WAIT_POLICY": ""})}  # adapted, OpenMP's own policy
+# name -> (--threads, environment); "" removes a variable (OpenMP's own default). Every
+# variant names both wait variables so that the shell's own settings never leak in.
+NO_WAIT = {name: "" for name in WAIT_VARIABLES}
+VARIANTS = {"auto": (0, {**NO_WAIT, **wait_env({}, SPIN_COUNT)}),  # rnn-tui's defaults now
+            "fixed": (-1, NO_WAIT),  # before: all cores, OpenMP's own policy
+            "one": (1, NO_WAIT),
+            "passive": (-1, {**NO_WAIT, "OMP_WAIT_POLICY": "PASSIVE"}),  # all cores, never adapted
+            "auto-active": (0, NO_WAIT)}  # adapted, OpenMP's own policy (300k spins)
+SUFFIX = {"": 1, "k": 1_000, "m": 1_000_000}
+
+
+def variant(name: str) -> tuple[int, dict[str, str]]:
+    """(--threads, environment) of a variant: one of VARIANTS, or spin-N (e.g. spin-10k):
+    adapted threads, idle threads spin N times before they sleep (engine/training/threads.py)."""
+    if name in VARIANTS:
+        return VARIANTS[name]
+    spin = re.fullmatch(r"spin-(\d+)([km]?)", name.lower())
+    if spin:
+        return 0, {**NO_WAIT, **wait_env({}, int(spin[1]) * SUFFIX[spin[2]])}
+    raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)}, spin-N "
+                     f"(e.g. spin-10k)")
 
 
 def child(spec: dict) -> dict:
@@ -102,16 +128,14 @@ def child(spec: dict) -> dict:
     return out
 
 
-def measure(variant: str, args, startup: bool = False) -> dict:
-    threads, env = VARIANTS[variant]
+def measure(name: str, args, startup: bool = False) -> dict:
+    threads, env = variant(name)
     if threads < 0:
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
             else os.cpu_count() or 1
     spec = {"threads": threads, "steps": args.steps, "warmup": args.warmup,
             "startup": startup, "t0": time.time(), "seconds": args.seconds}
-    child_env = {**os.environ, **env}
-    if not child_env.get("OMP_WAIT_POLICY"):  # "": OpenMP's own default
-        child_env.pop("OMP_WAIT_POLICY", None)
+    child_env = {k: v for k, v in {**os.environ, **env}.items() if v}  # "": unset
     proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)],
                           capture_output=True, text=True, env=child_env, timeout=args.timeout)
     if proc.returncode != 0:
@@ -143,9 +167,8 @@ def load_average() -> float:
 
 def speed_table(args) -> None:
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown:
-        raise SystemExit(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
+    for v in variants:
+        variant(v)  # an unknown name stops here, before any measurement
     results = {(v, side): [] for v in variants for side in ("alone", "loaded")}
     loads = {(v, side): [] for v in variants for side in ("alone", "loaded")}
     seen: dict = {}

@@ -38,6 +38,7 @@ class RunConfig:
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # choices for `model`
     CELLS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")  # what the app's `m` cycles
     DRY_RUN: ClassVar[dict[str, Any]] = {}  # the family's own settings for --dry-run
+    BUNDLED_DATA: ClassVar[dict[str, Any]] = {}  # --data NAME -> the bundled path it means
     # Fields that may change while the run trains (set_hparam); a family adds its own.
     # A new optimizer starts with a fresh state (the app's explode key switches to sgd).
     LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode", "optimizer")
@@ -176,29 +177,35 @@ def with_overrides(config: RunConfig, overrides: dict[str, Any], what: str) -> R
     return config.replace(**overrides)
 
 
+MAX_TOML = 1 << 20  # bytes: a config file is a few hundred
+
+
 def load_toml(path: str, tables: tuple[str, ...] = ()) -> dict[str, Any]:
     """Read a TOML file into a dict; a missing or malformed file is an EngineError. The
-    settings may be top-level keys, or one table: [train], or one named in `tables`."""
+    settings may be top-level keys, one table ([train], or one named in `tables`), or both
+    (the table's settings win)."""
     try:
         import tomllib  # type: ignore[import-not-found]
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
+    from engine.files import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(read_bytes(path, "config file", MAX_TOML).decode("utf-8"))
     except FileNotFoundError:
         raise EngineError(f"config file not found: {path}") from None
-    except OSError as exc:
-        raise EngineError(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise EngineError(f"config file {path} is not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
         raise EngineError(f"config file {path} is not UTF-8 text (bad byte at offset "
                           f"{exc.start}); save it as UTF-8") from None
-    if len(data) == 1:
-        (name, table), = data.items()
-        if name in ("train", *tables) and isinstance(table, dict):
-            return table
+    named = [n for n in ("train", *tables) if isinstance(data.get(n), dict)]
+    if len(named) > 1:
+        raise EngineError(f"config file {path} has the tables {', '.join(f'[{n}]' for n in named)}"
+                          f": give one (or top-level keys)")
+    if named:  # the table's settings over the top-level ones
+        table = data.pop(named[0])
+        return {**data, **table}
     return data
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 EVENTS: dict[str, type["Event"]] = {}  # metrics.jsonl "event" name -> class
+WALL_TIME = "wall_time"  # metrics.jsonl: when the row was written (Unix seconds), not a field
+NOT_FIELDS = ("event", WALL_TIME)  # keys of a row that are about the row, not the event
 
 
 def register(cls: type["Event"]) -> type["Event"]:
@@ -32,6 +34,11 @@ class Event:
     name: ClassVar[str] = "event"
     OPEN: ClassVar[str | None] = None  # a dict field whose keys are written at top level
     KEEP_IN_HISTORY: ClassVar[int] = 3  # a family event: how many a reopened run shows
+    # List fields that are histories per position (e.g. a row per layer): exported as one
+    # scalar per index (rnn_tui/export); other lists are pictures and are not scalars.
+    SERIES: ClassVar[tuple[str, ...]] = ()
+    HPARAMS: ClassVar[str | None] = None  # a dict field that is the run's config (exported
+    # as hyperparameters, not as scalars)
 
     def __getattr__(self, key: str) -> Any:
         """The OPEN dict's entries read as attributes: eval.exact_match, train.teacher_forcing."""
@@ -62,7 +69,7 @@ class Event:
         kwargs = {k: v for k, v in record.items() if k in names}
         if cls.OPEN:
             kwargs[cls.OPEN] = {k: v for k, v in record.items()
-                                if k not in names and k != "event"}
+                                if k not in names and k not in NOT_FIELDS}
         return cls(**kwargs)
 
 
@@ -82,6 +89,7 @@ def from_record(record: Any) -> Event | None:
 class Started(Event):
     """Training is about to begin (or resume)."""
     name: ClassVar[str] = "start"
+    HPARAMS: ClassVar[str] = "config"
     config: dict[str, Any]
     device: str  # e.g. "cpu (2 threads)" or "cuda (NVIDIA H100)"
     vocab_size: int
@@ -172,6 +180,7 @@ class Probe(Event):
     the state at t still matter for the prediction at T": it fades for a vanilla RNN.
     """
     name: ClassVar[str] = "probe"
+    SERIES: ClassVar[tuple[str, ...]] = ("grad_norms",)
     step: int
     grad_norms: list[list[float]]  # layers x positions
     global_norm: float  # global gradient norm before clipping (last step)

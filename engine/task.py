@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Iterator
 
 import torch
 
@@ -208,6 +208,12 @@ class Task(ABC):
     def request(self, model: torch.nn.Module, request: Request, step: int) -> list[Event]:
         """Answer a user's request (its kind is one of `requests`)."""
         raise NotImplementedError(request.kind)
+
+    def sample_lines(self, model: torch.nn.Module, **options: Any) -> Iterator[str] | None:
+        """`rnn-tui sample` for a family whose samples are lines (names for a label): the
+        lines to print, given the command's options (label, count, temperature, prime, seed,
+        greedy). None: the samples are the language model's stream of text."""
+        return None
 
     def predict(self, model: torch.nn.Module, texts: list[str]) -> list[Prediction]:
         """`rnn-tui predict`: the model's answer for each input (families that "predict")."""

@@ -9,15 +9,15 @@ the run it started with, and one more for every reset, cell, task or attention s
 With `--out DIR` the first run is DIR and the later ones are its siblings DIR-2, DIR-3, ...
 `scan(root)` lists the run directories under a root (a session, or all of runs/) with what
 the runs screen and `rnn-tui runs list` show; `rename` and `delete` refuse a run another
-process (or this one) is training. Nothing here imports torch or Textual, except the
+process (or this one) is training. What a run is and what deleting one removes (only the
+files rnn-tui wrote) is engine/rundir.py's: `is_run`, `remove_run`. Nothing here imports torch or Textual, except the
 family's Task class for its headline metric (`best`).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +25,12 @@ from typing import Any
 
 from engine import families
 from engine.errors import EngineError
-from engine.run.rundir import CHECKPOINT, METRICS, holder, read_metrics
+from engine.run import header
+from engine.run.rundir import (CHECKPOINT, METRICS, check_removable, holder, is_run, own_size,
+                               read_config, read_metrics, remove_run)
 
-RUN_FILES = ("config.json", METRICS, CHECKPOINT)  # a directory with one of these is a run
 DEFAULT_ROOT = "runs"
+SESSION = re.compile(r"\d{8}-\d{6}(-\d+)?")  # a launch's folder: Workspace.session
 
 
 class Workspace:
@@ -86,6 +88,7 @@ class RunInfo:
     checkpoint: bool
     in_use: int | None = None  # pid of a process training it now
     config: dict[str, Any] = field(default_factory=dict, repr=False)
+    problem: str = ""  # why its config or history cannot be read ("": they can)
 
     def config_object(self) -> Any:
         """The run's config as its family's dataclass (to open it)."""
@@ -93,54 +96,68 @@ class RunInfo:
                                                                   source=str(self.path))
 
 
-def is_run(path: Path) -> bool:
-    return path.is_dir() and any((path / name).exists() for name in RUN_FILES)
-
-
 def run_dirs(root: Path, depth: int = 3) -> list[Path]:
-    """Run directories under ROOT (ROOT itself if it is one), at most `depth` levels down."""
+    """Run directories under ROOT (ROOT itself if it is one), at most `depth` levels down;
+    symbolic links and hidden folders are not followed."""
     root = Path(root)
     if is_run(root):
         return [root]
-    if depth <= 0 or not root.is_dir():
+    if depth <= 0 or root.is_symlink() or not root.is_dir():
         return []
     found: list[Path] = []
-    for child in sorted(root.iterdir()):
-        if child.is_dir() and not child.name.startswith("."):
+    try:
+        children = sorted(root.iterdir())
+    except OSError:  # unreadable: nothing found there
+        return []
+    for child in children:
+        if not child.name.startswith(".") and not child.is_symlink() and child.is_dir():
             found += run_dirs(child, depth - 1)
     return found
 
 
 def scan(root: str | Path) -> list[RunInfo]:
-    """Every run under ROOT, newest first (unreadable ones are left out)."""
+    """Every run under ROOT, newest first; one whose config or history cannot be read is
+    listed with its problem (and 0 steps unless its checkpoint says)."""
     root = Path(root)
     infos = []
     for path in run_dirs(root):
         try:
             infos.append(describe(path, root))
-        except (EngineError, OSError, ValueError):
-            continue
+        except (EngineError, OSError, ValueError) as exc:
+            infos.append(unreadable(path, root, str(exc)))
     return sorted(infos, key=lambda r: r.modified, reverse=True)
 
 
 def describe(path: Path, root: Path | None = None) -> RunInfo:
-    records = read_metrics(path) if (path / METRICS).exists() else []
+    records = read_metrics(path) if os.path.lexists(path / METRICS) else []
     started = next((r for r in records if r.get("event") == "start"), {})
     family = started.get("family", families.DEFAULT)
-    config = _read_config(path) or started.get("config") or {}
+    if not isinstance(family, str):
+        raise EngineError(f"its start event names no family ({str(family)[:40]})")
+    config = read_config(path) or started.get("config") or {}
     cfg = families.get(family).config_class().from_dict(config, source=str(path))
     steps = _checkpoint_step(path)
     if steps is None:
-        steps = max((int(r.get("step", 0)) for r in records if r.get("event") == "train"),
-                    default=0)
-    files = [p for p in path.rglob("*") if p.is_file()]
-    name = str(path.relative_to(root)) if root is not None and path != root else path.name
-    return RunInfo(path=path, name=name or path.name, family=family, model=cfg.describe(),
+        steps = max((int(r["step"]) for r in records if r.get("event") == "train"), default=0)
+    size, modified = own_size(path)
+    return RunInfo(path=path, name=_name(path, root), family=family, model=cfg.describe(),
                    data=cfg.data_label(), steps=steps, best=best_metric(family, records),
-                   size=sum(p.stat().st_size for p in files),
-                   modified=max((p.stat().st_mtime for p in files), default=0.0),
+                   size=size, modified=modified, checkpoint=(path / CHECKPOINT).is_file(),
+                   in_use=holder(path), config=config)
+
+
+def unreadable(path: Path, root: Path | None, problem: str) -> RunInfo:
+    """A run whose config or history cannot be read: listed, with why."""
+    size, modified = own_size(path)
+    return RunInfo(path=path, name=_name(path, root), family="?", model="?", data="?",
+                   steps=_checkpoint_step(path) or 0, best="–", size=size, modified=modified,
                    checkpoint=(path / CHECKPOINT).is_file(), in_use=holder(path),
-                   config=config)
+                   problem=problem)
+
+
+def _name(path: Path, root: Path | None) -> str:
+    name = str(path.relative_to(root)) if root is not None and path != root else path.name
+    return name or path.name
 
 
 def best_metric(family: str, records: list[dict[str, Any]]) -> str:
@@ -160,24 +177,11 @@ def best_metric(family: str, records: list[dict[str, Any]]) -> str:
     return f"val {min(r['val_loss'] for r in evals):.3f}"
 
 
-def _read_config(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _checkpoint_step(path: Path) -> int | None:
     """The step in the checkpoint's header (read without its tensors)."""
-    try:
-        with open(path / CHECKPOINT, "rb") as fh:
-            n = int.from_bytes(fh.read(8), "little")
-            header = json.loads(fh.read(min(n, 64 << 20)).decode("utf-8"))
-        meta = json.loads(header.get("__metadata__", {}).get("rnn_tui", "{}"))
-        return int(meta["step"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+    meta = header.read_meta(path / CHECKPOINT) if not (path / CHECKPOINT).is_symlink() else None
+    step = meta.get("step") if meta else None
+    return step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else None
 
 
 # --- changing runs ------------------------------------------------------------------------
@@ -205,21 +209,31 @@ def rename(path: Path, new_name: str) -> Path:
     return target
 
 
-def delete(path: Path) -> int:
-    """Delete a run directory (only one: config, metrics or a checkpoint in it); the bytes
-    freed. An emptied session directory goes too."""
-    if not is_run(path):
-        raise EngineError(f"{path} is not a run directory: not deleted")
+def delete(path: Path) -> tuple[int, list[str]]:
+    """Delete what rnn-tui wrote in a run directory (engine.run.rundir.remove_run: the folder goes
+    only if nothing else is in it): (bytes freed, the names kept because rnn-tui did not write
+    them). An emptied session folder goes too."""
     check_not_in_use(path)
-    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    shutil.rmtree(path)
+    try:
+        freed, kept = remove_run(path)
+    except OSError as exc:  # a read-only folder, ...
+        raise EngineError(f"cannot delete {path}: {exc.strerror or exc}") from None
     parent = path.parent
     try:
-        if parent.name and not any(parent.iterdir()):
+        if SESSION.fullmatch(parent.name) and not any(parent.iterdir()):
+            check_removable(parent)
             parent.rmdir()
-    except OSError:
+    except (OSError, EngineError):
         pass
-    return size
+    return freed, kept
+
+
+def kept_note(kept: list[str]) -> str:
+    """What a delete left behind, in words ("" when the folder went)."""
+    if not kept:
+        return ""
+    shown = ", ".join(kept[:3]) + (", ..." if len(kept) > 3 else "")
+    return f"; kept {len(kept)} entries rnn-tui did not write ({shown}) and the folder"
 
 
 def human_size(n: float) -> str:

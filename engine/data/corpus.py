@@ -20,17 +20,27 @@ import functools
 import os
 import sysconfig
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-import engine
 from engine.data import download
 from engine.errors import EngineError
+from engine.files import read_bytes
 
 MIN_CHARS = 100  # below this there is nothing to split into train and validation
 MAX_BYTES = 512 * 1024 * 1024  # refuse before reading something that cannot fit in RAM
 STDLIB_CAP = 4 * 1024 * 1024  # the "stdlib" corpus stops after this many characters
 
-SAMPLE_DIR = Path(engine.__file__).resolve().parent.parent / "sample_corpora"
+
+def _sample_dir() -> Path:
+    """The folder of the bundled corpora wherever rnn-tui is installed: the `sample_corpora`
+    package (sample_corpora/__init__.py says why a package). Wheels install unzipped, so
+    importlib.resources gives a real folder, which --data and the loaders need (a zipped
+    install would give a path that does not exist: "bundled corpus file ... is missing")."""
+    return Path(str(resources.files("sample_corpora")))
+
+
+SAMPLE_DIR = _sample_dir()
 BUNDLED_FILES = {
     "hello": "the word hello and a few look-alikes, repeated: a toy a tiny model learns fast",
     "prose": "English prose from the docstrings and comments of the Python standard library",
@@ -68,35 +78,48 @@ def load_corpus(spec: str) -> Corpus:
     raise EngineError(f"corpus not found: {spec}; {_names_hint()}")
 
 
-def list_bundled() -> list[tuple[str, str, int | None]]:
-    """(name, description, size in bytes or None when not known yet) of every named corpus."""
-    rows: list[tuple[str, str, int | None]] = []
+def list_bundled() -> list[tuple[str, str, int | None, str]]:
+    """(name, description, size in bytes or None when not known yet, where it is read from:
+    a file, a folder, or "" before a download) of every named corpus."""
+    rows: list[tuple[str, str, int | None, str]] = []
     for name, description in BUNDLED_FILES.items():
         path = SAMPLE_DIR / f"{name}.txt"
-        rows.append((name, description, path.stat().st_size if path.is_file() else None))
-    rows.append(("stdlib", STDLIB_DESCRIPTION, None))
+        rows.append((name, description, path.stat().st_size if path.is_file() else None,
+                     str(path)))
+    rows.append(("stdlib", STDLIB_DESCRIPTION, None, sysconfig.get_paths()["stdlib"]))
     for name, description, size in download.available():
-        fetched = download.cached_path(name) is not None
-        note = "" if fetched else f" (not downloaded: rnn-tui corpus download {name})"
-        rows.append((name, description + note, size if fetched else None))
+        cached = download.cached_path(name)
+        note = "" if cached else f" (not downloaded: rnn-tui corpus download {name})"
+        rows.append((name, description + note, size if cached else None, str(cached or "")))
     return rows
 
 
-def decode_text(data: bytes, where: str) -> str:
+def read_text(path: str | Path, what: str, limit: int = MAX_BYTES) -> str:
+    """The one reader of a user's text file (a corpus, a tag file, a pairs file, predict's
+    --file): a regular file of at most LIMIT bytes (a FIFO, a device, a directory refused,
+    engine.files), UTF-8 text, normalised (decode_text)."""
+    try:
+        data = read_bytes(path, what, limit)
+    except FileNotFoundError:
+        raise EngineError(f"{what} not found, cannot read {path}") from None
+    return decode_text(data, str(path), what)
+
+
+def decode_text(data: bytes, where: str, what: str = "corpus") -> str:
     """Check raw bytes are text and return them decoded and normalised."""
     if not data.strip():
-        raise EngineError(f"corpus {where} is empty")
-    utf16 = utf16_problem(data, f"corpus {where}")
+        raise EngineError(f"{what} {where} is empty")
+    utf16 = utf16_problem(data, f"{what} {where}")
     if utf16:
         raise EngineError(utf16)
     problem = _binary_reason(data)
     if problem:
-        raise EngineError(f"corpus {where} looks like a binary file ({problem}), not text")
+        raise EngineError(f"{what} {where} looks like a binary file ({problem}), not text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise EngineError(f"corpus {where} is not valid UTF-8: bad byte 0x{data[exc.start]:02x} "
-                          f"at byte offset {exc.start}") from None
+        raise EngineError(f"{what} {where} is not valid UTF-8: bad byte "
+                          f"0x{data[exc.start]:02x} at byte offset {exc.start}") from None
     return normalise(text)
 
 
@@ -142,7 +165,7 @@ def _load_named(name: str) -> Corpus:
         if not path.is_file():
             raise EngineError(f"bundled corpus file {path} is missing; reinstall rnn-tui "
                               f"or run python sample_corpora/make_corpora.py")
-        return Corpus(name, decode_text(path.read_bytes(), name), f"bundled {path.name}")
+        return Corpus(name, decode_text(_read(path), name), f"bundled {path.name}")
     path = download.cached_path(name)
     if path is None:
         raise EngineError(f"corpus {name} is not downloaded yet; "
@@ -150,7 +173,7 @@ def _load_named(name: str) -> Corpus:
     if not download.verify(name, path):
         raise EngineError(f"cached corpus {path} is damaged (checksum mismatch); "
                           f"run: rnn-tui corpus download {name}")
-    return Corpus(name, decode_text(path.read_bytes(), name), f"downloaded {path}")
+    return Corpus(name, decode_text(_read(path), name), f"downloaded {path}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -177,7 +200,7 @@ def _stdlib_text() -> tuple[str, int]:
 # --- files and directories -----------------------------------------------------------
 
 def _load_file(path: Path) -> Corpus:
-    return Corpus(path.stem, decode_text(_read(path), str(path)), f"file {path}")
+    return Corpus(path.stem, read_text(path, "corpus"), f"file {path}")
 
 
 def _load_dir(root: Path) -> Corpus:
@@ -220,15 +243,9 @@ def _walk(root: Path, skip: set[str]):
 
 def _read(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise EngineError(f"corpus {path} is {size >> 20} MB; the limit is "
-                              f"{MAX_BYTES >> 20} MB")
-        return path.read_bytes()
-    except PermissionError:
-        raise EngineError(f"cannot read corpus {path}: permission denied") from None
-    except OSError as exc:
-        raise EngineError(f"cannot read corpus {path}: {exc.strerror}") from None
+        return read_bytes(path, "corpus", MAX_BYTES)
+    except FileNotFoundError:  # gone since the folder was listed
+        raise EngineError(f"corpus not found: {path}") from None
 
 
 def _binary_reason(data: bytes) -> str:

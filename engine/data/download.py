@@ -5,6 +5,11 @@ refused instead of silently changing every number measured on it. The file is wr
 temporary name in the cache directory and renamed into place only after the checksum
 matched (an atomic rename on one filesystem), so the cache never holds a half file.
 
+A server that stops sending does not hang the command: connecting and every read time out
+after TIMEOUT_S, a download that receives fewer than STALL_BYTES in any STALL_S seconds is
+stopped as stalled (a server trickling one byte every two seconds never times a read out),
+and the whole download has DEADLINE_S. Each is one line naming the source; nothing is kept.
+
 Cache directory: $RNN_TUI_CACHE/corpora, else $XDG_CACHE_HOME/rnn-tui/corpora, else
 ~/.cache/rnn-tui/corpora. $RNN_TUI_MIRROR (a base URL) replaces the upstream host:
 NAME is then fetched from MIRROR/NAME.txt (tests point it at a local HTTP server).
@@ -16,6 +21,7 @@ import hashlib
 import http.client
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -25,7 +31,9 @@ from typing import Callable
 from engine.errors import EngineError
 
 _CHUNK = 1 << 16
-_TIMEOUT_S = 30
+TIMEOUT_S = 30  # connect, and each read: the socket's timeout
+STALL_S, STALL_BYTES = 30, 16 << 10  # fewer bytes than this in any STALL_S seconds: stalled
+DEADLINE_S = 15 * 60  # the whole download (1.1 MB at the slowest pace STALL allows: ~35 min)
 
 
 @dataclass(frozen=True)
@@ -131,9 +139,11 @@ def _fetch_to_temp(source: str, folder: Path, remote: Remote,
     try:
         with os.fdopen(fd, "wb") as out, _open(source) as resp:
             total = _content_length(resp)
-            done = 0
-            while chunk := resp.read(_CHUNK):
+            done, pace = 0, _Pace(source)
+            # read1: what one recv brings (read(n) would wait for n bytes of a trickle)
+            while chunk := resp.read1(_CHUNK):
                 done += len(chunk)
+                pace.check(done)
                 # A server sending far more than the pinned size is not this corpus.
                 if done > remote.size * 2:
                     raise EngineError(f"download from {source} is larger than expected "
@@ -141,6 +151,10 @@ def _fetch_to_temp(source: str, folder: Path, remote: Remote,
                 out.write(chunk)
                 if progress:
                     progress(done, total)
+    except TimeoutError:
+        tmp.unlink(missing_ok=True)
+        raise EngineError(f"download from {source} stalled: nothing received for "
+                          f"{TIMEOUT_S} s; nothing was saved, try again later") from None
     except (OSError, http.client.HTTPException) as exc:
         tmp.unlink(missing_ok=True)
         raise EngineError(f"download from {source} broke off: {exc}") from None
@@ -155,13 +169,34 @@ def _open(source: str):
         raise EngineError(f"download URL must start with http:// or https://, got {source!r}")
     request = urllib.request.Request(source, headers={"User-Agent": "rnn-tui"})
     try:
-        return urllib.request.urlopen(request, timeout=_TIMEOUT_S)  # noqa: S310 - checked
+        return urllib.request.urlopen(request, timeout=TIMEOUT_S)  # noqa: S310 - checked
     except urllib.error.HTTPError as exc:
         raise EngineError(f"download failed: HTTP {exc.code} {exc.reason} for {source}") from None
     except urllib.error.URLError as exc:
         raise EngineError(f"cannot reach {source}: {exc.reason}") from None
     except (TimeoutError, OSError) as exc:
         raise EngineError(f"cannot reach {source}: {exc}") from None
+
+
+class _Pace:
+    """Stops a download that is stalled (under STALL_BYTES in the last STALL_S seconds) or
+    past DEADLINE_S, with one line."""
+
+    def __init__(self, source: str):
+        self.source, self.start = source, time.monotonic()
+        self.mark, self.mark_bytes = self.start, 0
+
+    def check(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self.start > DEADLINE_S:
+            raise EngineError(f"download from {self.source} took over {DEADLINE_S} s "
+                              f"({done:,} bytes so far); nothing was saved, try again later")
+        if now - self.mark >= STALL_S:
+            if done - self.mark_bytes < STALL_BYTES:
+                raise EngineError(f"download from {self.source} stalled: "
+                                  f"{done - self.mark_bytes:,} bytes in the last "
+                                  f"{now - self.mark:.0f} s; nothing was saved, try again later")
+            self.mark, self.mark_bytes = now, done
 
 
 def _content_length(resp) -> int | None:

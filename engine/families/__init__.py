@@ -29,6 +29,7 @@ class Family:
     events: str  # module defining (and registering) its own events
     view: str  # "module:Class" of its app screen (rnn_tui, imported only by the app)
     tasks: tuple[str, ...] = ()  # `--task` names it answers to (its config's `task` field)
+    report: str = ""  # "module:function" drawing its pictures for `rnn-tui report` (rnn_tui)
 
     def config_class(self) -> Any:
         return _load(self.config)
@@ -39,6 +40,10 @@ class Family:
     def view_class(self) -> Any:
         return _load(self.view)
 
+    def report_pictures(self) -> Any:
+        """records -> list of HTML pieces (its samples, grids...), or nothing to add."""
+        return _load(self.report) if self.report else (lambda records: [])
+
     def task_names(self) -> tuple[str, ...]:
         return self.tasks or (self.name,)
 
@@ -46,23 +51,40 @@ class Family:
 FAMILIES: tuple[Family, ...] = (
     Family("lm", "Language model · characters or words (--tokens word)", "a language model",
            "engine.families.lm.config:LMConfig", "engine.families.lm.task:LanguageModelTask",
-           "engine.families.lm.events", "rnn_tui.views.lm:LanguageModelScreen"),
+           "engine.families.lm.events", "rnn_tui.views.lm:LanguageModelScreen",
+           report="rnn_tui.views.lm_report:pictures"),
     Family("seq2seq", "Seq2seq · encoder-decoder with attention", "a seq2seq model",
            "engine.families.seq2seq.config:Seq2SeqConfig",
            "engine.families.seq2seq.task:Seq2SeqTask", "engine.families.seq2seq.events",
            "rnn_tui.views.seq2seq:Seq2SeqScreen",
-           tasks=("dates", "reverse", "sort", "add", "pairs")),
+           tasks=("dates", "reverse", "sort", "add", "pairs"),
+           report="rnn_tui.views.seq2seq_report:pictures"),
     Family("longrange", "Long-range lab · one dependency across T steps",
            "a long-range model", "engine.families.longrange.config:LongRangeConfig",
            "engine.families.longrange.task:LongRangeTask", "engine.families.longrange.events",
-           "rnn_tui.views.longrange:LongRangeScreen", tasks=("adding", "copy", "recall")),
+           "rnn_tui.views.longrange:LongRangeScreen", tasks=("adding", "copy", "recall"),
+           report="rnn_tui.views.longrange_report:pictures"),
+    Family("hello", 'The "hello" network · unrolled, every number shown (CS286)',
+           'a "hello" network', "engine.families.hello.config:HelloConfig",
+           "engine.families.hello.task:HelloTask", "engine.families.hello.events",
+           "rnn_tui.views.hello:HelloScreen"),
+    Family("surface", "The rough error surface · a cliff, gradient steps with and without "
+           "clipping (ADL)", "an error surface", "engine.families.surface.config:SurfaceConfig",
+           "engine.families.surface.task:SurfaceTask", "engine.families.surface.events",
+           "rnn_tui.views.surface:SurfaceScreen"),
+    Family("onetomany", "One-to-many · a name written for one input, its language",
+           "a one-to-many model", "engine.families.onetomany.config:OneToManyConfig",
+           "engine.families.onetomany.task:OneToManyTask", "engine.families.onetomany.events",
+           "rnn_tui.views.onetomany:OneToManyScreen"),
     Family("classify", "Classification · one label per text (many-to-one)", "a classifier",
            "engine.families.classify.config:ClassifyConfig",
            "engine.families.classify.task:ClassifyTask", "engine.families.classify.events",
-           "rnn_tui.views.classify:ClassifyScreen"),
+           "rnn_tui.views.classify:ClassifyScreen",
+           report="rnn_tui.views.classify_report:pictures"),
     Family("tag", "Tagging · one label per token (aligned many-to-many)", "a tagger",
            "engine.families.tag.config:TagConfig", "engine.families.tag.task:TagTask",
-           "engine.families.tag.events", "rnn_tui.views.tag:TagScreen"),
+           "engine.families.tag.events", "rnn_tui.views.tag:TagScreen",
+           report="rnn_tui.views.tag_report:pictures"),
 )
 DEFAULT = "lm"
 

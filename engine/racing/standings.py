@@ -76,6 +76,19 @@ class Standings:
                                                                         event.reason)
             row.message = event.message if event.reason in ("diverged", "failed") else ""
 
+    def ended(self) -> str:
+        """How the race ended, for the exit code: "stopped" (a racer was interrupted),
+        "failed" (none finished and one failed: a full disk, bad data), "diverged" (none
+        finished and one diverged), else "finished"."""
+        statuses = {row.status for row in self.rows.values()}
+        if "stopped" in statuses:
+            return "stopped"
+        if "finished" not in statuses:
+            for status in ("failed", "diverged"):
+                if status in statuses:
+                    return status
+        return "finished"
+
     def _eval(self, row: Standing, event: ev.Eval) -> None:
         value: Any = event.val_loss if row.metric == "val_loss" else \
             event.metrics.get(row.metric)

@@ -33,11 +33,12 @@ from typing import Any
 import torch
 
 from engine.errors import EngineError
+from engine.files import loads_json, read_bytes
+from engine.run.header import FORMAT, TEMP_PREFIX, TEMP_SUFFIX, read_metadata, stale_temps
 from engine.run.rundir import CHECKPOINT as FILENAME
 
-FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
-TEMP_PREFIX, TEMP_SUFFIX = ".checkpoint-", ".tmp"
+MAX_BYTES = 16 << 30  # a checkpoint is read whole: refuse a larger file before reading it
 
 
 @dataclass
@@ -85,7 +86,7 @@ def save(path: str | Path, data: CheckpointData) -> Path:
 def remove_stale_temps(folder: Path) -> None:
     """Delete the temp files of checkpoint writes killed half-way (call with the run's lock:
     a live writer's temp file must not go)."""
-    for tmp in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+    for tmp in stale_temps(folder):
         tmp.unlink(missing_ok=True)
 
 
@@ -94,18 +95,10 @@ def load(path: str | Path) -> CheckpointData:
     from safetensors import SafetensorError
     from safetensors.torch import load as st_load
 
-    path = Path(path)
-    if path.is_dir():
-        path = path / FILENAME
-    try:
-        blob = path.read_bytes()
-    except FileNotFoundError:
-        raise EngineError(f"no checkpoint at {path}") from None
-    except OSError as exc:
-        raise EngineError(f"cannot read checkpoint {path}: {exc.strerror}") from None
+    blob, path = _read_file(path)
     try:
         tensors = st_load(blob)
-        meta = json.loads(_read_metadata(blob).get("rnn_tui", "null"))
+        meta = loads_json(read_metadata(blob).get("rnn_tui", "null"), "metadata")
     except (SafetensorError, ValueError, UnicodeDecodeError, Exception) as exc:
         if isinstance(exc, EngineError):
             raise
@@ -149,9 +142,10 @@ _META = {
     "best_metric": ("a number", _is_number),
     "train_loss": ("a number", _is_number),
     "last_eval_step": ("a whole number >= 0", _is_int),
-    "world_size": ("a whole number >= 1", lambda v: _is_int(v) and v >= 1),
-    "max_source_len": ("a whole number >= 0", _is_int),
-    "max_target_len": ("a whole number >= 0", _is_int),
+    "world_size": ("a whole number from 1 to 1,000,000",
+                   lambda v: _is_int(v) and 1 <= v <= 10**6),
+    "max_source_len": ("a whole number from 0 to 100,000", lambda v: _is_int(v) and v <= 10**5),
+    "max_target_len": ("a whole number from 0 to 100,000", lambda v: _is_int(v) and v <= 10**5),
     "kind": ("a string", lambda v: isinstance(v, str)),
     "data": ("a table of whole numbers",
              lambda v: isinstance(v, dict) and all(_is_int(x) for x in v.values())),
@@ -191,13 +185,16 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _read_metadata(blob: bytes) -> dict[str, str]:
-    """The safetensors header: 8-byte little-endian length, then JSON."""
-    n = int.from_bytes(blob[:8], "little")
-    if n <= 0 or n > len(blob) - 8:
-        raise ValueError("bad header length")
-    header = json.loads(blob[8:8 + n].decode("utf-8"))
-    return header.get("__metadata__", {}) or {}
+def _read_file(path: str | Path) -> tuple[bytes, Path]:
+    """The checkpoint's bytes: a regular file (a directory given: its checkpoint, which may
+    not be a symlink out of it) of at most MAX_BYTES."""
+    path, inside = Path(path), None
+    if path.is_dir():
+        path, inside = path / FILENAME, path
+    try:
+        return read_bytes(path, "checkpoint", MAX_BYTES, inside), path
+    except FileNotFoundError:
+        raise EngineError(f"no checkpoint at {path}") from None
 
 
 # --- optimizer state <-> flat tensors ---------------------------------------------------

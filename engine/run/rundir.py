@@ -1,5 +1,6 @@
 """The run directory: what a training run leaves on disk, shared by every trainer and the app.
 
+    DIR/rnn-tui-run.json         the marker: {"format": "rnn-tui-run", "version": 1, "id": ...}
     DIR/config.json              the resolved config (after defaults, TOML and flags)
     DIR/metrics.jsonl            one JSON object per event, with an "event" field
     DIR/samples.txt              the samples taken during training, with a header each
@@ -18,6 +19,16 @@ A trainer holds its directory with a `RunDir` from setup to its end:
 So a typo in --corpus with --force loses nothing, a second writer is refused with the pid
 of the first, and a --force run killed before its first checkpoint gives the old run back at
 the next start.
+
+What is a run, and what deleting one removes. A directory is a run when its marker is valid
+(`signature` "run"), or, written before markers existed, when its checkpoint's header is an
+rnn-tui checkpoint or its metrics.jsonl starts with rnn-tui's start event ("legacy"; the
+marker is written at its first open or resume, `adopt`). A config.json or a metrics.jsonl alone
+is never a run. `remove_run` (runs prune, the runs screen's delete) unlinks only the regular
+files named above, the temp files of killed writes and DIR/.replaced/'s copies of them
+(`written_files`) - never a tree, never through a symlink - then removes DIR only if that left
+it empty. It refuses a symlink, the current directory or one of its parents, a home directory
+and a filesystem root or mount point.
 """
 
 from __future__ import annotations
@@ -26,12 +37,17 @@ import errno
 import json
 import math
 import os
-import shutil
+import re
+import stat
+import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from engine import events as ev
 from engine.errors import EngineError
+from engine.files import lines, loads_json, open_regular, read_bytes, what_is
+from engine.run import header
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.run import checkpoint as ckpt
@@ -47,7 +63,11 @@ except ImportError:  # Windows: no advisory locks, the pid file alone
 
 OWN_FILES = ("config.json", "metrics.jsonl", "samples.txt", CHECKPOINT)
 LOCK, ASIDE = ".lock", ".replaced"
-METRICS = "metrics.jsonl"
+METRICS, CONFIG = "metrics.jsonl", "config.json"
+MARKER, MARKER_FORMAT, MARKER_VERSION = "rnn-tui-run.json", "rnn-tui-run", 1
+TEMPS = (".config.json.tmp", f".{METRICS}.tmp", f".{MARKER}.tmp")  # killed atomic writes
+MAX_CONFIG = 16 << 20  # bytes of config.json read at most
+MAX_LINE = 16 << 20  # bytes of one metrics.jsonl line; a longer line is skipped
 
 
 def out_path(out_dir: str | Path | None) -> Path | None:
@@ -67,13 +87,17 @@ def check_usable(path: Path, resume: bool, force: bool) -> None:
         raise EngineError(f"--out {path} exists and is not a directory")
     saved = path / CHECKPOINT
     if saved.exists() and not saved.is_file():
-        raise EngineError(f"{saved} is not a file; move it out of the way first")
+        raise EngineError(f"{saved} is {what_is(saved.stat().st_mode)}, not a file; move it "
+                          f"out of the way first")
     if resume:
         if not saved.is_file():
             raise EngineError(f"cannot resume: no {CHECKPOINT} in {path}")
     elif _holds_run(path) and not force:
         raise EngineError(f"output directory {path} already exists and is not empty; "
                           f"use --resume to continue that run or --force to start over")
+    elif _holds_run(path) and signature(path) is None:
+        raise EngineError(f"--force replaces only an rnn-tui run, and {path} holds files "
+                          f"rnn-tui did not write; choose a new or empty directory")
 
 
 def check_free(path: Path | None) -> None:
@@ -88,7 +112,8 @@ def holder(path: Path) -> int | None:
     """The pid of the live process holding PATH's lock (-1 if it cannot be read), found
     without taking the lock or writing anything; None when the run is free."""
     try:
-        fd = os.open(Path(path) / LOCK, os.O_RDONLY)
+        fd = os.open(Path(path) / LOCK, os.O_RDONLY | os.O_NONBLOCK
+                     | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
@@ -133,6 +158,7 @@ class RunDir:
             return run
         if path.exists() and not path.is_dir():
             raise EngineError(f"--out {path} exists and is not a directory")
+        fresh_lock = not os.path.lexists(path / LOCK)
         try:
             path.mkdir(parents=True, exist_ok=True)
             run.lock.acquire()
@@ -147,6 +173,8 @@ class RunDir:
             check_usable(path, resume, force)
         except BaseException:
             run.close()
+            if fresh_lock:  # a refused directory is left as it was
+                (path / LOCK).unlink(missing_ok=True)
             raise
         run.replace = force and not resume and _holds_run(path)
         return run
@@ -165,6 +193,8 @@ class RunDir:
                 self.aside = True
             if resumed_step is not None:
                 truncate_metrics(self.path, resumed_step)
+            if read_marker(self.path) is None:  # a new run, or one from before markers
+                mark(self.path)
             self.writer = RunWriter(self.path)
             self.writer.write_config(config)
         except OSError as exc:
@@ -185,7 +215,7 @@ class RunDir:
 
         path = ckpt.save(self.path / CHECKPOINT, data)
         if self.aside:  # the new run has a checkpoint of its own: the old one may go
-            shutil.rmtree(self.path / ASIDE, ignore_errors=True)
+            _drop_aside(self.path)
             self.aside = False
         return path
 
@@ -206,7 +236,7 @@ class RunDir:
 
 
 def _holds_run(path: Path) -> bool:
-    return path.is_dir() and any(p.name not in (LOCK, ASIDE) for p in path.iterdir())
+    return path.is_dir() and any(p.name not in (LOCK, ASIDE, MARKER) for p in path.iterdir())
 
 
 def _recover(path: Path) -> None:
@@ -215,7 +245,7 @@ def _recover(path: Path) -> None:
     if not (path / ASIDE).is_dir():
         return
     if (path / CHECKPOINT).is_file():
-        shutil.rmtree(path / ASIDE, ignore_errors=True)
+        _drop_aside(path)
     else:
         _restore_aside(path)
 
@@ -226,7 +256,21 @@ def _restore_aside(path: Path) -> None:
             os.replace(path / ASIDE / name, path / name)
         else:
             (path / name).unlink(missing_ok=True)
-    shutil.rmtree(path / ASIDE, ignore_errors=True)
+    _drop_aside(path)
+
+
+def _drop_aside(path: Path) -> None:
+    """Remove .replaced/: the files rnn-tui put there, then the folder if that emptied it."""
+    aside = path / ASIDE
+    if aside.is_symlink() or not aside.is_dir():
+        return
+    for name in OWN_FILES:
+        if _regular(aside / name):
+            (aside / name).unlink(missing_ok=True)
+    try:
+        aside.rmdir()
+    except OSError:  # something else in it: kept
+        pass
 
 
 class DirLock:
@@ -239,7 +283,8 @@ class DirLock:
         self.fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+        # O_NOFOLLOW: a .lock planted as a link to another file is refused, never truncated
+        fd = os.open(self.file, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
             if fcntl is None:
                 raise OSError(errno.ENOLCK, "no flock")
@@ -293,12 +338,12 @@ class RunWriter:
         self._metrics = open(out_dir / METRICS, "a", encoding="utf-8")
 
     def write_config(self, config: dict[str, Any]) -> None:
-        tmp = self.dir / ".config.json.tmp"
-        tmp.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.dir / "config.json")
+        replace_text(self.dir / CONFIG, json.dumps(config, indent=2) + "\n")
 
     def write(self, event: ev.Event) -> None:
-        self._metrics.write(json.dumps(_finite(event.to_dict())) + "\n")
+        # The wall time of each row: what TensorBoard and a spreadsheet plot against.
+        row = {**event.to_dict(), ev.WALL_TIME: round(time.time(), 3)}
+        self._metrics.write(json.dumps(_finite(row)) + "\n")
         self._metrics.flush()
         text = event.text_log()
         if text is not None:
@@ -319,15 +364,23 @@ def truncate_metrics(out_dir: Path, step: int) -> None:
     if not path.exists():
         return
     kept = [line + "\n" for line, record in _records(path) if record.get("step", 0) <= step]
-    tmp = out_dir / f".{METRICS}.tmp"
-    tmp.write_text("".join(kept), encoding="utf-8")
+    replace_text(path, "".join(kept))
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write PATH atomically through .NAME.tmp (a link left at that name is removed, never
+    written through)."""
+    tmp = path.parent / f".{path.name}.tmp"
+    tmp.unlink(missing_ok=True)
+    with open(tmp, "x", encoding="utf-8") as fh:
+        fh.write(text)
     os.replace(tmp, path)
 
 
 def read_metrics(out_dir: str | Path) -> list[dict[str, Any]]:
     """All events of a run directory, skipping a torn last line."""
     path = Path(out_dir) / METRICS
-    if not path.exists():
+    if not os.path.lexists(path):
         raise EngineError(f"no metrics.jsonl in {out_dir}: not an rnn-tui run directory")
     try:
         return [record for _, record in _records(path)]
@@ -337,17 +390,183 @@ def read_metrics(out_dir: str | Path) -> list[dict[str, Any]]:
 
 def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(line, record) of each usable line. Skipped: a line cut by a kill, bytes that are not
-    UTF-8, and anything but a JSON object whose step (if any) is a number."""
-    for raw in path.read_bytes().splitlines():
+    UTF-8, a line over MAX_LINE bytes or nested too deeply, and anything but a JSON object
+    whose step (if any) is a number. The file must be a regular one inside its directory."""
+    with open_regular(path, "metrics file", inside=path.parent) as fh:
+        for raw in lines(fh, MAX_LINE):
+            record = _record(raw)
+            if record is not None:
+                yield raw.decode("utf-8"), record
+
+
+def _record(raw: bytes | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        record = loads_json(raw.decode("utf-8"), "a metrics line", 16)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
+        return None
+    step = record.get("step", 0) if isinstance(record, dict) else None
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step):
+        return None
+    return record
+
+
+def read_config(run: str | Path) -> dict[str, Any] | None:
+    """A run's config.json as a table; None when it has none or it is not a JSON object. A
+    config.json that is not a regular file in the run (a FIFO, /dev/zero, a link out) or is
+    over MAX_CONFIG bytes: EngineError."""
+    path = Path(run) / CONFIG
+    try:
+        data = loads_json(read_bytes(path, "config", MAX_CONFIG, inside=run).decode("utf-8"),
+                          "config.json", 16)
+    except (FileNotFoundError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# --- what is a run, and deleting one ----------------------------------------------------
+
+
+def read_marker(path: Path) -> dict[str, Any] | None:
+    """PATH's marker if it is exactly one rnn-tui wrote (a regular file, not a link, of a
+    known format and version with a 32-hex-digit id), else None."""
+    marker = Path(path) / MARKER
+    if not _regular(marker):
+        return None
+    try:
+        data = loads_json(read_bytes(marker, "run marker", 4096), "run marker", 2)
+    except (OSError, EngineError, ValueError):
+        return None
+    ok = (isinstance(data, dict) and data.get("format") == MARKER_FORMAT
+          and data.get("version") == MARKER_VERSION and isinstance(data.get("id"), str)
+          and re.fullmatch(r"[0-9a-f]{32}", data["id"]) is not None)
+    return data if ok else None
+
+
+def mark(path: Path) -> None:
+    """Write PATH's marker, with a new id."""
+    marker = {"format": MARKER_FORMAT, "version": MARKER_VERSION, "id": uuid.uuid4().hex}
+    replace_text(Path(path) / MARKER, json.dumps(marker) + "\n")
+
+
+def signature(path: str | Path) -> str | None:
+    """"run" (a valid marker), "legacy" (no marker, written before markers: an rnn-tui
+    checkpoint header or start event), or None: not an rnn-tui run. A symlink never is."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_dir():
+        return None
+    if os.path.lexists(path / MARKER):
+        return "run" if read_marker(path) is not None else None
+    checkpoint = path / CHECKPOINT
+    if _regular(checkpoint) and header.read_meta(checkpoint) is not None:
+        return "legacy"
+    return "legacy" if _started(path) else None
+
+
+def is_run(path: str | Path) -> bool:
+    return signature(path) is not None
+
+
+def adopt(path: str | Path) -> None:
+    """A legacy run gets its marker (best effort: a read-only run stays legacy)."""
+    if signature(path) == "legacy":
         try:
-            line = raw.decode("utf-8")
-            record = json.loads(line)
-        except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
-            continue
-        step = record.get("step", 0) if isinstance(record, dict) else None
-        if isinstance(step, bool) or not isinstance(step, (int, float)):
-            continue
-        yield line, record
+            mark(Path(path))
+        except OSError:
+            pass
+
+
+def _started(path: Path) -> bool:
+    """Whether metrics.jsonl's first line is rnn-tui's start event."""
+    if not _regular(path / METRICS):
+        return False
+    try:
+        with open_regular(path / METRICS, "metrics file") as fh:
+            first = next(lines(fh, MAX_LINE), None)
+    except (OSError, EngineError):
+        return False
+    record = _record(first)
+    return (record is not None and record.get("event") == "start"
+            and isinstance(record.get("config"), dict) and bool(record["config"])
+            and isinstance(record.get("device"), str)
+            and isinstance(record.get("parameters"), int))
+
+
+def written_files(path: Path) -> list[Path]:
+    """The files rnn-tui wrote in run directory PATH that are there (regular files only)."""
+    found = [path / name for name in (*OWN_FILES, MARKER, LOCK, *TEMPS)
+             if _regular(path / name)] + header.stale_temps(path)
+    aside = path / ASIDE
+    if aside.is_dir() and not aside.is_symlink():
+        found += [aside / name for name in OWN_FILES if _regular(aside / name)]
+    return found
+
+
+def check_removable(path: Path) -> None:
+    """EngineError unless PATH may hold a run to delete: not a symlink, not the current
+    directory or one of its parents, a home directory, a filesystem root or mount point."""
+    if path.is_symlink():
+        raise EngineError(f"{path} is a symbolic link: not followed, not deleted")
+    real = Path(os.path.realpath(path))
+    cwd = Path(os.path.realpath(os.getcwd()))
+    if real == cwd or real in cwd.parents:
+        raise EngineError(f"{path} is the current directory or one of its parents: "
+                          f"not deleted")
+    if real.parent == real or os.path.ismount(real):
+        raise EngineError(f"{path} is a filesystem root or mount point: not deleted")
+    if real in _homes():
+        raise EngineError(f"{path} is a home directory: not deleted")
+
+
+def _homes() -> set[Path]:
+    homes = {Path(os.path.realpath(os.path.expanduser("~")))}
+    try:
+        import pwd
+
+        homes |= {Path(os.path.realpath(p.pw_dir)) for p in pwd.getpwall() if p.pw_dir}
+    except (ImportError, OSError):
+        pass
+    return homes
+
+
+def remove_run(path: str | Path) -> tuple[int, list[str]]:
+    """Delete what rnn-tui wrote in run directory PATH (see the module docstring), holding
+    its lock (a run being trained is refused); the directory goes only if that emptied it.
+    (bytes freed, the names of the entries kept because rnn-tui did not write them)."""
+    path = Path(path)
+    check_removable(path)
+    if signature(path) is None:
+        raise EngineError(f"{path} is not a run directory (rnn-tui wrote no run there): not deleted")
+    lock = DirLock(path)
+    lock.acquire()
+    freed = 0
+    try:
+        for file in written_files(path):
+            freed += file.lstat().st_size
+            file.unlink(missing_ok=True)
+        if (path / ASIDE).is_dir() and not (path / ASIDE).is_symlink():
+            _drop_aside(path)
+    finally:
+        lock.release()
+    kept = sorted(p.name for p in path.iterdir())
+    if not kept:
+        path.rmdir()
+    return freed, kept
+
+
+def own_size(path: Path) -> tuple[int, float]:
+    """(bytes, newest mtime) of the files rnn-tui wrote in run directory PATH."""
+    stats = [p.lstat() for p in written_files(path) if p.name != LOCK]
+    return sum(s.st_size for s in stats), max((s.st_mtime for s in stats), default=0.0)
+
+
+def _regular(path: Path) -> bool:
+    """A regular file at PATH itself (a symlink is not one)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _finite(obj: Any) -> Any:

@@ -158,7 +158,7 @@ def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any
 
     saved = None
     if resume:
-        saved = ckpt.load(out_dir / ckpt.FILENAME)
+        saved = ckpt.load(out_dir)  # (rank 0's run.path; the others open no RunDir)
         config = checkpoint_config(saved, str(out_dir), overrides)
     elif config is None:
         raise EngineError("a new run needs a config")
@@ -293,9 +293,11 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
+    from engine.run import rundir
     from engine.training.device import configure_threads, resolve_device
 
     saved = ckpt.load(run_dir)
+    rundir.adopt(run_dir)  # a run from before markers: its first open writes one
     config = checkpoint_config(saved, str(run_dir))
     # The run's --threads; 0: the cores idle now (2 threads beside a busy core made a
     # held-out evaluation 10x slower than 1 thread).

@@ -114,6 +114,9 @@ class World:
         """The Started event's device line: ranks, backend and how the batch is split."""
         if not self.active:
             return device
+        if batch_size < self.size:
+            return (f"{device} x {self.size} processes ({self.backend}), batch {batch_size}: "
+                    f"too small to split, every rank takes it")
         per = batch_size / self.size
         per = int(per) if per == int(per) else round(per, 1)
         return (f"{device} x {self.size} processes ({self.backend}), global batch "
@@ -260,6 +263,16 @@ class Replicas(torch.nn.parallel.DistributedDataParallel):
             if name == "module":
                 raise
             return getattr(self.module, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A setting the bare model has (a family's live knob, `model.threshold = ...`)
+        goes to it; DDP's own attributes stay DDP's."""
+        module = self.__dict__.get("_modules", {}).get("module")
+        if module is not None and name not in self.__dict__ and hasattr(module, name) \
+                and not hasattr(type(self), name):
+            setattr(module, name, value)
+        else:
+            super().__setattr__(name, value)
 
 
 def _all_reduce(t: torch.Tensor, op: str) -> None:

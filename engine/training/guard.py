@@ -79,6 +79,11 @@ def weights_finite(params) -> bool:
 
 
 def diverged_message(step: int, loss: float, norm: float, advice: str,
-                     guard: DivergenceGuard) -> str:
+                     guard: DivergenceGuard, last_logged: float = 0.0) -> str:
+    """LAST_LOGGED: the gradient norm of the last train line, said too when NORM is not
+    finite (or 0: no step since the last log), so the explosion's size is on record."""
+    shown = f"{norm:.3g}"
+    if last_logged and (not math.isfinite(norm) or not norm):
+        shown += f"; the last logged {last_logged:.3g}"
     return (f"training diverged at step {step}: the loss became {loss} (gradient norm "
-            f"{norm}). This is an exploding gradient: {advice}; {guard.where()}.")
+            f"{shown}). This is an exploding gradient: {advice}; {guard.where()}.")

@@ -261,7 +261,8 @@ class Trainer(Controls):
             loss = st.world.mean(loss)  # the ranks' guards decide alike
         if not st.guard.fit_to_keep(loss, st.params):
             if loss is not None and not math.isfinite(loss):
-                st.diverged, st.diverged_at = True, (loss, float(st.acc.norm))
+                st.diverged, st.diverged_at = True, (loss, float(st.acc.norm) if st.acc.n
+                                                     else 0.0)
             elif reason != "interval":
                 yield self._emit(ev.Warning(step=st.step,
                                             message=st.guard.refusal(st.step, loss)))
@@ -332,7 +333,8 @@ class Trainer(Controls):
         loss, norm = st.diverged_at
         msg = diverged_message(st.step, loss, norm, f"turn on clipping (--clip-mode norm "
                                f"--clip 1.0) or lower the learning rate (now "
-                               f"{self.config.lr:g})", st.guard)
+                               f"{self.config.lr:g})", st.guard,
+                               st.clip_window.last_norm())
         yield self._emit(ev.Finished(step=st.step, reason="diverged", message=msg,
                                      best_val_loss=st.best_val))
 

@@ -28,20 +28,51 @@ import statistics
 import sys
 import time
 from collections import deque
-from typing import Callable
+from typing import Callable, Mapping
 
-WAIT_POLICY = "PASSIVE"  # rnn-tui's OpenMP wait policy unless the user sets OMP_WAIT_POLICY
+# How long an idle OpenMP thread spins before it sleeps, in libgomp's busy-wait iterations
+# (about 100,000 a millisecond, 5x either way with the CPU: libgomp's env.c). 0 is
+# OMP_WAIT_POLICY=PASSIVE: sleep at once. A bounded count is the KMP_BLOCKTIME idea of issue
+# 24: spin through the short gaps between the back-to-back operations of one training step
+# (no futex wake-up per operation, the quiet machine's speed) but sleep within ~SPIN_COUNT/1e5
+# ms when nothing comes, so a thread never holds a core another program needs for longer than
+# that. PENDING the quiet-machine measurement: `benchmarks/load.py --variants
+# auto,spin-3k,spin-10k,spin-30k,spin-100k,auto-active` decides; until then 0 (PASSIVE),
+# the setting measured good under load (issue 10).
+SPIN_COUNT = 0
+
+# Variables by which the user (or a benchmark) already chose how OpenMP threads wait.
+WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
+SPINS_PER_MS = 100_000  # libgomp's own rough estimate (env.c), to express N as a time
+
+
+def wait_env(environ: Mapping[str, str], spin_count: int) -> dict[str, str]:
+    """The environment variables that make idle OpenMP threads wait as `spin_count` says,
+    or {} when `environ` already names a wait policy or spin time (the user's choice wins).
+
+    0 -> OMP_WAIT_POLICY=PASSIVE (every OpenMP runtime understands it). N > 0 ->
+    GOMP_SPINCOUNT=N with OMP_WAIT_POLICY left unset: libgomp (torch's OpenMP on Linux,
+    `torch.__config__.parallel_info()`) spins N times, or min(N, 100) while it runs more
+    threads than the process has CPUs; and KMP_BLOCKTIME, the same time in whole
+    milliseconds (at least 1), for LLVM's and Intel's OpenMP (torch on macOS), which
+    would otherwise spin 200 ms."""
+    if any(environ.get(name) for name in WAIT_VARIABLES):
+        return {}
+    if spin_count <= 0:
+        return {"OMP_WAIT_POLICY": "PASSIVE"}
+    return {"GOMP_SPINCOUNT": str(spin_count),
+            "KMP_BLOCKTIME": str(max(1, round(spin_count / SPINS_PER_MS)))}
 
 
 def set_wait_policy() -> None:
-    """Idle OpenMP threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE), unless the
-    user chose otherwise. A spinning thread takes the core another program (or the app's
-    own UI, or torch's other thread) needs: on a 2-core machine at load average 4-12, a GRU
-    512x2 on 2 threads trained 4-9x faster with PASSIVE than with the default policy
+    """Idle OpenMP threads sleep instead of spinning for long (`wait_env`), unless the user
+    chose otherwise. A spinning thread takes the core another program (or the app's own UI,
+    or torch's other thread) needs: on a 2-core machine at load average 4-12, a GRU 512x2 on
+    2 threads trained 4-9x faster with PASSIVE than with the default policy
     (benchmarks/load.py). It only works before torch starts its thread pool, so the
     commands call it first thing."""
     if "torch" not in sys.modules:
-        os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
+        os.environ.update(wait_env(os.environ, SPIN_COUNT))
 
 
 def cpu_times() -> tuple[float, float] | None:

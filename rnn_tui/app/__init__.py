@@ -107,8 +107,9 @@ def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
 
 
 def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
-            out_dir: str | None = None, resume: bool = False) -> None:
-    """Run the app in the terminal until the user quits, then say where its runs are.
+            out_dir: str | None = None, resume: bool = False) -> int:
+    """Run the app in the terminal until the user quits, then say where its runs are; the
+    exit code (RnnTuiApp.exit_code: 130 after SIGTERM, 2 after "Cannot train").
 
     Without --out the runs still get a directory (runs/<session>/<k>-<model>: checkpoints
     on quit, metrics to reopen with `rnn-tui open`). However the app ends (q, a closed
@@ -131,6 +132,7 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             runner.finished.wait(timeout=10.0)
     for line in app.farewell():
         print(line)
+    return app.exit_code()
 
 
 def preflight(config: Any, out_dir: str | None, resume: bool) -> None:

@@ -278,6 +278,16 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
             runner.resume()
         self.exit()
 
+    def exit_code(self) -> int:
+        """The process's exit code once the app has ended, as the CLI's table says: 130 after
+        SIGTERM/SIGHUP, 2 when it was showing "Cannot train" (bad input), 1 after a trainer
+        crash, else 0."""
+        if getattr(self, "_terminating", False):
+            return 130
+        if self.state == "error":
+            return 2 if getattr(self, "failed_on_input", False) else 1
+        return 0
+
     def on_unmount(self) -> None:
         # However the app ends, ask every trainer to stop so no worker thread outlives it.
         if self.runner is not None:

@@ -180,6 +180,7 @@ class EngineHandlersMixin:
         if not self._current(message.run_id):
             return
         self.controller.worker_failed()
+        self.failed_on_input = message.user_error  # the exit code after q: 2 (else 1)
         title = "Cannot train" if message.user_error else "The trainer crashed (a bug)"
         try:
             self._show_banner(f"{title}: {message.text}")

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from engine.errors import EngineError
 from rnn_tui.app.screens import AskScreen, ConfirmScreen
-from rnn_tui.workspace import RunInfo, delete, human_size, rename, scan
+from rnn_tui.workspace import RunInfo, delete, human_size, kept_note, rename, scan
 
 COLUMNS = ("", "run", "family", "model", "data", "steps", "best", "size")
 
@@ -173,14 +173,16 @@ class RunsScreen(Screen):
             if not yes:
                 return
             try:
-                freed = delete(run.path)
+                freed, kept = delete(run.path)
             except (EngineError, OSError) as exc:
                 self.app.notify(str(exc), severity="error")
                 return
             self.marked.discard(run.path)
-            self.app.notify(f"deleted {run.name} ({human_size(freed)})", timeout=3)
+            self.app.notify(f"deleted {run.name}'s files ({human_size(freed)}){kept_note(kept)}",
+                            timeout=3)
             self.refresh_runs()
 
-        self.app.push_screen(ConfirmScreen(f"Delete {run.path} ({human_size(run.size)}, "
-                                           f"{run.steps:,} steps)?\nThis cannot be undone."),
+        self.app.push_screen(ConfirmScreen(f"Delete the files rnn-tui wrote in {run.path} "
+                                           f"({human_size(run.size)}, {run.steps:,} steps)?\n"
+                                           f"Other files stay. This cannot be undone."),
                              answered)

@@ -6,6 +6,7 @@
     race       `race`                                           (configurations side by side)
     compare    `compare`                                        (runs on one chart)
     runs       `runs list`, `runs prune`                        (the run directories)
+    export     `export`, `report`                               (runs taken elsewhere)
 
 options.py generates every family's config fields as flags; exits.py holds the exit codes.
 Every user-fixable problem (EngineError) is one line on stderr and exit code 2.
@@ -19,14 +20,14 @@ import typer
 
 from engine import families
 from engine.errors import EngineError
-from rnn_tui.cli import compare, inference, lm, race, runs, train
+from rnn_tui.cli import compare, export, inference, lm, race, runs, train
 from rnn_tui.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE, error
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
                   help=f"Train vanilla RNN, GRU and LSTM cells as {families.in_words()}, "
                        "and watch them learn.")
 
-for group in (train, inference, lm, race, compare, runs):  # the order of --help
+for group in (train, inference, lm, race, compare, runs, export):  # the order of --help
     group.register(app)
 
 

@@ -22,7 +22,7 @@ from typing import Optional
 import typer
 
 from engine.errors import EngineError
-from rnn_tui.cli.exits import EXIT_INTERRUPTED
+from rnn_tui.cli.exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USAGE
 from rnn_tui.cli.options import ConfigOpt, TaskOpt, resolve_config, training_options
 
 DEFAULT_MINUTES = 3.0
@@ -93,8 +93,17 @@ def race(task, config, out, models, vary, racer, threshold, lanes, headless, for
         from rnn_tui.race.app import run_race_app
 
         run_race_app(the_race)
+        if the_race.standings.ended() in ("failed", "diverged"):  # (q stops the racers)
+            raise typer.Exit(exit_code(the_race))
     else:
         run_headless(the_race)
+
+
+def exit_code(race) -> int:
+    """The README's table: 130 interrupted, 2 every racer failed (a full disk, bad data), 3
+    every racer diverged (or failed), 0 when one finished."""
+    return {"stopped": EXIT_INTERRUPTED, "failed": EXIT_USAGE,
+            "diverged": EXIT_DIVERGED}.get(race.standings.ended(), 0)
 
 
 def run_headless(race) -> None:
@@ -114,8 +123,9 @@ def run_headless(race) -> None:
         for name, event in race.events():
             reporter.handle(name, event)
     reporter.final()
-    if any(r.status == "stopped" for r in race.standings.rows.values()):
-        raise typer.Exit(EXIT_INTERRUPTED)
+    code = exit_code(race)
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

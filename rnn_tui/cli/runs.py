@@ -37,6 +37,7 @@ def runs_list(root: Optional[Path] = RootArg) -> None:
     width = max(len(r.name) for r in runs)
     for r in runs:
         use = "  (training now)" if r.in_use else ""
+        use += f"  (cannot read: {r.problem})" if r.problem else ""
         typer.echo(f"{r.name:<{width}}  {r.family:<8} {r.model:<12} {r.data[:16]:<16} "
                    f"{r.steps:>8,} steps  {r.best:<20} {human_size(r.size):>9}  "
                    f"{age(r.modified)}{use}")
@@ -56,8 +57,9 @@ def runs_prune(root: Optional[Path] = RootArg,
                yes: bool = typer.Option(False, "--yes", "-y",
                                         help="Delete (without it: only say what would go).")
                ) -> None:
-    """Remove short or abandoned runs (by default only says what it would remove)."""
-    from rnn_tui.workspace import delete, human_size, scan
+    """Remove the files rnn-tui wrote in short or abandoned runs (by default only says what it
+    would remove); a run folder holding other files keeps them, and stays."""
+    from rnn_tui.workspace import delete, human_size, kept_note, scan
 
     runs = scan(_root(root))  # newest first
     kept = {r.path for r in runs[:keep]}
@@ -67,14 +69,24 @@ def runs_prune(root: Optional[Path] = RootArg,
     if not doomed:
         typer.echo("nothing to prune")
         return
-    freed = 0
+    freed, failed = 0, 0
     for r in doomed:
         typer.echo(f"{'removing' if yes else 'would remove'} {r.path}  ({r.steps:,} steps, "
                    f"{human_size(r.size)})")
         if yes:
-            freed += delete(r.path)
+            try:
+                size, kept = delete(r.path)
+            except EngineError as exc:  # refused or unwritable: say so, go on with the rest
+                typer.echo(f"rnn-tui: error: {exc}", err=True)
+                failed += 1
+                continue
+            freed += size
+            if kept:
+                typer.echo(f"  {kept_note(kept)[2:]}")
     if yes:
-        typer.echo(f"removed {len(doomed)} runs, {human_size(freed)} freed")
+        typer.echo(f"removed {len(doomed) - failed} runs, {human_size(freed)} freed")
+        if failed:
+            raise EngineError(f"{failed} run(s) not removed (see above)")
     else:
         typer.echo(f"{len(doomed)} runs, {human_size(sum(r.size for r in doomed))}: "
                    f"run again with --yes to remove them")

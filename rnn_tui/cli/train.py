@@ -8,9 +8,10 @@ app. torch is imported inside the commands, never at module level, so `--help` a
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 
@@ -59,19 +60,23 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
     cfg = resolve_config(task, config, with_explode(overrides, explode))
     from rnn_tui.app import run_app
 
-    run_app(cfg, out_dir=out)
+    code = run_app(cfg, out_dir=out)
+    if code:
+        raise typer.Exit(code)
 
 
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
-    from engine.run.checkpoint import FILENAME, load
+    from engine.run.checkpoint import load
     from engine.run.state import checkpoint_config
     from rnn_tui.app import run_app
 
     refuse_under_torchrun("`rnn-tui open`")
-    saved = load(run_dir / FILENAME if run_dir.is_dir() else run_dir)
+    saved = load(run_dir)
     cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
-    run_app(cfg, out_dir=str(run_dir), resume=True)
+    code = run_app(cfg, out_dir=str(run_dir), resume=True)
+    if code:
+        raise typer.Exit(code)
 
 
 @training_options
@@ -86,7 +91,11 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
                                           "machine (data parallel, through torchrun; "
                                           "--batch-size is the global batch): N GPUs "
                                           "with --device cuda, or N CPU processes."),
-                explode: bool = ExplodeOpt, overrides: dict = None) -> None:
+                explode: bool = ExplodeOpt,
+                tensorboard: Optional[Path] = typer.Option(
+                    None, "--tensorboard", help="Also write TensorBoard event files to this "
+                    "log directory as the run goes (pip install 'rnn-tui[tensorboard]')."),
+                overrides: dict = None) -> None:
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
@@ -110,16 +119,22 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     cfg = None if resume else resolve_config(task, config, overrides)
     if dry_run and cfg is not None:
         cfg = cfg.dry_run()
-    trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
-                      overrides=overrides if resume else None)
     finished = None
-    # Under torchrun rank 0 alone prints (the others' errors of their own still show).
-    with stop_on_signals(trainer), \
-            RunReporter(Console(stderr=False, quiet=not main_rank())) as report:
-        for event in trainer.events():
-            report.handle(event)
-            if event.name == "end":
-                finished = event
+    # Under torchrun rank 0 alone prints and writes TensorBoard files (the others' errors of
+    # their own still show).
+    with live_sinks(tensorboard if main_rank() else None) as sinks:  # first: a missing
+        trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,  # library touches
+                          overrides=overrides if resume else None)  # no run dir
+        if explode and out:  # as the app's x: a checkpoint of the model before it explodes,
+            trainer.request_checkpoint()  # so "explode, then --resume, lower --lr" works
+        with stop_on_signals(trainer), \
+                RunReporter(Console(stderr=False, quiet=not main_rank())) as report:
+            for event in trainer.events():
+                report.handle(event)
+                for sink in sinks:
+                    sink.handle(event)
+                if event.name == "end":
+                    finished = event
     distributed.leave()
     exit_for(finished, f"rnn-tui run --out {out} --resume" if out else None)
 
@@ -135,6 +150,22 @@ def _without_nproc(args: list[str]) -> list[str]:
         elif not arg.startswith("--nproc="):
             out.append(arg)
     return out
+
+
+@contextlib.contextmanager
+def live_sinks(tensorboard: Optional[Path]) -> Iterator[list]:
+    """What else receives the run's events as they come (--tensorboard DIR), closed at the
+    end whatever happens; made before training, so a missing library is one line."""
+    sinks = []
+    if tensorboard is not None:
+        from rnn_tui.export.tensorboard import LiveTensorBoard
+
+        sinks.append(LiveTensorBoard(tensorboard))
+    try:
+        yield sinks
+    finally:
+        for sink in sinks:
+            sink.close()
 
 
 def exit_for(finished, resume_command: str | None) -> None:

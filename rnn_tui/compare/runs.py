@@ -13,6 +13,7 @@ draws each run in the same colour every time. No torch, no Textual.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,9 @@ def load_runs(paths: list[str | Path]) -> list[ComparedRun]:
     """The runs to compare, in the order given; a path that is not a run: EngineError."""
     if not paths:
         raise EngineError("give the run directories to compare")
-    runs, names = [], _short_names([Path(p) for p in paths])
+    runs, names = [], short_names([Path(p) for p in paths])
     for k, (path, name) in enumerate(zip(map(Path, paths), names)):
-        if not (path / "metrics.jsonl").is_file():
+        if not os.path.lexists(path / "metrics.jsonl"):  # (not a file: read_metrics says)
             raise EngineError(f"{path}: no metrics.jsonl, not an rnn-tui run directory")
         info = describe(path)
         info.name = name
@@ -117,7 +118,7 @@ def summary_rows(runs: list[ComparedRun]) -> list[list[str]]:
 SUMMARY_HEADER = ["run", "family", "model", "data", "steps", "time", "last train", "best"]
 
 
-def _short_names(paths: list[Path]) -> list[str]:
+def short_names(paths: list[Path]) -> list[str]:
     """The shortest trailing parts of the paths that tell them apart ("s1/1-gru")."""
     for depth in range(1, 6):
         names = ["/".join(p.resolve().parts[-depth:]) for p in paths]

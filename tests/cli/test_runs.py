@@ -74,7 +74,7 @@ def test_a_run_in_use_cannot_be_renamed_or_deleted(capsys, small_corpus, tmp_pat
     assert renamed.is_dir() and scan(tmp_path)[0].name == "kept"
     with pytest.raises(EngineError, match="not a run directory"):
         delete(tmp_path / "empty" if (tmp_path / "empty").mkdir() is None else tmp_path)
-    assert delete(renamed) > 0 and not renamed.exists()
+    assert delete(renamed)[0] > 0 and not renamed.exists()
 
 
 def test_compare_table(capsys, small_corpus, tmp_path):

@@ -183,7 +183,7 @@ def test_sigterm_during_sampling(capsys, small_corpus, tmp_path):
     out = tmp_path / "run"
     assert cli(capsys, "run", "--corpus", str(small_corpus), "--out", str(out), "--steps", "2",
                *ARGS)[0] == 0
-    w = Watched("sample", str(out), "--length", "100000000")
+    w = Watched("sample", str(out), "--length", "100000")
     assert wait_for(lambda: len(w.out) > 200, 60), w.text()
     code, took = w.stop_within(PROMPT_S)
     assert code == 130 and took < PROMPT_S, (code, took, w.text())
@@ -236,3 +236,26 @@ def test_kill_9_loop_never_breaks_the_run_directory(small_corpus, tmp_path):
     steps = [r["step"] for r in read_metrics(out) if r["event"] == "train"]
     assert steps == list(range(1, last_step + 4))  # one continuous history
     assert not list(out.glob(".checkpoint-*.tmp"))  # leftovers of killed writes removed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("wait_steps", [0, 2])  # 0: in the baselines; 2: in an evaluation
+def test_sigterm_with_5000_classes(tmp_path, wait_steps):
+    """Issue 18: 17 s with 5,000 classes (the per-class matrix was 5,000 x 5,000, and the
+    Naive Bayes baseline never looked at the stop)."""
+    import random
+
+    rng = random.Random(0)
+    data = tmp_path / "many.tsv"
+    data.write_text("".join(" ".join(f"w{rng.randrange(2000)}" for _ in range(8)) + f"\tc{c}\n"
+                            for c in range(5000) for _ in range(4)))
+    out = tmp_path / "run"
+    w = Watched("run", "--task", "classify", "--data", str(data), "--steps", "400",
+                "--eval-every", "1", "--log-every", "1", "--hidden", "32", "--embed", "16",
+                "--threads", "1", "--device", "cpu", "--out", str(out))
+    assert wait_for(lambda: train_steps(out) >= wait_steps
+                    and (wait_steps or "training:" in w.text()), 120), w.text()
+    time.sleep(0.3)
+    code, took = w.stop_within(PROMPT_S)
+    assert code == 130 and took < PROMPT_S, (code, took, w.text())
+    assert (out / "metrics.jsonl").stat().st_size < 5_000_000  # 75 MB an evaluation before

@@ -36,7 +36,12 @@ FAMILIES = {
     "tag": ["--task", "tag", "--data", "tests/fixtures/tag/entities.iob", "--hidden", "16",
             "--embed", "16", "--char-embed", "8", "--char-hidden", "8", "--word-dropout", "0"],
     "longrange": ["--task", "adding", "--length", "20", "--hidden", "16", "--heldout", "64"],
+    "onetomany": ["--task", "onetomany", "--hidden", "32"],
+    # One example, or none: every rank takes the one process's step.
+    "hello": ["--task", "hello"],
+    "surface": ["--task", "surface"],
 }
+SPLIT = ["lm", "seq2seq", "classify", "tag", "longrange", "onetomany"]  # a share per rank
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +66,7 @@ def events(run_dir) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
 
 
-@pytest.mark.parametrize("family", ["lm", "seq2seq", "classify", "tag", "longrange"])
+@pytest.mark.parametrize("family", SPLIT)
 def test_one_step_of_two_ranks_equals_one_process_with_the_whole_batch(family, reviews,
                                                                        tmp_path):
     """--batch-size is the global batch: 2 ranks x 4 take the step 1 process x 8 takes."""
@@ -96,7 +101,7 @@ def checkpoint_step(run_dir) -> int:
     return int(ckpt.load(run_dir).meta["step"])
 
 
-@pytest.mark.parametrize("family", ["lm", "seq2seq", "classify", "tag", "longrange"])
+@pytest.mark.parametrize("family", list(FAMILIES))
 def test_a_rank_killed_with_sigkill_leaves_a_checkpoint_the_run_resumes_from(family, reviews,
                                                                             tmp_path):
     out = tmp_path / "run"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.data import corpus as corpus_mod
@@ -125,9 +127,10 @@ def test_download_name_not_fetched(tmp_path, monkeypatch):
 
 
 def test_list_bundled():
-    rows = {name: (desc, size) for name, desc, size in list_bundled()}
+    rows = {name: (desc, size, where) for name, desc, size, where in list_bundled()}
     assert {"hello", "prose", "code", "structured", "stdlib", "tiny-shakespeare"} <= set(rows)
     assert rows["prose"][1] > 100_000 and rows["stdlib"][1] is None
+    assert Path(rows["prose"][2]).is_file() and Path(rows["prose"][2]).name == "prose.txt"
 
 
 def test_a_nul_byte_is_refused_wherever_it_is(tmp_path):

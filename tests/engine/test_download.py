@@ -118,3 +118,70 @@ def test_registry_pins_tiny_shakespeare():
     r = dl.REGISTRY["tiny-shakespeare"]
     assert r.size == 1_115_394 and len(r.sha256) == 64
     assert r.url.endswith("karpathy/char-rnn/master/data/tinyshakespeare/input.txt")
+
+
+@pytest.fixture()
+def slow_server():
+    """A server on 127.0.0.1 that sends headers, then BODY at `pace` seconds a byte (None:
+    never a byte); the test sets the pace before the download."""
+    import socket
+
+    state = {"pace": 0.1, "stop": threading.Event()}
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.1)
+
+    def answer(conn, pace):
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY))
+            for byte in BODY:
+                if state["stop"].wait(pace or 60) or pace is None:
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def serve():
+        while not state["stop"].is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=answer, args=(conn, state["pace"]), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    state["url"] = f"http://127.0.0.1:{listener.getsockname()[1]}/toy.txt"
+    yield state
+    state["stop"].set()
+    thread.join(5)
+    listener.close()
+
+
+def test_a_trickling_server_is_stopped_as_stalled(slow_server, toy, tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setattr(dl, "STALL_S", 0.5)
+    monkeypatch.setattr(dl, "STALL_BYTES", 100)  # the server sends ~10 bytes/s
+    t0 = time.monotonic()
+    with pytest.raises(EngineError, match="stalled: .* bytes in the last"):
+        dl.download("toy", cache_dir=tmp_path / "c", url=slow_server["url"])
+    assert time.monotonic() - t0 < 10
+    assert not list((tmp_path / "c").iterdir())  # nothing kept
+
+
+def test_a_silent_server_times_out_and_a_slow_one_meets_the_deadline(slow_server, toy,
+                                                                      tmp_path, monkeypatch):
+    monkeypatch.setattr(dl, "TIMEOUT_S", 0.5)
+    slow_server["pace"] = None  # headers, then silence
+    with pytest.raises(EngineError, match="nothing received for 0.5 s"):
+        dl.download("toy", cache_dir=tmp_path / "c", url=slow_server["url"])
+    slow_server["pace"] = 0.05
+    monkeypatch.setattr(dl, "STALL_BYTES", 1)
+    monkeypatch.setattr(dl, "DEADLINE_S", 0.5)
+    with pytest.raises(EngineError, match="took over 0.5 s"):
+        dl.download("toy", cache_dir=tmp_path / "c", url=slow_server["url"])
+    assert not list((tmp_path / "c").iterdir())

@@ -57,3 +57,10 @@ def test_run_explode_flag(capsys, tmp_path):
                          "300", "--out", str(tmp_path / "x"))
     assert code == 3, (out, err)
     assert "diverged" in err and "clipping" in err and "(now 10)" in err
+    # as the app's x, the run kept the model from before the explosion (issue 18): the norm
+    # said is a number, and "explode, then --resume" with clipping and a small lr works
+    assert "checkpoint (request) at step 0" in out and "gradient norm 0)" not in err
+    assert "the last good checkpoint (step 0) was kept" in err
+    code, out, err = cli(capsys, "run", "--out", str(tmp_path / "x"), "--resume", "--lr",
+                         "0.001", "--clip-mode", "norm", "--steps", "5")
+    assert code == 0 and "finished at step 5" in out, (out, err)

@@ -172,3 +172,20 @@ def test_race_cli_refuses_a_used_racer_directory(capsys, tmp_path):
                          "--steps", "2", "--out", str(tmp_path / "r"))
     assert_clean_error(code, out, err, "racer irnn: ", "--force")
     assert not (tmp_path / "r" / "rnn").exists()  # refused before anything was built
+
+
+def test_a_race_without_a_finisher_exits_with_why(capsys, tmp_path):
+    """Every racer diverged: exit 3; every racer failed (a full disk): 2; one finished: 0."""
+    code, out, err = cli(capsys, "race", "--task", "adding", "--models", "irnn,rnn",
+                         "--optimizer", "sgd", "--lr", "10", "--clip-mode", "off", "--steps",
+                         "20", "--hidden", "16", "--batch-size", "8", "--length", "8",
+                         "--heldout", "32", "--device", "cpu", "--headless",
+                         "--out", str(tmp_path / "race"))
+    assert code == 3, (out, err)
+    table = Standings(["a", "b"])
+    for status, ended in ((("failed", "failed"), "failed"), (("failed", "diverged"), "failed"),
+                          (("diverged", "finished"), "finished"),
+                          (("stopped", "finished"), "stopped")):
+        for name, s in zip("ab", status):
+            table.rows[name].status = s
+        assert table.ended() == ended, status

@@ -17,6 +17,7 @@ def old_run(path):
     for name, text in (("config.json", "{}"), ("metrics.jsonl", '{"event": "start"}\n'),
                        ("checkpoint.safetensors", "old weights")):
         (path / name).write_text(text)
+    rundir.mark(path)  # written by rnn-tui: --force may replace it
     return {p.name: p.read_text() for p in path.iterdir()}
 
 

@@ -139,3 +139,17 @@ def test_bad_uses_of_a_trained_tagger(trained, capsys, tmp_path):
                             "--no-bidirectional"), "cannot change on --resume")
     assert_clean_error(*cli(capsys, "run", "--out", str(trained), "--resume", "--task",
                             "tag"), "leave --task out")
+
+
+@pytest.mark.parametrize("meta, needle", [({"seen": 5}, "'seen'"), ({"vocabs": "x"}, "'vocabs'"),
+                                          ({"vocabs": {"words": [1], "tags": ["O"]}},
+                                           "'vocabs'"), ({"scheme": 3}, "'scheme'")])
+def test_an_edited_taggers_metadata_is_one_line(trained, capsys, tmp_path, meta, needle):
+    """Issue 18: `seen` an integer or `vocabs` a string ended in a traceback in predict."""
+    import shutil
+
+    from cli_helpers import edit_checkpoint
+
+    run = shutil.copytree(trained, tmp_path / "run")
+    edit_checkpoint(run, meta=meta)
+    assert_clean_error(*cli(capsys, "predict", str(run), SENTENCE), needle)

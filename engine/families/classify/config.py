@@ -41,6 +41,7 @@ class ClassifyConfig(RunConfig):
     FAMILY: ClassVar[str] = "classify"
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")
     DRY_RUN: ClassVar[dict] = {"probe_batch": 2, "log_errors": 3, "attn_size": 8}
+    BUNDLED_DATA: ClassVar[dict] = BUNDLED
     # The vocabulary, the classes and the split are the checkpoint's; so is the architecture.
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + (
         "data", "val", "val_fraction", "data_seed", "text_column", "label_column", "header",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
 from engine.errors import EngineError
+from engine.files import read_bytes, what_is
 
 Column = Union[int, str, None]
 DELIMITERS = {"\t": "TSV", ",": "CSV", ";": "semicolon-separated"}
@@ -61,8 +62,14 @@ def line_list(lines: list[int], most: int = 8) -> str:
 
 
 def read_text(path: Path) -> str:
-    """A file's text: UTF-8 (BOM dropped) or UTF-16 with a BOM; binary is refused."""
-    data = path.read_bytes()
+    """A file's text: UTF-8 (BOM dropped) or UTF-16 with a BOM; binary is refused. (Read
+    like every user file, engine.files: a regular file under the corpus size limit.)"""
+    from engine.data.corpus import MAX_BYTES
+
+    try:
+        data = read_bytes(path, "data file", MAX_BYTES)
+    except FileNotFoundError:
+        raise EngineError(f"no such file: {path}") from None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return data.decode("utf-16")
@@ -82,7 +89,10 @@ def read_text(path: Path) -> str:
 # --- tables ---------------------------------------------------------------------------------
 
 def _records(text: str, delim: str, quoted: bool, name: str) -> list[tuple[int, list[str]]]:
-    """(first line, fields) per non-blank record. csv does the quoting and the CRLF."""
+    """(first line, fields) per non-blank record. csv does the quoting and the CRLF. A field
+    may be as long as the file (csv's own limit, 131,072 characters, would refuse the whole
+    file for one long review; the encoder cuts long texts anyway)."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim,
                         quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE)
     out, start = [], 1
@@ -301,6 +311,9 @@ def _files(path: Union[str, Path]) -> tuple[list[Path], list[str]]:
             raise EngineError(f"no such file or directory: {s}")
         if p.is_file():
             return [p], []
+        if not p.is_dir():  # a FIFO, /dev/null, a process substitution: not read as a stream
+            raise EngineError(f"{s} is {what_is(p.stat().st_mode)}, not a regular file or a "
+                              f"directory: save the data to a file first")
         found = sorted(p.iterdir())
     files, skipped = [], []
     for f in found:
@@ -339,7 +352,14 @@ def read_examples(path: Union[str, Path], text_column: Column = None,
     """A table file, a directory (or glob) of tables, or a directory of per-class files."""
     files, skipped = _files(path)
     out = Examples(notes=[f"skipped {n} (not data)" for n in skipped])
-    tables = len(files) == 1 and Path(path).is_file() or all(map(_looks_like_table, files))
+    looks = [_looks_like_table(f) for f in files]
+    tables = len(files) == 1 and Path(path).is_file() or all(looks)
+    if any(looks) and not tables:  # a table beside text files: neither reading is right
+        table = next(f.name for f, t in zip(files, looks) if t)
+        other = next(f.name for f, t in zip(files, looks) if not t)
+        raise EngineError(f"{path} mixes a table ({table}) with other files ({other}): give "
+                          f"the table itself, or a folder of only tables or only per-class "
+                          f"text files")
     for f in files:
         got = (read_table(f, text_column, label_column, header) if tables else
                read_class_file(f))

@@ -20,6 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
+from engine import many_classes
+
 
 @dataclass
 class Scores:
@@ -46,18 +48,25 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def scores(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str]) -> Scores:
+    """The scores of all classes; the per-class table and the matrix of at most MAX_CLASSES
+    of them, the rest summed in one "(N others)" row (engine.many_classes)."""
     if len(y_true) != len(y_pred):
         raise ValueError(f"{len(y_true)} true labels but {len(y_pred)} predictions")
-    m = confusion_matrix(y_true, y_pred, len(classes))
-    tp = np.diag(m).astype(float)
-    predicted, support = m.sum(0), m.sum(1)  # column sums: predicted as c; rows: true c
+    C = len(classes)
+    t, p = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    tp = np.bincount(t[t == p], minlength=C).astype(float)
+    support, predicted = np.bincount(t, minlength=C), np.bincount(p, minlength=C)
     precision, recall = _ratio(tp, predicted), _ratio(tp, support)
     f1 = _ratio(2 * precision * recall, precision + recall)
     present = (support + predicted) > 0
-    n = int(m.sum())
-    per_class = [{"name": c, "precision": float(p), "recall": float(r), "f1": float(f),
+    n = len(t)
+    per_class = [{"name": c, "precision": float(pr), "recall": float(r), "f1": float(f),
                   "support": int(s)}
-                 for c, p, r, f, s in zip(classes, precision, recall, f1, support)]
+                 for c, pr, r, f, s in zip(classes, precision, recall, f1, support)]
+    keep = many_classes.kept(support + predicted)
     return Scores(accuracy=float(tp.sum() / n) if n else 0.0,
                   macro_f1=float(f1[present].mean()) if present.any() else 0.0,
-                  per_class=per_class, confusion=m.tolist(), classes=list(classes))
+                  per_class=many_classes.rest_row(per_class, keep, "name", "support",
+                                                  ("precision", "recall", "f1")),
+                  confusion=many_classes.matrix(t, p, keep, C),
+                  classes=many_classes.names(classes, keep))

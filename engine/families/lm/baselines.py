@@ -12,7 +12,6 @@ All in nats per token on the validation split; drawn as lines on the loss chart.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +56,16 @@ def ladder_path(spec: str) -> Path:
 
 def read_ladder(spec: str) -> dict[str, Any]:
     path = ladder_path(spec)
+    from engine.files import loads_json, read_bytes
+
     try:
-        found = json.loads(path.read_text(encoding="utf-8"))
+        found = loads_json(read_bytes(path, "ladder result", 64 << 20).decode("utf-8"))
     except FileNotFoundError:
         raise EngineError(f"--reference {spec}: no {LADDER_FILE} there (write one with "
                           f"`rnn-tui ladder --out DIR`)") from None
-    except (OSError, ValueError) as exc:
-        raise EngineError(f"--reference {spec}: cannot read {path}: {exc}") from None
+    except ValueError:  # not UTF-8, not JSON, nested too deeply
+        raise EngineError(f"--reference {spec}: {path} is not a ladder result (not JSON "
+                          f"written by `rnn-tui ladder`)") from None
     if not isinstance(found, dict) or not isinstance(found.get("rungs"), list):
         raise EngineError(f"--reference {spec}: {path} is not a ladder result")
     return found

@@ -24,6 +24,7 @@ TOKENS = ("char", "word")
 TOKENIZERS = ("auto", "whitespace", "word")
 EOS_MODES = ("line", "paragraph")
 SOFTMAXES = ("full", "adaptive")
+MAX_SAMPLE_LENGTH = 100_000  # tokens in one sample (sample --length, sample_length): ~1 min
 RECURRENT = ("lstm", "gru", "rnn")  # the models with a hidden state (probes, gates)
 
 # The defaults of the "per tokens" fields. CHAR_DEFAULTS are the values every character run
@@ -114,6 +115,7 @@ class LMConfig(RunConfig):
         for name in ("baseline_order", "max_vocab"):
             check_int(name, getattr(self, name), least=0)
         check_limit("bptt", self.bptt, 100000)
+        check_limit("sample_length", self.sample_length or 0, MAX_SAMPLE_LENGTH)
         check_limit("baseline_order", self.baseline_order, 12)
         check_limit("window", self.window, 15)
         check_positive("temperature", self.temperature)

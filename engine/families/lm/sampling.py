@@ -36,8 +36,13 @@ def generate(model, vocab, prime: str = "", length: int = 200, temperature: floa
     The probability is that of the *untempered* distribution, so colouring text by it shows
     what the model believes, independently of the temperature used to draw.
     """
+    from engine.families.lm.config import MAX_SAMPLE_LENGTH
+
     if length < 0:
         raise EngineError(f"length must be >= 0, got {length}")
+    if length > MAX_SAMPLE_LENGTH:
+        raise EngineError(f"length {length:,} is over the cap of {MAX_SAMPLE_LENGTH:,} tokens "
+                          f"a sample; sample in pieces (--prime with the end of the last)")
     if not greedy and not (temperature > 0 and math.isfinite(temperature)):
         raise EngineError(f"temperature must be a finite number > 0, got {temperature}")
     if top_k is not None and top_k < 1:

@@ -21,6 +21,7 @@ class Jacobian(Event):
     """
     name: ClassVar[str] = "jacobian"
     KEEP_IN_HISTORY: ClassVar[int] = 1
+    SERIES: ClassVar[tuple[str, ...]] = ("gains", "sigma_max")
     step: int
     gains: list[list[float]]  # layers x positions
     sigma_max: list[dict[str, float]]  # per layer: gate block -> largest singular value

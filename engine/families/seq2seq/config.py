@@ -16,6 +16,7 @@ from engine.errors import EngineError
 
 TASKS = ("dates", "reverse", "sort", "add", "pairs")
 ATTENTIONS = ("none", "bahdanau", "luong-dot", "luong-general")
+MAX_OUTPUT_LEN = 10_000  # characters one decoding may write (translate --max-len, a checkpoint)
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Seq2SeqConfig(RunConfig):
             check_int(name, getattr(self, name), least=0)
         for name, most in (("hidden", 8192), ("embed", 8192), ("attn_size", 8192),
                            ("layers", 16), ("heldout", 1_000_000), ("max_len", 2000),
-                           ("max_output_len", 10000), ("max_pair_len", 10000)):
+                           ("max_output_len", MAX_OUTPUT_LEN), ("max_pair_len", 10000)):
             check_limit(name, getattr(self, name), most)
         if self.task == "add" and max(self.min_len, self.max_len) > 60:
             raise EngineError("add: at most 60 digits per operand")

@@ -51,9 +51,20 @@ def _select(state, idx: Tensor):
 
 
 @torch.no_grad()
+def check_max_len(max_len: int) -> None:
+    """A decoding runs at most MAX_OUTPUT_LEN steps (a typo of 10,000,000 would run for
+    hours)."""
+    from engine.families.seq2seq.config import MAX_OUTPUT_LEN
+
+    if max_len > MAX_OUTPUT_LEN:
+        raise EngineError(f"the output length {max_len:,} is over the cap of "
+                          f"{MAX_OUTPUT_LEN:,} characters")
+
+
 def greedy(model, vocab: Vocab, sources: list[str], max_len: int,
            device: torch.device | str = "cpu") -> list[Hypothesis]:
     """Argmax at every step, for a batch of sources at once."""
+    check_max_len(max_len)
     was = model.training
     model.eval()
     src, lens = encode_sources(vocab, sources)
@@ -97,6 +108,7 @@ def beam_search(model, vocab: Vocab, source: str, k: int, max_len: int,
     """The k best outputs for one source, best first (by total log-probability)."""
     if k < 1:
         raise ValueError("beam width must be >= 1")
+    check_max_len(max_len)
     was = model.training
     model.eval()
     src, lens = encode_sources(vocab, [source])

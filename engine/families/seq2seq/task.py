@@ -59,9 +59,11 @@ class Seq2SeqTask(Task):
         """Decoding limit: the config's, or the longest target seen + 10."""
         if self.config.max_output_len:
             return self.config.max_output_len
+        from engine.families.seq2seq.config import MAX_OUTPUT_LEN
+
         longest = self.data.max_target_len if self.data else \
             int((self.saved_meta or {}).get("max_target_len", 50))
-        return longest + 10
+        return min(longest + 10, MAX_OUTPUT_LEN)  # an edited checkpoint's 10**12 too
 
     @property
     def max_source_len(self) -> int:

@@ -245,23 +245,10 @@ def build_data(cfg) -> TaskData:
 
 def read_pairs(path: str | Path, max_len: int = 200) -> tuple[list[Pair], list[str]]:
     """Usable (source, target) pairs of a TSV file, and warnings about the lines skipped."""
-    from engine.data.corpus import normalise, utf16_problem
+    from engine.data.corpus import read_text
 
     path = Path(path)
-    try:
-        data = path.read_bytes()
-        problem = utf16_problem(data, f"pairs file {path}")
-        if problem:
-            raise EngineError(problem)
-        text = normalise(data.decode("utf-8"))  # a BOM dropped, CRLF and CR made "\n"
-    except FileNotFoundError:
-        raise EngineError(f"pairs file not found: {path}") from None
-    except IsADirectoryError:
-        raise EngineError(f"pairs file {path} is a directory") from None
-    except UnicodeDecodeError as exc:
-        raise EngineError(f"pairs file {path} is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise EngineError(f"cannot read pairs file {path}: {exc.strerror}") from None
+    text = read_text(path, "pairs file")  # a regular file, UTF-8 text, "\n" line ends
     pairs: list[Pair] = []
     no_tab = empty = too_long = 0
     for line in text.splitlines():

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from engine.data.corpus import normalise
+from engine.data.corpus import read_text
 from engine.errors import EngineError
 from engine.families.tag import chars as char_tags
 from engine.families.tag.scheme import detect_scheme
@@ -154,23 +154,7 @@ def detect_format(path: Path, text: str) -> str:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        if path.is_dir():
-            raise EngineError(f"tag file {path} is a directory; give one file")
-        if path.stat().st_size > MAX_BYTES:
-            raise EngineError(f"tag file {path} is over {MAX_BYTES >> 20} MB")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise EngineError(f"tag file not found: {path}") from None
-    except OSError as exc:
-        raise EngineError(f"cannot read tag file {path}: {exc.strerror}") from None
-    if b"\x00" in data[: 1 << 16]:
-        raise EngineError(f"tag file {path} looks like a binary file (a NUL byte), not text")
-    try:
-        text = normalise(data.decode("utf-8"))  # drops a BOM, CRLF -> LF
-    except UnicodeDecodeError as exc:
-        raise EngineError(f"tag file {path} is not valid UTF-8: bad byte "
-                          f"0x{data[exc.start]:02x} at byte offset {exc.start}") from None
+    text = read_text(path, "tag file", MAX_BYTES)  # a regular file, UTF-8, normalised
     if not text.strip():
         raise EngineError(f"tag file {path} is empty")
     return text

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Container, Optional, Sequence
 
+import numpy as np
+
+from engine import many_classes
 from engine.families.tag.scheme import chunks, detect_scheme
 
 Tags = Sequence[Sequence[str]]
@@ -56,7 +59,8 @@ def unseen_accuracy(tokens: Tags, gold: Tags, pred: Tags, seen: Container[str]
 
 
 def per_tag_accuracy(gold: Tags, pred: Tags) -> list[dict]:
-    """[{"tag", "correct", "total", "accuracy"}] for every gold tag, most frequent first.
+    """[{"tag", "correct", "total", "accuracy"}] for every gold tag, most frequent first; past
+    MAX_CLASSES tags the rest in one "(N others)" row (engine.many_classes).
 
     Accuracy of a tag = share of its gold tokens tagged right (its recall).
     """
@@ -64,8 +68,10 @@ def per_tag_accuracy(gold: Tags, pred: Tags) -> list[dict]:
     for g, p in _pairs(gold, pred):
         total[g] += 1
         right[g] += g == p
-    return [{"tag": t, "correct": right[t], "total": n, "accuracy": right[t] / n}
+    rows = [{"tag": t, "correct": right[t], "total": n, "accuracy": right[t] / n}
             for t, n in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))]
+    keep = many_classes.kept([r["total"] for r in rows])
+    return many_classes.rest_row(rows, keep, "tag", "total", ("accuracy",), ("correct",))
 
 
 def confusion_matrix(gold: Tags, pred: Tags, tags: Optional[Sequence[str]] = None) -> dict:
@@ -73,20 +79,24 @@ def confusion_matrix(gold: Tags, pred: Tags, tags: Optional[Sequence[str]] = Non
 
     TAGS fixes the order (e.g. the training tags); by default gold tags by frequency, then any
     tag only ever predicted. Tags outside a given TAGS are added at the end, so every token
-    is counted once and the matrix sums to the number of tokens.
+    is counted once and the matrix sums to the number of tokens. Past MAX_CLASSES tags, the
+    most frequent (gold and predicted) are kept and the rest summed in a last "(N others)".
     """
     pairs = _pairs(gold, pred)
     counts = Counter(g for g, _ in pairs)
     names = list(tags) if tags is not None else sorted(counts, key=lambda t: (-counts[t], t))
+    index = {t: i for i, t in enumerate(names)}
     for g, p in pairs:
         for t in (g, p):
-            if t not in names:
+            if t not in index:
+                index[t] = len(names)
                 names.append(t)
-    index = {t: i for i, t in enumerate(names)}
-    rows = [[0] * len(names) for _ in names]
-    for g, p in pairs:
-        rows[index[g]][index[p]] += 1
-    return {"tags": names, "counts": rows}
+    true_idx = [index[g] for g, _ in pairs]
+    pred_idx = [index[p] for _, p in pairs]
+    weight = np.bincount(true_idx + pred_idx, minlength=len(names))
+    keep = many_classes.kept(weight)
+    return {"tags": many_classes.names(names, keep),
+            "counts": many_classes.matrix(true_idx, pred_idx, keep, len(names))}
 
 
 def _prf(correct: int, found_pred: int, found_gold: int) -> dict:

@@ -46,7 +46,7 @@ class TagTask(Task):
 
     def __init__(self, config: TagConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)
-        meta = saved_meta or {}
+        meta = _checked(saved_meta) if saved_meta else {}
         self.vocabs = TagVocabs.from_meta(meta["vocabs"]) if saved_meta else None
         self.seen: set[str] = set(meta.get("seen") or ())  # the training word forms
         self.scheme = meta.get("scheme")  # "iob2" ... for chunk tags, None for POS tags
@@ -268,3 +268,23 @@ class TagTask(Task):
         self._start_epoch(epoch if batch_size == self.config.batch_size else epoch + 1)
         if batch_size == self.config.batch_size:
             self.cursor = min(cursor, len(self.order))
+
+
+def _strings(value: Any, empty_ok: bool = True) -> bool:
+    return isinstance(value, list) and (empty_ok or bool(value)) and \
+        all(isinstance(v, str) for v in value)
+
+
+def _checked(meta: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint's tagger entries, each of its type (an edited file: one clear line)."""
+    vocabs = meta.get("vocabs")
+    if not (isinstance(vocabs, dict) and _strings(vocabs.get("words"), False)
+            and _strings(vocabs.get("tags"), False)
+            and (vocabs.get("chars") is None or _strings(vocabs["chars"]))):
+        raise EngineError("the checkpoint's 'vocabs' must be a table of 'words' and 'tags' "
+                          "(lists of strings) and 'chars' (a list of strings, or null)")
+    if meta.get("seen") is not None and not _strings(meta["seen"]):
+        raise EngineError("the checkpoint's 'seen' must be a list of words")
+    if meta.get("scheme") is not None and not isinstance(meta["scheme"], str):
+        raise EngineError("the checkpoint's 'scheme' must be a string (iob2, ...) or null")
+    return meta

@@ -32,13 +32,18 @@ def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file
 
 @corpus_app.command("list")
 def corpus_list() -> None:
-    """List bundled and downloadable corpora."""
+    """List bundled and downloadable corpora, and where each is read from."""
+    from engine import families
     from engine.data.corpus import list_bundled
     from engine.data.download import REGISTRY
 
-    for name, description, size in list_bundled():  # downloadable ones included
+    for name, description, size, where in list_bundled():  # downloadable ones included
         shown = f"{size:,} chars" if size else ("(download)" if name in REGISTRY else "")
-        typer.echo(f"{name:<18} {shown:>16}  {description}")
+        typer.echo(f"{name:<18} {shown:>16}  {description}" + (f"  [{where}]" if where else ""))
+    for family in families.FAMILIES:  # labelled data a family ships (--data NAME)
+        for name, where in family.config_class().BUNDLED_DATA.items():
+            typer.echo(f"{name:<18} {'(--data)':>16}  labelled data for {family.noun}: "
+                       f"--task {family.task_names()[0]} --data {name}  [{where}]")
 
 
 @corpus_app.command("download")
