@@ -36,6 +36,14 @@ def what_is(mode: int) -> str:
     return next((name for test, name in KIND if test(mode)), "not a regular file")
 
 
+def is_regular(path: Path) -> bool:
+    """A regular file at PATH itself (a symlink is not one)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def check_inside(path: Path, inside: Path, what: str) -> None:
     """A symlink whose target leaves INSIDE (the run directory) is refused."""
     if os.path.islink(path):

@@ -10,8 +10,9 @@ With `--out DIR` the first run is DIR and the later ones are its siblings DIR-2,
 `scan(root)` lists the run directories under a root (a session, or all of runs/) with what
 the runs screen and `rnn-tui runs list` show; `rename` and `delete` refuse a run another
 process (or this one) is training. What a run is and what deleting one removes (only the
-files rnn-tui wrote) is engine/rundir.py's: `is_run`, `remove_run`. Nothing here imports torch or Textual, except the
-family's Task class for its headline metric (`best`).
+files rnn-tui wrote) is engine/run/identity.py's `is_run` and engine/run/removal.py's
+`remove_run`. Nothing here imports torch or Textual, except the family's Task class for its
+headline metric (`best`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from typing import Any
 from engine import families
 from engine.errors import EngineError
 from engine.run import header
-from engine.run.rundir import (CHECKPOINT, METRICS, check_removable, holder, is_run, own_size,
-                               read_config, read_metrics, remove_run)
+from engine.run.identity import is_run
+from engine.run.removal import check_removable, own_size, remove_run
+from engine.run.rundir import CHECKPOINT, METRICS, holder, read_config, read_metrics
 
 DEFAULT_ROOT = "runs"
 SESSION = re.compile(r"\d{8}-\d{6}(-\d+)?")  # a launch's folder: Workspace.session
@@ -210,7 +212,7 @@ def rename(path: Path, new_name: str) -> Path:
 
 
 def delete(path: Path) -> tuple[int, list[str]]:
-    """Delete what rnn-tui wrote in a run directory (engine.run.rundir.remove_run: the folder goes
+    """Delete what rnn-tui wrote in a run directory (engine.run.removal.remove_run: the folder goes
     only if nothing else is in it): (bytes freed, the names kept because rnn-tui did not write
     them). An emptied session folder goes too."""
     check_not_in_use(path)

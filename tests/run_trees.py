@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cli_helpers import TINY, run_main
 
-from engine.run import rundir
+from engine.run import identity, rundir
 
 
 def tree(folder: Path) -> dict[str, bytes | str]:
@@ -32,7 +32,7 @@ def make_real_run(folder: Path) -> Path:
     code = run_main("run", "--corpus", str(corpus), "--out", str(folder / "run"), "--steps",
                     "3", *TINY)
     assert code == 0
-    assert rundir.read_marker(folder / "run") is not None
+    assert identity.read_marker(folder / "run") is not None
     return folder / "run"
 
 

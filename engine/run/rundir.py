@@ -20,15 +20,10 @@ So a typo in --corpus with --force loses nothing, a second writer is refused wit
 of the first, and a --force run killed before its first checkpoint gives the old run back at
 the next start.
 
-What is a run, and what deleting one removes. A directory is a run when its marker is valid
-(`signature` "run"), or, written before markers existed, when its checkpoint's header is an
-rnn-tui checkpoint or its metrics.jsonl starts with rnn-tui's start event ("legacy"; the
-marker is written at its first open or resume, `adopt`). A config.json or a metrics.jsonl alone
-is never a run. `remove_run` (runs prune, the runs screen's delete) unlinks only the regular
-files named above, the temp files of killed writes and DIR/.replaced/'s copies of them
-(`written_files`) - never a tree, never through a symlink - then removes DIR only if that left
-it empty. It refuses a symlink, the current directory or one of its parents, a home directory
-and a filesystem root or mount point.
+What a run is (the marker's content, runs from before markers) is engine/run/identity.py's,
+which `check_usable` and `commit` ask; deleting one (only the files listed above) is
+engine/run/removal.py's. Both build on the names and readers here, so this module imports
+identity inside those two functions, not at its top.
 """
 
 from __future__ import annotations
@@ -37,17 +32,13 @@ import errno
 import json
 import math
 import os
-import re
-import stat
 import time
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from engine import events as ev
 from engine.errors import EngineError
-from engine.files import lines, loads_json, open_regular, read_bytes, what_is
-from engine.run import header
+from engine.files import is_regular, lines, loads_json, open_regular, read_bytes, what_is
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.run import checkpoint as ckpt
@@ -64,8 +55,7 @@ except ImportError:  # Windows: no advisory locks, the pid file alone
 OWN_FILES = ("config.json", "metrics.jsonl", "samples.txt", CHECKPOINT)
 LOCK, ASIDE = ".lock", ".replaced"
 METRICS, CONFIG = "metrics.jsonl", "config.json"
-MARKER, MARKER_FORMAT, MARKER_VERSION = "rnn-tui-run.json", "rnn-tui-run", 1
-TEMPS = (".config.json.tmp", f".{METRICS}.tmp", f".{MARKER}.tmp")  # killed atomic writes
+MARKER = "rnn-tui-run.json"  # what it holds: engine/run/identity.py
 MAX_CONFIG = 16 << 20  # bytes of config.json read at most
 MAX_LINE = 16 << 20  # bytes of one metrics.jsonl line; a longer line is skipped
 
@@ -83,6 +73,8 @@ def out_path(out_dir: str | Path | None) -> Path | None:
 def check_usable(path: Path, resume: bool, force: bool) -> None:
     """Refuse a directory the run cannot use (no side effects; the app checks before its
     screen opens)."""
+    from engine.run.identity import signature
+
     if path.exists() and not path.is_dir():
         raise EngineError(f"--out {path} exists and is not a directory")
     saved = path / CHECKPOINT
@@ -184,6 +176,8 @@ class RunDir:
         checkpoint, write config.json and start appending events."""
         if self.path is None:
             return
+        from engine.run.identity import mark, read_marker
+
         try:
             if self.replace:
                 (self.path / ASIDE).mkdir()
@@ -215,7 +209,7 @@ class RunDir:
 
         path = ckpt.save(self.path / CHECKPOINT, data)
         if self.aside:  # the new run has a checkpoint of its own: the old one may go
-            _drop_aside(self.path)
+            drop_aside(self.path)
             self.aside = False
         return path
 
@@ -245,7 +239,7 @@ def _recover(path: Path) -> None:
     if not (path / ASIDE).is_dir():
         return
     if (path / CHECKPOINT).is_file():
-        _drop_aside(path)
+        drop_aside(path)
     else:
         _restore_aside(path)
 
@@ -256,16 +250,16 @@ def _restore_aside(path: Path) -> None:
             os.replace(path / ASIDE / name, path / name)
         else:
             (path / name).unlink(missing_ok=True)
-    _drop_aside(path)
+    drop_aside(path)
 
 
-def _drop_aside(path: Path) -> None:
+def drop_aside(path: Path) -> None:
     """Remove .replaced/: the files rnn-tui put there, then the folder if that emptied it."""
     aside = path / ASIDE
     if aside.is_symlink() or not aside.is_dir():
         return
     for name in OWN_FILES:
-        if _regular(aside / name):
+        if is_regular(aside / name):
             (aside / name).unlink(missing_ok=True)
     try:
         aside.rmdir()
@@ -394,12 +388,13 @@ def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     whose step (if any) is a number. The file must be a regular one inside its directory."""
     with open_regular(path, "metrics file", inside=path.parent) as fh:
         for raw in lines(fh, MAX_LINE):
-            record = _record(raw)
+            record = parse_record(raw)
             if record is not None:
                 yield raw.decode("utf-8"), record
 
 
-def _record(raw: bytes | None) -> dict[str, Any] | None:
+def parse_record(raw: bytes | None) -> dict[str, Any] | None:
+    """One metrics.jsonl line as a record, or None where `_records` skips it."""
     if raw is None:
         return None
     try:
@@ -423,150 +418,6 @@ def read_config(run: str | Path) -> dict[str, Any] | None:
     except (FileNotFoundError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-# --- what is a run, and deleting one ----------------------------------------------------
-
-
-def read_marker(path: Path) -> dict[str, Any] | None:
-    """PATH's marker if it is exactly one rnn-tui wrote (a regular file, not a link, of a
-    known format and version with a 32-hex-digit id), else None."""
-    marker = Path(path) / MARKER
-    if not _regular(marker):
-        return None
-    try:
-        data = loads_json(read_bytes(marker, "run marker", 4096), "run marker", 2)
-    except (OSError, EngineError, ValueError):
-        return None
-    ok = (isinstance(data, dict) and data.get("format") == MARKER_FORMAT
-          and data.get("version") == MARKER_VERSION and isinstance(data.get("id"), str)
-          and re.fullmatch(r"[0-9a-f]{32}", data["id"]) is not None)
-    return data if ok else None
-
-
-def mark(path: Path) -> None:
-    """Write PATH's marker, with a new id."""
-    marker = {"format": MARKER_FORMAT, "version": MARKER_VERSION, "id": uuid.uuid4().hex}
-    replace_text(Path(path) / MARKER, json.dumps(marker) + "\n")
-
-
-def signature(path: str | Path) -> str | None:
-    """"run" (a valid marker), "legacy" (no marker, written before markers: an rnn-tui
-    checkpoint header or start event), or None: not an rnn-tui run. A symlink never is."""
-    path = Path(path)
-    if path.is_symlink() or not path.is_dir():
-        return None
-    if os.path.lexists(path / MARKER):
-        return "run" if read_marker(path) is not None else None
-    checkpoint = path / CHECKPOINT
-    if _regular(checkpoint) and header.read_meta(checkpoint) is not None:
-        return "legacy"
-    return "legacy" if _started(path) else None
-
-
-def is_run(path: str | Path) -> bool:
-    return signature(path) is not None
-
-
-def adopt(path: str | Path) -> None:
-    """A legacy run gets its marker (best effort: a read-only run stays legacy)."""
-    if signature(path) == "legacy":
-        try:
-            mark(Path(path))
-        except OSError:
-            pass
-
-
-def _started(path: Path) -> bool:
-    """Whether metrics.jsonl's first line is rnn-tui's start event."""
-    if not _regular(path / METRICS):
-        return False
-    try:
-        with open_regular(path / METRICS, "metrics file") as fh:
-            first = next(lines(fh, MAX_LINE), None)
-    except (OSError, EngineError):
-        return False
-    record = _record(first)
-    return (record is not None and record.get("event") == "start"
-            and isinstance(record.get("config"), dict) and bool(record["config"])
-            and isinstance(record.get("device"), str)
-            and isinstance(record.get("parameters"), int))
-
-
-def written_files(path: Path) -> list[Path]:
-    """The files rnn-tui wrote in run directory PATH that are there (regular files only)."""
-    found = [path / name for name in (*OWN_FILES, MARKER, LOCK, *TEMPS)
-             if _regular(path / name)] + header.stale_temps(path)
-    aside = path / ASIDE
-    if aside.is_dir() and not aside.is_symlink():
-        found += [aside / name for name in OWN_FILES if _regular(aside / name)]
-    return found
-
-
-def check_removable(path: Path) -> None:
-    """EngineError unless PATH may hold a run to delete: not a symlink, not the current
-    directory or one of its parents, a home directory, a filesystem root or mount point."""
-    if path.is_symlink():
-        raise EngineError(f"{path} is a symbolic link: not followed, not deleted")
-    real = Path(os.path.realpath(path))
-    cwd = Path(os.path.realpath(os.getcwd()))
-    if real == cwd or real in cwd.parents:
-        raise EngineError(f"{path} is the current directory or one of its parents: "
-                          f"not deleted")
-    if real.parent == real or os.path.ismount(real):
-        raise EngineError(f"{path} is a filesystem root or mount point: not deleted")
-    if real in _homes():
-        raise EngineError(f"{path} is a home directory: not deleted")
-
-
-def _homes() -> set[Path]:
-    homes = {Path(os.path.realpath(os.path.expanduser("~")))}
-    try:
-        import pwd
-
-        homes |= {Path(os.path.realpath(p.pw_dir)) for p in pwd.getpwall() if p.pw_dir}
-    except (ImportError, OSError):
-        pass
-    return homes
-
-
-def remove_run(path: str | Path) -> tuple[int, list[str]]:
-    """Delete what rnn-tui wrote in run directory PATH (see the module docstring), holding
-    its lock (a run being trained is refused); the directory goes only if that emptied it.
-    (bytes freed, the names of the entries kept because rnn-tui did not write them)."""
-    path = Path(path)
-    check_removable(path)
-    if signature(path) is None:
-        raise EngineError(f"{path} is not a run directory (rnn-tui wrote no run there): not deleted")
-    lock = DirLock(path)
-    lock.acquire()
-    freed = 0
-    try:
-        for file in written_files(path):
-            freed += file.lstat().st_size
-            file.unlink(missing_ok=True)
-        if (path / ASIDE).is_dir() and not (path / ASIDE).is_symlink():
-            _drop_aside(path)
-    finally:
-        lock.release()
-    kept = sorted(p.name for p in path.iterdir())
-    if not kept:
-        path.rmdir()
-    return freed, kept
-
-
-def own_size(path: Path) -> tuple[int, float]:
-    """(bytes, newest mtime) of the files rnn-tui wrote in run directory PATH."""
-    stats = [p.lstat() for p in written_files(path) if p.name != LOCK]
-    return sum(s.st_size for s in stats), max((s.st_mtime for s in stats), default=0.0)
-
-
-def _regular(path: Path) -> bool:
-    """A regular file at PATH itself (a symlink is not one)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _finite(obj: Any) -> Any:

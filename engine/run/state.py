@@ -293,11 +293,11 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
-    from engine.run import rundir
+    from engine.run import identity
     from engine.training.device import configure_threads, resolve_device
 
     saved = ckpt.load(run_dir)
-    rundir.adopt(run_dir)  # a run from before markers: its first open writes one
+    identity.adopt(run_dir)  # a run from before markers: its first open writes one
     config = checkpoint_config(saved, str(run_dir))
     # The run's --threads; 0: the cores idle now (2 threads beside a busy core made a
     # held-out evaluation 10x slower than 1 thread).

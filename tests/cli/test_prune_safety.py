@@ -15,7 +15,7 @@ import pytest
 from cli_helpers import assert_clean_error, cli
 from run_trees import copy_run, make_real_run, mixed, only_rnn_tui_files_went, project, tree
 
-from engine.run import rundir
+from engine.run import identity, rundir
 from engine.errors import EngineError
 from rnn_tui.workspace import delete
 
@@ -87,7 +87,7 @@ def test_a_home_directory_is_never_deleted_only_runs_below_it(capsys, tmp_path, 
 
 
 def test_only_a_marked_or_old_rnn_tui_folder_is_a_run(tmp_path, real_run):
-    assert rundir.signature(real_run) == "run"
+    assert identity.signature(real_run) == "run"
     for name, files in (("empty-config", {"config.json": "{}"}),
                         ("other-metrics", {"metrics.jsonl": '{"loss": 1}\n'}),
                         ("bad-marker", {rundir.MARKER: '{"format": "rnn-tui-run"}'}),
@@ -95,9 +95,9 @@ def test_only_a_marked_or_old_rnn_tui_folder_is_a_run(tmp_path, real_run):
         (tmp_path / name).mkdir()
         for f, text in files.items():
             (tmp_path / name / f).write_text(text)
-        assert rundir.signature(tmp_path / name) is None, name
+        assert identity.signature(tmp_path / name) is None, name
     (tmp_path / "link").symlink_to(real_run, target_is_directory=True)
-    assert rundir.signature(tmp_path / "link") is None
+    assert identity.signature(tmp_path / "link") is None
     with pytest.raises(EngineError, match="symbolic link"):
         delete(tmp_path / "link")
     with pytest.raises(EngineError, match="not a run directory"):
@@ -161,13 +161,13 @@ def test_the_old_runs_are_listed_migrated_at_first_open_and_prunable(capsys, tmp
     for name in ("lm-v0", "seq2seq-v0"):
         shutil.copytree(OLD / name, ws / name)
         (ws / name / "checkpoint.fixture").rename(ws / name / "checkpoint.safetensors")
-    assert [rundir.signature(ws / n) for n in ("lm-v0", "seq2seq-v0")] == ["legacy"] * 2
+    assert [identity.signature(ws / n) for n in ("lm-v0", "seq2seq-v0")] == ["legacy"] * 2
     code, out, _ = cli(capsys, "runs", "list", str(ws))
     assert code == 0 and "lm-v0" in out and "seq2seq-v0" in out and "2 runs" in out
     code, out, err = cli(capsys, "sample", str(ws / "lm-v0"), "--length", "5")
     assert code == 0, err
-    assert rundir.signature(ws / "lm-v0") == "run"  # migrated: its marker written
-    assert rundir.signature(ws / "seq2seq-v0") == "legacy"
+    assert identity.signature(ws / "lm-v0") == "run"  # migrated: its marker written
+    assert identity.signature(ws / "seq2seq-v0") == "legacy"
     code, out, err = cli(capsys, "runs", "prune", str(ws), "--min-steps", "100", "--yes")
     assert code == 0 and "removed 2 runs" in out, out + err
     assert sorted(p.name for p in ws.iterdir()) == ["tiny.txt"]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.run import checkpoint as ckpt
-from engine.run import rundir
+from engine.run import identity, rundir
 from engine.errors import EngineError
 from engine.events import TrainStep
 
@@ -17,7 +17,7 @@ def old_run(path):
     for name, text in (("config.json", "{}"), ("metrics.jsonl", '{"event": "start"}\n'),
                        ("checkpoint.safetensors", "old weights")):
         (path / name).write_text(text)
-    rundir.mark(path)  # written by rnn-tui: --force may replace it
+    identity.mark(path)  # written by rnn-tui: --force may replace it
     return {p.name: p.read_text() for p in path.iterdir()}
 
 
