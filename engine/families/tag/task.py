@@ -124,7 +124,8 @@ class TagTask(Task):
         idx = self.shard.take(self.order[self.cursor])  # under torchrun: a share
         self.cursor += 1
         self.step_now = step + 1
-        rng = random.Random(self.config.seed * 1_000_003 + step)  # this step's word dropout
+        # This step's word dropout (under torchrun each rank its own draws).
+        rng = random.Random(self.config.seed * 1_000_003 + step + 7919 * self.shard.rank)
         batch = self.vocabs.batch([self.data.train[i] for i in idx], self.rare,
                                   self.config.word_dropout, rng)
         return batch.to(self.device)
