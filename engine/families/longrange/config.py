@@ -26,6 +26,7 @@ INIT_CHOICES = ("auto", *INITS)
 class LongRangeConfig(RunConfig):
     FAMILY: ClassVar[str] = "longrange"
     MODELS: ClassVar[tuple[str, ...]] = ("rnn", "irnn", "gru", "lstm")
+    CELLS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn", "irnn")  # `m` reaches the IRNN too
     DRY_RUN: ClassVar[dict] = {"length": 10, "heldout": 20, "probe_batch": 2}
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + (
         "task", "length", "keys", "distractors")
