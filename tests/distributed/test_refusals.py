@@ -17,7 +17,7 @@ def under_torchrun(monkeypatch):
 
 @pytest.mark.parametrize("args, what", [
     ([], "the app"), (["--model", "lstm"], "the app"), (["open", "."], "`rnn-tui open`"),
-    (["race", "--models", "gru,lstm"], "a race")])
+    (["race", "--models", "gru,lstm"], "a race"), (["learn", "--list"], "`rnn-tui learn`")])
 def test_the_app_open_and_races_refuse_torchrun(under_torchrun, capsys, args, what):
     code, out, err = cli(capsys, *args)
     assert_clean_error(code, out, err, f"{what} cannot run under torchrun")
