@@ -29,7 +29,8 @@ WHEEL=$(ls "$WORK"/dist/rnn_tui-*.whl)
 say "installed files: corpora and styles inside $(basename "$WHEEL")"
 unzip -l "$WHEEL" > "$WORK/listing.txt"  # a file: grep -q on a pipe would cut unzip short
 grep -E 'sample_corpora/.*\.txt|\.tcss' "$WORK/listing.txt" | awk '{print $1, $4}'
-for f in sample_corpora/prose.txt sample_corpora/names/Essari.txt rnn_tui/app/app.tcss; do
+for f in sample_corpora/prose.txt sample_corpora/names/Essari.txt rnn_tui/app/app.tcss \
+         rnn_tui/lessons/05-gradients.toml; do
   grep -q " $f\$" "$WORK/listing.txt" || { echo "wheel_test: $f is not in the wheel" >&2; exit 1; }
 done
 
@@ -60,6 +61,11 @@ say "rnn-tui corpus list (where each bundled corpus is)"
 show rnn-tui corpus list > corpora.txt && cat corpora.txt
 grep -q "$NEW_SITE/sample_corpora/prose.txt" corpora.txt
 grep -q "$NEW_SITE/sample_corpora/names" corpora.txt  # the classifier's labelled names
+
+say "rnn-tui learn --list and --validate (the chapters read from the installed package)"
+show rnn-tui learn --list > chapters.txt && cat chapters.txt
+grep -q "gradients" chapters.txt
+show rnn-tui learn --validate gradients | grep -q "$NEW_SITE/rnn_tui/lessons/05-gradients.toml: ok"
 
 say "rnn-tui run --steps 5 --out X (the default corpus)"
 show rnn-tui run --steps 5 --out X --threads 1 2>&1 | tail -3

@@ -28,6 +28,7 @@ from typing import Any, Callable, ClassVar, Iterator
 import torch
 
 from engine.config import RunConfig
+from engine.training.distributed import Shard
 from engine.errors import EngineError
 from engine.events import Baselines, Event
 from engine.recurrent import eval_mode
@@ -98,6 +99,9 @@ class Task(ABC):
         self.config = config  # the loop replaces it when a live hyperparameter changes
         self.saved_meta = saved_meta  # a checkpoint's metadata when resuming or loading
         self.device = torch.device("cpu")  # set by the loop before load_data
+        # Set by the loop before load_data: this process's part of every batch under torchrun
+        # (engine.training.distributed: batch_size is the global batch; take your share of it).
+        self.shard = Shard()
         # Set by the loop: a no-argument callable that says the run was asked to stop. Long
         # jobs (evaluation, baselines, sampling) pass it on (engine.errors.check_cancel).
         self.cancel: Callable[[], bool] | None = None
@@ -165,6 +169,12 @@ class Task(ABC):
     @abstractmethod
     def batch_tokens(self, batch: Any) -> int:
         """How many tokens the batch trained on (for tokens/s)."""
+
+    def loss_weight(self, batch: Any) -> int | None:
+        """What the batch's mean loss is a mean over (its examples, its real tokens): under
+        torchrun the ranks' losses are weighted by it, so that their average is the global
+        batch's mean. None: every rank's share weighs the same."""
+        return None
 
     @torch.no_grad()
     def loss_now(self, model: torch.nn.Module, batch: Any) -> float:

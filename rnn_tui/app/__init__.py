@@ -90,7 +90,7 @@ def cadence_overrides(config: Any) -> dict[str, Any]:
 
 def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
                out_dir: str | None = None, resume: bool = False,
-               autostart: bool = True) -> "RnnTuiApp":
+               autostart: bool = True, lesson: Any = None) -> "RnnTuiApp":
     """Build the app. `trainer_factory(config)` must return an object with the Trainer
     protocol (events, stop, set_hparam, request, request_checkpoint, serve_requests), and
     `trainer_factory.open(run_dir, config)` one for a saved run (engine/run/opened.py); by
@@ -98,18 +98,27 @@ def create_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
 
     With `resume` the app opens the run in `out_dir` (`rnn-tui open DIR`): its history from
     DIR/metrics.jsonl at once, then its checkpoint's model, ready to sample; training
-    continues in place only when the user presses space."""
+    continues in place only when the user presses space.
+
+    `lesson` opens lesson mode (rnn_tui/app/lessons.py) once the screen is up: a (chapter,
+    built-in?) pair, or "list" for the chapter list; the lesson starts the runs."""
     from rnn_tui.app.app import RnnTuiApp
 
     factory = trainer_factory or default_trainer_factory(None if resume else out_dir)
     open_dir = str(out_dir) if (resume and out_dir is not None) else None
-    return RnnTuiApp(config, factory, autostart=autostart, open_dir=open_dir)
+    app = RnnTuiApp(config, factory, autostart=autostart and lesson is None,
+                    open_dir=open_dir)
+    app.lesson_pending = lesson
+    return app
 
 
 def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
-            out_dir: str | None = None, resume: bool = False) -> int:
+            out_dir: str | None = None, resume: bool = False, lesson: Any = None,
+            autoplay: list | None = None) -> int:
     """Run the app in the terminal until the user quits, then say where its runs are; the
     exit code (RnnTuiApp.exit_code: 130 after SIGTERM, 2 after "Cannot train").
+    `lesson`: lesson mode (create_app); `autoplay`: a list the opened chapter's autoplay
+    results are appended to (then the app quits by itself).
 
     Without --out the runs still get a directory (runs/<session>/<k>-<model>: checkpoints
     on quit, metrics to reopen with `rnn-tui open`). However the app ends (q, a closed
@@ -120,7 +129,9 @@ def run_app(config: Any, trainer_factory: Callable[[Any], Any] | None = None,
             preflight(config, out_dir, resume)
         trainer_factory = default_trainer_factory(None if resume else out_dir,
                                                   auto_dir=True)
-    app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume)
+    app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume, lesson=lesson)
+    if autoplay is not None:  # (rnn-tui learn --autoplay --app)
+        app.lesson_autoplay, app.lesson_results = True, autoplay
     app.handle_signals = True  # SIGHUP (terminal closed), SIGTERM: quit and checkpoint
     try:
         app.run()

@@ -59,8 +59,10 @@ def shell_bindings(first: list[Binding], middle: list[Binding],
         Binding("M", "app.pick_mode", "Mode",
                 tooltip=f"Pick what to train: {families.in_words()} (restarts)"),
         *middle,
-        Binding("l", "app.lr(0.5)", "Learning rate ÷2 (kept for the next run)", show=False),
-        Binding("L", "app.lr(2.0)", "Learning rate ×2 (kept for the next run)", show=False),
+        Binding("minus", "app.lr(0.5)", "Learning rate ÷2 (kept for the next run)",
+                show=False, key_display="-"),
+        Binding("plus,equals_sign", "app.lr(2.0)", "Learning rate ×2 (kept for the next run)",
+                show=False, key_display="+"),
         Binding("c", "app.toggle_clip", "Gradient clipping on/off", show=False),
         Binding("x", "app.explode", "Explode on purpose", show=False,
                 tooltip="Explode: a checkpoint, then no clipping and SGD at lr 10"),
@@ -70,7 +72,7 @@ def shell_bindings(first: list[Binding], middle: list[Binding],
                 tooltip="Runs: open, compare, rename or delete the runs in runs/"),
         Binding("S", "app.save_screenshot", "Screenshot", show=False,
                 tooltip="Screenshot: an SVG (and a PNG) in the run's directory"),
-        Binding("h", "app.layer", "Next layer (gradients, gates)", show=False),
+        Binding("j", "app.layer", "Next layer (gradients, gates)", show=False),
         Binding("y", "app.toggle_scale", "Loss axis log/linear", show=False),
         Binding("v", "app.cycle_unit", "Loss unit nats → bits → ppl", show=False),
         Binding("tab", "app.focus_panel(1)", "Next panel", show=False),
@@ -108,6 +110,9 @@ class ActionsMixin:
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        lesson = self.lesson_action_state(action)  # (rnn_tui/app/lessons.py)
+        if lesson is not None:
+            return lesson if not isinstance(self.screen, ModalScreen) else False
         if action in _MODAL_SAFE:
             return True
         if isinstance(self.screen, ModalScreen):

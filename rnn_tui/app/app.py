@@ -28,6 +28,7 @@ from rnn_tui.app.explode import ExplodeMixin
 from rnn_tui.app.handlers import EngineHandlersMixin
 from rnn_tui.app.layout import COMPACT_HEIGHT, COMPACT_WIDTH, MIN_HEIGHT, MIN_WIDTH, \
     DashboardScreen
+from rnn_tui.app.lessons import LESSON_BINDINGS, LessonsMixin
 from rnn_tui.app.lifecycle import LifecycleMixin
 from rnn_tui.app.panels import TextLine
 from rnn_tui.app.rendering import RenderingMixin
@@ -41,13 +42,13 @@ def view_for(config: Any) -> DashboardScreen:
     return family.view_class()(classes=f"-{family.name}")
 
 
-class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
+class RnnTuiApp(LessonsMixin, ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
                 LifecycleMixin, ScreenshotMixin, App[None]):
     """Train a recurrent model of any task family and watch it learn."""
 
     CSS_PATH = "app.tcss"
     TITLE = "rnn-tui"
-    BINDINGS = APP_BINDINGS
+    BINDINGS = APP_BINDINGS + LESSON_BINDINGS
 
     # Seconds the quit action waits for the trainer to checkpoint and finish.
     quit_timeout = 1.5
@@ -149,6 +150,7 @@ class RnnTuiApp(ActionsMixin, ExplodeMixin, EngineHandlersMixin, RenderingMixin,
             self.open_run(self.open_dir, self.config)
         elif self.autostart and self.run_id == 0:
             self.start_training()
+        self.lesson_mounted(screen)
         self.refresh_bindings()
 
     def start_training(self, config: Any = None, *, paused: bool = False) -> None:

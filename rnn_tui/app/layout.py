@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
 from rnn_tui.app.panels import GradientPanel, LossPanel, StatusBar
+from rnn_tui.widgets.lesson_panel import LessonPanel
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine import events as ev
@@ -68,6 +69,7 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield Static("", id="tabs")
+        yield LessonPanel(id="lesson-panel")  # (lesson mode: rnn_tui/app/lessons.py)
         with Grid(id="panels"):
             yield LossPanel(id="loss-panel", classes="panel")
             yield GradientPanel(id="grad-panel", classes="panel")

@@ -145,19 +145,22 @@ class ModeScreen(ModalScreen[str]):
     BINDINGS = [Binding("escape,q", "dismiss", "Cancel", show=False)]
 
     def __init__(self, entries: list[tuple[str, str]], current: str,
+                 title: str = "What to train",
+                 hint: str = "Enter picks (training restarts from fresh weights; the current "
+                             "run is checkpointed) · Esc cancels",
                  greyed: set[str] | frozenset = frozenset()) -> None:
         super().__init__()
         # (not `disabled`: a Widget's own attribute, which would disable the whole screen)
         self.entries, self.current, self.greyed = entries, current, greyed
+        self.title, self.hint = title, hint
 
     def compose(self) -> ComposeResult:
         options = [Option(("● " if key == self.current else "  ") + label, id=key,
                           disabled=key in self.greyed) for key, label in self.entries]
         with Vertical():
-            yield Static("What to train", id="mode-title")
+            yield Static(self.title, id="mode-title")
             yield OptionList(*options, id="mode-list")
-            yield Static("Enter picks (training restarts from fresh weights; the current "
-                         "run is checkpointed) · Esc cancels", id="mode-hint")
+            yield Static(self.hint, id="mode-hint")
 
     def on_mount(self) -> None:
         keys = [key for key, _ in self.entries]

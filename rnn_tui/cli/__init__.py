@@ -7,6 +7,7 @@
     compare    `compare`                                        (runs on one chart)
     runs       `runs list`, `runs prune`                        (the run directories)
     export     `export`, `report`                               (runs taken elsewhere)
+    learn      `learn`                                          (the lessons: engine/lessons)
 
 options.py generates every family's config fields as flags; exits.py holds the exit codes.
 Every user-fixable problem (EngineError) is one line on stderr and exit code 2.
@@ -20,14 +21,14 @@ import typer
 
 from engine import families
 from engine.errors import EngineError
-from rnn_tui.cli import compare, export, inference, lm, race, runs, train
+from rnn_tui.cli import compare, export, inference, learn, lm, race, runs, train
 from rnn_tui.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE, error
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode="rich",
                   help=f"Train vanilla RNN, GRU and LSTM cells as {families.in_words()}, "
                        "and watch them learn.")
 
-for group in (train, inference, lm, race, compare, runs, export):  # the order of --help
+for group in (train, inference, lm, race, compare, runs, export, learn):  # the order of --help
     group.register(app)
 
 # --help lists the commands last, after every family's options: name them first too.
@@ -48,7 +49,10 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except EngineError as exc:
-        error(str(exc))
+        from engine.training.distributed import PeerFailed
+
+        if not isinstance(exc, PeerFailed):  # (under torchrun the rank that failed said why)
+            error(str(exc))
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         typer.echo("\ninterrupted", err=True)

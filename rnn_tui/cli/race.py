@@ -63,6 +63,9 @@ def race_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOp
     """Race configurations side by side (same task, data and budget; the CPU shared so
     that every racer gets the same steps): standings, one run directory per racer.
     --steps is each racer's own budget (default 1500), --minutes a wall clock instead."""
+    from rnn_tui.cli.train import refuse_under_torchrun
+
+    refuse_under_torchrun("a race")
     race(task, config, out, models, vary, racer, threshold, lanes, headless, force,
          overrides or {})
 

@@ -28,7 +28,7 @@ from rnn_tui.app.panels import Panel, TextLine, join_fields
 
 WAITING = "waiting for the first forward pass…"
 BAR = 6  # characters of a full probability bar
-COLUMN = (13, 20)  # the least and most characters of a timestep's column
+COLUMN = (14, 20)  # the least and most characters of a timestep's column (one is a gap)
 
 
 def fmt(v: float) -> str:
@@ -77,7 +77,7 @@ def unrolled_picture(u: Unrolled, cursor: int, backward: bool, width: int = COLU
     rows = max(len(c) for c in cols)
     arrow = "←" if backward else "→"
     out = Text(no_wrap=True, overflow="crop")
-    header = "".join(f"t = {t}".center(width) for t in range(len(cols)))
+    header = "".join(f"t = {t}".center(width - 1) + " " for t in range(len(cols)))
     out.append(header.rstrip() + "\n", style="dim")
     for r in range(rows):
         for t, col in enumerate(cols):
@@ -85,7 +85,8 @@ def unrolled_picture(u: Unrolled, cursor: int, backward: bool, width: int = COLU
             if text in ("h_t", "∂L/∂h_t") and t < len(cols) - 1:
                 text += f" {arrow}"  # the recurrence: h_t feeds h_(t+1); its gradient back
             here = "on #303846 " if t == cursor else ""
-            out.append(text.center(width), style=(here + style).strip() or None)
+            out.append(text.center(width - 1), style=(here + style).strip() or None)
+            out.append(" ")  # the gap between two timesteps' columns
         out.append("\n")
     return out
 

@@ -130,9 +130,10 @@ def test_g_samples_now():
 @pytest.mark.parametrize("keys, expected", [
     (["t"], [("temperature", 0.7)]),
     (["T"], [("temperature", 0.9)]),
-    (["l"], [("lr", 0.001)]),
-    (["L"], [("lr", 0.004)]),
-    (["l", "l"], [("lr", 0.001), ("lr", 0.0005)]),
+    (["minus"], [("lr", 0.001)]),
+    (["plus"], [("lr", 0.004)]),
+    (["equals_sign"], [("lr", 0.004)]),
+    (["minus", "minus"], [("lr", 0.001), ("lr", 0.0005)]),
     (["c"], [("clip_mode", "off")]),
     (["c", "c"], [("clip_mode", "off"), ("clip_mode", "norm")]),
     (["left_square_bracket"], [("clip", 0.5)]),
@@ -252,14 +253,15 @@ def test_u_and_U_pick_the_hidden_unit():
     run(body)
 
 
-def test_h_cycles_the_layer():
+def test_j_cycles_the_layer():
+    """(j: h is the lessons' hint key)"""
     async def body(app, pilot, factory):
         await settled(app, pilot)
-        await pilot.press("h")
+        await pilot.press("j")
         assert app.layer == 1
         assert "layer 2/2" in static_text(app, "#grad-info")
         assert "layer 2/2" in static_text(app, "#gates-info")
-        await pilot.press("h")
+        await pilot.press("j")
         assert app.layer == 0
 
     run(body)
@@ -289,9 +291,10 @@ def test_question_mark_shows_generated_help():
         await wait_for_screen(app, pilot, HelpScreen)
         table = app.screen.query_one("#help-table", Static)
         rows = binding_rows(app)
+        lesson_keys = ("L", "right", "left", "h", "P", "1")  # (rnn_tui/app/lessons.py)
         described = [b for b in (*app.main_screen.BINDINGS, *app.BINDINGS)
-                     if b.description and b.key in ("ctrl+c", *(v.key for v in
-                                                                 app.main_screen.BINDINGS))]
+                     if b.description and b.key in ("ctrl+c", *lesson_keys, *(
+                         v.key for v in app.main_screen.BINDINGS))]
         described = list({b.key: b for b in described}.values())  # one per key
         assert len(rows) == len(described) - 1  # q and ctrl+c share a row
         assert not any("Teacher forcing" in text for _, text in rows)  # seq2seq only

@@ -19,12 +19,12 @@ MOST_FREQUENT = "baseline:most frequent tag:accuracy"
 
 
 def test_a_live_learning_rate_is_kept_by_reset_and_shown():
-    """l twice, then r: the new run trains at the quartered rate; the status bar says the
-    value was kept; the help says that l keeps it."""
+    """- twice, then r: the new run trains at the quartered rate; the status bar says the
+    value was kept; the help says that - keeps it."""
     async def body(app, pilot, factory):
         await settled(app, pilot)
         first = factory.last
-        await pilot.press("l", "l")
+        await pilot.press("minus", "minus")
         await wait_for(lambda: app.controller.run.settings["lr"] == 5e-4, pilot=pilot)
         assert [c[1:] for c in first.calls_named("set_hparam")] == [("lr", 1e-3), ("lr", 5e-4)]
         assert app.config.lr == 5e-4  # the run's config has it (what r rebuilds from)

@@ -151,7 +151,7 @@ class ClassifyTask(Task):
     # --- training -----------------------------------------------------------------------
 
     def next_batch(self, step: int, progress: float | None) -> TextBatch:
-        idx = self.batcher.indices(step)
+        idx = self.shard.take(self.batcher.indices(step))  # under torchrun: a share
         ids, lengths = pad([self.train_seqs[i] for i in idx])
         targets = torch.tensor([self.train_labels[i] for i in idx], dtype=torch.long)
         self.steps_done = step + 1  # (the side jobs after it run at this step)
@@ -162,6 +162,9 @@ class ClassifyTask(Task):
 
     def batch_tokens(self, batch: TextBatch) -> int:
         return int(batch.lengths.sum())  # real tokens, not padding
+
+    def loss_weight(self, batch: TextBatch) -> int:
+        return len(batch.lengths)  # the loss is a mean over texts
 
     def epoch(self, step: int) -> float:
         return self.batcher.epoch(step)

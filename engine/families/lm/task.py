@@ -81,6 +81,7 @@ class LanguageModelTask(Task):
         self.train_text, self.val_text = self.data.train_text, self.data.val_text
         self.train_ids, self.val_ids = self.data.train, self.data.val
         self.batcher = StreamBatcher(self.train_ids, cfg.batch_size, cfg.bptt)
+        self.shard.rows(cfg.batch_size)  # under torchrun: a batch that cannot split, now
         self.probe_text = word_aligned(self.val_text, PROBE_TEXT_CHARS)
 
     def _ids(self, text: str) -> torch.Tensor:
@@ -152,6 +153,8 @@ class LanguageModelTask(Task):
     def next_batch(self, step: int, progress: float | None) -> StreamBatch:
         cfg = self.config
         x, y, new_epoch = self.batcher.next_batch(cfg.bptt)
+        rows = self.shard.rows(cfg.batch_size)  # under torchrun: this rank's streams
+        x, y = x[rows], y[rows]
         probe = cfg.recurrent and bool(cfg.probe_every) and (
             (step + 1) % cfg.probe_every == 0 or step + 1 in cfg.first_looks())
         return StreamBatch(x.to(self.device, non_blocking=True),
@@ -345,6 +348,8 @@ class LanguageModelTask(Task):
     def state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         parts = () if self.hidden is None else \
             (self.hidden if isinstance(self.hidden, tuple) else (self.hidden,))
+        # Under torchrun: every rank's streams, so the file holds all B of them.
+        parts = tuple(self.shard.gather(h, self._stream_dim) for h in parts)
         meta = {"vocab": self.vocab.to_list(), "data": self.batcher.state_dict()}
         if self.config.tokens == "word":
             meta["tokenizer"] = self.tokenizer.kind  # "auto" as it was resolved
@@ -354,9 +359,15 @@ class LanguageModelTask(Task):
                 step: int) -> None:
         self.batcher.load_state_dict(meta["data"])
         if tensors:
-            parts = tuple(tensors[str(i)].to(self.device) for i in range(len(tensors)))
+            parts = tuple(self.shard.part(tensors[str(i)], self._stream_dim).to(self.device)
+                          for i in range(len(tensors)))
             self.hidden = parts if len(parts) > 1 else parts[0]
 
+
+    @property
+    def _stream_dim(self) -> int:
+        """Where the streams are in the carried state: (layers, B, H), or (B, window)."""
+        return 1 if self.config.recurrent else 0
 
 
 def word_aligned(text: str, length: int) -> str:

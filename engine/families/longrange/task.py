@@ -93,6 +93,7 @@ class LongRangeTask(Task):
         # A generator per (seed, step): the same batch whether or not the run was resumed.
         gen = self.data.generator(f"train|step={step}", self.config.seed)
         x, y = self.data.sample(self.config.batch_size, gen)
+        x, y = (self.shard.take(t) for t in (x, y))  # under torchrun: a share
         return x.to(self.device), y.to(self.device)
 
     def forward(self, model, batch) -> tuple[Any, torch.Tensor]:
@@ -100,6 +101,9 @@ class LongRangeTask(Task):
 
     def batch_tokens(self, batch) -> int:
         return batch[0].shape[0] * self.data.seq_len  # timesteps read
+
+    def loss_weight(self, batch) -> int:
+        return batch[0].shape[0]  # the loss is a mean over examples
 
     # --- side jobs ------------------------------------------------------------------------
 

@@ -115,7 +115,8 @@ class Seq2SeqTask(Task):
         return cfg.teacher_forcing + (cfg.teacher_forcing_final - cfg.teacher_forcing) * p
 
     def next_batch(self, step: int, progress: float | None) -> PairBatch:
-        batch = make_batch(self.vocab, self.sampler.batch(self.config.batch_size))
+        pairs = self.sampler.batch(self.config.batch_size)
+        batch = make_batch(self.vocab, self.shard.take(pairs))  # under torchrun: a share
         r = self.teacher_ratio(progress)
         T = batch.tgt_in.shape[1]
         # Each decoder step of the batch is fed the true previous character with probability
@@ -137,6 +138,9 @@ class Seq2SeqTask(Task):
 
     def batch_tokens(self, batch: PairBatch) -> int:
         return batch.batch.target_tokens
+
+    def loss_weight(self, batch: PairBatch) -> int:
+        return batch.batch.target_tokens  # the loss is a mean over them
 
     def epoch(self, step: int) -> float | None:
         train = self.data.train

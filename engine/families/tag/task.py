@@ -121,10 +121,11 @@ class TagTask(Task):
     def next_batch(self, step: int, progress: float | None) -> TagBatch:
         if self.cursor >= len(self.order):
             self._start_epoch(self.epoch_no + 1)
-        idx = self.order[self.cursor]
+        idx = self.shard.take(self.order[self.cursor])  # under torchrun: a share
         self.cursor += 1
         self.step_now = step + 1
-        rng = random.Random(self.config.seed * 1_000_003 + step)  # this step's word dropout
+        # This step's word dropout (under torchrun each rank its own draws).
+        rng = random.Random(self.config.seed * 1_000_003 + step + 7919 * self.shard.rank)
         batch = self.vocabs.batch([self.data.train[i] for i in idx], self.rare,
                                   self.config.word_dropout, rng)
         return batch.to(self.device)
@@ -139,6 +140,11 @@ class TagTask(Task):
 
     def batch_tokens(self, batch: TagBatch) -> int:
         return batch.tokens
+
+    def loss_weight(self, batch: TagBatch) -> int:
+        from engine.families.tag.batches import IGNORE
+
+        return int((batch.tags != IGNORE).sum())  # the loss is a mean over these tokens
 
     def epoch(self, step: int) -> float | None:
         return self.epoch_no + self.cursor / max(1, len(self.order))
