@@ -323,9 +323,10 @@ class LossChart(CachedLinesWidget):
             x = cv.text(x, y, "┅ " if s.dotted else "━ ", cv.style(Style(color=s.color)))
             x = cv.text(x, y, text, 0)
         tag = f"{self.unit_label} · {self.scale}" + (" · by time" if self.x_unit == "time" else "")
-        if any(s.smooth > 0 and s.legend for s, *_ in data):
-            tag += " · smoothed"
-        if (x if row0_end is None else row0_end) + len(tag) < cv.width:
+        room = cv.width - (x if row0_end is None else row0_end)
+        if any(s.smooth > 0 and s.legend for s, *_ in data) and len(tag) + 11 < room:
+            tag += " · smoothed"  # (said when it fits; the unit and scale matter more)
+        if len(tag) < room:
             cv.text(cv.width - len(tag), 0, tag, cv.style(Style(dim=True)))
         return y + 1
 
