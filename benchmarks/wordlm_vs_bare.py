@@ -14,7 +14,9 @@ Quality (--minutes each, one after the other, --threads threads):
           its evaluations, probes and baselines count toward its minutes; the bare loop's
           evaluations do not); the final weights are tested
 Both are tested on the same test split with engine.families.lm.evaluate.evaluate (state
-carried, every token scored): WikiText-2 trains on valid.txt (its train file is not here),
+carried, every token scored); perplexities are per word of the corpus (whitespace words +
+<eos>, as the literature counts them), with per token beside when the tokenizer splits words
+(War and Peace: "said," is one word, two tokens): WikiText-2 trains on valid.txt (its train file is not here),
 validates on the last 10% of it, tests on test.txt; War and Peace is its first --max-chars
 characters, word-and-punctuation tokens, validation and test the last 10% each.
 Throughput (--rounds x --steps): the engine with the bare loop's model and optimizer (SGD,
@@ -60,6 +62,12 @@ def engine_data(args, tmp: Path) -> dict:
                 test_fraction=0.1)
 
 
+def per_word(loss: float, ids, words: int) -> float:
+    """Nats per word of the corpus from a mean per token over IDS (every id but the first
+    predicted; the first begins a word, so WORDS - 1 are predicted)."""
+    return loss * (len(ids) - 1) / max(words - 1, 1)
+
+
 def run_engine(cfg: LMConfig) -> dict:
     """A whole engine run; its final weights on the test split."""
     trainer, speeds, val = Trainer(cfg), [], math.nan
@@ -72,7 +80,9 @@ def run_engine(cfg: LMConfig) -> dict:
     test = evaluate(st.model, st.task.data.test, st.device)
     return {"model": cfg.describe(), "params": sum(p.numel() for p in st.model.parameters()),
             "tokens_per_s": statistics.mean(speeds), "epochs": st.task.batcher.epoch_progress,
-            "val_loss": val, "test_loss": test}
+            "val_loss": val, "test_loss": test,
+            "val_word_loss": per_word(val, st.task.data.val, st.task.data.words["val"]),
+            "test_word_loss": per_word(test, st.task.data.test, st.task.data.words["test"])}
 
 
 def run_bare(splits, minutes: float) -> dict:
@@ -80,10 +90,12 @@ def run_bare(splits, minutes: float) -> dict:
     model, tps, log = wordlm_bare.train(as_t(splits.train), as_t(splits.val),
                                         len(splits.vocab), minutes * 60)
     best_val = min(v for _, _, v, _ in log) if log else math.nan
+    test = evaluate(model, as_t(splits.test), torch.device("cpu"))
     return {"model": "LSTM 200×2 tied, SGD 20 (word_language_model)",
             "params": sum(p.numel() for p in model.parameters()), "tokens_per_s": tps,
-            "epochs": float(len(log)), "val_loss": best_val,
-            "test_loss": evaluate(model, as_t(splits.test), torch.device("cpu"))}
+            "epochs": float(len(log)), "val_loss": best_val, "test_loss": test,
+            "val_word_loss": per_word(best_val, splits.val, splits.words["val"]),
+            "test_word_loss": per_word(test, splits.test, splits.words["test"])}
 
 
 def throughput(splits, data: dict, args) -> dict:
@@ -147,15 +159,22 @@ def quality(splits, data: dict, args) -> dict:
     print(f"bare done in {time.perf_counter() - t0:.0f} s", flush=True)
     rows["engine"] = run_engine(cfg)
     kn = fit_kneser_ney(splits.train, len(splits.vocab), 4)
-    kn_test = float(-ngram_log_probs(kn, splits.test).mean())
+    kn_test = float(-ngram_log_probs(kn, splits.test).mean())  # every test token scored
+    kn_word = kn_test * len(splits.test) / splits.words["test"]
+    split = splits.words["test"] != len(splits.test)  # the tokenizer splits words
     print(f"\n{args.corpus}, {args.minutes:g} min each, {args.threads} threads "
-          f"(KN 4-gram on the same split: test ppl {math.exp(kn_test):.1f})")
+          f"(KN 4-gram on the same split: test ppl {math.exp(kn_word):.1f} per word"
+          + (f", {math.exp(kn_test):.1f} per token)" if split else ")"))
+    print("perplexity per word of the corpus (whitespace words + <eos>)"
+          + (", per token in brackets" if split else ""))
     print(f"{'side':7} {'model':46} {'params':>8} {'tokens/s':>9} {'epochs':>7} "
-          f"{'val ppl':>8} {'test ppl':>9}")
+          f"{'val ppl':>16} {'test ppl':>16}")
     for side, r in rows.items():
+        ppl = lambda key: f"{math.exp(r[key + '_word_loss']):.1f}" + (  # noqa: E731
+            f" ({math.exp(r[key + '_loss']):.1f})" if split else "")
         print(f"{side:7} {r['model']:46} {r['params'] / 1e6:7.2f}M {r['tokens_per_s']:9,.0f} "
-              f"{r['epochs']:7.2f} {math.exp(r['val_loss']):8.1f} {math.exp(r['test_loss']):9.1f}")
-    rows["kn4_test_loss"] = kn_test
+              f"{r['epochs']:7.2f} {ppl('val'):>16} {ppl('test'):>16}")
+    rows["kn4_test_loss"], rows["kn4_test_word_loss"] = kn_test, kn_word
     return rows
 
 

@@ -38,6 +38,9 @@ class RunConfig:
     # Fields that may change while the run trains (set_hparam); a family adds its own.
     # A new optimizer starts with a fresh state (the app's explode key switches to sgd).
     LIVE_KEYS: ClassVar[tuple[str, ...]] = ("lr", "clip", "clip_mode", "optimizer")
+    # Live fields that change what is shown or sampled, not the training: the loss chart
+    # marks changes of the other live fields only.
+    VIEW_KEYS: ClassVar[tuple[str, ...]] = ()
     # Fields --resume cannot change: the saved weights and optimizer state are for them.
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = ("model", "embed", "hidden", "layers",
                                                   "optimizer")
@@ -72,7 +75,7 @@ class RunConfig:
     eval_every: int = 200  # evaluate on the held-out data every N steps (and at the end)
     probe_every: int = 100  # gradient-per-position probe every N steps (0 = off)
     sample_every: int = 500  # show the model at work (a sample, decoded examples) every N steps (0 = off)
-    first_look_at: int = 0  # also probe and sample at this step (0 = no; the app: 5, a look within seconds)
+    first_look_at: int = 0  # early looks at steps f, 4f, 10f: probe and sample, and evaluate from 4f (0 = no; the app: 5)
     checkpoint_every_s: float = 60.0  # save at most this many seconds apart (and at the end)
 
     # --- checks -------------------------------------------------------------------------
@@ -137,12 +140,23 @@ class RunConfig:
         hints = typing.get_type_hints(cls)
         return cls(**{key: coerce(key, value, hints[key], source) for key, value in data.items()})
 
+    def first_looks(self) -> tuple[int, ...]:
+        """The early steps a watched run is looked at before its cadence takes over (5, 20
+        and 50 in the app: a sample within seconds, a first held-out loss within a minute)."""
+        f = self.first_look_at
+        return (f, 4 * f, 10 * f) if f else ()
+
     def replace(self, **changes: Any) -> "RunConfig":
         return dataclasses.replace(self, **changes)
 
     def describe(self) -> str:
         """The model in a few words, for the status bar and the logs: 'GRU 512×2'."""
         return f"{self.model.upper()} {self.hidden}×{self.layers}"
+
+    def loss_name(self) -> str:
+        """What the loss is when it is not a log-likelihood in nats ("MSE"): then nats, bits
+        and perplexity mean nothing and it is shown as it is. "" for a cross-entropy."""
+        return ""
 
     def data_label(self) -> str:
         """What the run trains on, in a word or two ('prose', 'dates')."""

@@ -227,9 +227,14 @@ class Warning(Event):  # noqa: A001 - the event is called "warning" in metrics.j
 @register
 @dataclass
 class Finished(Event):
-    """Training stopped. reason: "steps" | "time" | "stopped" | "diverged"."""
+    """Training stopped. reason: "steps" | "time" | "stopped" | "diverged".
+    `best_metric` is the best value of the family's headline (`best_metric_name`, e.g.
+    "accuracy"; None: the headline is the held-out loss, `best_val_loss`): the same "best"
+    that marks an Eval, that `runs list` and compare show."""
     name: ClassVar[str] = "end"
     step: int
     reason: str
     message: str = ""
     best_val_loss: float | None = None
+    best_metric: float | None = None
+    best_metric_name: str | None = None

@@ -28,6 +28,7 @@ from typing import Any, Callable, ClassVar, Iterator
 import torch
 
 from engine.config import RunConfig
+from engine.training.distributed import Shard
 from engine.errors import EngineError
 from engine.events import Baselines, Event
 from engine.recurrent import eval_mode
@@ -74,6 +75,9 @@ class Task(ABC):
     # (metric, label, format) with format "%" for a share shown as a percentage.
     unit: ClassVar[str] = "char"
     report_metrics: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # What a reported metric is, said once under the first line that shows it (BLEU's
+    # sacrebleu signature): metric -> note.
+    metric_notes: ClassVar[dict[str, str]] = {}
     # The headline value (val_loss when there is no headline) that counts as solved: a
     # race's default threshold for "time to solve" (None: no default).
     target: ClassVar[float | None] = None
@@ -82,6 +86,13 @@ class Task(ABC):
         super().__init_subclass__(**kwargs)
         if "Config" in cls.__dict__:  # the family's name is written once, on its config
             cls.family = cls.Config.FAMILY
+
+    @classmethod
+    def headline_of(cls, config: RunConfig) -> tuple[str, bool] | None:
+        """The headline for this config (a family whose headline depends on its task says
+        so here): `headline` by default. The one definition of "best" for the report, the
+        app, `runs list`, compare and races."""
+        return cls.headline
 
     @classmethod
     def unit_of(cls, config: RunConfig) -> str:
@@ -93,6 +104,9 @@ class Task(ABC):
         self.config = config  # the loop replaces it when a live hyperparameter changes
         self.saved_meta = saved_meta  # a checkpoint's metadata when resuming or loading
         self.device = torch.device("cpu")  # set by the loop before load_data
+        # Set by the loop before load_data: this process's part of every batch under torchrun
+        # (engine.training.distributed: batch_size is the global batch; take your share of it).
+        self.shard = Shard()
         # Set by the loop: a no-argument callable that says the run was asked to stop. Long
         # jobs (evaluation, baselines, sampling) pass it on (engine.errors.check_cancel).
         self.cancel: Callable[[], bool] | None = None
@@ -161,6 +175,12 @@ class Task(ABC):
     def batch_tokens(self, batch: Any) -> int:
         """How many tokens the batch trained on (for tokens/s)."""
 
+    def loss_weight(self, batch: Any) -> int | None:
+        """What the batch's mean loss is a mean over (its examples, its real tokens): under
+        torchrun the ranks' losses are weighted by it, so that their average is the global
+        batch's mean. None: every rank's share weighs the same."""
+        return None
+
     @torch.no_grad()
     def loss_now(self, model: torch.nn.Module, batch: Any) -> float:
         """The loss of the weights as they are now (after the last update) on the last
@@ -210,8 +230,10 @@ class Task(ABC):
         greedy). None: the samples are the language model's stream of text."""
         return None
 
-    def predict(self, model: torch.nn.Module, texts: list[str]) -> list[Prediction]:
-        """`rnn-tui predict`: the model's answer for each input (families that "predict")."""
+    def predict(self, model: torch.nn.Module, texts: list[str],
+                pretokenized: bool = False) -> list[Prediction]:
+        """`rnn-tui predict`: the model's answer for each input (families that "predict");
+        PRETOKENIZED: each text's tokens are already separated by spaces (a tagger's)."""
         raise EngineError(f"a {self.family} model does not predict labels")
 
     def evaluate_data(self, model: torch.nn.Module, spec: str | None) -> list[str]:

@@ -148,7 +148,8 @@ def describe(path: Path, root: Path | None = None,
         steps = max((int(e.step) for e in events if isinstance(e, ev.TrainStep)), default=0)
     size, modified = own_size(path)
     return RunInfo(path=path, name=_name(path, root), family=family, model=cfg.describe(),
-                   data=cfg.data_label(), steps=steps, best=best_metric(family, events),
+                   data=cfg.data_label(), steps=steps,
+                   best=best_metric(family, events, cfg),
                    size=size, modified=modified, checkpoint=(path / CHECKPOINT).is_file(),
                    in_use=holder(path), config=config)
 
@@ -167,15 +168,17 @@ def _name(path: Path, root: Path | None) -> str:
     return name or path.name
 
 
-def best_metric(family: str, events: list[ev.Event]) -> str:
-    """The family's headline at its best evaluation (else the lowest held-out loss)."""
+def best_metric(family: str, events: list[ev.Event], config=None) -> str:
+    """The family's headline (for CONFIG) at its best evaluation (else the lowest held-out
+    loss): the same best as the report's and the app's."""
     evals = [e for e in events if isinstance(e, ev.Eval)
              and isinstance(e.val_loss, (int, float))]
     if not evals:
         return "–"
     task = families.get(family).task_class()
-    if task.headline:
-        key, higher = task.headline
+    headline = task.headline if config is None else task.headline_of(config)
+    if headline:
+        key, higher = headline
         values = [e.metrics[key] for e in evals if isinstance(e.metrics.get(key), (int, float))]
         if values:
             fmt = next((f for k, _label, f in task.report_metrics if k == key), ".4g")

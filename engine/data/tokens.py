@@ -18,6 +18,9 @@ Tokenizers (all documented by what they keep):
   word        words and punctuation of raw text: a word is letters/digits/underscore with
               inner apostrophes or hyphens ("don't", "state-of-the-art"); every other
               non-space character is a token of its own ("Hi, you!" -> Hi , you !)
+A symbol in angle brackets ("<unk>", "<eos>", "</s>") is one token in both word tokenizers:
+a corpus's own <unk> must stay the vocabulary's <unk>, not become "<", "unk", ">".
+No token spans whitespace, so tokenising word by word gives the same tokens as a whole line.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from engine.errors import EngineError
 PAD, UNK, EOS, BOS = "<pad>", "<unk>", "<eos>", "<bos>"
 TOKENIZERS = ("char", "word", "whitespace")
 
-_WORD = re.compile(r"\w+(?:['’\-]\w+)*|[^\w\s]")
+_WORD = re.compile(r"</?[A-Za-z][\w\-]*>|\w+(?:['’\-]\w+)*|[^\w\s]")
 
 
 @dataclass(frozen=True)

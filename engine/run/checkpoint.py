@@ -4,7 +4,8 @@ Layout of `checkpoint.safetensors`:
   tensors   model.<param>            the model's state_dict
             optim.<i>.<key>          optimizer state of parameter i (exp_avg, step, ...)
             hidden.<k>               the carried hidden state of the B training streams
-            rng.cpu / rng.cuda       torch RNG states (dropout), for exact resume
+            rng.cpu / rng.cuda       torch RNG states (dropout), for exact resume; under
+                                     torchrun rank r's as rng.cpu.r / rng.cuda.r
   metadata  "rnn_tui" -> JSON        format marker and version, config, vocabulary, step,
                                      elapsed time, data position, optimizer hyperparameters
 
@@ -140,6 +141,8 @@ _META = {
     "best_metric": ("a number", _is_number),
     "train_loss": ("a number", _is_number),
     "last_eval_step": ("a whole number >= 0", _is_int),
+    "world_size": ("a whole number from 1 to 1,000,000",
+                   lambda v: _is_int(v) and 1 <= v <= 10**6),
     "max_source_len": ("a whole number from 0 to 100,000", lambda v: _is_int(v) and v <= 10**5),
     "max_target_len": ("a whole number from 0 to 100,000", lambda v: _is_int(v) and v <= 10**5),
     "kind": ("a string", lambda v: isinstance(v, str)),
@@ -164,7 +167,7 @@ def check_meta(meta: dict[str, Any], groups: dict[str, dict[str, torch.Tensor]],
             raise EngineError(f"checkpoint {where}: {key!r} must be {what}, got "
                               f"{_short(meta[key])}")
     for name, t in groups["rng"].items():
-        want = torch.get_rng_state() if name == "cpu" else None
+        want = torch.get_rng_state() if name.split(".")[0] == "cpu" else None  # cpu.<rank>
         if t.dtype != torch.uint8 or t.dim() != 1 or (want is not None
                                                        and t.numel() != want.numel()):
             raise EngineError(f"checkpoint {where}: the RNG state rng.{name} has the wrong "

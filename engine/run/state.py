@@ -23,6 +23,7 @@ from engine.run import checkpoint as ckpt
 from engine import families
 from engine.config import RunConfig, saved_config
 from engine.errors import EngineError
+from engine.training.distributed import World
 from engine.training.guard import DivergenceGuard
 from engine.training.precision import Precision
 from engine.task import Task
@@ -98,6 +99,10 @@ class RunState:
     params: list
     run: Any  # engine.run.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
     guard: DivergenceGuard
+    world: World = field(default_factory=World)  # this rank of the run (World(): alone)
+    train_model: Any = None  # what forward/backward run through: DDP over `model`, or it
+    keeps: bool = False  # the run keeps checkpoints (rank 0 writes them; every rank helps)
+    notes: list = field(default_factory=list)  # warnings of the setup (a changed world)
     threads: int = 1  # torch's intra-op threads at the start (CPU)
     tuner: Any = None  # engine.training.threads.ThreadTuner with --threads 0 on a CPU, else None
     # --precision: the training step's autocast (and fp16's loss scaler); fp32 does nothing
@@ -126,47 +131,66 @@ def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, fo
     """Everything a run needs (see the module docstring). `config` is None when resuming:
     the checkpoint has it, with `overrides` (the flags given again) on top."""
     from engine.run import rundir
+    from engine.training.distributed import world
 
-    run = rundir.RunDir.open(out_dir, resume=resume, force=force)
+    # Under torchrun only rank 0 opens the directory (lock, recovery); the others read the
+    # checkpoint once it has, and a failure anywhere stops every rank (World.together).
+    w = world()
+    with w.together():
+        run = rundir.RunDir.open(out_dir, resume=resume, force=force) if w.main else \
+            rundir.RunDir.open(None)
     try:
-        st = _build(config, run, resume, overrides)
-        run.commit(st.config.to_dict(), st.step if resume else None)
+        with w.together():
+            st = _build(config, run, resume, overrides, w, out_dir)
+            run.commit({**st.config.to_dict(), **w.summary(st.config.batch_size)},
+                       st.step if resume else None)
     except BaseException:
         run.close()
         raise
     return st
 
 
-def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any]) -> RunState:
-    from engine.training.device import configure_threads, describe, resolve_device, thread_tuner
+def _build(config: RunConfig | None, run, resume: bool, overrides: dict[str, Any], w,
+           out_dir: Path | None) -> RunState:
+    from engine.training.device import (configure_threads, describe, resolve_device,
+                                        set_threads, thread_tuner)
     from engine.training.optim import build_optimizer
 
     saved = None
     if resume:
-        saved = ckpt.load(run.path)
-        config = checkpoint_config(saved, str(run.path), overrides)
+        saved = ckpt.load(out_dir)  # (rank 0's run.path; the others open no RunDir)
+        config = checkpoint_config(saved, str(out_dir), overrides)
     elif config is None:
         raise EngineError("a new run needs a config")
     # (a new run's config was validated by the Trainer that owns it)
-    device = resolve_device(config.device)
-    threads = configure_threads(config.threads)
+    device = w.device(resolve_device(config.device))
+    threads = w.threads(config.threads)  # a rank: its share of the cores (torchrun's)
+    if threads is None:
+        threads = configure_threads(config.threads)
+    else:
+        set_threads(threads)
     torch.manual_seed(config.seed)
 
     task = families.of_config(config).task_class()(config, saved.meta if saved else None)
     task.device = device
+    task.shard = w.shard  # this rank's part of every batch (all of it alone)
     task.load_data()
-    check_memory(task, device, training=True)
+    check_memory(task, device, training=True, ranks=w.size)
     model = task.build_model().to(device)
+    if w.rank:  # its own dropout noise (DDP gives every rank rank 0's initial weights)
+        torch.manual_seed(config.seed + 7919 * w.rank)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(params, config)
-    tuner = thread_tuner(config.threads, device, threads)
+    tuner = None if w.active else thread_tuner(config.threads, device, threads)
     precision = Precision.build(config.precision, device)
     st = RunState(config=config, task=task, device=device,
-                  device_name=describe(device, threads, auto=tuner is not None,
-                                       precision=precision.name), model=model,
-                  optimizer=optimizer, params=params, run=run,
+                  device_name=w.describe(describe(device, threads, auto=tuner is not None,
+                                                  precision=precision.name),
+                                         config.batch_size),
+                  model=model, optimizer=optimizer, params=params, run=run,
                   guard=DivergenceGuard(math.log(max(2, task.summary()["vocab_size"]))),
-                  threads=threads, tuner=tuner, precision=precision)
+                  threads=threads, tuner=tuner, precision=precision, world=w,
+                  train_model=w.wrap(model, device), keeps=out_dir is not None)
     if saved:
         restore_state(st, saved)
     else:
@@ -192,8 +216,10 @@ def checkpoint_config(saved: ckpt.CheckpointData, where: str,
     return config
 
 
-def check_memory(task: Task, device: torch.device, training: bool) -> None:
-    """Refuse, with the estimate, a model the device cannot hold (engine.training.memory)."""
+def check_memory(task: Task, device: torch.device, training: bool, ranks: int = 1) -> None:
+    """Refuse, with the estimate, a model the device cannot hold (engine.training.memory).
+    Under torchrun each of the `ranks` processes holds the activations of its share of
+    the batch only."""
     from engine.training import memory
 
     cfg = task.config
@@ -202,8 +228,10 @@ def check_memory(task: Task, device: torch.device, training: bool) -> None:
     if not training:
         need = 8 * params  # the loaded tensors and the model
     else:
-        need = memory.training_bytes(params, cfg.optimizer, task.activation_bytes())
-        what += f" trained at batch {cfg.batch_size}"
+        share = -(-task.activation_bytes() // ranks)  # this process's activations
+        need = memory.training_bytes(params, cfg.optimizer, share)
+        what += f" trained at batch {cfg.batch_size}" + (f" / {ranks} processes" if ranks > 1
+                                                         else "")
     memory.check_fits(need, device, what, task.smaller_hint())
 
 
@@ -213,8 +241,10 @@ def snapshot_state(st: RunState, train_loss: float | None = None) -> ckpt.Checkp
     rng = {"cpu": torch.get_rng_state()}
     if st.device.type == "cuda":
         rng["cuda"] = torch.cuda.get_rng_state(st.device)
+    rng = st.world.gather_rng(rng)  # every rank's, under torchrun
     meta = {
         "kind": st.task.family, "config": st.config.to_dict(), "step": st.step,
+        "world_size": st.world.size,
         "elapsed": st.elapsed, "best_val": st.best_val, "best_metric": st.best_metric,
         "optimizer_groups": groups, "last_eval_step": st.last_eval_step,
         "train_loss": train_loss, **task_meta,
@@ -227,10 +257,17 @@ def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
     meta = saved.meta
     ckpt.load_weights(st.model, saved.model)
     ckpt.optimizer_from_flat(st.optimizer, saved.optim, meta.get("optimizer_groups", []))
-    if "cpu" in saved.rng:
-        torch.set_rng_state(saved.rng["cpu"])
-    if "cuda" in saved.rng and st.device.type == "cuda":
-        torch.cuda.set_rng_state(saved.rng["cuda"], st.device)
+    cpu, cuda = st.world.own_rng(saved.rng, "cpu"), st.world.own_rng(saved.rng, "cuda")
+    if cpu is not None:
+        torch.set_rng_state(cpu)
+    if cuda is not None and st.device.type == "cuda":
+        torch.cuda.set_rng_state(cuda, st.device)
+    was = int(meta.get("world_size") or 1)
+    if was != st.world.size:
+        st.notes.append(f"resumed with {st.world.size} process(es), the checkpoint was written "
+                        f"by {was}: the batches are the same (--batch-size is the global "
+                        f"batch) but the random draws (dropout, ...) now differ from the "
+                        f"uninterrupted run, which this no longer repeats exactly")
     st.step = int(meta["step"])
     st.elapsed = float(meta.get("elapsed") or 0.0)
     st.last_checkpoint_at = st.elapsed

@@ -15,6 +15,10 @@ Control from another thread (the app's UI) goes through small thread-safe method
 set_hparam(), request(), request_checkpoint() - that queue a request; the generator serves
 the queue between optimizer steps, so the model is only ever touched by the thread iterating
 the generator (engine/training/controls.py).
+
+Under torchrun every rank runs this same loop (distributed.py): forward and backward go
+through DDP, and every decision that could differ between ranks - the clock, a stop, the
+logged loss, the checkpoint guard - is agreed first; the side jobs run on rank 0 alone.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ class Trainer(Controls):
         self.force = force
         self.overrides = overrides or {}
         self.state: RunState | None = None  # everything built at setup (model, data, ...)
+        # (stop, budget spent) as last agreed (_agree): what the loop decides on, so that a
+        # signal arriving mid-step cannot make one rank decide differently from another.
+        self._agreed = (False, False)
         super().__init__()
 
     @property
@@ -80,17 +87,31 @@ class Trainer(Controls):
             yield from self._start_events()
             while True:
                 yield from self._serve()
+                self._agree()
                 reason = self._finish_reason()
                 if reason:
                     yield from self._finish(reason)
                     return
                 self._train_step()
+                self._agree()
                 yield from self._scheduled_events()
                 if st.diverged:
                     yield from self._diverge()
                     return
         finally:
             st.run.close()
+
+    def _agree(self) -> None:
+        """Under torchrun: one clock and one stop for every rank (a Ctrl+C on any of them
+        stops all on the same step); alone, nothing."""
+        st = self.state
+        st.elapsed, stop, spent = st.world.agree(st.elapsed, self._stop.is_set(),
+                                                 self._budget_spent.is_set())
+        if stop:
+            self._stop.set()
+        if spent:
+            self._budget_spent.set()
+        self._agreed = (stop, spent)
 
     def _start_events(self) -> Iterator[ev.Event]:
         st = self.state
@@ -100,7 +121,7 @@ class Trainer(Controls):
             parameters=sum(p.numel() for p in st.model.parameters()),
             train_chars=size["train_size"], val_chars=size["val_size"], step=st.step,
             resumed=st.step > 0, family=st.task.family))
-        for message in st.task.warnings():
+        for message in st.task.warnings() + st.notes:
             yield self._emit(ev.Warning(step=st.step, message=message))
         if st.baselines_due:  # a side job: a stop during them ends the run before step 1
             st.baselines_due = False
@@ -123,9 +144,11 @@ class Trainer(Controls):
         st.model.train()
         st.last_batch = batch
         with st.precision.autocast():  # --precision: bf16/fp16 forward, fp32 weights and loss
-            _, loss = st.task.forward(st.model, batch)
+            _, loss = st.task.forward(st.train_model, batch)  # DDP under torchrun
         st.optimizer.zero_grad(set_to_none=True)
-        st.precision.backward(loss, st.optimizer)  # true (unscaled) gradients, to clip
+        # DDP averages the ranks' gradients: weight each by its share of the global batch.
+        shared = st.world.scale_loss(loss, st.task.loss_weight(batch))
+        st.precision.backward(shared, st.optimizer)  # true (unscaled) gradients, to clip
         norm = clip_gradients(st.params, cfg.clip_mode, cfg.clip)
         st.precision.step(st.optimizer)
         # Accumulate on the device; read back once per log interval (no per-step GPU sync).
@@ -143,6 +166,7 @@ class Trainer(Controls):
         st, cfg = self.state, self.config
         if st.step % cfg.log_every == 0 or self._finish_reason():
             stats = st.acc.read()
+            stats.loss = st.world.mean(stats.loss)  # every rank sees a NaN of any
             if not (math.isfinite(stats.loss) and math.isfinite(stats.grad_norm)):
                 st.diverged = True
                 st.diverged_at = (stats.loss, stats.grad_norm)
@@ -150,7 +174,7 @@ class Trainer(Controls):
             st.guard.observe(stats.loss)
             yield self._emit(ev.TrainStep(
                 step=st.step, epoch=st.task.epoch(st.step), train_loss=stats.loss,
-                tokens_per_s=st.tokens / max(st.train_time, 1e-9), lr=st.lr,
+                tokens_per_s=st.world.total(st.tokens) / max(st.train_time, 1e-9), lr=st.lr,
                 grad_norm=stats.grad_norm, clipped=stats.clipped_last,
                 elapsed_s=st.elapsed, extras=st.task.train_extras(self._progress()),
                 threads=st.tuner.threads if st.tuner is not None else None))
@@ -159,20 +183,23 @@ class Trainer(Controls):
         # Every step, not only on log steps: a kill -9 loses at most one interval whatever
         # --log-every is (time.perf_counter costs nothing).
         if st.elapsed - st.last_checkpoint_at >= cfg.checkpoint_every_s:
-            yield from self._timed(self._checkpoint, "interval")
+            yield from self._timed(self._checkpoint, "interval", every_rank=True)
             if st.diverged:
                 return
-        if cfg.probe_every and (st.step % cfg.probe_every == 0 or st.step == cfg.first_look_at):
+        early = st.step in cfg.first_looks()
+        if cfg.probe_every and (st.step % cfg.probe_every == 0 or early):
             yield from self._timed(self._probe)
-        if st.step % cfg.eval_every == 0:
+        if st.step % cfg.eval_every == 0 or (early and st.step > cfg.first_look_at):
             yield from self._timed(self._eval)
-        if cfg.sample_every and (st.step % cfg.sample_every == 0
-                                 or st.step == cfg.first_look_at):
+        if cfg.sample_every and (st.step % cfg.sample_every == 0 or early):
             yield from self._timed(self._sample)
 
-    def _timed(self, job, *args) -> Iterator[ev.Event]:
+    def _timed(self, job, *args, every_rank: bool = False) -> Iterator[ev.Event]:
         """Run a side job (eval, probe, ...); its time counts toward the budget. A stop()
-        cancels a long evaluation, baseline or sample part-way (engine.errors.Cancelled)."""
+        cancels a long evaluation, baseline or sample part-way (engine.errors.Cancelled).
+        Under torchrun rank 0 alone runs them (a checkpoint needs `every_rank`)."""
+        if not (every_rank or self.state.world.main):
+            return
         t0 = time.perf_counter()
         try:
             out = list(job(*args))
@@ -227,9 +254,11 @@ class Trainer(Controls):
         """Save, if the model is fit to keep (guard.py): the file on disk is always from
         before an explosion. A NaN loss seen here ends the run as diverged."""
         st = self.state
-        if not st.run.active:
+        if not st.keeps:
             return
         loss = None if st.last_batch is None else st.task.loss_now(st.model, st.last_batch)
+        if loss is not None:
+            loss = st.world.mean(loss)  # the ranks' guards decide alike
         if not st.guard.fit_to_keep(loss, st.params):
             if loss is not None and not math.isfinite(loss):
                 st.diverged, st.diverged_at = True, (loss, float(st.acc.norm) if st.acc.n
@@ -238,7 +267,8 @@ class Trainer(Controls):
                 yield self._emit(ev.Warning(step=st.step,
                                             message=st.guard.refusal(st.step, loss)))
             return
-        path = st.run.save_checkpoint(snapshot_state(st, loss))
+        data = snapshot_state(st, loss)  # (a collective under torchrun)
+        path = st.run.save_checkpoint(data) if st.run.active else st.run.path
         st.guard.kept(st.step, loss)
         st.last_checkpoint_at = st.elapsed
         st.last_checkpoint_step = st.step
@@ -276,9 +306,9 @@ class Trainer(Controls):
         return budget.progress(self.config, self.state.step, self.state.elapsed)
 
     def _finish_reason(self) -> str | None:
-        reason = budget.finish_reason(self.config, self.state.step, self.state.elapsed,
-                                      self._stop.is_set())
-        return reason or ("time" if self._budget_spent.is_set() else None)
+        stop, spent = self._agreed
+        reason = budget.finish_reason(self.config, self.state.step, self.state.elapsed, stop)
+        return reason or ("time" if spent else None)
 
     def _finish(self, reason: str) -> Iterator[ev.Event]:
         st, cfg = self.state, self.config
@@ -288,24 +318,32 @@ class Trainer(Controls):
             if cfg.sample_every and st.last_sample_step != st.step:
                 yield from self._timed(self._sample)
             yield from self._timed(self._task_finish)
-            reason = "stopped" if self._stop.is_set() else reason  # it cancelled them
+            self._agree()
+            reason = "stopped" if self._agreed[0] else reason  # it cancelled them
         if st.step > 0 and st.last_checkpoint_step != st.step:
             yield from self._checkpoint("interrupt" if reason == "stopped" else "end")
         if st.diverged:
             yield from self._diverge()
             return
-        yield self._emit(ev.Finished(step=st.step, reason=reason, best_val_loss=st.best_val,
-                                     message=budget.FINISH_MESSAGES[reason]))
+        yield self._emit(ev.Finished(step=st.step, reason=reason,
+                                     message=budget.FINISH_MESSAGES[reason], **self._best()))
+
+    def _best(self) -> dict[str, Any]:
+        """The best held-out loss, and the best headline when the family names one."""
+        headline = self.state.task.headline
+        return {"best_val_loss": self.state.best_val,
+                "best_metric": self.state.best_metric if headline else None,
+                "best_metric_name": headline[0] if headline else None}
 
     def _diverge(self) -> Iterator[ev.Event]:
         st = self.state
         loss, norm = st.diverged_at
-        msg = diverged_message(st.step, loss, norm, f"turn on clipping (--clip-mode norm "
-                               f"--clip 1.0) or lower the learning rate (now "
-                               f"{self.config.lr:g})", st.guard,
+        # (in words both the CLI and the app can act on: each says its own flags or keys)
+        msg = diverged_message(st.step, loss, norm, f"turn on gradient clipping or lower the "
+                               f"learning rate (now {self.config.lr:g})", st.guard,
                                st.clip_window.last_norm())
         yield self._emit(ev.Finished(step=st.step, reason="diverged", message=msg,
-                                     best_val_loss=st.best_val))
+                                     **self._best()))
 
     def _emit(self, event: ev.Event) -> ev.Event:
         self.state.run.write(event)

@@ -27,7 +27,6 @@ from rnn_tui.app.training import TrainingRunner
 
 CLIP_MIN, CLIP_MAX = 1e-3, 1e3
 LR_MIN, LR_MAX = 1e-7, 100.0  # (the config's own limit: plain SGD on words starts at 20)
-UNITS = ("nats", "bits", "ppl")
 
 # Actions that stay available while a dialog (help, confirm, error) is open.
 _MODAL_SAFE = {"quit", "help"}
@@ -84,8 +83,14 @@ def shell_bindings(first: list[Binding], middle: list[Binding],
     ]
 
 
+CELL_SETTLE_S = 0.7  # quick `m` presses pick a cell; only the last one starts a run
+
+
 class ActionsMixin:
     """The shared key actions of RnnTuiApp (a view's own actions live on the view)."""
+
+    _next_cell: str | None = None  # the cell `m` has picked, started once the presses stop
+    _cell_timer = None
 
     # ------------------------------------------------------------------ command palette
 
@@ -171,10 +176,22 @@ class ActionsMixin:
             answered)
 
     def action_switch_cell(self) -> None:
+        """The next cell; it starts CELL_SETTLE_S after the last press, so that pressing
+        `m` three times to reach a cell does not leave two runs of a few steps behind."""
         cells = type(self.config).CELLS  # (a model that is not a cell switches to the first)
-        nxt = cells[(cells.index(self.config.model) + 1) % len(cells)] \
-            if self.config.model in cells else cells[0]
-        self.controller.start(model=nxt, why=f"cell type is now {nxt.upper()}")
+        now = self._next_cell or self.config.model
+        self._next_cell = nxt = cells[(cells.index(now) + 1) % len(cells)] \
+            if now in cells else cells[0]
+        if self._cell_timer is not None:
+            self._cell_timer.stop()
+        self._cell_timer = self.set_timer(CELL_SETTLE_S, self._switch_cell_now)
+        self.notify(f"next: {nxt.upper()} (m again: {' → '.join(cells)})",
+                    timeout=CELL_SETTLE_S + 1)
+
+    def _switch_cell_now(self) -> None:
+        nxt, self._next_cell, self._cell_timer = self._next_cell, None, None
+        if nxt is not None and nxt != self.config.model:
+            self.controller.start(model=nxt, why=f"cell type is now {nxt.upper()}")
 
     def action_pick_mode(self) -> None:
         options = [choice for family in families.FAMILIES for choice in
@@ -183,10 +200,12 @@ class ActionsMixin:
 
         def picked(key: str | None) -> None:
             choice = next((c for c in options if c[0] == key), None)
-            if choice is not None and key != current:
+            if choice is not None and choice[2] is not None and key != current:
                 self.controller.start(choice[2], why=f"now training: {choice[1]}")
 
-        self.push_screen(ModeScreen([(key, label) for key, label, _ in options], current),
+        # (an entry without a config is shown greyed: the family needs data it lacks)
+        self.push_screen(ModeScreen([(key, label) for key, label, _ in options], current,
+                                    greyed={key for key, _, cfg in options if cfg is None}),
                          picked)
 
     def set_hparam(self, key: str, value: Any, keep: bool = True) -> None:
@@ -229,7 +248,9 @@ class ActionsMixin:
 
     def action_cycle_unit(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")
-        chart.unit = UNITS[(UNITS.index(chart.unit) + 1) % len(UNITS)]
+        if not chart.next_unit():
+            self.notify(f"the loss is {chart.fixed_unit}: not a log-likelihood, so no nats, "
+                        f"bits or perplexity", timeout=4)
         self.render_loss_info()
 
     def action_focus_panel(self, delta: int) -> None:

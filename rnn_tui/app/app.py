@@ -69,7 +69,7 @@ class RnnTuiApp(LessonsMixin, ActionsMixin, ExplodeMixin, EngineHandlersMixin, R
         self.active_panel = 0
         self.layer = 0
         self._start_when_mounted: Any = None  # what to start once a new view is up
-        self.references: dict[str, list] = {}  # family -> earlier runs' curves (lifecycle)
+        self.references: dict[tuple, list] = {}  # (family, data) -> earlier runs' curves
         self.run_number = 0  # runs started (or opened) by this launch
         self.run_dirs: list[str] = []  # their directories, for the farewell
         self._reset_view_state()
@@ -133,7 +133,7 @@ class RnnTuiApp(LessonsMixin, ActionsMixin, ExplodeMixin, EngineHandlersMixin, R
         if screen is not self.main_screen:  # replaced before it was up (two quick switches)
             return
         chart = screen.query_one("#loss-chart")
-        chart.set_series_style("train", "#4fc3f7", "train")
+        chart.set_series_style("train", "#4fc3f7", "train", smooth=0.6)  # TensorBoard's 0.6
         chart.set_series_style("val", "#ffb74d", "validation")
         chart.max_legend_rows = 2  # room for earlier runs' curves (references)
         self.draw_references(chart)

@@ -54,7 +54,7 @@ class ExplodeMixin:
             return False
         settings = self._settings_after_divergence()
         shown = ", ".join(f"{k} {v}" for k, v in settings.items())
-        question = (f"Training diverged at step {event.step}:\n{event.message}\n\n"
+        question = (f"{diverged_text(event)}\n\n"
                     f"Go back to the last good checkpoint (step {ckpt.step}) and train on "
                     f"from there with {shown}?")
 
@@ -86,3 +86,12 @@ class ExplodeMixin:
                      history_dir=run_dir)
         self.notify(f"back to the last good checkpoint in {run_dir}",
                     title="Resumed", timeout=5)
+
+
+def diverged_text(event: ev.Finished) -> str:
+    """The engine's message of a divergence, naming the step once: "Training diverged at
+    step 371: the loss became nan ..." (the engine's own message starts so already)."""
+    text = event.message or ""
+    if not text.startswith("training diverged"):
+        text = f"training diverged at step {event.step}" + (f": {text}" if text else "")
+    return text[:1].upper() + text[1:]

@@ -14,6 +14,7 @@ import itertools
 from textual.css.query import NoMatches
 
 from engine import events as ev
+from rnn_tui.app.explode import diverged_text
 from rnn_tui.app.history import History
 from rnn_tui.app.messages import (EngineEvents, HistoryLoaded, WorkerFailed, WorkerFinished,
                                   WorkerPaused, WorkerResumed)
@@ -89,14 +90,16 @@ class EngineHandlersMixin:
             if event.reason == "request":
                 self.notify(f"saved {event.path}", title=f"Checkpoint at step {event.step}")
         elif isinstance(event, ev.HParamChange):
-            s.query_one("#loss-chart").add_marker(event.step, f"{event.key}={short(event.new)}")
+            if event.key not in type(self.config).VIEW_KEYS:  # training settings only
+                s.query_one("#loss-chart").add_marker(event.step,
+                                                      f"{event.key}={short(event.new)}")
         elif isinstance(event, ev.Warning):
             self.notify(event.message, title="Warning", severity="warning")
         elif isinstance(event, ev.Finished):
             self.info["finished"] = event
             if event.reason == "diverged":
-                text = event.message or "the loss became NaN or infinite"
-                self._show_banner(f"Training diverged at step {event.step}: {text}")
+                text = diverged_text(event)
+                self._show_banner(text)
                 if not self.offer_last_good(event):  # (explode.py: back to a checkpoint)
                     self._show_message("Training diverged", text + "\n\nTry a lower learning "
                                        "rate (l) or tighter gradient clipping ([), then reset "
@@ -145,7 +148,8 @@ class EngineHandlersMixin:
         chart.add_points("train", h.train_x, h.train_y)
         chart.add_points("val", h.val_x, h.val_y)
         for step, key, value in h.markers:
-            chart.add_marker(step, f"{key}={short(value)}")
+            if key not in type(self.config).VIEW_KEYS:
+                chart.add_marker(step, f"{key}={short(value)}")
         if h.baselines is not None:
             self._set_baselines(h.baselines)
         self.controller.take_history(h)

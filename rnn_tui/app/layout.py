@@ -165,7 +165,9 @@ class DashboardScreen(Screen):
     @classmethod
     def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
         """What the mode picker offers for this family: (key, label, config) entries, made
-        from the family's latest config (so each family keeps the user's settings)."""
+        from the family's latest config (so each family keeps the user's settings); config
+        None: shown greyed (the family needs something the user must give, the label says
+        what)."""
         return []
 
     @classmethod

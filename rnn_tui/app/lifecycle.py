@@ -123,14 +123,19 @@ class LifecycleMixin:
         train, val = chart.series_points("train"), chart.series_points("val")
         if len(train[0]) < 2:
             return
-        refs = self.references.setdefault(self.mode, [])
+        refs = self.references.setdefault(self.reference_key(), [])
         refs.append(Reference(f"{self.config.describe()} (run {self.run_number})", train, val))
         del refs[:-MAX_REFERENCES]
+
+    def reference_key(self) -> tuple[str, str]:
+        """Earlier runs are drawn only under runs of the same family AND data (another
+        task's curves, eng-fra under dates, would compare nothing)."""
+        return self.mode, self.config.data_label()
 
     def draw_references(self, chart: Any) -> None:
         for name in [n for n in chart.series_names() if n.startswith("ref")]:
             chart.remove_series(name)
-        for k, ref in enumerate(self.references.get(self.mode, [])):
+        for k, ref in enumerate(self.references.get(self.reference_key(), [])):
             color = REF_COLORS[k % len(REF_COLORS)]
             chart.set_series_style(f"ref{k}:train", color, ref.label, dotted=True, behind=True)
             chart.set_series_style(f"ref{k}:val", color, ref.label, dotted=True, behind=True,

@@ -30,7 +30,7 @@ class GradientPanel(Panel):
         yield TextLine("waiting for the first gradient probe…", id="grad-info", classes="info")
         yield TimestepBars(id="grad-bars")
         yield TimestepBars(id="grad-bars-back", color="#ffb74d")  # (probe_rows() == 2)
-        yield Heatmap(id="grad-heatmap")
+        yield Heatmap(id="grad-heatmap", scale_rows=20, fit_cols=True)
 
 
 class TextLine(Widget):
@@ -84,6 +84,21 @@ def fmt_float(v: float) -> str:
     if v != 0 and (abs(v) < 1e-2 or abs(v) >= 1e4):
         return f"{v:.2e}"
     return f"{v:.3g}"
+
+
+def fit_fields(fields: list[tuple[str, str]], width: int, first_out: tuple[str, ...],
+               keep: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """FIELDS without those named in FIRST_OUT (in that order), then without the others
+    from the right but those named in KEEP, until they fit WIDTH: a narrow terminal loses
+    the least useful fields whole instead of the last ones cut."""
+    kept = list(fields)
+    droppable = list(first_out) + [f[0] for f in reversed(fields)
+                                    if f[0] not in keep and f[0] not in first_out]
+    for label in droppable:
+        if width <= 0 or join_fields(kept).cell_len <= width:
+            break
+        kept = [f for f in kept if f[0] != label]
+    return kept
 
 
 def join_fields(fields: list[tuple[str, str]]) -> Text:

@@ -16,9 +16,16 @@ from rich.text import Text
 from textual.widgets import Static
 
 from engine import events as ev
-from rnn_tui.app.panels import StatusBar, TextLine, fmt_count, fmt_float, join_fields
+from rnn_tui.app.panels import (StatusBar, TextLine, fit_fields, fmt_count, fmt_float,
+                                 join_fields)
 from rnn_tui.app.screens import MessageScreen
 from rnn_tui.format import fmt_duration
+
+# What a narrow status bar leaves out first, then which fields it keeps whatever the width.
+STATUS_FIRST_OUT = ("params", "epoch", "device", "elapsed", "kept", "data")
+STATUS_KEEP = ("", "model", "step", "lr", "clip", "T", "task", "ckpt")
+# The loss line: the family's headline and the unit matter more than the axis.
+LOSS_FIRST_OUT = ("axis", "min val")
 
 
 class RenderingMixin:
@@ -57,15 +64,20 @@ class RenderingMixin:
             if step and step.clipped:
                 clip += " (clipped)"
         lr = fmt_float(step.lr) if step else fmt_float(hp["lr"])
+        peak = fmt_float(hp["lr"])
+        lr_text = lr if lr == peak else f"{lr} (peak {peak})"
+        if step and step.lr > hp["lr"] * (1 + 1e-9):  # lowered since the last step (paused)
+            lr_text = f"{fmt_float(hp['lr'])} from the next step (was {lr})"
         kept = self.controller.run.kept  # live changes of earlier runs that this one started with
-        line2 = [("lr", f"{lr} (peak {fmt_float(hp['lr'])})"), ("clip", clip), *view_line2,
+        line2 = [("lr", lr_text), ("clip", clip), *view_line2,
                  *([("kept", " ".join(f"{k}={short(v)}" for k, v in kept.items()))]
                    if kept else []),
                  ("device", self._device_text(started, step)),
                  ("ckpt", f"step {ckpt.step}" if ckpt else "–")]
-        text = join_fields(line1)
+        width = bar.size.width - 2  # (its padding)
+        text = join_fields(fit_fields(line1, width, STATUS_FIRST_OUT, STATUS_KEEP))
         text.append("\n")
-        text.append_text(join_fields(line2))
+        text.append_text(join_fields(fit_fields(line2, width, STATUS_FIRST_OUT, STATUS_KEEP)))
         bar.set_text(text)
         bar.set_class(self.state == "paused", "-paused")
         bar.set_class(self.state == "error", "-error")
@@ -88,9 +100,11 @@ class RenderingMixin:
             for name, value in sorted(base.losses.items(), key=lambda kv: kv[1])[:2]:
                 fields.append((name, in_unit(value, chart.unit)))
         if self.best_val is not None:
-            fields.append(("best val", in_unit(self.best_val, chart.unit)))
-        fields += self.main_screen.loss_fields()
-        self.main_screen.query_one("#loss-info", TextLine).update(join_fields(fields))
+            fields.append(("min val", in_unit(self.best_val, chart.unit)))
+        own = self.main_screen.loss_fields()  # the family's headline: kept
+        line = self.main_screen.query_one("#loss-info", TextLine)
+        line.update(join_fields(fit_fields(fields + own, line.size.width, LOSS_FIRST_OUT,
+                                           keep=("unit", *(label for label, _ in own)))))
 
     def _layer_label(self) -> str:
         return f"layer {self.layer + 1}/{self.n_layers}"

@@ -147,14 +147,16 @@ class ModeScreen(ModalScreen[str]):
     def __init__(self, entries: list[tuple[str, str]], current: str,
                  title: str = "What to train",
                  hint: str = "Enter picks (training restarts from fresh weights; the current "
-                             "run is checkpointed) · Esc cancels") -> None:
+                             "run is checkpointed) · Esc cancels",
+                 greyed: set[str] | frozenset = frozenset()) -> None:
         super().__init__()
-        self.entries, self.current = entries, current
+        # (not `disabled`: a Widget's own attribute, which would disable the whole screen)
+        self.entries, self.current, self.greyed = entries, current, greyed
         self.title, self.hint = title, hint
 
     def compose(self) -> ComposeResult:
-        options = [Option(("● " if key == self.current else "  ") + label, id=key)
-                   for key, label in self.entries]
+        options = [Option(("● " if key == self.current else "  ") + label, id=key,
+                          disabled=key in self.greyed) for key, label in self.entries]
         with Vertical():
             yield Static(self.title, id="mode-title")
             yield OptionList(*options, id="mode-list")

@@ -31,6 +31,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
 for group in (train, inference, lm, race, compare, runs, export, learn):  # the order of --help
     group.register(app)
 
+# --help lists the commands last, after every family's options: name them first too.
+_COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands] + \
+    [g.name or g.typer_instance.info.name for g in app.registered_groups]
+app.info.help += ("\n\n[bold]Commands[/bold] (rnn-tui COMMAND --help; listed at the end): "
+                  + ", ".join(n for n in _COMMANDS if n) + ". Without a command: the app, "
+                  "with the training options below.")
+
 
 def main() -> None:
     from engine.training.threads import set_wait_policy
@@ -42,7 +49,10 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except EngineError as exc:
-        error(str(exc))
+        from engine.training.distributed import PeerFailed
+
+        if not isinstance(exc, PeerFailed):  # (under torchrun the rank that failed said why)
+            error(str(exc))
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         typer.echo("\ninterrupted", err=True)

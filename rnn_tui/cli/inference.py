@@ -132,6 +132,10 @@ def predict_command(run_dir: Path = typer.Argument(..., help="A run directory.")
                     file: Optional[Path] = typer.Option(
                         None, "--file", help="Inputs, one per line; writes one "
                         "tab-separated line per input (text, answer, probability)."),
+                    pretokenized: bool = typer.Option(
+                        False, "--pretokenized", help="A tagger: each input's tokens are "
+                        "already separated by spaces (one sentence per line, as a treebank "
+                        "writes them); they are tagged as given."),
                     device: str = typer.Option("cpu", "--device")) -> None:
     """What a trained classifier or tagger says about each input."""
     run = load_for(run_dir, "predict", device)
@@ -139,7 +143,7 @@ def predict_command(run_dir: Path = typer.Argument(..., help="A run directory.")
     if not inputs:
         raise EngineError("nothing to predict: give a text, or --file PATH")
     with interrupt_on_sigterm():
-        found = run.task.predict(run.model, inputs)
+        found = run.task.predict(run.model, inputs, pretokenized=pretokenized)
     for p in found:
         typer.echo("\t".join(map(tsv_field, p.columns)) if file is not None else p.line)
 

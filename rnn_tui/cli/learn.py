@@ -64,6 +64,9 @@ def register(app: typer.Typer) -> None:
             reset: bool = typer.Option(False, "--reset", help="Forget your progress (of "
                                        "TARGET, or of every chapter).")) -> None:
         """Lessons: the lecture decks as guided, checked chapters over live runs."""
+        from rnn_tui.cli.train import refuse_under_torchrun
+
+        refuse_under_torchrun("`rnn-tui learn`")
         try:
             _learn(target, list_, validate, autoplay, reset, in_app)
         except LessonFileError as exc:

@@ -25,7 +25,11 @@ from engine.errors import EngineError
 from rnn_tui.cli.exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USAGE
 from rnn_tui.cli.options import ConfigOpt, TaskOpt, resolve_config, training_options
 
-DEFAULT_MINUTES = 3.0
+# Without --minutes or --steps a race runs each racer for the same number of steps: a clock
+# gives a busy or slow machine fewer steps, too few to show a difference (on a shared 2-core
+# machine 2 minutes gave each of 4 cells ~550 steps of the adding task at T = 100, and the
+# gated cells need 600-900 to solve it).
+DEFAULT_STEPS = 1500
 
 
 OutOpt = typer.Option(None, "--out", help="Folder of the racers' run directories, "
@@ -58,7 +62,10 @@ def race_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOp
                  overrides: dict = None) -> None:
     """Race configurations side by side (same task, data and budget; the CPU shared so
     that every racer gets the same steps): standings, one run directory per racer.
-    --minutes is the race's wall clock (default 3), --steps each racer's own budget."""
+    --steps is each racer's own budget (default 1500), --minutes a wall clock instead."""
+    from rnn_tui.cli.train import refuse_under_torchrun
+
+    refuse_under_torchrun("a race")
     race(task, config, out, models, vary, racer, threshold, lanes, headless, force,
          overrides or {})
 
@@ -71,8 +78,8 @@ def race(task, config, out, models, vary, racer, threshold, lanes, headless, for
 
     base = resolve_config(task, config, overrides)
     # --minutes (flag or file) is the race's clock; the racers' own budget is --steps.
-    minutes = base.minutes if base.minutes or base.steps else DEFAULT_MINUTES
-    base = base.replace(minutes=None)
+    minutes = base.minutes
+    base = base.replace(minutes=None, steps=base.steps or (None if minutes else DEFAULT_STEPS))
     cells = [m.strip() for m in models.split(",")] if models else None
     if cells is not None and not all(cells):
         raise EngineError(f"--models {models!r}: an empty name")

@@ -39,6 +39,7 @@ class RunReporter:
         self.task_cls = None  # the family's Task class, known from the Started event
         self.loss_label = "nats/token"  # what the held-out loss is ("nats/char", "MSE")
         self.unit = "token"  # what one token of the loss is ("char", "word"), from Started
+        self.noted: set[str] = set()  # metrics whose note (metric_notes) was printed
 
     def __enter__(self):
         return self
@@ -121,6 +122,10 @@ class RunReporter:
         vs = f" (best baseline {self.baseline:.3f})" if self.baseline is not None else ""
         self.print(f"step {e.step:>6} · val {e.val_loss:.4f} {self.loss_label}{shown}{vs}"
                    f"{' · best' if e.best else ''}")
+        for key, note in (cls.metric_notes if cls else {}).items():
+            if e.metrics.get(key) is not None and key not in self.noted:
+                self.noted.add(key)
+                self.print(note)
 
     def _on_checkpoint(self, e: ev.Checkpoint) -> None:
         if e.reason != "interval" or not self.interactive:
@@ -133,5 +138,17 @@ class RunReporter:
         self.print(f"warning: {e.message}")
 
     def _on_end(self, e: ev.Finished) -> None:
-        best = f" · best val {e.best_val_loss:.4f}" if e.best_val_loss is not None else ""
-        self.print(f"finished at step {e.step}: {e.message}{best}")
+        self.print(f"finished at step {e.step}: {e.message}{self.best_text(e)}")
+
+    def best_text(self, e: ev.Finished) -> str:
+        """" · best accuracy 75.77%": the family's headline at its best (the same best as
+        the eval lines' "· best"), else the lowest held-out loss."""
+        if e.best_metric is not None and e.best_metric_name:
+            label, fmt = e.best_metric_name, ".4f"
+            for key, shown, how in (self.task_cls.report_metrics if self.task_cls else ()):
+                if key == e.best_metric_name:
+                    label, fmt = shown, how
+            return f" · best {label} {format_metric(e.best_metric, fmt)}"
+        if e.best_val_loss is not None:
+            return f" · best val {e.best_val_loss:.4f} {self.loss_label}"
+        return ""

@@ -34,13 +34,18 @@ def runs_list(root: Optional[Path] = RootArg) -> None:
     if not runs:
         typer.echo(f"no runs under {_root(root)}")
         return
-    width = max(len(r.name) for r in runs)
-    for r in runs:
-        use = "  (training now)" if r.in_use else ""
-        use += f"  (cannot read: {r.problem})" if r.problem else ""
-        typer.echo(f"{r.name:<{width}}  {r.family:<8} {r.model:<12} {r.data[:16]:<16} "
-                   f"{r.steps:>8,} steps  {r.best:<20} {human_size(r.size):>9}  "
-                   f"{age(r.modified)}{use}")
+    rows = [("run", "family", "model", "data", "steps", "best", "size", "age")]
+    rows += [(r.name, r.family, r.model, r.data if len(r.data) <= 28 else r.data[:27] + "…",
+              f"{r.steps:,}", r.best, human_size(r.size),
+              age(r.modified) + ("  (training now)" if r.in_use else "")
+              + (f"  (cannot read: {r.problem})" if r.problem else "")) for r in runs]
+    # every column as wide as its widest cell (models and metrics vary by family)
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]) - 1)]
+    right = {4, 6}  # steps and size: numbers
+    for row in rows:
+        cells = [cell.rjust(w) if k in right else cell.ljust(w)
+                 for k, (cell, w) in enumerate(zip(row, widths))]
+        typer.echo("  ".join(cells + [row[-1]]).rstrip())
     total = sum(r.size for r in runs)
     typer.echo(f"{len(runs)} runs, {human_size(total)}")
 

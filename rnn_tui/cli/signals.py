@@ -9,9 +9,13 @@ the stop every second or so (engine.errors.check_cancel), so both are honoured p
 
 from __future__ import annotations
 
+import os
 import signal
+import time
 
 import typer
+
+FORWARDED_S = 2.0  # torchrun forwards a signal to its ranks within milliseconds
 
 
 class stop_on_signals:  # noqa: N801 - a context manager, like contextlib's
@@ -29,11 +33,23 @@ class stop_on_signals:  # noqa: N801 - a context manager, like contextlib's
         return self
 
     def _handle(self, signum, frame):
+        from engine.training.distributed import launched
+
+        # torchrun passes the Ctrl+C it got (which its ranks got too) on to every rank, or
+        # a SIGTERM: under torchrun a signal within FORWARDED_S of the first is that same
+        # stop, not a second Ctrl+C.
+        now = time.monotonic()
+        if self.count and launched() and (signum == signal.SIGTERM
+                                          or now - self.first < FORWARDED_S):
+            return
+        if not self.count:
+            self.first = now
         self.count += 1
         if self.count > 1:
             raise KeyboardInterrupt
-        typer.echo("\nstopping after this step (saving a checkpoint); Ctrl+C again to abort",
-                   err=True)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun: rank 0 speaks
+            typer.echo("\nstopping after this step (saving a checkpoint); Ctrl+C again to "
+                       "abort", err=True)
         self.trainer.stop()
 
     def __exit__(self, *exc):

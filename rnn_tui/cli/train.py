@@ -9,6 +9,7 @@ app. torch is imported inside the commands, never at module level, so `--help` a
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -28,6 +29,22 @@ def with_explode(overrides: dict | None, explode: bool) -> dict:
     return {**(overrides or {}), **(EXPLODE if explode else {})}
 
 
+def refuse_under_torchrun(what: str) -> None:
+    """The app, `open` and races are one process: under torchrun, one line and exit 2."""
+    from engine.training.distributed import launched
+
+    if launched():
+        raise EngineError(f"{what} cannot run under torchrun (several processes); only "
+                          f"`rnn-tui run` trains with several (README: several GPUs)")
+
+
+def main_rank() -> bool:
+    """Whether this process speaks for the run: alone, or rank 0 under torchrun."""
+    import os
+
+    return os.environ.get("RANK", "0") == "0"
+
+
 @training_options
 def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
                  task: Optional[str] = TaskOpt, out: Optional[str] = OutOpt,
@@ -39,6 +56,7 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
             raise EngineError("training options go after the command, e.g. "
                               "`rnn-tui run --corpus FILE`")
         return
+    refuse_under_torchrun("the app")
     cfg = resolve_config(task, config, with_explode(overrides, explode))
     from rnn_tui.app import run_app
 
@@ -53,6 +71,7 @@ def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -
     from engine.run.state import checkpoint_config
     from rnn_tui.app import run_app
 
+    refuse_under_torchrun("`rnn-tui open`")
     saved = load(run_dir)
     cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
     code = run_app(cfg, out_dir=str(run_dir), resume=True)
@@ -68,6 +87,10 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing --out."),
                 dry_run: bool = typer.Option(False, "--dry-run",
                                              help="Smoke test: a tiny model for 3 steps."),
+                nproc: int = typer.Option(0, "--nproc", help="Train with N processes on this "
+                                          "machine (data parallel, through torchrun; "
+                                          "--batch-size is the global batch): N GPUs "
+                                          "with --device cuda, or N CPU processes."),
                 explode: bool = ExplodeOpt,
                 tensorboard: Optional[Path] = typer.Option(
                     None, "--tensorboard", help="Also write TensorBoard event files to this "
@@ -76,9 +99,15 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     """Train headless: progress on the terminal, metrics, samples and checkpoints in --out."""
     from rich.console import Console
 
+    from engine.training import distributed
     from engine.training.loop import Trainer
     from rnn_tui.cli.report import RunReporter
 
+    if nproc:
+        if distributed.launched():
+            raise EngineError("--nproc starts torchrun itself: under torchrun leave it out")
+        args = sys.argv[sys.argv.index("run") + 1:]
+        raise typer.Exit(distributed.launch(_without_nproc(args), nproc))
     overrides = with_explode(overrides, explode)
     if resume:
         if task:
@@ -91,19 +120,36 @@ def run_command(config: Optional[str] = ConfigOpt, task: Optional[str] = TaskOpt
     if dry_run and cfg is not None:
         cfg = cfg.dry_run()
     finished = None
-    with live_sinks(tensorboard) as sinks:  # first: a missing library touches no run dir
-        trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,
-                          overrides=overrides if resume else None)
+    # Under torchrun rank 0 alone prints and writes TensorBoard files (the others' errors of
+    # their own still show).
+    with live_sinks(tensorboard if main_rank() else None) as sinks:  # first: a missing
+        trainer = Trainer(cfg, out_dir=out, resume=resume, force=force,  # library touches
+                          overrides=overrides if resume else None)  # no run dir
         if explode and out:  # as the app's x: a checkpoint of the model before it explodes,
             trainer.request_checkpoint()  # so "explode, then --resume, lower --lr" works
-        with stop_on_signals(trainer), RunReporter(Console(stderr=False)) as report:
+        with stop_on_signals(trainer), \
+                RunReporter(Console(stderr=False, quiet=not main_rank())) as report:
             for event in trainer.events():
                 report.handle(event)
                 for sink in sinks:
                     sink.handle(event)
                 if event.name == "end":
                     finished = event
+    distributed.leave()
     exit_for(finished, f"rnn-tui run --out {out} --resume" if out else None)
+
+
+def _without_nproc(args: list[str]) -> list[str]:
+    """`run`'s arguments without --nproc N (for the ranks torchrun starts)."""
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            out.append(arg)
+    return out
 
 
 @contextlib.contextmanager
@@ -127,9 +173,13 @@ def exit_for(finished, resume_command: str | None) -> None:
     if finished is None:
         return
     if finished.reason == "diverged":
-        error(finished.message)
+        if main_rank():
+            error(f"{finished.message} On the command line: --clip-mode norm --clip 1.0, or "
+                  f"a smaller --lr.")
         raise typer.Exit(EXIT_DIVERGED)
     if finished.reason == "stopped":
+        if not main_rank():
+            raise typer.Exit(EXIT_INTERRUPTED)
         where = f"; resume with: {resume_command}" if resume_command else ""
         if finished.step == 0:
             where = " (before the first step: nothing to resume)"

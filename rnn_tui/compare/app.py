@@ -21,15 +21,9 @@ from textual.widgets import DataTable, Footer, Static
 from rnn_tui.app.screenshots import ScreenshotMixin
 from rnn_tui.compare.runs import ComparedRun, config_rows, load_runs, summary_rows
 from rnn_tui.widgets import LossChart
+from rnn_tui.widgets.canvas import dimmed
 
-UNITS = ("nats", "bits", "ppl")
 SHOWN = ("both", "train", "val")
-
-
-def dimmed(color: str, share: float = 0.55) -> str:
-    """`color` (#rrggbb) mixed toward black: the train curve of a run, under its validation."""
-    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
-    return "#%02x%02x%02x" % tuple(int(v * share) for v in (r, g, b))
 
 
 class CompareScreen(Screen):
@@ -125,8 +119,7 @@ class CompareScreen(Screen):
         self._render_title()
 
     def action_cycle_unit(self) -> None:
-        chart = self.query_one(LossChart)
-        chart.unit = UNITS[(UNITS.index(chart.unit) + 1) % len(UNITS)]
+        self.query_one(LossChart).next_unit()
         self._render_title()
 
     def action_toggle_scale(self) -> None:

@@ -16,9 +16,11 @@ PICTURE: the long-range lab's Jacobian).
 from __future__ import annotations
 
 import asyncio
+import shlex
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -30,10 +32,13 @@ from textual.widgets import Footer, Static
 
 from engine import events as ev
 from rnn_tui.app.panels import TextLine, join_fields
+from rnn_tui.app.screenshots import ScreenshotMixin
 from rnn_tui.format import fmt_duration
-from rnn_tui.race.table import colors_for, standings_table, threshold_text
+from rnn_tui.race.table import colors_for, standings_table, threshold_text, verdict
 from rnn_tui.widgets import LossChart, TimestepBars
 
+NARROW_WIDTH = 110  # columns below which the standings leave out the model and best
+SHORT_HEIGHT = 34  # rows below which the racers' gradient panels give way to the standings
 FLUSH_S = 0.5  # seconds between batched train-step posts
 
 
@@ -59,23 +64,28 @@ class RacerPanel(Vertical):
         yield TimestepBars(id=f"bars-{self.id}", color=self.color)
 
 
-class RaceApp(App[None]):
+class RaceApp(ScreenshotMixin, App[None]):
     TITLE = "rnn-tui race"
     CSS = """
-    #race-status { height: 2; padding: 0 1; background: $panel; }
+    #race-status { height: 2; padding: 0 1; background: $panel; text-wrap: nowrap;
+                   text-overflow: ellipsis; }
     #race-chart { height: 2fr; min-height: 8; border: round $primary 40%; }
     #racers { height: 1fr; min-height: 7; }
+    Screen.-short #racers { display: none; }
     .racer { border: round $primary 40%; width: 1fr; padding: 0 1;
              border-title-style: bold; }
     #standings { height: auto; max-height: 12; border: round $primary 40%; padding: 0 1; }
     """
     BINDINGS = [
         Binding("space", "pause", "Pause/run"),
+        Binding("q", "quit", "Quit"),  # (early: a narrow footer cuts the last keys)
         Binding("f", "finish", "Finish now", tooltip="End the race now: final evaluations"),
         Binding("j", "picture", "Gradients/Jacobian"),
         Binding("h", "layer", "Next layer"),
         Binding("y", "scale", "Log/linear"),
-        Binding("q", "quit", "Quit"),
+        Binding("S", "save_screenshot", "Screenshot", show=False,
+                tooltip="An SVG (and a PNG when a converter is installed) of the screen, "
+                        "in the race's folder"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
     quit_timeout = 1.5
@@ -109,6 +119,7 @@ class RaceApp(App[None]):
         # log: a racer's early spike (an IRNN's first Adam steps: 1e9) and a solved task's
         # 1e-3 both stay readable beside the others (y switches)
         chart.scale = "log"
+        chart.fixed_unit = self.race.racers[0].config.loss_name()  # the adding task's MSE
         for name in self.names:
             chart.set_series_style(name, self.racer_colors[name], name)
         self.query_one("#standings").border_title = "standings"
@@ -164,9 +175,7 @@ class RaceApp(App[None]):
             self.notify(message.error, title="The race could not start", severity="error",
                         timeout=30)
         else:
-            winner = self.race.standings.ranked()[0]
-            self.notify(f"{winner.name} leads: {threshold_text(self.race.standings)}",
-                        title="Race over", timeout=10)
+            self.notify(verdict(self.race.standings), title="Race over", timeout=30)
         self.render_all()
 
     # ------------------------------------------------------------------ drawing
@@ -175,7 +184,8 @@ class RaceApp(App[None]):
         self._render_status()
         self._render_panels()
         self.query_one("#standings", Static).update(
-            standings_table(self.race.standings, self.racer_colors))
+            standings_table(self.race.standings, self.racer_colors,
+                            narrow=self.size.width < NARROW_WIDTH))
 
     def _render_status(self) -> None:
         race, s = self.race, self.race.standings
@@ -247,6 +257,15 @@ class RaceApp(App[None]):
         chart = self.query_one("#race-chart", LossChart)
         chart.scale = "log" if chart.scale == "linear" else "linear"
 
+    def on_resize(self) -> None:
+        """A short terminal (80x24) keeps the chart and the standings, not the gradients."""
+        self.screen.set_class(self.size.height < SHORT_HEIGHT, "-short")
+
+    def screenshot_dir(self) -> Path:
+        """The race's folder (OUT), else the current directory."""
+        out = getattr(self.race, "out_dir", None)
+        return Path(out) if out is not None and Path(out).is_dir() else Path.cwd()
+
     async def action_quit(self) -> None:
         """Stop every racer (each checkpoints), wait a little for them, then exit."""
         self.race.stop()
@@ -266,3 +285,21 @@ def run_race_app(race: Any) -> None:
         race.stop()
         race.resume()
         app.drive_done.wait(timeout=60)
+    for line in farewell(race):
+        print(line)
+
+
+def farewell(race: Any) -> list[str]:
+    """What the terminal shows after the race screen: where the racers' runs are and how to
+    reopen or compare them."""
+    from rnn_tui.workspace import is_run
+
+    out = getattr(race, "out_dir", None)
+    dirs = [] if out is None else [Path(out) / r.name for r in race.racers
+                                   if is_run(Path(out) / r.name)]
+    if not dirs:
+        return []
+    q = shlex.quote
+    return [f"rnn-tui: the race is in {out}",
+            f"  reopen a racer (sample, continue):  rnn-tui open {q(str(dirs[0]))}",
+            "  every racer on one chart:  rnn-tui compare " + " ".join(q(str(d)) for d in dirs)]

@@ -10,7 +10,7 @@ from rich.console import Console
 from engine import events as ev
 from engine.racing.race import Race
 from rnn_tui.format import fmt_duration
-from rnn_tui.race.table import fmt_metric, standings_table, threshold_text
+from rnn_tui.race.table import fmt_metric, standings_table, threshold_text, verdict
 
 
 class RaceReporter:
@@ -55,3 +55,4 @@ class RaceReporter:
         s = self.race.standings
         self.table(f"final standings · {threshold_text(s)} · steps max/min "
                    f"{s.step_spread():.2f} · {self.race.elapsed():.0f} s")
+        self.print(verdict(s))

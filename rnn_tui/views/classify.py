@@ -20,7 +20,7 @@ from engine.families.classify.config import POOLINGS, data_path
 from engine.families.classify.events import Confusion, Explanation, Misclassified
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
-from rnn_tui.app.panels import Panel, TextLine, join_fields
+from rnn_tui.app.panels import Panel, TextLine, fit_fields, join_fields
 from rnn_tui.views.classify_render import (NB_COLOUR, RNN_COLOUR, bag_note, confusion_labels,
                                            counts_text, influence_text, mistake_line,
                                            row_shares, top_classes)
@@ -247,10 +247,10 @@ class ClassifyScreen(DashboardScreen):
             note.append(f"  {e.unknown} token(s) never seen in training: read as <unk>",
                         style="italic")
         self.query_one("#explain-note", Static).update(note)
-        self.query_one("#explain-info", TextLine).update(join_fields([
-            ("step", f"{e.step:,}"), ("predicted", e.predicted),
-            ("influence", e.method.replace("_", " ")),
-            ("", "red: for it · blue: against")]))
+        info = self.query_one("#explain-info", TextLine)
+        fields = [("", "red: for it · blue: against"), ("predicted", e.predicted),
+                  ("influence", e.method.replace("_", " ")), ("step", f"{e.step:,}")]
+        info.update(join_fields(fit_fields(fields, info.size.width, ("step", "influence"))))
 
     # ------------------------------------------------------------------ keys
 

@@ -73,7 +73,7 @@ class LanguageModelScreen(DashboardScreen):
                 Binding("B", "bptt(2.0)", "BPTT window ×2", show=False),
                 Binding("u", "unit(-1)", "Previous hidden unit (gates)", show=False),
                 Binding("U", "unit(1)", "Next hidden unit (gates)", show=False)],
-        cells=LMConfig.MODELS)
+        cells=LMConfig.CELLS)
     DEFAULT_CSS = """
     #gate-plot { height: auto; max-height: 70%; }
     #hidden-map { display: none; height: 16; min-height: 4; }
@@ -121,8 +121,9 @@ class LanguageModelScreen(DashboardScreen):
             self._show_token_unit()
 
     def _show_token_unit(self) -> None:
-        """A word model's loss is per word: the chart and the unit toggle say so."""
-        self.query_one("#loss-chart").per_token = "word" if self.words else ""
+        """A word model's loss is per token (a word, or a piece of one: "said," is two), its
+        perplexity per word only in the evaluation's numbers: the chart says which."""
+        self.query_one("#loss-chart").per_token = "token" if self.words else ""
 
     @property
     def words(self) -> bool:
@@ -166,6 +167,13 @@ class LanguageModelScreen(DashboardScreen):
                     view.append_chars(event.text, event.probs)
             else:
                 self.handle_event(event)
+
+    def loss_fields(self) -> list[tuple[str, str]]:
+        """A word model's held-out perplexity per word of the text (the chart's is per
+        token; they differ when the tokenizer splits words)."""
+        last = self.app.info.get("eval")
+        ppl = last.metrics.get("perplexity") if last is not None and self.words else None
+        return [] if ppl is None else [("ppl/word", f"{ppl:.1f}")]
 
     def status_fields(self) -> tuple[list, list]:
         hp = self.app.hparams

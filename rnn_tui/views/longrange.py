@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from engine.events import Eval
-from engine.families.longrange.config import INIT_CHOICES
+from engine.families.longrange.config import INIT_CHOICES, LongRangeConfig
 from engine.families.longrange.events import Examples, Jacobian
 from engine.families.longrange.scalar import scalar_gradient
 from rnn_tui.app.actions import shell_bindings
@@ -105,7 +105,8 @@ class LongRangeScreen(DashboardScreen):
                 Binding("T", "length(1)", "Longer T", tooltip="A longer distance T "
                         "(restarts training)"),
                 Binding("i", "init", "Init", show=False, tooltip="W_hh init auto → default "
-                        "→ identity → orthogonal (restarts training)")])
+                        "→ identity → orthogonal (restarts training)")],
+        cells=LongRangeConfig.CELLS)
     DEFAULT_CSS = """
     #jacobian-bars { height: 1fr; min-height: 5; }
     #sigma-lines { height: auto; max-height: 6; color: $text-muted; }
@@ -127,12 +128,20 @@ class LongRangeScreen(DashboardScreen):
         super().on_mount()
         self._render_about()
         self._render_scalar()
+        self._show_loss_unit()
 
     # ------------------------------------------------------------------ the app's calls
 
     def reset_view(self) -> None:
         self.last_jacobian: Jacobian | None = None
         self.last_eval: Eval | None = None
+        if self.is_mounted:
+            self._show_loss_unit()
+
+    def _show_loss_unit(self) -> None:
+        """The adding task's loss is an MSE: the chart says so and `v` has no nats to turn
+        into bits or a perplexity."""
+        self.query_one("#loss-chart").fixed_unit = self.app.config.loss_name()
 
     def clear_view(self) -> None:
         self.query_one("#jacobian-bars", TimestepBars).update_norms([], title="")

@@ -55,6 +55,8 @@ class TranslationsPanel(Panel):
                                            and log.scroll_y >= log.max_scroll_y - 1)
 
     def compose(self) -> ComposeResult:
+        # Your last translation stays here while the probe decodes scroll by below.
+        yield TextLine("", id="your-translation", classes="info")
         yield RichLog(id="translations", max_lines=500, wrap=True, markup=False)
         yield Input(placeholder="an input to translate, Enter to decode, Esc to cancel",
                     id="translate-prompt", classes="prompt")
@@ -95,6 +97,7 @@ class Seq2SeqScreen(DashboardScreen):
         cells=Seq2SeqConfig.MODELS)
     DEFAULT_CSS = """
     #attention-grid { height: 1fr; min-height: 4; }
+    #your-translation { display: none; }
     #translations {
         height: 1fr;
         background: transparent;
@@ -124,6 +127,7 @@ class Seq2SeqScreen(DashboardScreen):
 
     def clear_view(self) -> None:
         self.query_one("#translations", RichLog).clear()
+        self.query_one("#your-translation", TextLine).display = False
         self.query_one("#attention-grid").clear()
         self.query_one("#attention-info", TextLine).update(ATTENTION_WAITING)
         self.query_one("#attention-hint", TextLine).update("")
@@ -205,7 +209,9 @@ class Seq2SeqScreen(DashboardScreen):
                   ("loss", f"{event.val_loss:.4f}")]
         if m.get("bleu") is not None:
             fields += [("BLEU", f"{100 * m['bleu']:.1f}"), ("chrF", f"{100 * m['chrf']:.1f}")]
-        self._translations().write(join_fields(fields))
+        line = join_fields(fields)
+        line.no_wrap, line.overflow = False, "fold"  # a narrow panel wraps it, never cuts chrF
+        self._translations().write(line)
 
     def _log_translation(self, e: Attention) -> None:
         self._logged[e.source] = e.output
@@ -218,6 +224,10 @@ class Seq2SeqScreen(DashboardScreen):
             ok = e.output == e.target
             line.append(" ✓" if ok else f" ✗ want {e.target}",
                         style="bold green" if ok else "red")
+        else:  # yours: also pinned above the log
+            pinned = self.query_one("#your-translation", TextLine)
+            pinned.update(line.copy())
+            pinned.display = True
         self._translations().write(line)
         # (RichLog drops leading spaces: indent with Padding)
         for rank, (text, score) in enumerate(e.beams, 1):

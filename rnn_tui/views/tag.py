@@ -149,8 +149,9 @@ class TagScreen(DashboardScreen):
     def choices(cls, config: Any) -> list[tuple[str, str, Any]]:
         if not config.data:  # the user gave no --data: UD English GUM, when it is around
             found = gum()
-            if found is None:
-                return []
+            if found is None:  # shown, greyed: how to get there
+                return [("tag", "Tagging · needs a treebank: rnn-tui --task tag --data "
+                                "FILE.conllu", None)]
             dev, test = found
             config = config.replace(data=str(dev), val=str(test or ""))
         return [("tag", f"Tagging · {config.data_label()}", config)]
@@ -179,7 +180,7 @@ class TagScreen(DashboardScreen):
         if m.get("accuracy_unseen") is not None:
             fields.append(("unseen words", f"{m['accuracy_unseen']:.1%}"))
         if m.get("span_f1") is not None:
-            fields.append(("span F1", f"{m['span_f1']:.1%}"))
+            fields.append(("span F1 (conlleval)", f"{m['span_f1']:.1%}"))
         base = self._baseline()
         if base is not None:
             fields.append(("most frequent tag", f"{base:.1%}"))

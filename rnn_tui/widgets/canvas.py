@@ -71,6 +71,14 @@ def level(t: float, n: int = LEVELS) -> int:
     return min(n - 1, max(0, int(t * (n - 1) + 0.5)))
 
 
+def dimmed(color: str, share: float = 0.55) -> str:
+    """`color` (any Rich colour) mixed toward black: a curve drawn faint under a brighter one."""
+    from rich.color import Color
+
+    r, g, b = Color.parse(color).get_truecolor()
+    return "#%02x%02x%02x" % tuple(int(v * share) for v in (r, g, b))
+
+
 def luminance(hex_color: str) -> float:
     r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b

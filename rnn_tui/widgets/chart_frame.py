@@ -176,12 +176,21 @@ class PlotFrame:
             cv.text(cv.width - len(text), self.top + r, text, sid)
             if r == 0:
                 top_row_start = min(top_row_start, cv.width - len(text))
-        marker_cols = sorted(marker_cols)
-        for i, (c, ml, msid) in enumerate(marker_cols):
-            limit = marker_cols[i + 1][0] if i + 1 < len(marker_cols) else self.pw
+        # Markers closer than a short label: the latest one's label stands for the group
+        # ("+2": two earlier changes there), so labels never overprint into "temp▏▏▏".
+        shown: list[tuple[int, str, int]] = []
+        for c, ml, msid in sorted(marker_cols, key=lambda m: m[0]):
+            if shown and c - shown[-1][0] < MIN_LABEL:
+                shown[-1] = (shown[-1][0], ml, shown[-1][2] + 1)
+                continue
+            shown.append((c, ml, 0))
+        msid = marker_cols[0][2] if marker_cols else 0
+        for i, (c, ml, merged) in enumerate(shown):
+            limit = shown[i + 1][0] if i + 1 < len(shown) else self.pw
             end = min(self.axis_w + limit, top_row_start - 1)
+            label = safe_label(ml) + (f" +{merged}" if merged else "")
             if self.axis_w + c < end:
-                cv.text(self.axis_w + c, self.top, "▏" + safe_label(ml), msid, x_max=end)
+                cv.text(self.axis_w + c, self.top, "▏" + label, msid, x_max=end)
 
     def draw_x_axis(self) -> None:
         cv, dim, aw = self.cv, self.dim, self.axis_w
@@ -208,6 +217,9 @@ class PlotFrame:
             return time_ticks(self.x0, self.x1, count)
         ticks = nice_ticks(self.x0, self.x1, count)
         return [t for t in ticks if t == int(t)] if self.x1 - self.x0 >= 1 else ticks
+
+
+MIN_LABEL = 6  # columns a marker's label needs to say anything ("▏lr=1e")
 
 
 TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)

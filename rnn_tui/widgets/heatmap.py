@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,10 @@ class Heatmap(CachedLinesWidget):
     """Coloured matrix: 2 columns per cell when it fits, else 1; cropped with "…" beyond that.
 
     Used for gradient history (``append_row``, newest row at the bottom) and attention grids.
+    scale_rows=N: the colour scale spans the newest half of the rows (5 to N), so early
+    outlier rows (an untrained net's 1e-19 gradient) do not flatten every later row into
+    one colour; older rows outside that range take the end colours. fit_cols: columns that do not fit
+    are averaged in groups (in log space when the scale is) instead of cropped.
     """
 
     DEFAULT_CSS = """
@@ -59,9 +64,13 @@ class Heatmap(CachedLinesWidget):
     }
     """
 
-    def __init__(self, *, cmap: list[str] | None = None, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, cmap: list[str] | None = None, scale_rows: int | None = None,
+                 fit_cols: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.cmap = cmap or VIRIDIS
+        self.scale_rows = scale_rows
+        self.fit_cols = fit_cols
         self._rows: list[np.ndarray] = []
         self._row_labels: list[str] | None = None
         self._col_labels: list[str] | None = None
@@ -154,8 +163,14 @@ class Heatmap(CachedLinesWidget):
         m = np.full((nrows, ncols), np.nan)
         for i, r in enumerate(self._rows):
             m[i, : len(r)] = r
-        t, lo, hi = normalise(m, self._log, self._vmin, self._vmax)
-        lay = self._layout(width, height, y)
+        group = 1
+        if self.fit_cols:
+            m, group = self._binned(m, width - self._label_width())
+        scaled = min(self.scale_rows, max(5, nrows // 2), nrows) if self.scale_rows else nrows
+        recent = m[-scaled:]
+        _, lo, hi = normalise(recent, self._log, self._vmin, self._vmax)
+        t, lo, hi = normalise(m, self._log, lo, hi)
+        lay = self._layout(width, height, y, m.shape[1])
         if lay is None:
             cv.text(0, y, "(too small)", dim)
             return cv.to_strips()
@@ -164,20 +179,49 @@ class Heatmap(CachedLinesWidget):
             y += 1
         sids = [cv.style(Style(bgcolor=c)) for c in self.cmap] if not self.no_color else []
         y = self._draw_cells(cv, lay, t, y, dim, sids)
-        self._draw_legend(cv, lo, hi, ncols - lay.show_cols, lay.col_cropped, dim, sids)
+        notes = [f"{group} steps/col"] if group > 1 else []
+        with np.errstate(invalid="ignore"):  # NaN cells compare False
+            past = scaled < nrows and np.any((m[:-scaled] < lo) | (m[:-scaled] > hi))
+        if past:  # older rows reach past the scale's ends
+            notes.append(f"scale: last {scaled} rows")
+        self._draw_legend(cv, lo, hi, m.shape[1] - lay.show_cols, lay.col_cropped, dim, sids,
+                          notes)
         return cv.to_strips()
+
+    def _label_width(self) -> int:
+        rl = self._row_labels or []
+        w = max((len(safe_label(x)[:12]) for x in rl), default=0)
+        return w + 1 if w else 0
+
+    def _binned(self, m: np.ndarray, avail: int) -> tuple[np.ndarray, int]:
+        """(m with its columns averaged in groups of k so that they fit AVAIL, k)."""
+        ncols = m.shape[1]
+        if avail <= 0 or ncols <= avail:
+            return m, 1
+        k = -(-ncols // avail)  # ceil: every group the same width but the last
+        pad = np.full((m.shape[0], k * -(-ncols // k) - ncols), np.nan)
+        blocks = np.concatenate([m, pad], axis=1).reshape(m.shape[0], -1, k)
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a group of NaN only: NaN
+            if self._log:
+                logs = np.where(blocks > 0, np.log10(np.where(blocks > 0, blocks, 1.0)), np.nan)
+                return 10 ** np.nanmean(logs, axis=2), k
+            return np.nanmean(blocks, axis=2), k
 
     # ------------------------------------------------------------------ drawing steps
 
-    def _layout(self, width: int, height: int, y: int) -> "_Layout | None":
-        """How much of the matrix fits, and where; None when nothing does."""
-        nrows, ncols = self.shape
+    def _layout(self, width: int, height: int, y: int, ncols: int) -> "_Layout | None":
+        """How much of the matrix (of NCOLS columns) fits, and where; None when nothing does."""
+        nrows = self.shape[0]
         rl = self._row_labels or []
         rl = [safe_label(x)[:12] for x in rl] + [""] * (nrows - len(rl))
-        label_w = max((len(x) for x in rl), default=0)
-        label_w = label_w + 1 if label_w else 0
+        label_w = self._label_width()
         avail_w = width - label_w
-        cw = 2 if ncols * 2 <= avail_w else 1
+        # 2 columns a cell; one more than the widest short column label when that fits, so
+        # two-letter labels stand apart ("NO PU VE", not "NOPUVE")
+        short = [len(safe_label(c)) for c in self._col_labels or [] if c]
+        wide = max(short) + 1 if short and 2 <= max(short) <= 3 else 2
+        cw = wide if ncols * wide <= avail_w else 2 if ncols * 2 <= avail_w else 1
         show_cols = min(ncols, max(0, avail_w // cw))
         col_cropped = show_cols < ncols
         if col_cropped and show_cols > 0:
@@ -201,7 +245,7 @@ class Heatmap(CachedLinesWidget):
         if all(len(c) <= cw for c in cl):  # one character per column
             for j in range(lay.show_cols):
                 lab = safe_label(cl[j]) if j < len(cl) else ""
-                cv.text(lw + j * cw, y, lab.rjust(cw) if cw == 2 else lab, dim)
+                cv.text(lw + j * cw, y, lab.rjust(cw) if cw >= 2 else lab, dim)
             return
         x_end = lw - 1
         for j in range(lay.show_cols):
@@ -250,19 +294,24 @@ class Heatmap(CachedLinesWidget):
             cell_sids = np.array(sids, dtype=np.int32)[idx]
         chars[nan] = ord("·")
         cell_sids[nan] = dim
-        if cw == 2:
-            chars = np.repeat(chars, 2, axis=1)
-            cell_sids = np.repeat(cell_sids, 2, axis=1)
-            chars[:, 0::2][nan] = 32
+        if cw > 1:
+            chars = np.repeat(chars, cw, axis=1)
+            cell_sids = np.repeat(cell_sids, cw, axis=1)
+            for k in range(cw - 1):  # a missing cell: one dot, at its right
+                chars[:, k::cw][nan] = 32
         return chars, cell_sids
 
     def _draw_legend(self, cv: Canvas, lo: float, hi: float, cropped_cols: int,
-                     col_cropped: bool, dim: int, sids: list[int]) -> None:
+                     col_cropped: bool, dim: int, sids: list[int],
+                     notes: list[str] | None = None) -> None:
         """The last row: low value, a colour bar, high value (and what was cropped)."""
         y, n = cv.height - 1, len(self.cmap)
         lo_s, hi_s = fmt_num(lo), fmt_num(hi)
+        extra = (" log" if self._log else "") + \
+            (f"  {cropped_cols} cols cropped" if col_cropped else "") + \
+            "".join(f"  {n}" for n in notes or ())
         x = cv.text(0, y, lo_s + " ", dim)
-        bar_w = max(4, min(24, cv.width - x - len(hi_s) - 12))
+        bar_w = max(4, min(24, cv.width - x - len(hi_s) - 1 - len(extra)))
         for k in range(bar_w):
             lvl = k / (bar_w - 1)
             if self.no_color:
@@ -270,8 +319,6 @@ class Heatmap(CachedLinesWidget):
             else:
                 cv.text(x + k, y, " ", sids[min(n - 1, int(lvl * (n - 1) + 0.5))])
         x = cv.text(x + bar_w, y, " " + hi_s, dim)
-        extra = (" log" if self._log else "") + \
-            (f"  {cropped_cols} cols cropped" if col_cropped else "")
         cv.text(x, y, extra, dim)
 
 
@@ -281,7 +328,7 @@ class _Layout:
 
     rl: list[str]  # row labels, one per row (padded)
     label_w: int  # columns of the row labels (0: none)
-    cw: int  # columns per cell: 2 when the matrix fits, else 1
+    cw: int  # columns per cell: 2 (3-4 for short column labels) when it fits, else 1
     show_cols: int
     col_cropped: bool
     has_col_labels: bool

@@ -12,6 +12,11 @@ series were created, after the title. The legend uses up to `max_legend_rows` ro
 default: entries that do not fit are cut at the edge); the plot takes the rest. A dotted
 series is drawn dashed (a reference: another run's curve), and a `behind` one under the
 others, so the live curves stay on top where they cross.
+
+Smoothing (`smooth=0.6` on a series): as TensorBoard does it, an exponential moving average
+with weight `smooth` per point, debiased at the start (a mean of the first points, not a
+curve pulled toward 0); the raw curve stays underneath, faint. A loss logged every batch is
+a wall of noise without it; the smoothed line shows the trend and the legend its value.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from .canvas import SERIES_COLORS, Canvas, CachedLinesWidget, fmt_num, nice_ticks, safe_label
+from .canvas import (SERIES_COLORS, Canvas, CachedLinesWidget, dimmed, fmt_num, nice_ticks,
+                     safe_label)
 from .chart_frame import PlotFrame, y_range
 from .curve_math import SCALES, UNITS, convert_nats, scale_values
 
@@ -40,6 +46,22 @@ class _Series:
     dotted: bool = False  # drawn dashed (another run's curve, for reference)
     behind: bool = False  # drawn under the other series
     legend: bool = True  # has an entry in the legend
+    smooth: float = 0.0  # TensorBoard-style EMA weight (0: drawn raw)
+    smoothed: array = field(default_factory=lambda: array("d"))  # EMA of ys[:len(smoothed)]
+    ema: float = 0.0  # the running (biased) average behind `smoothed`
+
+    def smoothed_ys(self, ys: np.ndarray) -> np.ndarray:
+        """The debiased EMA of YS (this series' sorted values), extended point by point
+        from where the last call stopped (the whole curve is not redone every frame)."""
+        w = self.smooth
+        if len(self.smoothed) > len(ys):  # (the points were re-sorted or replaced)
+            self.smoothed, self.ema = array("d"), 0.0
+        start = len(self.smoothed)
+        for n, y in enumerate(ys[start:].tolist(), start=start + 1):
+            if math.isfinite(y):
+                self.ema = self.ema * w + (1 - w) * y
+            self.smoothed.append(self.ema / (1 - w ** n))
+        return np.frombuffer(self.smoothed, dtype=np.float64)
 
 
 class LossChart(CachedLinesWidget):
@@ -64,6 +86,7 @@ class LossChart(CachedLinesWidget):
         super().__init__(name=name, id=id, classes=classes)
         self.title = title
         self.per_token = ""  # what one token of the loss is ("word": "nats/word"), if said
+        self.fixed_unit = ""  # the loss's own name when it is no log-likelihood ("MSE")
         self._series: dict[str, _Series] = {}
         self._refs: dict[str, tuple[float, str]] = {}
         self._markers_x = array("d")
@@ -104,12 +127,15 @@ class LossChart(CachedLinesWidget):
         self.invalidate()
 
     def set_series_style(self, series: str, color: str, label: str, *, dotted: bool = False,
-                         behind: bool = False, legend: bool = True) -> None:
+                         behind: bool = False, legend: bool = True, smooth: float = 0.0
+                         ) -> None:
         """Set the colour (any Rich/Textual colour string) and legend label of a series (and
-        whether it is dashed, drawn under the others, listed in the legend)."""
+        whether it is dashed, drawn under the others, listed in the legend, smoothed)."""
         s = self._get_series(series)
         s.color, s.label = color, label
         s.dotted, s.behind, s.legend = dotted, behind, legend
+        if smooth != s.smooth:
+            s.smooth, s.smoothed, s.ema = smooth, array("d"), 0.0
         self.invalidate()
 
     def remove_series(self, series: str) -> None:
@@ -166,8 +192,19 @@ class LossChart(CachedLinesWidget):
 
     @property
     def unit_label(self) -> str:
-        """The unit as shown: "nats", or "nats/word" once per_token says what a token is."""
+        """The unit as shown: "nats", or "nats/word" once per_token says what a token is;
+        the fixed unit ("MSE") when the loss is not in nats."""
+        if self.fixed_unit:
+            return self.fixed_unit
         return f"{self.unit}/{self.per_token}" if self.per_token else self.unit
+
+    def next_unit(self) -> bool:
+        """nats → bits → ppl → nats (the `v` key); False, unchanged, for a fixed unit."""
+        if self.fixed_unit:
+            return False
+        self.unit = UNITS[(UNITS.index(self.unit) + 1) % len(UNITS)]
+        return True
+
 
     def validate_unit(self, value: str) -> str:
         return value if value in UNITS else "nats"
@@ -244,13 +281,21 @@ class LossChart(CachedLinesWidget):
             if len(xs) == 0:
                 data.append((s, xs, ys, math.nan))
                 continue
-            d = self._display(ys)
-            ok = np.isfinite(d) & np.isfinite(xs)
-            last = float(convert_nats(ys[-1], self.unit)) if len(ys) else math.nan
-            if not ok.all():
-                xs, d = xs[ok], d[ok]
-            data.append((s, xs, d, last))
+            if s.smooth > 0 and len(ys) > 2:  # the raw curve faint, under the smoothed one
+                faint = _Series(dimmed(s.color), s.label, behind=True, legend=False)
+                data.append(self._finite(faint, xs, ys))
+                ys = s.smoothed_ys(ys)
+            data.append(self._finite(s, xs, ys))
         return data
+
+    def _finite(self, s: _Series, xs: np.ndarray, ys: np.ndarray) -> tuple:
+        """(series, xs, plot-space ys, last value in the unit) of the drawable points."""
+        d = self._display(ys)
+        ok = np.isfinite(d) & np.isfinite(xs)
+        last = float(convert_nats(ys[-1], self.unit)) if len(ys) else math.nan
+        if not ok.all():
+            xs, d = xs[ok], d[ok]
+        return s, xs, d, last
 
     def _plot_refs(self) -> list[tuple[str, float, float, str]]:
         """(name, value in the unit, plot-space value, colour) of the drawable references."""
@@ -278,7 +323,10 @@ class LossChart(CachedLinesWidget):
             x = cv.text(x, y, "┅ " if s.dotted else "━ ", cv.style(Style(color=s.color)))
             x = cv.text(x, y, text, 0)
         tag = f"{self.unit_label} · {self.scale}" + (" · by time" if self.x_unit == "time" else "")
-        if (x if row0_end is None else row0_end) + len(tag) < cv.width:
+        room = cv.width - (x if row0_end is None else row0_end)
+        if any(s.smooth > 0 and s.legend for s, *_ in data) and len(tag) + 11 < room:
+            tag += " · smoothed"  # (said when it fits; the unit and scale matter more)
+        if len(tag) < room:
             cv.text(cv.width - len(tag), 0, tag, cv.style(Style(dim=True)))
         return y + 1
 

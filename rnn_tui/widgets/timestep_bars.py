@@ -71,12 +71,18 @@ class TimestepBars(CachedLinesWidget):
         dim = cv.style(Style(dim=True))
         T = len(self._norms)
         title = safe_label(self._title or "‖∂L_T/∂h_t‖ per timestep")
-        x = cv.text(0, 0, title, cv.style(Style(bold=True)))
         lv_all = bin_log_norms(self._norms, 0)
         finite = lv_all[~np.isnan(lv_all)]
+        info = ""
         if len(finite):
-            info = f"  max {fmt_num(10 ** finite.max())}  min {fmt_num(10 ** finite.min())}  log10"
-            cv.text(x, 0, info, dim)
+            lo, hi = fmt_num(10 ** finite.min()), fmt_num(10 ** finite.max())
+            info = f"  max {hi}  min {lo}  log10"
+            if len(title) + len(info) > width:  # the numbers matter more than the title's end
+                info = f" max {hi} min {lo}"
+        if len(title) + len(info) > width:
+            title = title[:max(0, width - len(info) - 1)] + "…"
+        x = cv.text(0, 0, title, cv.style(Style(bold=True)))
+        cv.text(x, 0, info, dim)
         if height < 4 or width < 10:
             return cv.to_strips()
         plot_h = height - 3

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Iterator
 
 from engine import events as ev
+from engine.families.longrange.config import LongRangeConfig
 from engine.families.longrange.events import Jacobian
 from engine.racing.standings import Standings
 
@@ -26,7 +27,8 @@ def mse_at(name: str, step: int) -> float:
 class FakeRace:
     def __init__(self, names=("rnn", "irnn", "gru", "lstm"), steps: int = 40,
                  length: int = 100, hold: bool = True) -> None:
-        self.racers = [SimpleNamespace(name=n) for n in names]
+        self.racers = [SimpleNamespace(name=n, config=LongRangeConfig(task="adding", model=n))
+                       for n in names]
         self.minutes, self.lanes, self.length = 3.0, 2, length
         self.standings = Standings(list(names), threshold=0.01)
         self.steps, self.hold = steps, hold

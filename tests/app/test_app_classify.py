@@ -136,7 +136,9 @@ def test_mode_picker_offers_classification_and_the_bundled_names(no_gum):
         labels = [label for _, label in app.screen.entries]
         keys = [key for key, _ in app.screen.entries]
         assert "classify" in keys and any("Classification" in x for x in labels)
-        await pilot.press("end", "enter")  # the last entry: classification
+        assert keys[-1] == "tag" and "tag" in app.screen.greyed  # no treebank: greyed
+        app.screen.query_one("#mode-list").highlighted = keys.index("classify")
+        await pilot.press("enter")
         await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
         assert isinstance(factory.last.config, ClassifyConfig)
         assert factory.last.config.data == "names"
@@ -151,8 +153,10 @@ def test_picker_from_other_data_offers_names_too(no_gum):
         await settled(app, pilot)
         await pilot.press("M")
         await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot=pilot)
-        assert [k for k, _ in app.screen.entries][-2:] == ["classify", "classify-names"]
-        await pilot.press("end", "enter")
+        keys = [k for k, _ in app.screen.entries]
+        assert keys[-3:] == ["classify", "classify-names", "tag"]  # (tag greyed: no data)
+        app.screen.query_one("#mode-list").highlighted = keys.index("classify-names")
+        await pilot.press("enter")
         await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
         assert factory.last.config.data == "names" and factory.last.config.hidden == 64
 

@@ -65,6 +65,26 @@ def test_t_keys_change_the_distance_and_restart():
     run(body, config=LR_CONFIG)
 
 
+def test_m_cycles_every_cell_of_the_lab_and_quick_presses_start_one_run():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        binding = next(b for b in app.main_screen.BINDINGS if b.key == "m")
+        assert "rnn → irnn → gru → lstm" in binding.tooltip
+        for expected in ("rnn", "irnn", "gru", "lstm"):
+            n = len(factory.trainers)
+            await pilot.press("m")
+            await wait_for(lambda: len(factory.trainers) == n + 1, pilot=pilot)
+            assert factory.last.config.model == expected
+        # three quick presses pick the third cell: one new run, not three
+        n = len(factory.trainers)
+        await pilot.press("m", "m", "m")
+        await wait_for(lambda: len(factory.trainers) == n + 1, pilot=pilot)
+        await pilot.pause(1.0)
+        assert len(factory.trainers) == n + 1 and factory.last.config.model == "gru"
+
+    run(body, config=LR_CONFIG)
+
+
 def test_explode_then_back_to_the_last_good_checkpoint():
     async def body(app, pilot, factory):
         await settled(app, pilot)
@@ -143,3 +163,16 @@ def test_real_engine_explode_and_back(tmp_path):
 
     asyncio.run(main())
     assert (out / "checkpoint.safetensors").is_file()
+
+
+def test_the_adding_tasks_loss_is_an_mse_not_nats():
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        chart = app.main_screen.query_one("#loss-chart")
+        assert chart.unit_label == "MSE" and "MSE" in chart.render_lines_now()[0].text
+        await pilot.press("v")
+        assert chart.unit == "nats" and chart.unit_label == "MSE"  # nothing to convert
+        assert any("not a log-likelihood" in n.message for n in app._notifications)
+        assert "unit MSE" in static_text(app, "#loss-info")
+
+    run(body, config=LR_CONFIG)

@@ -68,6 +68,8 @@ def test_prompt_translates_with_beam_and_shows_the_grid():
         assert not prompt.display
         log = log_text(app)
         assert "you 12/05/21" in log and "log p -2.250" in log  # the beams, with scores
+        pinned = app.main_screen.query_one("#your-translation")  # stays above the probes'
+        assert pinned.display and "you 12/05/21" in pinned.text.plain
         info = app.main_screen.query_one("#attention-info").text.plain
         assert "(yours)" in info
         assert app.main_screen.query_one("#attention-grid")._col_labels == list("12/05/21")

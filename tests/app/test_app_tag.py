@@ -154,9 +154,10 @@ def test_mode_picker_offers_gum_and_switches_to_tagging(monkeypatch):
     run(body, config=LMConfig(model="lstm", hidden=64, layers=2))
 
 
-def test_the_picker_offers_the_users_data_and_nothing_without_data(monkeypatch):
+def test_the_picker_offers_the_users_data_and_says_what_to_give_without_data(monkeypatch):
     monkeypatch.setattr(tag_view, "gum", lambda: None)
-    assert tag_view.TagScreen.choices(TagConfig()) == []
+    (key, label, cfg), = tag_view.TagScreen.choices(TagConfig())
+    assert key == "tag" and cfg is None and "--data FILE.conllu" in label  # shown greyed
     (key, label, cfg), = tag_view.TagScreen.choices(CONFIG)
     assert key == "tag" and cfg is CONFIG and label == "Tagging · UPOS of en_gum-ud-dev.conllu"
 
@@ -211,3 +212,25 @@ def test_a_reopened_run_shows_its_tagged_sentences_and_scores(tmp_path):
                 factory.release.set()
 
     asyncio.run(main())
+
+
+def test_the_mode_picker_names_tagging_even_without_a_treebank(monkeypatch):
+    """No --data and no UD GUM around: the entry is there, greyed, saying what to give."""
+    from textual.widgets import OptionList
+
+    from pilot_helpers import CONFIG as LM_CONFIG
+
+    from rnn_tui.app.screens import ModeScreen
+
+    monkeypatch.setattr(tag_view, "gum", lambda: None)
+
+    async def body(app, pilot, factory):
+        await settled(app, pilot)
+        await pilot.press("M")
+        await wait_for(lambda: isinstance(app.screen, ModeScreen), pilot=pilot)
+        options = app.screen.query_one(OptionList)
+        tag = options.get_option("tag")
+        assert tag.disabled and "--task tag --data" in str(tag.prompt)
+        await pilot.press("escape")
+
+    run(body, config=LM_CONFIG)

@@ -1,5 +1,6 @@
 """Pilot tests of the language model's view with a word model (fake trainer): samples shown
-as words joined by spaces with <eos> as a line break, the unit toggle per word, and the
+as words joined by spaces with <eos> as a line break, the units (the chart per token, the
+evaluation's perplexity per word), and the
 sentence comparison prompt (w) with its surprisal bars."""
 
 from __future__ import annotations
@@ -48,15 +49,18 @@ def test_a_primed_word_sample_starts_after_a_space():
     run(body, config=WORDS)
 
 
-def test_the_unit_toggle_says_per_word():
+def test_the_unit_toggle_says_per_token_and_the_loss_line_per_word():
     async def body(app, pilot, factory):
         await settled(app, pilot)
-        assert "unit nats/word" in static_text(app, "#loss-info")
+        assert "unit nats/token" in static_text(app, "#loss-info")
         await pilot.press("v")
-        assert "unit bits/word" in static_text(app, "#loss-info")
+        assert "unit bits/token" in static_text(app, "#loss-info")
         await pilot.press("v")
-        assert "unit ppl/word" in static_text(app, "#loss-info")
-        assert app.main_screen.query_one("#loss-chart").unit_label == "ppl/word"
+        assert "unit ppl/token" in static_text(app, "#loss-info")
+        assert app.main_screen.query_one("#loss-chart").unit_label == "ppl/token"
+        # the evaluation's perplexity per word of the text, beside
+        ppl = app.info["eval"].metrics["perplexity"]
+        assert f"ppl/word {ppl:.1f}" in static_text(app, "#loss-info")
 
     run(body, config=WORDS)
 

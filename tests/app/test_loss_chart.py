@@ -103,3 +103,36 @@ def test_marker_labels_stop_before_a_baseline_label():
         chart.add_marker(step, label)
     top = lines(chart, 60)[1]
     assert top.rstrip().endswith("uniform 4.2")
+
+
+def test_close_markers_share_one_label_instead_of_overprinting():
+    chart = LossChart()
+    curve(chart, "train")
+    for step, label in ((50, "temperature=0.9"), (51, "temperature=1"), (52, "bptt=50"),
+                        (150, "lr=1e-3")):
+        chart.add_marker(step, label)
+    top = "".join(lines(chart)[:3])
+    assert "▏bptt=50 +2" in top and "▏lr=1e-3" in top
+    assert "▏▏" not in top and "temper" not in top
+
+
+def test_a_noisy_curve_is_smoothed_as_tensorboard_does_with_the_raw_one_faint():
+    rng = np.random.default_rng(0)
+    ys = 2.0 + rng.normal(0, 0.5, 400)
+    chart = LossChart()
+    chart.set_series_style("train", "#4fc3f7", "train", smooth=0.6)
+    chart.add_points("train", np.arange(1, 401), ys[:300])
+    chart.add_points("train", np.arange(301, 401), ys[300:])  # extended, not recomputed
+    lines(chart)
+    # TensorBoard's smoothing: last = last * w + (1 - w) * y, shown debiased
+    last, want = 0.0, []
+    for n, y in enumerate(ys, start=1):
+        last = last * 0.6 + 0.4 * y
+        want.append(last / (1 - 0.6 ** n))
+    smoothed = np.frombuffer(chart._series["train"].smoothed, dtype=np.float64)
+    assert np.allclose(smoothed, want) and smoothed[0] == ys[0]
+    assert np.std(np.diff(smoothed)) < 0.5 * np.std(np.diff(ys))
+    text = lines(chart)
+    assert f"train {want[-1]:.3g}"[:9] in text[0] and "smoothed" in text[0]
+    colours = {str(st.color) for row in styled(chart) for _t, st in row if st and st.color}
+    assert any("#4fc3f7" in c for c in colours) and len(colours) >= 2  # raw curve, faint

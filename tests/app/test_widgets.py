@@ -393,3 +393,40 @@ def test_gallery_screenshot(tmp_path):
     asyncio.run(main())
     svg = open("/tmp/widgets.svg", encoding="utf-8").read()
     assert "gradient" in svg and "<svg" in svg
+
+
+def _history_colours(widget: Heatmap) -> tuple[int, list[str]]:
+    """Distinct cell colours in the newest row of a gradient history fed for 100 steps (a
+    probe every 5): the first probe's gradient fades to 1e-19, the later ones' to 1e-3."""
+    T = 100
+    out = {}
+
+    def feed(w: Heatmap):
+        w.set_matrix([[10.0 ** (-19 * (T - 1 - t) / (T - 1)) for t in range(T)]],
+                     row_labels=["5"], log=True, title="history", keep_last_rows=True)
+        for s in range(2, 21):
+            w.append_row([10.0 ** (-3 * (T - 1 - t) / (T - 1)) for t in range(T)],
+                         label=str(5 * s))
+
+    async def main():
+        app = OneWidget(widget)
+        async with app.run_test(size=SIZE) as pilot:
+            feed(widget)
+            await pilot.pause()
+            lines = rendered(widget)
+            y = max(i for i, ln in enumerate(lines) if ln.lstrip().startswith("100"))
+            strip = widget.render_line(y)
+            out["colours"] = {str(seg.style.bgcolor) for seg in strip
+                              if seg.style and seg.style.bgcolor}
+            out["lines"] = lines
+
+    asyncio.run(main())
+    return len(out["colours"]), out["lines"]
+
+
+def test_gradient_history_colour_scale_is_not_pinned_by_the_first_probe():
+    pinned, _ = _history_colours(Heatmap())  # the whole history's range: 1e-19 .. 1
+    shown, lines = _history_colours(Heatmap(scale_rows=20, fit_cols=True))
+    assert shown >= 12 and shown >= 3 * pinned, (shown, pinned)
+    assert "cols cropped" not in lines[-1] and "2 steps/col" in lines[-1]
+    assert "scale: last 10 rows" in lines[-1]

@@ -58,7 +58,17 @@ def test_config_file(capsys, small_corpus, tmp_path):
 def test_baseline_command(capsys, small_corpus):
     code, out, err = cli(capsys, "baseline", "--corpus", str(small_corpus), "--order", "3")
     assert code == 0, err
-    assert "uniform" in out and "3-gram Kneser-Ney" in out
+    assert "uniform" in out and "3-gram Kneser-Ney" in out and "nats/char" in out
+
+
+def test_baseline_command_over_words(capsys, tmp_path):
+    text = "The cat sat on the mat.\nA dog, a cat.\n" * 200
+    (tmp_path / "w.txt").write_text(text, encoding="utf-8")
+    code, out, err = cli(capsys, "baseline", "--corpus", str(tmp_path / "w.txt"),
+                         "--tokens", "word", "--order", "3")
+    assert code == 0, err
+    assert "3-gram Kneser-Ney" in out and "nats/token" in out
+    assert "perplexity per word" in out and "per token" in out  # "mat." is two tokens
 
 
 @pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])

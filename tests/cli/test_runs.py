@@ -41,6 +41,10 @@ def test_runs_list_and_describe(capsys, small_corpus, tmp_path):
     assert info.in_use is None
     code, out, _ = cli(capsys, "runs", "list", str(root))
     assert code == 0 and "s/1-lstm" in out and "s/2-gru" in out and "2 runs" in out
+    header, *lines = out.splitlines()[:3]  # columns line up under their header
+    assert header.split()[:3] == ["run", "family", "model"]
+    assert len({line.index("lm") for line in lines} | {header.index("family")}) == 1
+    assert len({line.index("val ") for line in lines} | {header.index("best")}) == 1
 
 
 def test_runs_prune_says_first_then_deletes(capsys, small_corpus, tmp_path):

@@ -117,16 +117,18 @@ def test_eval_counts_characters_outside_the_vocabulary(trained, tmp_path):
     run.task.progress = shares.append
     lines = run.task.evaluate_data(run.model, str(text))
     assert "40 of 820 characters" in lines[0] and "'Ω'" in lines[0] and "'☃'" in lines[0]
-    assert "on 780 characters" in lines[-1]
+    assert "on 779 predicted characters" in lines[-1]  # 780 kept, the first not predicted
     assert shares and shares[-1] == 1.0
 
 
 def test_a_first_look_comes_early_when_asked(tiny_config):
-    """The app's first look (first_look_at=5): a probe and a sample then, then on cadence."""
-    cfg = tiny_config.replace(steps=12, sample_every=10, probe_every=10)
-    events = list(Trainer(cfg.replace(first_look_at=3)).events())
-    assert [e.step for e in events if isinstance(e, Sample)] == [3, 10, 12]
-    assert [e.step for e in events if isinstance(e, ev.Probe)] == [3, 10]
+    """The app's first looks (first_look_at=5: steps 5, 20, 50): a probe and a sample, and
+    from the second one a held-out loss, then on cadence."""
+    cfg = tiny_config.replace(steps=12, sample_every=10, probe_every=10, eval_every=100)
+    events = list(Trainer(cfg.replace(first_look_at=1, steps=14)).events())
+    assert [e.step for e in events if isinstance(e, Sample)] == [1, 4, 10, 14]
+    assert [e.step for e in events if isinstance(e, ev.Probe)] == [1, 4, 10]
+    assert [e.step for e in events if isinstance(e, ev.Eval)] == [4, 10, 14]
     events = list(Trainer(cfg).events())
     assert [e.step for e in events if isinstance(e, Sample)] == [10, 12]
     assert [e.step for e in events if isinstance(e, ev.Probe)] == [10]

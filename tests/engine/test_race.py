@@ -151,7 +151,23 @@ def test_race_cli_headless(capsys, tmp_path):
                          "--eval-every", "2", "--out", str(tmp_path / "r"), "--headless")
     assert code == 0, err
     assert "final standings" in out and "irnn" in out and "mse" in out
+    assert "nobody solved yet (mse < 0.0100) after 4 steps each" in out  # not "leads"
     assert (tmp_path / "r" / "irnn" / "metrics.jsonl").is_file()
+
+
+def test_a_race_without_a_budget_gets_equal_steps(monkeypatch, tmp_path):
+    from rnn_tui.cli import race as cli_race
+
+    seen = {}
+
+    def fake_headless(race):
+        seen["minutes"] = race.minutes
+        seen["steps"] = {r.config.steps for r in race.racers}
+
+    monkeypatch.setattr(cli_race, "run_headless", fake_headless)  # the Race is real
+    cli_race.race("adding", None, str(tmp_path / "r"), "rnn,gru", None, None, None, 2, True,
+                  False, {})
+    assert seen == {"minutes": None, "steps": {cli_race.DEFAULT_STEPS}}
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -106,3 +106,12 @@ def test_run_reads_a_toml_config(tmp_path, capsys):
 def test_bad_seq2seq_input_is_one_clean_line(args, needle, capsys):
     code, out, err = cli(capsys, *args)
     assert_clean_error(code, out, err, needle)
+
+
+def test_bleu_is_reported_with_sacrebleus_signature(capsys, trained, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("abc\tcba\nhello\tolleh\nxyz\tzyx\n", encoding="utf-8")
+    code, out, err = cli(capsys, "eval", str(trained), "--data", str(pairs))
+    assert code == 0, err
+    assert "BLEU" in out and "chrF" in out
+    assert "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp" in out and "nc:6|nw:0" in out

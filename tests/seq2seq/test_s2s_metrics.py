@@ -1,4 +1,5 @@
-"""BLEU and chrF on examples worked out by hand."""
+"""BLEU and chrF on examples worked out by hand (whitespace tokens, no smoothing: the
+paper's definition; the defaults are sacrebleu's, see test_s2s_sacrebleu.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import math
 
 import pytest
 
-from engine.families.seq2seq.metrics import corpus_bleu, corpus_chrf, exact_match
+from functools import partial
+
+from engine.families.seq2seq.metrics import corpus_bleu as bleu13a, corpus_chrf, exact_match
+
+corpus_bleu = partial(bleu13a, tokenize="none", smooth="none")
 
 
 def test_bleu_identical_is_one_and_disjoint_is_zero():
@@ -22,6 +27,9 @@ def test_bleu_by_hand():
     hyp, ref = ["the cat sat on the mat"], ["the cat is on the mat"]
     assert corpus_bleu(hyp, ref, max_n=3) == pytest.approx(0.5)
     assert corpus_bleu(hyp, ref) == 0.0  # no matching 4-gram, no smoothing
+    # NIST smoothing (sacrebleu's default): the first order without a match counts 1/2 match
+    assert bleu13a(hyp, ref, tokenize="none") == \
+        pytest.approx((5 / 6 * 3 / 5 * 1 / 4 * 0.5 / 3) ** 0.25)
 
 
 def test_bleu_clipping_and_brevity_penalty():

@@ -53,6 +53,13 @@ def test_predict_prints_token_tag_pairs(trained, capsys, tmp_path):
     rows = [r.split("\t") for r in out.strip().splitlines()]
     assert [r[0] for r in rows] == [SENTENCE, "Ron met Luna"] and all(len(r) == 3 for r in rows)
     assert all(0 <= float(p) <= 1 for p in rows[0][2].split())
+    # pre-tokenised input: the space-separated pieces as they are ("Potter." one token)
+    lines.write_text("Harry Potter. met Ron\n", encoding="utf-8")
+    code, out, err = cli(capsys, "predict", str(trained), "--file", str(lines),
+                         "--pretokenized")
+    assert code == 0, err
+    tagged = out.strip().split("\t")[1].split()
+    assert [p.rsplit("/", 1)[0] for p in tagged] == ["Harry", "Potter.", "met", "Ron"]
 
 
 def test_eval_prints_the_metrics(trained, capsys, tmp_path):

@@ -191,3 +191,17 @@ def test_span_counts_match_conlleval_pl_on_random_iob_tags():
         pred = [[t if rng.random() < 0.6 else rng.choice(tags) for t in s] for s in gold]
         s = span_scores(gold, pred)
         assert (s["correct"], s["predicted"], s["gold"]) == _conlleval_counts(gold, pred)
+
+
+def test_span_f1_equals_seqeval_default_mode():
+    """seqeval's default (conlleval-compatible) mode, a test-only dependency: lenient about
+    chunks that start with I- or follow an O, unlike its strict IOB2 mode."""
+    seqeval = pytest.importorskip("seqeval.metrics")
+    rng = random.Random(1)
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "I-ORG"]
+    gold = [[rng.choice(tags) for _ in range(rng.randint(1, 12))] for _ in range(300)]
+    pred = [[t if rng.random() < 0.7 else rng.choice(tags) for t in sent] for sent in gold]
+    ours = span_scores(gold, pred)
+    assert ours["f1"] == pytest.approx(seqeval.f1_score(gold, pred), abs=1e-12)
+    assert ours["precision"] == pytest.approx(seqeval.precision_score(gold, pred), abs=1e-12)
+    assert ours["recall"] == pytest.approx(seqeval.recall_score(gold, pred), abs=1e-12)

@@ -41,10 +41,15 @@ def test_a_word_run_reports_per_word_against_word_baselines(word_config):
                           context=data.train.numpy())
     assert base.losses["KN 3-gram"] == pytest.approx(want["ngram"])
     assert base.losses["uniform"] == pytest.approx(math.log(len(data.vocab)))
-    # val_loss in nats per word; perplexity per word and bits per word beside it
+    # val_loss in nats per token; perplexity and bits per word of the text (whitespace
+    # words + <eos>: "mat." is one word, two tokens), the per-token perplexity beside
     e = of(events, ev.Eval)[-1]
-    assert e.metrics["perplexity"] == pytest.approx(math.exp(e.val_loss))
-    assert e.metrics["bits_per_word"] == pytest.approx(e.val_loss / math.log(2))
+    total = e.val_loss * (data.val.numel() - 1)  # every token but the first is predicted
+    words = data.words["val"] - 1
+    assert words < data.val.numel() - 1
+    assert e.metrics["perplexity"] == pytest.approx(math.exp(total / words))
+    assert e.metrics["token_perplexity"] == pytest.approx(math.exp(e.val_loss))
+    assert e.metrics["bits_per_word"] == pytest.approx(total / words / math.log(2))
     assert "bits_per_char" not in e.metrics
     # samples are words of the vocabulary, joined for reading
     sample = of(events, Sample)[-1]
@@ -128,11 +133,13 @@ def test_eval_reports_words_unknowns_and_the_test_split(word_config, tmp_path):
     loaded = load_run(tmp_path / "r")
     lines = loaded.task.evaluate_data(loaded.model, None)
     assert len(lines) == 2 and "held-out" in lines[0] and "test text" in lines[1]
-    assert all("nats/word" in line and "% <unk>" in line for line in lines)
+    assert all("nats/token" in line and "% <unk>" in line for line in lines)
     other = tmp_path / "other.txt"
     other.write_text("The zebra sat on the mat.\n" * 10, encoding="utf-8")
     (line,) = loaded.task.evaluate_data(loaded.model, str(other))
-    assert "on 80 tokens (12.5% <unk>)" in line  # 7 words + <eos> a line, zebra unknown
+    # 8 tokens a line ("mat." is two), the first never predicted; zebra is unknown
+    assert "on 79 predicted tokens (12.5% <unk>)" in line
+    assert "per word (69 words with <eos>)" in line  # 6 words + <eos> a line, less the first
 
 
 def test_a_tied_model_shares_its_embedding_and_survives_the_checkpoint(word_config, tmp_path):

@@ -48,6 +48,7 @@ class ClassifyConfig(RunConfig):
         "tokens", "lower", "min_count", "max_vocab", "max_tokens", "bidirectional", "pooling",
         "attn_size", "nonlinearity")
     LIVE_KEYS: ClassVar[tuple[str, ...]] = RunConfig.LIVE_KEYS + ("explain",)
+    VIEW_KEYS: ClassVar[tuple[str, ...]] = ("explain",)
     # --- model (shared fields with this family's defaults) ------------------------------
     embed: int = 64  # size of each token's learned vector
     hidden: int = 128  # hidden units per layer and direction (bidirectional pools 2x this)

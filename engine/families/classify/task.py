@@ -150,7 +150,7 @@ class ClassifyTask(Task):
     # --- training -----------------------------------------------------------------------
 
     def next_batch(self, step: int, progress: float | None) -> TextBatch:
-        idx = self.batcher.indices(step)
+        idx = self.shard.take(self.batcher.indices(step))  # under torchrun: a share
         ids, lengths = pad([self.train_seqs[i] for i in idx])
         targets = torch.tensor([self.train_labels[i] for i in idx], dtype=torch.long)
         self.steps_done = step + 1  # (the side jobs after it run at this step)
@@ -161,6 +161,9 @@ class ClassifyTask(Task):
 
     def batch_tokens(self, batch: TextBatch) -> int:
         return int(batch.lengths.sum())  # real tokens, not padding
+
+    def loss_weight(self, batch: TextBatch) -> int:
+        return len(batch.lengths)  # the loss is a mean over texts
 
     def epoch(self, step: int) -> float:
         return self.batcher.epoch(step)
@@ -244,8 +247,10 @@ class ClassifyTask(Task):
 
     # --- a trained model: rnn-tui predict / eval ------------------------------------------
 
-    def predict(self, model, texts: list[str]) -> list[Prediction]:
-        """The class of each text and the top probabilities; --file: text, label, p."""
+    def predict(self, model, texts: list[str], pretokenized: bool = False) -> list[Prediction]:
+        """The class of each text and the top probabilities; --file: text, label, p. A text
+        is read as in training (its tokens are the model's own): PRETOKENIZED changes
+        nothing."""
         from engine.families.classify.evaluate import log_probs
 
         probs = np.exp(log_probs(model, self.encoder, texts, self.device, self.cancel))

@@ -50,6 +50,7 @@ class LMConfig(RunConfig):
         "nonlinearity", "tokens", "tokenizer", "lower", "eos", "tied", "softmax", "window",
         "direct")
     LIVE_KEYS: ClassVar[tuple[str, ...]] = RunConfig.LIVE_KEYS + ("bptt", "temperature")
+    VIEW_KEYS: ClassVar[tuple[str, ...]] = ("temperature",)
     # --- shared fields whose default depends on the tokens (per tokens) ----------------
     model: str | None = None  # per tokens
     embed: int | None = None  # per tokens

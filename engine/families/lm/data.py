@@ -92,7 +92,7 @@ class StreamBatcher:
         if not same:
             raise EngineError("cannot resume the data position: the checkpoint was made with "
                               f"batch_size {state.get('batch_size')} and streams of "
-                              f"{state.get('stream_len')} characters, this run has "
+                              f"{state.get('stream_len')} tokens, this run has "
                               f"{self.batch_size} and {self.stream_len} (same corpus and "
                               f"--batch-size needed)")
         pos, epoch = int(state["pos"]), int(state["epoch"])
@@ -111,7 +111,7 @@ def _too_short(n: int, batch_size: int, bptt: int) -> str:
         fixes.append(f"--batch-size {n // (bptt + 1)}")
     if n // batch_size >= 2:  # shorter windows with the same streams
         fixes.append(f"--bptt {n // batch_size - 1}")
-    return (f"training text has {n:,} characters, fewer than one batch needs "
+    return (f"training text has {n:,} tokens, fewer than one batch needs "
             f"(batch_size {batch_size} x (bptt {bptt} + 1) = {need:,}); "
             f"use {' or '.join(fixes)}")
 
@@ -128,7 +128,7 @@ def eval_streams(val_ids, n_streams: int = 16, bptt: int = 100,
     """
     ids = _as_tensor(val_ids)
     if len(ids) < 2:
-        raise EngineError(f"validation text has {len(ids)} characters; need at least 2")
+        raise EngineError(f"validation text has {len(ids)} tokens; need at least 2")
     n = max(1, min(n_streams, len(ids) // 64))
     length = len(ids) // n
     data = ids[: n * length].view(n, length).to(device)

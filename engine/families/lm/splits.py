@@ -36,6 +36,9 @@ class LMData:
     train_text: str = ""  # characters only: the n-gram baselines count the text itself
     val_text: str = ""
     notes: list[str] = field(default_factory=list)  # what the user should know (warnings)
+    # Words + <eos>s of each split (words.tokenize_words), for a word model's per-word
+    # perplexity; {} for characters.
+    words: dict[str, Optional[int]] = field(default_factory=dict)
 
 
 def load_splits(cfg: Any, vocab: Optional[Vocab] = None) -> LMData:
@@ -91,7 +94,8 @@ def _words(cfg: Any, vocab: Optional[Vocab]) -> LMData:
                      "an <eos> at every line end marks the wraps, which no model can "
                      "predict from words; --eos paragraph puts one per paragraph instead")
     return LMData(splits.vocab, splits.tokenizer, _tensor(splits.train), _tensor(splits.val),
-                  _tensor(splits.test), splits.sources["val"] != "file", notes=notes)
+                  _tensor(splits.test), splits.sources["val"] != "file", notes=notes,
+                  words=splits.words)
 
 
 def _tensor(ids: Optional[np.ndarray]) -> Optional[torch.Tensor]:

@@ -43,8 +43,12 @@ class StreamBatch:
 class LanguageModelTask(Task):
     Config = LMConfig
     requests = ("sample", "score")
+    # A word model's bits and perplexity are per word of the corpus (whitespace words +
+    # <eos>, as the literature counts them), the loss per token; when the tokenizer splits
+    # words ("don't." -> don't .) the per-token perplexity is shown beside.
     report_metrics = (("bits_per_char", "bits/char", ".3f"),
-                      ("bits_per_word", "bits/word", ".3f"), ("perplexity", "ppl", ".2f"))
+                      ("bits_per_word", "bits/word", ".3f"), ("perplexity", "ppl", ".2f"),
+                      ("token_perplexity", "ppl/token", ".2f"))
 
     @classmethod
     def unit_of(cls, config: LMConfig) -> str:
@@ -76,6 +80,7 @@ class LanguageModelTask(Task):
         self.train_text, self.val_text = self.data.train_text, self.data.val_text
         self.train_ids, self.val_ids = self.data.train, self.data.val
         self.batcher = StreamBatcher(self.train_ids, cfg.batch_size, cfg.bptt)
+        self.shard.rows(cfg.batch_size)  # under torchrun: a batch that cannot split, now
         self.probe_text = word_aligned(self.val_text, PROBE_TEXT_CHARS)
 
     def _ids(self, text: str) -> torch.Tensor:
@@ -147,8 +152,10 @@ class LanguageModelTask(Task):
     def next_batch(self, step: int, progress: float | None) -> StreamBatch:
         cfg = self.config
         x, y, new_epoch = self.batcher.next_batch(cfg.bptt)
+        rows = self.shard.rows(cfg.batch_size)  # under torchrun: this rank's streams
+        x, y = x[rows], y[rows]
         probe = cfg.recurrent and bool(cfg.probe_every) and (
-            (step + 1) % cfg.probe_every == 0 or step + 1 == cfg.first_look_at)
+            (step + 1) % cfg.probe_every == 0 or step + 1 in cfg.first_looks())
         return StreamBatch(x.to(self.device, non_blocking=True),
                            y.to(self.device, non_blocking=True), new_epoch, probe)
 
@@ -180,14 +187,26 @@ class LanguageModelTask(Task):
     # --- side jobs ------------------------------------------------------------------------
 
     def evaluate(self, model) -> Evaluation:
-        from engine.families.lm.evaluate import evaluate
+        from engine.families.lm.evaluate import evaluate_total
 
-        loss = evaluate(model, self.val_ids, self.device, cancel=self.cancel)
-        return Evaluation(loss, self.loss_metrics(loss))
+        total, count = evaluate_total(model, self.val_ids, self.device, cancel=self.cancel)
+        return Evaluation(total / max(count, 1),
+                          self.loss_metrics(total, count, self.data.words.get("val")))
 
-    def loss_metrics(self, loss: float) -> dict[str, float]:
-        """Bits per token and the perplexity (per character, or per word: the headline)."""
-        return {f"bits_per_{self.config.tokens}": loss / LN2, "perplexity": perplexity(loss)}
+    def loss_metrics(self, total: float, count: int, words: int | None = None
+                     ) -> dict[str, float]:
+        """Bits and perplexity per character, or per word of the corpus.
+
+        TOTAL nats over COUNT predicted tokens; WORDS: the words + <eos>s of the text they
+        came from. Every token but the first is predicted, and the first begins a word, so
+        the words predicted are WORDS - 1 (= COUNT when each token is a word)."""
+        per_token = total / max(count, 1)
+        if self.config.tokens != "word" or not words or words - 1 == count:
+            return {f"bits_per_{self.config.tokens}": per_token / LN2,
+                    "perplexity": perplexity(per_token)}
+        per_word = total / max(words - 1, 1)
+        return {"bits_per_word": per_word / LN2, "perplexity": perplexity(per_word),
+                "token_perplexity": perplexity(per_token)}
 
     def gradient_probe(self, model) -> list[list[float]] | None:
         from engine.families.lm.probes import gradient_per_timestep
@@ -227,31 +246,46 @@ class LanguageModelTask(Task):
         lines: list[str] = []
         if spec is None:
             self.load_data()
-            found = [(self.val_ids, f"the run's held-out text ({self.config.corpus})")]
+            cfg, words = self.config, self.data.words
+            held_out = cfg.val or f"{cfg.val_fraction:.0%} held out of {cfg.corpus}"
+            found = [(self.val_ids, words.get("val"), f"the run's held-out text ({held_out})")]
             if self.data.test is not None:
-                found.append((self.data.test, f"the run's test text "
-                                              f"({self.config.test or self.config.corpus})"))
+                test = cfg.test or f"the last {cfg.test_fraction:.0%} of {cfg.corpus}"
+                found.append((self.data.test, words.get("test"), f"the run's test text "
+                                                                 f"({test})"))
         else:
             text = load_corpus(spec).text
             if self.config.tokens == "char":
-                ids, lines = self._known_ids(text)
+                (ids, lines), words = self._known_ids(text), None
             else:
-                ids = self._ids(text)
-            found = [(ids, spec)]
-        return lines + [self._eval_line(model, ids, what) for ids, what in found]
+                ids, words = self._ids(text), self._words(text)
+            found = [(ids, words, spec)]
+        return lines + [self._eval_line(model, ids, words, what) for ids, words, what in found]
 
-    def _eval_line(self, model, ids: torch.Tensor, what: str) -> str:
-        from engine.families.lm.evaluate import evaluate
+    def _words(self, text: str) -> int:
+        from engine.families.lm.words import tokenize_words
 
-        loss = evaluate(model, ids, self.device, cancel=self.cancel, progress=self.progress)
+        return int(tokenize_words(text, self.tokenizer, self.config.eos)[1].sum())
+
+    def _eval_line(self, model, ids: torch.Tensor, words: int | None, what: str) -> str:
+        from engine.families.lm.evaluate import evaluate_total
+
+        total, count = evaluate_total(model, ids, self.device, cancel=self.cancel,
+                                      progress=self.progress)
+        loss = total / max(count, 1)
         if not math.isfinite(loss):
             raise EngineError(f"the model's loss on {what} is {loss}: its predictions overflow "
                               f"(a checkpoint from a run that was diverging)")
         unit = self.config.tokens
+        m = self.loss_metrics(total, count, words)
         unk = "" if self.vocab.unk_id is None else \
             f" ({100 * float((ids == self.vocab.unk_id).float().mean()):.1f}% <unk>)"
-        return (f"{loss:.4f} nats/{unit} · {loss / LN2:.4f} bits/{unit} · perplexity "
-                f"{perplexity(loss):.3f} on {ids.numel():,} {_plural(unit)}{unk} of {what}")
+        per = f"{m[f'bits_per_{unit}']:.4f} bits/{unit} · perplexity {m['perplexity']:.3f}"
+        if "token_perplexity" in m:
+            per += (f" per word ({words - 1:,} words with <eos>) · "
+                    f"{m['token_perplexity']:.3f} per token")
+        return (f"{loss:.4f} nats/{'token' if unit == 'word' else unit} · {per} · "
+                f"on {count:,} predicted {_plural(unit)}{unk} of {what}")
 
     def _known_ids(self, text: str) -> tuple[torch.Tensor, list[str]]:
         """The ids of `text` without the characters the vocabulary lacks, and a line that
@@ -313,6 +347,8 @@ class LanguageModelTask(Task):
     def state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         parts = () if self.hidden is None else \
             (self.hidden if isinstance(self.hidden, tuple) else (self.hidden,))
+        # Under torchrun: every rank's streams, so the file holds all B of them.
+        parts = tuple(self.shard.gather(h, self._stream_dim) for h in parts)
         meta = {"vocab": self.vocab.to_list(), "data": self.batcher.state_dict()}
         if self.config.tokens == "word":
             meta["tokenizer"] = self.tokenizer.kind  # "auto" as it was resolved
@@ -322,9 +358,15 @@ class LanguageModelTask(Task):
                 step: int) -> None:
         self.batcher.load_state_dict(meta["data"])
         if tensors:
-            parts = tuple(tensors[str(i)].to(self.device) for i in range(len(tensors)))
+            parts = tuple(self.shard.part(tensors[str(i)], self._stream_dim).to(self.device)
+                          for i in range(len(tensors)))
             self.hidden = parts if len(parts) > 1 else parts[0]
 
+
+    @property
+    def _stream_dim(self) -> int:
+        """Where the streams are in the carried state: (layers, B, H), or (B, window)."""
+        return 1 if self.config.recurrent else 0
 
 
 def word_aligned(text: str, length: int) -> str:

@@ -42,23 +42,42 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 def tokenize_text(text: str, tokenizer: Tokenizer, eos: str = "line") -> list[str]:
     """Flat token list of TEXT with <eos> after each line (or each paragraph)."""
+    return tokenize_words(text, tokenizer, eos)[0]
+
+
+def tokenize_words(text: str, tokenizer: Tokenizer, eos: str = "line"
+                   ) -> tuple[list[str], np.ndarray]:
+    """(tokens with <eos> after each line or paragraph, which of them begin a word).
+
+    A word is what the literature counts for per-word perplexity: a whitespace-separated
+    word of the text, or an <eos>. The whitespace tokenizer's tokens are exactly those;
+    the word tokenizer splits some ("don't." -> don't .), and only the first piece begins
+    the word. starts: (N,) bool, starts.sum() = words + <eos>s.
+    """
     if eos not in EOS_MODES:
         raise EngineError(f"unknown eos mode {eos!r}; choose one of: {', '.join(EOS_MODES)}")
-    out: list[str] = []
     if eos == "paragraph":
-        for para in _PARAGRAPH_BREAK.split(text):
-            words = tokenizer(para)  # the tokenizers treat "\n" as a space
-            if words:
-                out.extend(words)
-                out.append(EOS)
-        return out
-    lines = text.split("\n")  # "\n" only, like iterating a file (not str.splitlines)
-    if lines and lines[-1] == "":
-        lines.pop()  # the final newline ends the last line; it does not start a new one
-    for line in lines:
-        out.extend(tokenizer(line))
+        units = _PARAGRAPH_BREAK.split(text)  # the tokenizers treat "\n" as a space
+    else:
+        units = text.split("\n")  # "\n" only, like iterating a file (not str.splitlines)
+        if units and units[-1] == "":
+            units.pop()  # the final newline ends the last line; it does not start a new one
+    out: list[str] = []
+    starts: list[bool] = []
+    for unit in units:
+        words = unit.split()
+        if eos == "paragraph" and not words:
+            continue  # a paragraph gets an <eos> only when it has words; a line always does
+        if tokenizer.kind == "whitespace":  # a token per word (WikiText's 2M: no loop)
+            out.extend([w.lower() for w in words] if tokenizer.lower else words)
+            starts.extend([True] * len(words))
+        else:
+            for piece in map(tokenizer, words):
+                out.extend(piece)
+                starts.extend([True] + [False] * (len(piece) - 1))
         out.append(EOS)
-    return out
+        starts.append(True)
+    return out, np.array(starts, dtype=bool)
 
 
 def guess_tokenizer(text: str) -> str:
@@ -66,9 +85,15 @@ def guess_tokenizer(text: str) -> str:
 
     Pre-tokenised text has its punctuation split off ("the cat , the dog ."); raw text glues
     it to words ("the cat, the dog."). Decided on the first 200k characters: pre-tokenised
-    when fewer than 10% of the , . ; : ! ? marks are glued to a word.
+    when fewer than 10% of the , . ; : ! ? marks are glued to a word. A text with <unk>
+    tokens is a prepared corpus (Penn Treebank has no punctuation left but "u.s." and
+    "corp."): pre-tokenised when fewer than 10% of its , ; : ! ? marks are glued.
     """
     head = text[:200_000]
+    if re.search(r"(?:^|\s)<unk>(?=\s|$)", head):
+        alone = len(re.findall(r"(?:^|\s)[,;:!?](?=\s|$)", head))
+        glued = len(re.findall(r"\w[,;:!?](?=\s|$)", head))
+        return "whitespace" if glued <= 0.1 * (alone + glued) else "word"
     alone = len(re.findall(r"(?:^|\s)[,.;:!?](?=\s|$)", head))
     glued = len(re.findall(r"\w[,.;:!?](?=\s|$)", head))
     if alone + glued == 0:
@@ -97,6 +122,7 @@ class WordSplits:
     val: np.ndarray  # (N_val,) int64
     test: Optional[np.ndarray]  # (N_test,) int64, or None when there is no test split
     sources: dict  # split -> where it came from ("file", "last 10% of the training tokens")
+    words: dict  # split -> its words + <eos>s (tokenize_words): what per-word perplexity counts
 
     @property
     def unk_id(self) -> int:
@@ -117,7 +143,9 @@ class WordSplits:
         for name in ("train", "val", "test"):
             ids = getattr(self, name)
             if ids is not None:
-                parts.append(f"{name} {len(ids):,} tokens ({self.sources[name]}, "
+                words = "" if self.words[name] == len(ids) else \
+                    f" = {self.words[name]:,} words with <eos>"
+                parts.append(f"{name} {len(ids):,} tokens{words} ({self.sources[name]}, "
                              f"{100 * self.unk_rate(name):.1f}% <unk>)")
         return "; ".join(parts)
 
@@ -139,13 +167,16 @@ def build_word_splits(train_text: str, val_text: Optional[str] = None,
     if min_count < 1 or (max_size is not None and max_size <= len(SPECIALS)):
         raise EngineError(f"min_count must be >= 1 and max_size > {len(SPECIALS)}")
     tok = Tokenizer(tokens, lower)
-    train = tokenize_text(train_text, tok, eos)
+    train = tokenize_words(train_text, tok, eos)
     sources = {"train": "file"}
-    total = len(train)  # both fractions are of the whole training text
+    total = len(train[0])  # both fractions are of the whole training text
     test, train = _held_out(train, total, test_text, test_fraction, tok, eos, "test", sources)
     val, train = _held_out(train, total, val_text, val_fraction, tok, eos, "val", sources)
     if val is None:
         raise EngineError("no validation split: give a validation text or a val_fraction > 0")
+    words = {name: None if part is None else int(part[1].sum())
+             for name, part in (("train", train), ("val", val), ("test", test))}
+    train, val, test = train[0], val[0], None if test is None else test[0]
     if len(train) < 2 or len(val) < 2:
         raise EngineError(f"too few tokens to train on: {len(train)} for training and "
                           f"{len(val)} for validation")
@@ -153,16 +184,17 @@ def build_word_splits(train_text: str, val_text: Optional[str] = None,
         vocab = Vocab.build([train], specials=SPECIALS, min_count=min_count,
                             max_size=max_size)
     encode = lambda seq: None if seq is None else vocab.encode(seq)  # noqa: E731
-    return WordSplits(vocab, tok, eos, encode(train), encode(val), encode(test), sources)
+    return WordSplits(vocab, tok, eos, encode(train), encode(val), encode(test), sources,
+                      words)
 
 
-def _held_out(train: list[str], total: int, text: Optional[str], fraction: float,
-              tok: Tokenizer, eos: str, name: str, sources: dict
-              ) -> tuple[Optional[list[str]], list[str]]:
-    """(held-out tokens or None, remaining training tokens)."""
+def _held_out(train: tuple[list[str], np.ndarray], total: int, text: Optional[str],
+              fraction: float, tok: Tokenizer, eos: str, name: str, sources: dict
+              ) -> tuple[Optional[tuple], tuple[list[str], np.ndarray]]:
+    """(held-out (tokens, word starts) or None, the remaining training (tokens, starts))."""
     if text is not None:
-        held = tokenize_text(text, tok, eos)
-        if not held:
+        held = tokenize_words(text, tok, eos)
+        if not held[0]:
             raise EngineError(f"the {name} text has no tokens")
         sources[name] = "file"
         return held, train
@@ -171,11 +203,12 @@ def _held_out(train: list[str], total: int, text: Optional[str], fraction: float
     if not 0.0 < fraction < 1.0:
         raise EngineError(f"{name} fraction must be in [0, 1), got {fraction}")
     n = int(round(total * fraction))
-    if n < 2 or len(train) - n < 2:
+    tokens, starts = train
+    if n < 2 or len(tokens) - n < 2:
         raise EngineError(f"{total} tokens are too few to hold out {fraction:.0%} "
                           f"for {name}")
     sources[name] = f"last {fraction:.0%} of the training tokens"
-    return train[-n:], train[:-n]
+    return (tokens[-n:], starts[-n:]), (tokens[:-n], starts[:-n])
 
 
 def load_word_splits(train: str, val: Optional[str] = None, test: Optional[str] = None,

@@ -26,7 +26,7 @@ INIT_CHOICES = ("auto", *INITS)
 class LongRangeConfig(RunConfig):
     FAMILY: ClassVar[str] = "longrange"
     MODELS: ClassVar[tuple[str, ...]] = ("rnn", "irnn", "gru", "lstm")
-    CELLS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn", "irnn")  # `m` reaches the IRNN too
+    CELLS: ClassVar[tuple[str, ...]] = MODELS  # the app's `m`: rnn → irnn → gru → lstm
     DRY_RUN: ClassVar[dict] = {"length": 10, "heldout": 20, "probe_batch": 2}
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + (
         "task", "length", "keys", "distractors")
@@ -90,6 +90,9 @@ class LongRangeConfig(RunConfig):
     def describe(self) -> str:
         init = "" if self.init == "auto" else f" · {self.init} init"
         return f"{self.model.upper()} {self.hidden}×{self.layers}{init}"
+
+    def loss_name(self) -> str:
+        return "MSE" if self.task == "adding" else ""  # a regression: its loss is no nats
 
     def data_label(self) -> str:
         return f"{self.task} T={self.length}"

@@ -46,6 +46,10 @@ class LongRangeTask(Task):
         self.heldout: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @classmethod
+    def headline_of(cls, config: LongRangeConfig) -> tuple[str, bool] | None:
+        return METRICS[config.task][0]
+
+    @classmethod
     def loss_label(cls, config: LongRangeConfig) -> str:
         return METRICS[config.task][2]
 
@@ -88,6 +92,7 @@ class LongRangeTask(Task):
         # A generator per (seed, step): the same batch whether or not the run was resumed.
         gen = self.data.generator(f"train|step={step}", self.config.seed)
         x, y = self.data.sample(self.config.batch_size, gen)
+        x, y = (self.shard.take(t) for t in (x, y))  # under torchrun: a share
         return x.to(self.device), y.to(self.device)
 
     def forward(self, model, batch) -> tuple[Any, torch.Tensor]:
@@ -95,6 +100,9 @@ class LongRangeTask(Task):
 
     def batch_tokens(self, batch) -> int:
         return batch[0].shape[0] * self.data.seq_len  # timesteps read
+
+    def loss_weight(self, batch) -> int:
+        return batch[0].shape[0]  # the loss is a mean over examples
 
     # --- side jobs ------------------------------------------------------------------------
 

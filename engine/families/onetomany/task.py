@@ -99,7 +99,8 @@ class OneToManyTask(Task):
     def next_batch(self, step: int, progress: float | None):
         gen = torch.Generator().manual_seed((self.config.seed * 1_000_003 + step) % 2**63)
         picks = torch.randint(len(self.data.train), (self.config.batch_size,), generator=gen)
-        return batch([self.data.train[i] for i in picks.tolist()], self.device)
+        mine = self.shard.take(picks.tolist())  # under torchrun: this rank's share
+        return batch([self.data.train[i] for i in mine], self.device)
 
     def forward(self, model, b) -> tuple[Any, torch.Tensor]:
         x, y, labels = b
@@ -107,6 +108,9 @@ class OneToManyTask(Task):
 
     def batch_tokens(self, b) -> int:
         return int((b[1] != -100).sum())
+
+    def loss_weight(self, b) -> int:
+        return self.batch_tokens(b)  # the loss is a mean over these tokens
 
     # --- side jobs ------------------------------------------------------------------------
 

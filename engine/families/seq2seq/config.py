@@ -27,6 +27,7 @@ class Seq2SeqConfig(RunConfig):
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + ("task", "pairs", "bidirectional", "attention", "attn_size")
     LIVE_KEYS: ClassVar[tuple[str, ...]] = RunConfig.LIVE_KEYS + (
         "teacher_forcing", "eval_every", "sample_every")
+    VIEW_KEYS: ClassVar[tuple[str, ...]] = ("eval_every", "sample_every")
     # --- model (shared fields with this family's defaults) ------------------------------
     embed: int = 32  # character embedding size (source and target have their own)
     hidden: int = 128  # decoder state size = encoder output size (hidden/2 per direction if bi)

@@ -17,6 +17,7 @@ import torch
 from engine.events import Event, Warning
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.events import Attention
+from engine.families.seq2seq.metrics import SIGNATURE
 from engine.families.seq2seq.tasks import Batch, TaskData, build_data, char_vocab, make_batch
 from engine.metrics import bits_per_char, perplexity
 from engine.recurrent import eval_mode
@@ -37,6 +38,7 @@ class Seq2SeqTask(Task):
     unit = "target char"
     report_metrics = (("token_accuracy", "token acc", "%"), ("exact_match", "exact", "%"),
                       ("bleu", "BLEU", "%"), ("chrf", "chrF", "%"))
+    metric_notes = {"bleu": f"  BLEU and chrF are sacrebleu's: {SIGNATURE}"}
 
     def __init__(self, config: Seq2SeqConfig, saved_meta: dict[str, Any] | None = None):
         if saved_meta and "best_exact" in saved_meta:  # a checkpoint of an older version:
@@ -80,10 +82,10 @@ class Seq2SeqTask(Task):
         return Seq2Seq.from_config(self.config, len(self.vocab))
 
     def summary(self) -> dict[str, int]:
-        d = self.data
+        d = self.data  # sizes in the loss's unit: target characters (sources are read only)
         return {"vocab_size": len(self.vocab),
-                "train_size": sum(len(s) + len(t) for s, t in d.train) if d.train else 0,
-                "val_size": sum(len(s) + len(t) for s, t in d.heldout)}
+                "train_size": sum(len(t) for _, t in d.train) if d.train else 0,
+                "val_size": sum(len(t) for _, t in d.heldout)}
 
     def warnings(self) -> list[str]:
         return list(self.data.warnings)
@@ -116,7 +118,8 @@ class Seq2SeqTask(Task):
         return cfg.teacher_forcing + (cfg.teacher_forcing_final - cfg.teacher_forcing) * p
 
     def next_batch(self, step: int, progress: float | None) -> PairBatch:
-        batch = make_batch(self.vocab, self.sampler.batch(self.config.batch_size))
+        pairs = self.sampler.batch(self.config.batch_size)
+        batch = make_batch(self.vocab, self.shard.take(pairs))  # under torchrun: a share
         r = self.teacher_ratio(progress)
         T = batch.tgt_in.shape[1]
         # Each decoder step of the batch is fed the true previous character with probability
@@ -138,6 +141,9 @@ class Seq2SeqTask(Task):
 
     def batch_tokens(self, batch: PairBatch) -> int:
         return batch.batch.target_tokens
+
+    def loss_weight(self, batch: PairBatch) -> int:
+        return batch.batch.target_tokens  # the loss is a mean over them
 
     def epoch(self, step: int) -> float | None:
         train = self.data.train
@@ -175,7 +181,8 @@ class Seq2SeqTask(Task):
                 f"{m['token_accuracy']:.2%} · loss {m['val_loss']:.4f} nats/char")
         if m["bleu"] is not None:
             line += f" · BLEU {100 * m['bleu']:.1f} · chrF {100 * m['chrf']:.1f}"
-        return [f"{line} on {len(pairs):,} pairs of {what}"]
+        lines = [f"{line} on {len(pairs):,} pairs of {what}"]
+        return lines + ([self.metric_notes["bleu"]] if m["bleu"] is not None else [])
 
     def gradient_probe(self, model) -> list[list[float]]:
         """||dL/dh_j|| per encoder layer and source position (engine/families/seq2seq/probes)."""

@@ -33,6 +33,7 @@ class TagConfig(RunConfig):
         "max_vocab", "min_count")
     LIVE_KEYS: ClassVar[tuple[str, ...]] = RunConfig.LIVE_KEYS + (
         "word_dropout", "eval_every", "sample_every")
+    VIEW_KEYS: ClassVar[tuple[str, ...]] = ("eval_every", "sample_every")
     # --- model (shared fields with this family's defaults) ------------------------------
     model: str = "lstm"  # cell type: lstm | gru | rnn (vanilla)
     embed: int = 64  # word embedding size (with --chars: of each character)

@@ -62,7 +62,7 @@ def metric_line(found: dict, loss: float | None = None) -> str:
         parts.append(f"unseen words {found['accuracy_unseen']:.2%} "
                      f"({found['unseen_tokens']:,} tokens)")
     if found.get("span_f1") is not None:
-        parts.append(f"span F1 {found['span_f1']:.2%} (P {found['span_precision']:.2%}, "
+        parts.append(f"span F1 (conlleval, as seqeval's default) {found['span_f1']:.2%} (P {found['span_precision']:.2%}, "
                      f"R {found['span_recall']:.2%})")
     if loss is not None:
         parts.append(f"loss {loss:.4f} nats/token")

@@ -41,7 +41,7 @@ class TagTask(Task):
     headline = ("accuracy", True)
     unit = "token"
     report_metrics = (("accuracy", "accuracy", "%"), ("accuracy_unseen", "unseen", "%"),
-                      ("span_f1", "span F1", "%"))
+                      ("span_f1", "span F1 (conlleval)", "%"))
 
     def __init__(self, config: TagConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)
@@ -120,10 +120,11 @@ class TagTask(Task):
     def next_batch(self, step: int, progress: float | None) -> TagBatch:
         if self.cursor >= len(self.order):
             self._start_epoch(self.epoch_no + 1)
-        idx = self.order[self.cursor]
+        idx = self.shard.take(self.order[self.cursor])  # under torchrun: a share
         self.cursor += 1
         self.step_now = step + 1
-        rng = random.Random(self.config.seed * 1_000_003 + step)  # this step's word dropout
+        # This step's word dropout (under torchrun each rank its own draws).
+        rng = random.Random(self.config.seed * 1_000_003 + step + 7919 * self.shard.rank)
         batch = self.vocabs.batch([self.data.train[i] for i in idx], self.rare,
                                   self.config.word_dropout, rng)
         return batch.to(self.device)
@@ -138,6 +139,11 @@ class TagTask(Task):
 
     def batch_tokens(self, batch: TagBatch) -> int:
         return batch.tokens
+
+    def loss_weight(self, batch: TagBatch) -> int:
+        from engine.families.tag.batches import IGNORE
+
+        return int((batch.tags != IGNORE).sum())  # the loss is a mean over these tokens
 
     def epoch(self, step: int) -> float | None:
         return self.epoch_no + self.cursor / max(1, len(self.order))
@@ -222,9 +228,12 @@ class TagTask(Task):
             return [Warning(step=step, message=f"nothing to tag in {text!r}")]
         return [self._tagged(model, [(tokens, [""] * len(tokens))], step, "yours")]
 
-    def predict(self, model, texts: list[str]) -> list[Prediction]:
-        """`rnn-tui predict`: token/TAG pairs, and per-token probabilities for --file."""
-        sentences = [(self.tokenize(t), []) for t in texts]
+    def predict(self, model, texts: list[str], pretokenized: bool = False) -> list[Prediction]:
+        """`rnn-tui predict`: token/TAG pairs, and per-token probabilities for --file.
+        PRETOKENIZED: the tokens are the text's space-separated pieces, as given (a treebank's
+        sentences: "do n't" stays two tokens, "U.S." one)."""
+        cut = str.split if pretokenized else self.tokenize
+        sentences = [(cut(t), []) for t in texts]
         sentences = [(tokens, [""] * len(tokens)) for tokens, _ in sentences]
         pred, probs, _ = self.tag(model, [s for s in sentences if s[0]])
         out, found = [], iter(zip(pred, probs))

@@ -3,6 +3,8 @@ corpus) and `corpus list` / `corpus download`."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
 from rnn_tui.cli.signals import interrupt_on_sigterm
@@ -11,23 +13,46 @@ corpus_app = typer.Typer(help="Bundled and downloadable corpora.", no_args_is_he
 
 
 def baseline_command(corpus: str = typer.Option(..., "--corpus", help="Text file, dir or name."),
-                     order: int = typer.Option(5, "--order", min=1, max=12),
-                     val_fraction: float = typer.Option(0.1, "--val-fraction")) -> None:
-    """Print count-based baselines (uniform, unigram, Kneser-Ney n-gram) on the val split."""
-    from engine.data.corpus import load_corpus
-    from engine.families.lm.config import LMConfig
-    from engine.families.lm.data import split_text
-    from engine.metrics import bits_per_char
-    from engine.data.ngram import baselines
+                     order: Optional[int] = typer.Option(
+                         None, "--order", min=1, max=12, help="n-gram order (default: 5 for "
+                         "characters, 4 for words)."),
+                     val_fraction: float = typer.Option(0.1, "--val-fraction"),
+                     val: Optional[str] = typer.Option(None, "--val", help="A held-out file "
+                                                       "instead of the last --val-fraction."),
+                     tokens: str = typer.Option("char", "--tokens", help="char | word"),
+                     tokenizer: str = typer.Option("auto", "--tokenizer", help="words: "
+                                                   "whitespace | word | auto")) -> None:
+    """Print count-based baselines (uniform, unigram, Kneser-Ney n-gram) on the val split,
+    over characters or words (--tokens word: the word model's split, vocabulary and <unk>;
+    perplexity per word of the text and per token)."""
+    import math
 
-    LMConfig(val_fraction=val_fraction, baseline_order=order).validate()
-    train, val = split_text(load_corpus(corpus).text, val_fraction)
-    typer.echo(f"counting {order}-grams on {len(train):,} characters ...", err=True)
+    from engine.families.lm.baselines import lm_baselines
+    from engine.families.lm.config import LMConfig
+    from engine.families.lm.splits import load_splits
+
+    cfg = LMConfig(tokens=tokens, corpus=corpus, val=val, val_fraction=val_fraction,
+                   tokenizer=tokenizer,
+                   **({} if order is None else {"baseline_order": order})).validate()
+    data = load_splits(cfg)
+    for note in data.notes:
+        typer.echo(note, err=True)
+    typer.echo(f"counting {cfg.baseline_order}-grams on {data.train.numel():,} "
+               f"{'characters' if tokens == 'char' else 'tokens'} ...", err=True)
     with interrupt_on_sigterm():
-        b = baselines(train, val, order=order)
-    for name, key in (("uniform", "uniform"), ("unigram", "unigram"),
-                      (f"{order}-gram Kneser-Ney", "ngram")):
-        typer.echo(f"{name:<20} {b[key]:.4f} nats/char  {bits_per_char(b[key]):.4f} bits/char")
+        losses = lm_baselines(cfg, data).losses
+    # every held-out token is scored; per word: the same nats over the text's words + <eos>
+    words = data.words.get("val") or data.val.numel()
+    for name, nats in losses.items():
+        name = name.replace(f"KN {cfg.baseline_order}-gram",
+                            f"{cfg.baseline_order}-gram Kneser-Ney")
+        if tokens == "char":
+            typer.echo(f"{name:<20} {nats:.4f} nats/char  {nats / math.log(2):.4f} bits/char")
+            continue
+        per_word = nats * data.val.numel() / words
+        split = "" if words == data.val.numel() else f" · per token {math.exp(nats):.1f}"
+        typer.echo(f"{name:<20} {nats:.4f} nats/token  perplexity per word "
+                   f"{math.exp(per_word):.1f}{split}")
 
 
 @corpus_app.command("list")
