@@ -36,6 +36,7 @@ ExplodeOpt = typer.Option(False, "--explode", help="Explode on purpose: no clipp
                           "watch the gradient norm blow up and the guard stop the run.")
 
 
+@functools.lru_cache(maxsize=None)  # reading the sources costs; every command asks again
 def field_help(config_cls: type) -> dict[str, str]:
     """The comment after each field of a config dataclass (and of its bases): --help text."""
     helps: dict[str, str] = {}
@@ -62,7 +63,8 @@ class Option:
     defaults: dict[str, Any]  # family name -> default
 
 
-def all_options() -> list[Option]:
+@functools.lru_cache(maxsize=None)  # `run`, the app, `race` and `ladder` all take them
+def all_options() -> tuple[Option, ...]:
     """The union of every family's config fields, shared ones first, in declaration order."""
     shared = {f.name for f in fields(RunConfig)}
     shared_help = field_help(RunConfig)
@@ -91,8 +93,8 @@ def all_options() -> list[Option]:
                 opt.help += f"; {family.name}: {helps.get(f.name, '')}"
             opt.defaults[family.name] = getattr(made, f.name)
     # (a stable sort: shared options first, then those of several tasks, then each task's)
-    return sorted(out.values(), key=lambda o: (o.panel != SHARED_PANEL,
-                                               o.panel != SEVERAL_PANEL))
+    return tuple(sorted(out.values(), key=lambda o: (o.panel != SHARED_PANEL,
+                                                     o.panel != SEVERAL_PANEL)))
 
 
 def _default_text(opt: Option) -> str:
