@@ -320,6 +320,13 @@ def leave() -> None:
         import torch.distributed as dist
 
         if dist.is_initialized():
+            try:  # every rank done first (rank 0 writes the last checkpoint after the
+                # others' last step): a rank tearing its connections down early has aborted
+                # the other's gloo threads at exit ("terminate called without an active
+                # exception")
+                dist.barrier()
+            except Exception:  # noqa: BLE001 - a rank that died: nothing left to wait for
+                pass
             dist.destroy_process_group()
     _WORLD = None
 
