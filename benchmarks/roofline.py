@@ -41,7 +41,7 @@ from engine import events as ev  # noqa: E402
 from engine import families  # noqa: E402
 from engine.training.loop import Trainer  # noqa: E402
 from engine.training.precision import bf16_supported  # noqa: E402
-from engine.run.state import build_state  # noqa: E402
+from engine.storage.state import build_state  # noqa: E402
 
 DEFAULT_TAG_DATA = ROOT.parent / "shared" / "corpora" / "ud-gum" / "en_gum-ud-dev.conllu"
 # Side jobs off, so that only optimizer steps are timed (fields a family lacks are skipped).

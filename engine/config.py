@@ -245,7 +245,7 @@ def resumed_config(cls: type, saved: Any, overrides: dict[str, Any],
 
 def saved_config(meta: dict[str, Any], source: str,
                  overrides: dict[str, Any] | None = None) -> Any:
-    """The validated config of a checkpoint's metadata (engine/run/header.read_meta), of
+    """The validated config of a checkpoint's metadata (engine/storage/header.read_meta), of
     the family it names (meta["kind"]; checkpoints older than the families have none: they
     are the default family's), with --resume's `overrides` on top."""
     from engine import families

@@ -10,7 +10,7 @@ With `--out DIR` the first run is DIR and the later ones are its siblings DIR-2,
 `scan(root)` lists the run directories under a root (a session, or all of runs/) with what
 the runs screen and `rnn-tui runs list` show; `rename` and `delete` refuse a run another
 process (or this one) is training. What a run is and what deleting one removes (only the
-files rnn-tui wrote) is engine/run/identity.py's `is_run` and engine/run/removal.py's
+files rnn-tui wrote) is engine/storage/identity.py's `is_run` and engine/storage/removal.py's
 `remove_run`. Nothing here imports torch or Textual, except the family's Task class for its
 headline metric (`best`).
 """
@@ -27,10 +27,10 @@ from typing import Any
 from engine import events as ev
 from engine import families
 from engine.errors import EngineError
-from engine.run import header
-from engine.run.identity import is_run
-from engine.run.removal import check_removable, own_size, remove_run
-from engine.run.rundir import CHECKPOINT, METRICS, holder, read_config
+from engine.storage import header
+from engine.storage.identity import is_run
+from engine.storage.removal import check_removable, own_size, remove_run
+from engine.storage.rundir import CHECKPOINT, METRICS, holder, read_config
 from rnn_tui.app.history import read_events
 
 DEFAULT_ROOT = "runs"
@@ -220,7 +220,7 @@ def rename(path: Path, new_name: str) -> Path:
 
 
 def delete(path: Path) -> tuple[int, list[str]]:
-    """Delete what rnn-tui wrote in a run directory (engine.run.removal.remove_run: the folder goes
+    """Delete what rnn-tui wrote in a run directory (engine.storage.removal.remove_run: the folder goes
     only if nothing else is in it): (bytes freed, the names kept because rnn-tui did not write
     them). An emptied session folder goes too."""
     check_not_in_use(path)

@@ -68,7 +68,7 @@ def edit_checkpoint(run_dir, meta: dict | None = None, config: dict | None = Non
                     tensors: dict | None = None) -> None:
     """Rewrite RUN_DIR's checkpoint with metadata entries, config keys or tensors replaced
     (as a user with a text editor or a script would)."""
-    from engine.run import checkpoint as ckpt
+    from engine.storage import checkpoint as ckpt
 
     saved = ckpt.load(run_dir)
     saved.meta.update(meta or {})

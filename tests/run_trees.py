@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cli_helpers import TINY, run_main
 
-from engine.run import identity, rundir
+from engine.storage import identity, rundir
 
 
 def tree(folder: Path) -> dict[str, bytes | str]:

@@ -116,7 +116,7 @@ class Race:
     def preflight(self) -> None:
         """What the racers' setup can fail on, checked before anything is built (the app
         does this before its screen opens): their run directories and their data."""
-        from engine.run import rundir
+        from engine.storage import rundir
 
         for r in self.racers:
             try:

@@ -1,4 +1,4 @@
-"""Thread-safe control of a running trainer (loop.py) or opened run (engine/run/opened.py).
+"""Thread-safe control of a running trainer (loop.py) or opened run (engine/storage/opened.py).
 
 Another thread (the app's UI) calls stop(), set_hparam(), request_checkpoint() or a
 trainer's own request method; each only queues a request. The thread iterating the

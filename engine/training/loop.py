@@ -35,8 +35,8 @@ from engine.training.controls import Controls
 from engine.errors import Cancelled, EngineError
 from engine.training.guard import diverged_message
 from engine.training.optim import build_optimizer, clip_gradients, scheduled_lr
-from engine.run.rundir import out_path
-from engine.run.state import RunState, build_state, snapshot_state
+from engine.storage.rundir import out_path
+from engine.storage.state import RunState, build_state, snapshot_state
 from engine.task import Request
 
 class Trainer(Controls):

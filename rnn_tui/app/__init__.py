@@ -25,7 +25,7 @@ class EngineFactory:
     `factory(config)` starts a run from fresh weights in the workspace's next directory
     (rnn_tui/workspace.py: one directory per launch, a run per reset or switch; no
     workspace: nothing kept on disk). `factory.open(run_dir, config)` opens a saved run:
-    ready at once, continued in place (engine/run/opened.py), with the app's cadence."""
+    ready at once, continued in place (engine/storage/opened.py), with the app's cadence."""
 
     def __init__(self, workspace: Any = None) -> None:
         self.workspace = workspace
@@ -37,7 +37,7 @@ class EngineFactory:
         return Trainer(interactive_cadence(config), out_dir=where)
 
     def open(self, run_dir: str, config: Any) -> Any:
-        from engine.run.opened import OpenedRun
+        from engine.storage.opened import OpenedRun
 
         return OpenedRun(run_dir, overrides=cadence_overrides(config))
 
@@ -150,7 +150,7 @@ def preflight(config: Any, out_dir: str | None, resume: bool) -> None:
     """What the trainer's setup can fail on, checked before the screen opens, so that a typo
     is one line and exit code 2 rather than a dialog inside the TUI: the run directory (and
     its lock), the device, the corpus or the pairs file. torch is imported only for a GPU."""
-    from engine.run import rundir
+    from engine.storage import rundir
 
     path = rundir.out_path(out_dir)
     if path is not None:

@@ -51,7 +51,7 @@ class TrainerProtocol(Protocol):
 
 @runtime_checkable
 class OpenedTrainerProtocol(TrainerProtocol, Protocol):
-    """A saved run (engine/run/opened.py): its first serve_requests() loads it (Opened);
+    """A saved run (engine/storage/opened.py): its first serve_requests() loads it (Opened);
     events() continues it in place."""
 
     def continue_with(self, **overrides: Any) -> None: ...  # a new budget, before events()

@@ -2,7 +2,7 @@
 (an encoder-decoder decodes an input, with its beam and attention), `predict` (a classifier
 or tagger labels inputs) and `eval` (any family, through its Task).
 
-Each loads the run through `engine.run.state.load_run`, whatever its family, and checks the
+Each loads the run through `engine.storage.state.load_run`, whatever its family, and checks the
 family can do what is asked (its Task's `requests`), so `sample` on a seq2seq run says to use
 `translate` instead of failing on its weights.
 """
@@ -27,7 +27,7 @@ COMMAND_FOR = {"sample": "rnn-tui sample", "translate": "rnn-tui translate",
 
 def load_for(run_dir: Path, request: str, device: str):
     """The run in `run_dir`, if its family answers `request`; else a clear EngineError."""
-    from engine.run.state import load_run
+    from engine.storage.state import load_run
 
     run = load_run(run_dir, device)
     if request not in run.task.requests:
@@ -93,7 +93,7 @@ def eval_command(run_dir: Path = typer.Argument(..., help="Run directory or chec
                  device: str = typer.Option("cpu", "--device")) -> None:
     """Evaluate a trained model: a language model's loss (nats/char, bits/char, perplexity),
     the other families' metrics."""
-    from engine.run.state import load_run
+    from engine.storage.state import load_run
 
     run = load_run(run_dir, device)
     run.task.progress = progress_printer("evaluating")

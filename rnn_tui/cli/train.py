@@ -67,8 +67,8 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
 
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
-    from engine.run.checkpoint import load
-    from engine.run.state import checkpoint_config
+    from engine.storage.checkpoint import load
+    from engine.storage.state import checkpoint_config
     from rnn_tui.app import run_app
 
     refuse_under_torchrun("`rnn-tui open`")

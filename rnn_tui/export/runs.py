@@ -1,5 +1,5 @@
 """Run directories read for export and report, through the project's readers
-(engine.run.rundir.read_metrics, rnn_tui.workspace.describe), refused when they cannot be read
+(engine.storage.rundir.read_metrics, rnn_tui.workspace.describe), refused when they cannot be read
 whole: not a run, still being written (its lock is held), or cut off in the middle of its
 last metrics.jsonl line. Each refusal is an EngineError: one line, exit code 2.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.errors import EngineError
 from engine.files import open_regular
-from engine.run.rundir import METRICS, holder, read_metrics
+from engine.storage.rundir import METRICS, holder, read_metrics
 from rnn_tui.export.scalars import Scalar, run_scalars
 
 

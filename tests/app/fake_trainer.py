@@ -9,7 +9,7 @@ at a step boundary. So a test sees a stable "training" screen with known numbers
 With `hold=False` it keeps training forever instead, one TrainStep every `delay` seconds, which
 the pause / single-step tests use.
 
-`FakeFactory.open(run_dir, config)` makes one for a saved run (engine/run/opened.py's protocol):
+`FakeFactory.open(run_dir, config)` makes one for a saved run (engine/storage/opened.py's protocol):
 its first `serve_requests()` answers with Opened (at `start_step`; `spent` says whether the
 budget is used up) and a preview (Gates, a Sample) without training; `events()` - only once
 the app continues it - resumes from `start_step` (and yields nothing if it was stopped first);

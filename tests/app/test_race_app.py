@@ -129,7 +129,7 @@ def test_a_screenshot_of_the_race_goes_to_its_folder_and_quitting_says_where(tmp
         assert "<svg" in next(tmp_path.glob("screenshot-*.svg")).read_text()
 
     run(body, race)
-    from engine.run.identity import mark
+    from engine.storage.identity import mark
 
     for name in ("rnn", "lstm"):  # two racers' run directories (as rnn-tui marks them)
         (tmp_path / name).mkdir()

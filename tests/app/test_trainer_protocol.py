@@ -11,7 +11,7 @@ from fake_trainer import FAKES, FakeFactory, FakeTrainer, _import_fakes
 
 from engine import families
 from engine.training.loop import Trainer
-from engine.run.opened import OpenedRun
+from engine.storage.opened import OpenedRun
 from rnn_tui.app import EngineFactory
 from rnn_tui.app.training import OpenedTrainerProtocol, TrainerFactory, TrainerProtocol
 

@@ -13,7 +13,7 @@ from engine.errors import EngineError
 from engine.families.classify.config import ClassifyConfig
 from engine.families.classify.events import Confusion, Explanation, Misclassified
 from engine.training.loop import Trainer
-from engine.run.state import load_run
+from engine.storage.state import load_run
 
 GOOD = ["a fine film", "great acting and a fine plot", "I loved it", "superb and moving",
         "a great story", "John loved the music", "fine work", "moving and great"]

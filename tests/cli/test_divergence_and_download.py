@@ -34,7 +34,7 @@ def test_a_diverged_run_can_sample_eval_and_resume(capsys, small_corpus, tmp_pat
 
 
 def test_sample_and_eval_refuse_non_finite_weights(capsys, small_corpus, tmp_path):
-    from engine.run.checkpoint import load
+    from engine.storage.checkpoint import load
 
     out = tmp_path / "run"
     train_tiny(capsys, small_corpus, out)

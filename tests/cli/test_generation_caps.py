@@ -38,7 +38,7 @@ def test_translate_max_len_and_a_checkpoints_own_limit_are_capped(capsys, s2s_ru
     code, out, err = cli(capsys, "translate", str(s2s_run), "12+34", "--beam", "2",
                          "--max-len", "10000000")
     assert_clean_error(code, out, err, "cap of 10,000 characters")
-    from engine.run.state import load_run
+    from engine.storage.state import load_run
 
     edit_checkpoint(s2s_run, meta={"max_target_len": 10**5})
     assert load_run(s2s_run).task.max_out == MAX_OUTPUT_LEN

@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import assert_clean_error, cli, train_tiny
 
 from engine import files
-from engine.run import rundir
+from engine.storage import rundir
 
 pytestmark = pytest.mark.timeout(120)  # a FIFO opened for a blocking read would hang here
 

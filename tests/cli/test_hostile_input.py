@@ -96,7 +96,7 @@ EDITS = {  # what an editor (or a script) did to the checkpoint -> what the erro
 def test_edited_checkpoints(capsys, small_corpus, lm_run, edit):
     changes, needle = EDITS[edit]
     if edit == "NaN weights":  # keep the real shape, poison one value
-        from engine.run.checkpoint import load
+        from engine.storage.checkpoint import load
 
         b = load(lm_run).model["head.bias"].clone()
         b[0] = float("nan")
@@ -192,7 +192,7 @@ def test_sample_temperature_must_be_finite(capsys, lm_run):
 
 
 def test_eval_never_prints_nan(capsys, small_corpus, lm_run):
-    from engine.run.checkpoint import load
+    from engine.storage.checkpoint import load
 
     w = load(lm_run).model["head.weight"] * 1e38  # finite, but logits overflow to inf
     edit_checkpoint(lm_run, tensors={"model.head.weight": w})

@@ -22,9 +22,9 @@ import pytest
 
 from cli_helpers import cli
 from engine import events as ev
-from engine.run.checkpoint import load
-from engine.run.header import read_meta
-from engine.run.state import checkpoint_config
+from engine.storage.checkpoint import load
+from engine.storage.header import read_meta
+from engine.storage.state import checkpoint_config
 from rnn_tui.app.history import load_history
 
 OLD = Path(__file__).resolve().parents[1] / "fixtures" / "old_runs"

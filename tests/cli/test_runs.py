@@ -10,7 +10,7 @@ from cli_helpers import assert_clean_error, cli, train_tiny
 
 from engine.errors import EngineError
 from engine.families.lm.config import LMConfig
-from engine.run.rundir import DirLock, holder
+from engine.storage.rundir import DirLock, holder
 from rnn_tui.app import svg_to_png as screenshot
 from rnn_tui.workspace import Workspace, delete, describe, rename, scan, sibling
 

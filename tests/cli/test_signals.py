@@ -69,7 +69,7 @@ def test_sigkill_loses_at_most_one_interval(small_corpus, tmp_path):
         proc.wait(timeout=10)
     finally:
         proc.kill()
-    from engine.run.checkpoint import load
+    from engine.storage.checkpoint import load
 
     saved = load(out)  # whatever moment the kill hit, the file is whole
     logged = train_steps(out)
@@ -147,7 +147,7 @@ def test_sigterm_during_the_final_validation_pass(tmp_path):
     code, took = w.stop_within(PROMPT_S)
     assert code == 130 and took < PROMPT_S, (code, took, w.text())
     assert "Traceback" not in w.text() and "interrupted at step 3" in w.text()
-    from engine.run.checkpoint import load
+    from engine.storage.checkpoint import load
 
     assert load(out).meta["step"] == 3
 
@@ -200,8 +200,8 @@ def test_kill_9_loop_never_breaks_the_run_directory(small_corpus, tmp_path):
     import json
     import random
 
-    from engine.run.checkpoint import load
-    from engine.run.rundir import read_metrics
+    from engine.storage.checkpoint import load
+    from engine.storage.rundir import read_metrics
 
     interval = 0.4
     out = tmp_path / "run"

@@ -12,7 +12,7 @@ import torch
 from cli_helpers import cli, run_main
 from ranks import WORKER, children, kill, spawn, torchrun, until, wait
 
-from engine.run import checkpoint as ckpt
+from engine.storage import checkpoint as ckpt
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine.run import checkpoint as ckpt
+from engine.storage import checkpoint as ckpt
 from engine.errors import EngineError
 
 

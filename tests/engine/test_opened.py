@@ -1,4 +1,4 @@
-"""An opened run (engine/run/opened.py): ready at once from its checkpoint, nothing written until
+"""An opened run (engine/storage/opened.py): ready at once from its checkpoint, nothing written until
 it continues, then resumed in place; and the language model's probe and sample details."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from engine.errors import EngineError
 from engine.families.lm.events import Gates, Sample
 from engine.families.lm.task import request_seed, word_aligned
 from engine.training.loop import Trainer
-from engine.run.opened import OpenedRun
-from engine.run.state import load_run
+from engine.storage.opened import OpenedRun
+from engine.storage.state import load_run
 
 
 def files_of(path):
@@ -73,7 +73,7 @@ def test_continuing_resumes_in_place_with_a_new_budget(trained):
 
 
 def test_an_opened_run_in_use_elsewhere_is_refused_only_when_it_continues(trained):
-    from engine.run.rundir import DirLock
+    from engine.storage.rundir import DirLock
 
     lock = DirLock(trained)
     lock.acquire()  # (this process: the lock says so)

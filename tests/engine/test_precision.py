@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine.run import checkpoint as ckpt
+from engine.storage import checkpoint as ckpt
 from engine import events as ev
 from engine.errors import EngineError
 from engine.training.loop import Trainer

@@ -1,4 +1,4 @@
-"""engine.run.rundir: the lock, the --force swap and its recovery, robust metrics files."""
+"""engine.storage.rundir: the lock, the --force swap and its recovery, robust metrics files."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from engine.run import checkpoint as ckpt
-from engine.run import identity, rundir
+from engine.storage import checkpoint as ckpt
+from engine.storage import identity, rundir
 from engine.errors import EngineError
 from engine.events import TrainStep
 

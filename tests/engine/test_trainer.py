@@ -91,7 +91,7 @@ def test_exact_resume(tiny_config, tmp_path):
 
 
 def test_resumed_metrics_are_continuous(tiny_config, tmp_path):
-    from engine.run.rundir import read_metrics
+    from engine.storage.rundir import read_metrics
 
     cfg = tiny_config.replace(steps=12)
     out = tmp_path / "run"
@@ -112,7 +112,7 @@ def test_nan_loss_stops_with_explanation_and_keeps_checkpoint(tiny_config, tmp_p
     end = of(events, ev.Finished)[0]
     assert end.reason == "diverged"
     assert "clipping" in end.message and "learning rate" in end.message
-    from engine.run.checkpoint import load
+    from engine.storage.checkpoint import load
 
     saved = load(tmp_path / "run")
     assert all(torch.isfinite(t).all() for t in saved.model.values())

@@ -9,7 +9,7 @@ import re
 import pytest
 import torch
 
-from engine.run import checkpoint as ckpt
+from engine.storage import checkpoint as ckpt
 from engine import events as ev
 from engine.errors import Cancelled
 from engine.training.guard import DivergenceGuard

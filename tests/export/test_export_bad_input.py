@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.run.rundir import DirLock
+from engine.storage.rundir import DirLock
 from tests.cli_helpers import assert_clean_error, cli
 
 OLD_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "old_runs" / "lm-v0"

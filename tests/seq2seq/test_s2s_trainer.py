@@ -13,7 +13,7 @@ from engine.errors import EngineError
 from engine.families.seq2seq.config import Seq2SeqConfig
 from engine.families.seq2seq.decode import greedy
 from engine.families.seq2seq.events import Attention
-from engine.run.state import load_run
+from engine.storage.state import load_run
 from rnn_tui.cli.inference import load_for
 from engine.training.loop import Trainer
 

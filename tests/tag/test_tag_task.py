@@ -12,7 +12,7 @@ from tag_data import tiny_tag
 from engine import events as ev
 from engine.families.tag.events import TagScores, Tagged
 from engine.training.loop import Trainer
-from engine.run.state import load_run
+from engine.storage.state import load_run
 from engine.task import Request
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from engine.run import checkpoint
+from engine.storage import checkpoint
 from engine.errors import EngineError
 from engine.families.lm.tying import tie_weights, tied_head
 from engine.families.lm.model import CharLM

@@ -9,7 +9,7 @@ import math
 import pytest
 import torch
 
-from engine.run import checkpoint as ckpt
+from engine.storage import checkpoint as ckpt
 from engine import events as ev
 from engine.errors import EngineError
 from engine.families.lm.events import Gates, Sample, Scores
@@ -128,7 +128,7 @@ def test_a_score_request_answers_with_per_token_log_probs(word_config):
 def test_eval_reports_words_unknowns_and_the_test_split(word_config, tmp_path):
     cfg = word_config.replace(steps=3, test_fraction=0.1)
     run(Trainer(cfg, out_dir=tmp_path / "r"))
-    from engine.run.state import load_run
+    from engine.storage.state import load_run
 
     loaded = load_run(tmp_path / "r")
     lines = loaded.task.evaluate_data(loaded.model, None)
@@ -144,7 +144,7 @@ def test_eval_reports_words_unknowns_and_the_test_split(word_config, tmp_path):
 
 def test_a_tied_model_shares_its_embedding_and_survives_the_checkpoint(word_config, tmp_path):
     run(Trainer(word_config.replace(steps=3), out_dir=tmp_path / "r"))
-    from engine.run.state import load_run
+    from engine.storage.state import load_run
 
     model = load_run(tmp_path / "r").model
     decoder = model.head[1]  # hidden 24 -> embed 16 projection, then the shared matrix

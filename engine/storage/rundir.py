@@ -4,7 +4,7 @@
     DIR/config.json              the resolved config (after defaults, TOML and flags)
     DIR/metrics.jsonl            one JSON object per event, with an "event" field
     DIR/samples.txt              the samples taken during training, with a header each
-    DIR/checkpoint.safetensors   the latest checkpoint (see engine.run.checkpoint)
+    DIR/checkpoint.safetensors   the latest checkpoint (see engine.storage.checkpoint)
     DIR/.lock                    pid of the process writing DIR (held with an advisory flock)
     DIR/.replaced/               the run a --force run replaces, until its first checkpoint
 
@@ -20,9 +20,9 @@ So a typo in --corpus with --force loses nothing, a second writer is refused wit
 of the first, and a --force run killed before its first checkpoint gives the old run back at
 the next start.
 
-What a run is (the marker's content, runs from before markers) is engine/run/identity.py's,
+What a run is (the marker's content, runs from before markers) is engine/storage/identity.py's,
 which `check_usable` and `commit` ask; deleting one (only the files listed above) is
-engine/run/removal.py's. Both build on the names and readers here, so this module imports
+engine/storage/removal.py's. Both build on the names and readers here, so this module imports
 identity inside those two functions, not at its top.
 """
 
@@ -41,9 +41,9 @@ from engine.errors import EngineError
 from engine.files import is_regular, lines, loads_json, open_regular, read_bytes, what_is
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.run import checkpoint as ckpt
+    from engine.storage import checkpoint as ckpt
 
-# The checkpoint's file name (engine/run/checkpoint.py). Defined here, with the other files of a
+# The checkpoint's file name (engine/storage/checkpoint.py). Defined here, with the other files of a
 # run directory, so that listing runs (the app's workspace, on its UI thread) needs no torch.
 CHECKPOINT = "checkpoint.safetensors"
 
@@ -55,7 +55,7 @@ except ImportError:  # Windows: no advisory locks, the pid file alone
 OWN_FILES = ("config.json", "metrics.jsonl", "samples.txt", CHECKPOINT)
 LOCK, ASIDE = ".lock", ".replaced"
 METRICS, CONFIG = "metrics.jsonl", "config.json"
-MARKER = "rnn-tui-run.json"  # what it holds: engine/run/identity.py
+MARKER = "rnn-tui-run.json"  # what it holds: engine/storage/identity.py
 MAX_CONFIG = 16 << 20  # bytes of config.json read at most
 MAX_LINE = 16 << 20  # bytes of one metrics.jsonl line; a longer line is skipped
 
@@ -73,7 +73,7 @@ def out_path(out_dir: str | Path | None) -> Path | None:
 def check_usable(path: Path, resume: bool, force: bool) -> None:
     """Refuse a directory the run cannot use (no side effects; the app checks before its
     screen opens)."""
-    from engine.run.identity import signature
+    from engine.storage.identity import signature
 
     if path.exists() and not path.is_dir():
         raise EngineError(f"--out {path} exists and is not a directory")
@@ -158,7 +158,7 @@ class RunDir:
             raise EngineError(f"cannot write to output directory {path}: "
                               f"{exc.strerror or exc}") from None
         try:
-            from engine.run import checkpoint as ckpt  # (torch: the trainer's thread)
+            from engine.storage import checkpoint as ckpt  # (torch: the trainer's thread)
 
             _recover(path)
             ckpt.remove_stale_temps(path)
@@ -176,7 +176,7 @@ class RunDir:
         checkpoint, write config.json and start appending events."""
         if self.path is None:
             return
-        from engine.run.identity import mark, read_marker
+        from engine.storage.identity import mark, read_marker
 
         try:
             if self.replace:
@@ -205,7 +205,7 @@ class RunDir:
                               f"{exc.strerror or exc}; the last checkpoint is unchanged") from None
 
     def save_checkpoint(self, data: "ckpt.CheckpointData") -> Path:
-        from engine.run import checkpoint as ckpt
+        from engine.storage import checkpoint as ckpt
 
         path = ckpt.save(self.path / CHECKPOINT, data)
         if self.aside:  # the new run has a checkpoint of its own: the old one may go

@@ -3,9 +3,9 @@
 `remove_run` (`rnn-tui runs prune`, the runs screen's delete) first refuses what must never
 be deleted (`check_removable`): a symlink, the current directory or one of its parents, a
 home directory, a filesystem root or mount point - and a folder that is not a run
-(engine/run/identity.py's `signature`). Then, holding the run's lock (a run being trained is
+(engine/storage/identity.py's `signature`). Then, holding the run's lock (a run being trained is
 refused), it unlinks the regular files rnn-tui wrote there (`written_files`: the files of
-engine/run/rundir.py's layout, the marker, the lock, the temp files of killed atomic writes
+engine/storage/rundir.py's layout, the marker, the lock, the temp files of killed atomic writes
 and of checkpoint saves, and .replaced/'s copies of a run a --force run set aside) and removes
 the directory only if that left it empty; anything else is kept and named. `own_size` is what
 those files weigh, for the runs list.
@@ -18,9 +18,9 @@ from pathlib import Path
 
 from engine.errors import EngineError
 from engine.files import is_regular
-from engine.run import header
-from engine.run.identity import signature
-from engine.run.rundir import ASIDE, LOCK, MARKER, METRICS, OWN_FILES, DirLock, drop_aside
+from engine.storage import header
+from engine.storage.identity import signature
+from engine.storage.rundir import ASIDE, LOCK, MARKER, METRICS, OWN_FILES, DirLock, drop_aside
 
 TEMPS = (".config.json.tmp", f".{METRICS}.tmp", f".{MARKER}.tmp")  # killed atomic writes
 

@@ -8,7 +8,7 @@ only when it continues.
         ...                     # --resume`, in place (same directory, the step goes on)
 
 Until `events()` is iterated the run is only read: the checkpoint's model comes from
-`engine.run.state.load_run` (no lock, nothing written), so opening a run - even one another
+`engine.storage.state.load_run` (no lock, nothing written), so opening a run - even one another
 process trains - never touches its files. Requests are answered by that model and live
 settings (learning rate, temperature, ...) are kept as the continued run's overrides, like
 flags given again to `--resume`. `continue_with(steps=...)` sets a new budget first.
@@ -33,7 +33,7 @@ class OpenedRun(Trainer):
                  device: str = "cpu") -> None:
         super().__init__(None, out_dir, resume=True, overrides=dict(overrides or {}))
         self.preview_device = device  # where the preview model runs (training: the config's)
-        self.loaded: Any = None  # engine.run.state.LoadedRun while previewing
+        self.loaded: Any = None  # engine.storage.state.LoadedRun while previewing
 
     # --- any thread ----------------------------------------------------------------------
 
@@ -63,7 +63,7 @@ class OpenedRun(Trainer):
     # --- the preview ------------------------------------------------------------------------
 
     def _load(self) -> list[ev.Event]:
-        from engine.run.state import load_run
+        from engine.storage.state import load_run
 
         run = self.loaded = load_run(self.out_dir, self.preview_device)
         run.task.cancel = self._stop.is_set

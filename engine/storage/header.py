@@ -1,6 +1,6 @@
 """A checkpoint's header, read without torch: listing runs and telling a run from another
-folder (engine/run/identity.py, the app's workspace on its UI thread) need its step and format
-marker, not its tensors (the rest of the format: engine/run/checkpoint.py).
+folder (engine/storage/identity.py, the app's workspace on its UI thread) need its step and format
+marker, not its tensors (the rest of the format: engine/storage/checkpoint.py).
 
 safetensors layout: 8 bytes little-endian N, then N bytes of JSON - {"__metadata__":
 {"rnn_tui": "<JSON: format, version, config, step, ...>"}, "<tensor>": {...}, ...} - then

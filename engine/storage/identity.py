@@ -3,14 +3,14 @@ before markers existed from any other folder.
 
     DIR/rnn-tui-run.json   {"format": "rnn-tui-run", "version": 1, "id": "<32 hex digits>"}
 
-`RunDir.commit` (engine/run/rundir.py) writes the marker into every run it starts or resumes
+`RunDir.commit` (engine/storage/rundir.py) writes the marker into every run it starts or resumes
 (`mark`). `signature` says what a directory is: "run" when its marker is valid (`read_marker`),
 "legacy" for a run written before markers - no marker, but its checkpoint's header is an
 rnn-tui checkpoint or its metrics.jsonl starts with rnn-tui's start event - and None for
 anything else: a config.json or a metrics.jsonl alone is never a run, a symlink never is, and
 a marker that is not exactly one rnn-tui wrote makes the folder not a run. A legacy run gets
 its marker the first time it is opened or resumed (`adopt`). Listing runs (the app's
-workspace, on its UI thread), `--force` and deleting a run (engine/run/removal.py) all ask
+workspace, on its UI thread), `--force` and deleting a run (engine/storage/removal.py) all ask
 here; nothing here imports torch.
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 
 from engine.errors import EngineError
 from engine.files import is_regular, lines, loads_json, open_regular, read_bytes
-from engine.run import header
-from engine.run.rundir import CHECKPOINT, MARKER, MAX_LINE, METRICS, parse_record, replace_text
+from engine.storage import header
+from engine.storage.rundir import CHECKPOINT, MARKER, MAX_LINE, METRICS, parse_record, replace_text
 
 MARKER_FORMAT, MARKER_VERSION = "rnn-tui-run", 1
 

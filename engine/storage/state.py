@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from engine.run import checkpoint as ckpt
+from engine.storage import checkpoint as ckpt
 from engine import families
 from engine.config import RunConfig, saved_config
 from engine.errors import EngineError
@@ -97,7 +97,7 @@ class RunState:
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     params: list
-    run: Any  # engine.run.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
+    run: Any  # engine.storage.rundir.RunDir: lock, metrics, checkpoints (path None: nothing kept)
     guard: DivergenceGuard
     world: World = field(default_factory=World)  # this rank of the run (World(): alone)
     train_model: Any = None  # what forward/backward run through: DDP over `model`, or it
@@ -130,7 +130,7 @@ def build_state(config: RunConfig | None, out_dir: Path | None, resume: bool, fo
                 overrides: dict[str, Any]) -> RunState:
     """Everything a run needs (see the module docstring). `config` is None when resuming:
     the checkpoint has it, with `overrides` (the flags given again) on top."""
-    from engine.run import rundir
+    from engine.storage import rundir
     from engine.training.distributed import world
 
     # Under torchrun only rank 0 opens the directory (lock, recovery); the others read the
@@ -291,7 +291,7 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
-    from engine.run import identity
+    from engine.storage import identity
     from engine.training.device import configure_threads, resolve_device
 
     saved = ckpt.load(run_dir)
