@@ -122,6 +122,9 @@ class Opened(Event):
     parameters: int
     elapsed_s: float = 0.0  # the run's active time so far
     spent: str | None = None  # "steps" or "time" when its budget is used up (else None)
+    # The step of the model that answers when it is the run's best (best.safetensors), not
+    # its latest checkpoint at `step` (where continuing resumes); None: the latest's.
+    best_step: int | None = None
 
 
 @register

@@ -66,14 +66,18 @@ def files_of(folder) -> dict[str, bytes]:
 
 def edit_checkpoint(run_dir, meta: dict | None = None, config: dict | None = None,
                     tensors: dict | None = None) -> None:
-    """Rewrite RUN_DIR's checkpoint with metadata entries, config keys or tensors replaced
-    (as a user with a text editor or a script would)."""
+    """Rewrite RUN_DIR's checkpoint and its best model (when kept) with metadata entries,
+    config keys or tensors replaced (as a user with a text editor or a script would)."""
     from engine.storage import checkpoint as ckpt
+    from engine.storage.rundir import BEST
 
-    saved = ckpt.load(run_dir)
-    saved.meta.update(meta or {})
-    saved.meta["config"].update(config or {})
-    for key, value in (tensors or {}).items():
-        group, _, name = key.partition(".")
-        getattr(saved, group)[name] = value
-    ckpt.save(ckpt.Path(run_dir) / ckpt.FILENAME, saved)
+    for name in (ckpt.FILENAME, BEST):
+        if name == BEST and not (ckpt.Path(run_dir) / BEST).exists():
+            continue
+        saved = ckpt.load(run_dir, name)
+        saved.meta.update(meta or {})
+        saved.meta["config"].update(config or {})
+        for key, value in (tensors or {}).items():
+            group, _, tensor = key.partition(".")
+            getattr(saved, group)[tensor] = value
+        ckpt.save(ckpt.Path(run_dir) / name, saved)

@@ -33,6 +33,7 @@ def make_real_run(folder: Path) -> Path:
                     "3", *TINY)
     assert code == 0
     assert identity.read_marker(folder / "run") is not None
+    assert (folder / "run" / rundir.BEST).is_file()  # every file a run writes, deleted too
     return folder / "run"
 
 

@@ -9,6 +9,10 @@ Layout of `checkpoint.safetensors`:
   metadata  "rnn_tui" -> JSON        format marker and version, config, vocabulary, step,
                                      elapsed time, data position, optimizer hyperparameters
 
+The best model so far (`best.safetensors`, engine/storage/rundir.py) has the same format with
+only the model's tensors and the metadata (no optimizer, hidden or RNG state: nothing to
+resume from, everything to sample, evaluate or open).
+
 safetensors stores raw tensors plus a JSON header and nothing else, so a file from the
 internet cannot run code when loaded (unlike a pickle). Writing goes to a temporary file in the
 same directory, fsync, then os.replace: a crash or SIGKILL mid-write leaves the previous
@@ -90,12 +94,13 @@ def remove_stale_temps(folder: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def load(path: str | Path) -> CheckpointData:
-    """Read and check a checkpoint; any problem is an EngineError with a clear message."""
+def load(path: str | Path, name: str = FILENAME) -> CheckpointData:
+    """Read and check a checkpoint (PATH a directory: its file NAME, the latest checkpoint
+    by default); any problem is an EngineError with a clear message."""
     from safetensors import SafetensorError
     from safetensors.torch import load as st_load
 
-    blob, path = _read_file(path)
+    blob, path = _read_file(path, name)
     try:
         tensors = st_load(blob)
         meta = loads_json(read_metadata(blob).get("rnn_tui", "null"), "metadata")
@@ -179,17 +184,24 @@ def check_meta(meta: dict[str, Any], groups: dict[str, dict[str, torch.Tensor]],
                               f"an earlier checkpoint or train again")
 
 
+def progress_valid(meta: dict[str, Any]) -> bool:
+    """Whether a checkpoint header's step and elapsed time (read without load's checks:
+    header.read_meta) are what load would accept."""
+    elapsed = meta.get("elapsed")
+    return _is_int(meta.get("step")) and (elapsed is None or _META["elapsed"][1](elapsed))
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _read_file(path: str | Path) -> tuple[bytes, Path]:
-    """The checkpoint's bytes: a regular file (a directory given: its checkpoint, which may
+def _read_file(path: str | Path, name: str) -> tuple[bytes, Path]:
+    """The checkpoint's bytes: a regular file (a directory given: its file NAME, which may
     not be a symlink out of it) of at most MAX_BYTES."""
     path, inside = Path(path), None
     if path.is_dir():
-        path, inside = path / FILENAME, path
+        path, inside = path / name, path
     try:
         return read_bytes(path, "checkpoint", MAX_BYTES, inside), path
     except FileNotFoundError:

@@ -7,11 +7,13 @@ only when it continues.
     for event in run.events():  # only when the user continues: `rnn-tui run --out DIR
         ...                     # --resume`, in place (same directory, the step goes on)
 
-Until `events()` is iterated the run is only read: the checkpoint's model comes from
-`engine.storage.state.load_run` (no lock, nothing written), so opening a run - even one another
-process trains - never touches its files. Requests are answered by that model and live
-settings (learning rate, temperature, ...) are kept as the continued run's overrides, like
-flags given again to `--resume`. `continue_with(steps=...)` sets a new budget first.
+Until `events()` is iterated the run is only read: the run's best model (best.safetensors;
+with `last=True`, or none kept: its latest checkpoint's) comes from
+`engine.storage.state.load_run` (no lock, nothing written), so opening a run - even one
+another process trains - never touches its files. Requests are answered by that model and
+live settings (learning rate, temperature, ...) are kept as the continued run's overrides,
+like flags given again to `--resume`. `continue_with(steps=...)` sets a new budget first.
+Continuing always resumes from the latest checkpoint.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ class OpenedRun(Trainer):
     """The Trainer protocol over a saved run: a read-only preview, then resume in place."""
 
     def __init__(self, out_dir: str | Path, overrides: dict[str, Any] | None = None,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", last: bool = False) -> None:
         super().__init__(None, out_dir, resume=True, overrides=dict(overrides or {}))
         self.preview_device = device  # where the preview model runs (training: the config's)
+        self.last = last  # preview the latest checkpoint's model, not the best one
         self.loaded: Any = None  # engine.storage.state.LoadedRun while previewing
 
     # --- any thread ----------------------------------------------------------------------
@@ -65,14 +68,15 @@ class OpenedRun(Trainer):
     def _load(self) -> list[ev.Event]:
         from engine.storage.state import load_run
 
-        run = self.loaded = load_run(self.out_dir, self.preview_device)
+        run = self.loaded = load_run(self.out_dir, self.preview_device, self.last)
         run.task.cancel = self._stop.is_set
-        step = int(run.meta.get("step", 0))
-        elapsed = float(run.meta.get("elapsed") or 0.0)
+        step = self._current_step()  # the model's (the best one's: maybe before the latest)
+        latest, elapsed = run.latest_step, run.latest_elapsed
         out: list[ev.Event] = [ev.Opened(
-            step=step, config=run.config.to_dict(), device=str(run.task.device),
+            step=latest, config=run.config.to_dict(), device=str(run.task.device),
             parameters=sum(p.numel() for p in run.model.parameters()), elapsed_s=elapsed,
-            spent=budget.finish_reason(run.config, step, elapsed, False))]
+            spent=budget.finish_reason(run.config, latest, elapsed, False),
+            best_step=step if run.best else None)]
         try:
             run.task.load_data()  # the probe text, the probe examples
         except EngineError as exc:

@@ -5,6 +5,8 @@
     DIR/metrics.jsonl            one JSON object per event, with an "event" field
     DIR/samples.txt              the samples taken during training, with a header each
     DIR/checkpoint.safetensors   the latest checkpoint (see engine.storage.checkpoint)
+    DIR/best.safetensors         the model of the best evaluation by the family's headline
+                                 (weights and metadata only: what sample / eval / open use)
     DIR/.lock                    pid of the process writing DIR (held with an advisory flock)
     DIR/.replaced/               the run a --force run replaces, until its first checkpoint
 
@@ -46,13 +48,16 @@ if TYPE_CHECKING:  # pragma: no cover
 # The checkpoint's file name (engine/storage/checkpoint.py). Defined here, with the other files of a
 # run directory, so that listing runs (the app's workspace, on its UI thread) needs no torch.
 CHECKPOINT = "checkpoint.safetensors"
+# The best model so far (the same format, without optimizer, RNG or carried state): written
+# when an evaluation improves the headline. Resume always continues from CHECKPOINT.
+BEST = "best.safetensors"
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks, the pid file alone
     fcntl = None  # type: ignore[assignment]
 
-OWN_FILES = ("config.json", "metrics.jsonl", "samples.txt", CHECKPOINT)
+OWN_FILES = ("config.json", "metrics.jsonl", "samples.txt", CHECKPOINT, BEST)
 LOCK, ASIDE = ".lock", ".replaced"
 METRICS, CONFIG = "metrics.jsonl", "config.json"
 MARKER = "rnn-tui-run.json"  # what it holds: engine/storage/identity.py
@@ -187,6 +192,7 @@ class RunDir:
                 self.aside = True
             if resumed_step is not None:
                 truncate_metrics(self.path, resumed_step)
+                drop_later_best(self.path, resumed_step)
             if read_marker(self.path) is None:  # a new run, or one from before markers
                 mark(self.path)
             self.writer = RunWriter(self.path)
@@ -212,6 +218,12 @@ class RunDir:
             drop_aside(self.path)
             self.aside = False
         return path
+
+    def save_best(self, data: "ckpt.CheckpointData") -> Path:
+        """Keep the model of the best evaluation so far (atomically, as a checkpoint)."""
+        from engine.storage import checkpoint as ckpt
+
+        return ckpt.save(self.path / BEST, data)
 
     def close(self) -> None:
         """Stop writing; if this run replaced another and never checkpointed, put the other
@@ -359,6 +371,21 @@ def truncate_metrics(out_dir: Path, step: int) -> None:
         return
     kept = [line + "\n" for line, record in _records(path) if record.get("step", 0) <= step]
     replace_text(path, "".join(kept))
+
+
+def drop_later_best(out_dir: Path, step: int) -> None:
+    """On resume, a best model saved after the checkpoint's step belongs to the steps that
+    will be redone (like the metrics after it): removed, and kept again when the redone
+    evaluation finds it."""
+    from engine.storage.header import read_meta
+
+    path = out_dir / BEST
+    if not is_regular(path):
+        return
+    meta = read_meta(path)
+    later = meta is not None and isinstance(meta.get("step"), int) and meta["step"] > step
+    if later:
+        path.unlink()
 
 
 def replace_text(path: Path, text: str) -> None:

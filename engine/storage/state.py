@@ -12,6 +12,7 @@ eval / open. (The baselines are the loop's first side job, so a stop during them
 from __future__ import annotations
 
 import math
+import os
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from engine.storage import checkpoint as ckpt
 from engine import families
 from engine.config import RunConfig, saved_config
 from engine.errors import EngineError
-from engine.training.distributed import World
+from engine.training.distributed import Shard, World
 from engine.training.guard import DivergenceGuard
 from engine.training.precision import Precision
 from engine.task import Task
@@ -118,6 +119,7 @@ class RunState:
     best_metric: float | None = None  # the best headline metric so far (the task says which)
     last_eval_step: int | None = None
     last_sample_step: int | None = None
+    last_probe_step: int | None = None  # (a probe asked for after a single step: not twice)
     last_checkpoint_at: float = 0.0
     last_checkpoint_step: int | None = None
     diverged: bool = False
@@ -253,6 +255,22 @@ def snapshot_state(st: RunState, train_loss: float | None = None) -> ckpt.Checkp
                                hidden=task_tensors, rng=rng)
 
 
+def best_snapshot(st: RunState) -> ckpt.CheckpointData:
+    """The model as a best-model file: its weights and the checkpoint's metadata, without the
+    optimizer, RNG or carried state (nothing to resume, all that inference needs). Rank 0
+    takes it alone after its evaluation, so the task's metadata is read as one process's
+    (Shard(): no collective gathering the other ranks' carried state, which is not kept)."""
+    shard, st.task.shard = st.task.shard, Shard()
+    try:
+        task_meta, _ = st.task.state()
+    finally:
+        st.task.shard = shard
+    meta = {"kind": st.task.family, "config": st.config.to_dict(), "step": st.step,
+            "world_size": st.world.size, "elapsed": st.elapsed, "best_val": st.best_val,
+            "best_metric": st.best_metric, "last_eval_step": st.last_eval_step, **task_meta}
+    return ckpt.CheckpointData(meta=meta, model=st.model.state_dict())
+
+
 def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
     meta = saved.meta
     ckpt.load_weights(st.model, saved.model)
@@ -287,14 +305,41 @@ class LoadedRun:
     config: RunConfig
     task: Task  # built from the checkpoint's metadata (vocabulary); no data loaded
     model: torch.nn.Module  # in eval mode, on the asked-for device
-    meta: dict[str, Any]
+    meta: dict[str, Any]  # the loaded file's metadata (its step: the model's)
+    file: str = ""  # the file it came from: rundir.BEST, rundir.CHECKPOINT or a path given
+    # The run's progress: its latest checkpoint's step and active seconds, read from that
+    # file's header (the loaded file's own when it is the one, or the header is unreadable).
+    latest_step: int = 0
+    latest_elapsed: float = 0.0
+
+    @property
+    def best(self) -> bool:
+        """Whether the model is the run's best (best.safetensors), not its latest."""
+        from engine.storage.rundir import BEST
+
+        return self.file == BEST
 
 
-def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
-    from engine.storage import identity
+def kept_file(run_dir: str | Path, last: bool = False) -> str:
+    """Which of a run's kept models to load: the best (rundir.BEST) when the run has one and
+    LAST is not asked, else the latest checkpoint (RUN_DIR a file: that file's name)."""
+    from engine.storage.rundir import BEST, CHECKPOINT
+
+    path = Path(run_dir)
+    if not path.is_dir():
+        return path.name
+    return BEST if not last and os.path.lexists(path / BEST) else CHECKPOINT
+
+
+def load_run(run_dir: str | Path, device: str = "cpu", last: bool = False) -> LoadedRun:
+    """The run's best model (rundir.BEST; with LAST, or none kept: its latest checkpoint)."""
+    from engine.storage import header, identity
+    from engine.storage.rundir import CHECKPOINT
     from engine.training.device import configure_threads, resolve_device
 
-    saved = ckpt.load(run_dir)
+    file = kept_file(run_dir, last)
+    saved = ckpt.load(run_dir, file)
+    latest = header.read_meta(Path(run_dir) / CHECKPOINT) if Path(run_dir).is_dir() else None
     identity.adopt(run_dir)  # a run from before markers: its first open writes one
     config = checkpoint_config(saved, str(run_dir))
     # The run's --threads; 0: the cores idle now (2 threads beside a busy core made a
@@ -306,4 +351,8 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     check_memory(task, task.device, training=False)
     model = task.build_model()
     ckpt.load_weights(model, saved.model, "its own config")
-    return LoadedRun(family, config, task, model.to(task.device).eval(), saved.meta)
+    progress = saved.meta
+    if latest is not None and ckpt.progress_valid(latest):
+        progress = latest
+    return LoadedRun(family, config, task, model.to(task.device).eval(), saved.meta, file,
+                     int(progress["step"]), float(progress.get("elapsed") or 0.0))

@@ -1,7 +1,7 @@
 """Thread-safe control of a running trainer (loop.py) or opened run (engine/storage/opened.py).
 
-Another thread (the app's UI) calls stop(), set_hparam(), request_checkpoint() or a
-trainer's own request method; each only queues a request. The thread iterating the
+Another thread (the app's UI) calls stop(), set_hparam(), request_checkpoint(),
+request_probe() or a trainer's own request method; each only queues a request. The thread iterating the
 trainer's events() serves the queue between optimizer steps (`_serve`), so the model is only
 ever touched by that one thread. A request that fails with an EngineError (an invalid value,
 a prime with unknown characters) becomes a Warning event, never an exception.
@@ -46,6 +46,11 @@ class Controls:
     def request_checkpoint(self) -> None:
         self._requests.put(("checkpoint",))
 
+    def request_probe(self) -> None:
+        """Probe the model as it is now (gradients per timestep, the family's probe events
+        such as gates), once per step: a single step taken while paused shows what it did."""
+        self._requests.put(("probe",))
+
     # --- the thread iterating events() ----------------------------------------------------
 
     def serve_requests(self) -> list[ev.Event]:
@@ -73,7 +78,8 @@ class Controls:
         raise NotImplementedError
 
     def _handle(self, req: tuple) -> Iterator[ev.Event]:  # pragma: no cover - overridden
-        """One request: ("hparam", key, value), ("checkpoint",) or the trainer's own."""
+        """One request: ("hparam", key, value), ("checkpoint",), ("probe",) or the
+        trainer's own."""
         raise NotImplementedError
 
     def _emit(self, event: ev.Event) -> ev.Event:  # pragma: no cover - overridden

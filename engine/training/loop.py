@@ -6,15 +6,16 @@
 
 The loop owns what every family shares: the budget, warmup and the learning-rate schedule,
 clipping and its telemetry, the NaN/inf guard, the cadence of evaluations, probes and
-samples, checkpoints (only of a model fit to keep, engine/training/guard.py) and exact resume, and
-honours a stop within a second or two even in the middle of a long evaluation. The family's
-`Task` (engine/task.py) says what a batch is, computes the loss, evaluates, probes and
-answers requests.
+samples, checkpoints (only of a model fit to keep, engine/training/guard.py) and exact
+resume, the best model by the family's headline (best.safetensors, written at each
+evaluation that improves it: what sample / eval / open use), and honours a stop within a
+second or two even in the middle of a long evaluation. The family's `Task` (engine/task.py)
+says what a batch is, computes the loss, evaluates, probes and answers requests.
 
 Control from another thread (the app's UI) goes through small thread-safe methods - stop(),
-set_hparam(), request(), request_checkpoint() - that queue a request; the generator serves
-the queue between optimizer steps, so the model is only ever touched by the thread iterating
-the generator (engine/training/controls.py).
+set_hparam(), request(), request_checkpoint(), request_probe() - that queue a request; the
+generator serves the queue between optimizer steps, so the model is only ever touched by
+the thread iterating the generator (engine/training/controls.py).
 
 Under torchrun every rank runs this same loop (distributed.py): forward and backward go
 through DDP, and every decision that could differ between ranks - the clock, a stop, the
@@ -33,10 +34,10 @@ from engine import events as ev
 from engine.config import RunConfig
 from engine.training.controls import Controls
 from engine.errors import Cancelled, EngineError
-from engine.training.guard import diverged_message
+from engine.training.guard import diverged_message, weights_finite
 from engine.training.optim import build_optimizer, clip_gradients, scheduled_lr
 from engine.storage.rundir import out_path
-from engine.storage.state import RunState, build_state, snapshot_state
+from engine.storage.state import RunState, best_snapshot, build_state, snapshot_state
 from engine.task import Request
 
 class Trainer(Controls):
@@ -64,7 +65,7 @@ class Trainer(Controls):
         clip_mode; a family adds its own)."""
         return type(self.config).LIVE_KEYS if self.config is not None else RunConfig.LIVE_KEYS
 
-    # --- thread-safe controls (stop, set_hparam, request_checkpoint: controls.py) ---
+    # --- thread-safe controls (stop, set_hparam, request_checkpoint, ...: controls.py) ---
 
     def request(self, kind: str, **args: Any) -> None:
         """Ask the model something (a sample, a translation): answered with events."""
@@ -187,7 +188,8 @@ class Trainer(Controls):
             if st.diverged:
                 return
         early = st.step in cfg.first_looks()
-        if cfg.probe_every and (st.step % cfg.probe_every == 0 or early):
+        if cfg.probe_every and (st.step % cfg.probe_every == 0 or early) \
+                and st.last_probe_step != st.step:  # (a request may have probed it already)
             yield from self._timed(self._probe)
         if st.step % cfg.eval_every == 0 or (early and st.step > cfg.first_look_at):
             yield from self._timed(self._eval)
@@ -213,16 +215,20 @@ class Trainer(Controls):
     def _eval(self) -> Iterator[ev.Event]:
         st = self.state
         result = st.task.evaluate(st.model)
-        if st.best_val is None or result.val_loss < st.best_val:
+        # A NaN evaluation is never the best (kept, it would stay: x < NaN is always False).
+        if math.isfinite(result.val_loss) and (st.best_val is None
+                                               or result.val_loss < st.best_val):
             st.best_val = result.val_loss
         headline = st.task.headline
         value, higher = (result.metrics.get(headline[0]), headline[1]) if headline else \
             (result.val_loss, False)
-        best = value is not None and (st.best_metric is None or (
+        best = value is not None and math.isfinite(value) and (st.best_metric is None or (
             value > st.best_metric if higher else value < st.best_metric))
         if best:
             st.best_metric = value
         st.last_eval_step = st.step
+        if best and st.run.active and weights_finite(st.params):
+            st.run.save_best(best_snapshot(st))  # what sample / eval / open use by default
         yield self._emit(ev.Eval(step=st.step, val_loss=result.val_loss, best=best,
                                  metrics=result.metrics))
         for event in result.events:
@@ -230,6 +236,7 @@ class Trainer(Controls):
 
     def _probe(self) -> Iterator[ev.Event]:
         st, cfg = self.state, self.config
+        st.last_probe_step = st.step
         norms = st.task.gradient_probe(st.model)
         if norms is not None:
             last = st.clip_window.last_norm()
@@ -284,6 +291,9 @@ class Trainer(Controls):
             yield from self._answer(req[1])
         elif kind == "checkpoint":
             yield from self._checkpoint("request")
+        elif kind == "probe" and self.config.probe_every and \
+                self.state.last_probe_step != self.state.step:
+            yield from self._timed(self._probe)
 
     def _answer(self, request: Request) -> Iterator[ev.Event]:
         st = self.state

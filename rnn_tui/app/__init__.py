@@ -27,8 +27,9 @@ class EngineFactory:
     workspace: nothing kept on disk). `factory.open(run_dir, config)` opens a saved run:
     ready at once, continued in place (engine/storage/opened.py), with the app's cadence."""
 
-    def __init__(self, workspace: Any = None) -> None:
+    def __init__(self, workspace: Any = None, open_last: bool = False) -> None:
         self.workspace = workspace
+        self.open_last = open_last  # an opened run shows its latest model, not its best
 
     def __call__(self, config: Any) -> Any:
         from engine.training.loop import Trainer  # imports torch: only here, on the worker thread
@@ -39,7 +40,7 @@ class EngineFactory:
     def open(self, run_dir: str, config: Any) -> Any:
         from engine.storage.opened import OpenedRun
 
-        return OpenedRun(run_dir, overrides=cadence_overrides(config))
+        return OpenedRun(run_dir, overrides=cadence_overrides(config), last=self.open_last)
 
     def resume(self, run_dir: str, config: Any) -> Any:
         """Back to a run's last checkpoint (rnn_tui/app/explode.py): it trains on at once,
@@ -52,14 +53,16 @@ class EngineFactory:
             **live, **{k: getattr(cadence, k) for k in CADENCE_KEYS}})
 
 
-def default_trainer_factory(out_dir: str | None = None, auto_dir: bool = False) -> EngineFactory:
+def default_trainer_factory(out_dir: str | None = None, auto_dir: bool = False,
+                            open_last: bool = False) -> EngineFactory:
     """The real engine's factory: runs in --out DIR (then DIR-2, ...), or with `auto_dir` in
-    a session directory under ./runs/, or nowhere on disk."""
+    a session directory under ./runs/, or nowhere on disk. `open_last`: opened runs show
+    their latest checkpoint's model (`rnn-tui open --last`), not their best."""
     from rnn_tui.workspace import Workspace
 
     if out_dir is not None:
-        return EngineFactory(Workspace(first=out_dir))
-    return EngineFactory(Workspace() if auto_dir else None)
+        return EngineFactory(Workspace(first=out_dir), open_last)
+    return EngineFactory(Workspace() if auto_dir else None, open_last)
 
 
 FIRST_LOOK_STEP = 5  # the app shows a new run's model at work this early (then on cadence)
@@ -114,11 +117,12 @@ def create_app(config: Any, trainer_factory: "TrainerFactory | None" = None,
 
 def run_app(config: Any, trainer_factory: "TrainerFactory | None" = None,
             out_dir: str | None = None, resume: bool = False, lesson: Any = None,
-            autoplay: list | None = None) -> int:
+            autoplay: list | None = None, open_last: bool = False) -> int:
     """Run the app in the terminal until the user quits, then say where its runs are; the
     exit code (RnnTuiApp.exit_code: 130 after SIGTERM, 2 after "Cannot train").
     `lesson`: lesson mode (create_app); `autoplay`: a list the opened chapter's autoplay
-    results are appended to (then the app quits by itself).
+    results are appended to (then the app quits by itself); `open_last`: an opened run
+    shows its latest checkpoint's model, not its best.
 
     Without --out the runs still get a directory (runs/<session>/<k>-<model>: checkpoints
     on quit, metrics to reopen with `rnn-tui open`). However the app ends (q, a closed
@@ -128,7 +132,7 @@ def run_app(config: Any, trainer_factory: "TrainerFactory | None" = None,
         if not resume:  # (an opened run is only read: a missing corpus is a warning there)
             preflight(config, out_dir, resume)
         trainer_factory = default_trainer_factory(None if resume else out_dir,
-                                                  auto_dir=True)
+                                                  auto_dir=True, open_last=open_last)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume, lesson=lesson)
     if autoplay is not None:  # (rnn-tui learn --autoplay --app)
         app.lesson_autoplay, app.lesson_results = True, autoplay

@@ -117,8 +117,10 @@ class EngineHandlersMixin:
         self.n_layers = int(event.config.get("layers", self.n_layers))
         self.remember_run_dir()
         more = " (its budget is spent: space asks for more)" if event.spent else ""
-        self.notify(f"step {event.step:,}: g samples, p primes, space continues this run in "
-                    f"place{more}", title="Run opened", timeout=6)
+        model = f"its best model (step {event.best_step:,}) answers; " \
+            if event.best_step is not None else ""
+        self.notify(f"step {event.step:,}: {model}g samples, p primes, space continues this "
+                    f"run in place{more}", title="Run opened", timeout=6)
         self.refresh_bindings()
 
     def _set_baselines(self, event: ev.Baselines) -> None:

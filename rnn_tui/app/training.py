@@ -48,6 +48,8 @@ class TrainerProtocol(Protocol):
 
     def request_checkpoint(self) -> None: ...
 
+    def request_probe(self) -> None: ...  # probe the model as it is now (once per step)
+
 
 @runtime_checkable
 class OpenedTrainerProtocol(TrainerProtocol, Protocol):
@@ -274,6 +276,9 @@ class TrainingRunner:
             if not self._running.is_set():  # a single step: show it at once
                 with self._lock:
                     self._steps_wanted = max(0, self._steps_wanted - 1)
+                    last = self._steps_wanted == 0
+                if last:  # and what it did to the gradients (gates ...), served while paused
+                    self.trainer.request_probe()
                 self._flush()
             elif time.monotonic() - self._last_flush >= self.flush_interval:
                 self._flush()

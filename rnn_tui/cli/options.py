@@ -31,6 +31,9 @@ TaskOpt = typer.Option(None, "--task", help="What to train: " + " | ".join(
     "options are listed under its own heading below.")
 OutOpt = typer.Option(None, "--out", help="Run directory (metrics.jsonl, config.json, "
                       "samples, checkpoint).")
+LastOpt = typer.Option(False, "--last", help="Use the run's latest checkpoint, not its best "
+                       "model (best.safetensors: its best evaluation by the family's "
+                       "headline, the default when it has one).")
 ExplodeOpt = typer.Option(False, "--explode", help="Explode on purpose: no clipping and "
                           "plain SGD at lr 10 (= --clip-mode off --optimizer sgd --lr 10): "
                           "watch the gradient norm blow up and the guard stop the run.")

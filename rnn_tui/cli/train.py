@@ -17,8 +17,8 @@ import typer
 
 from engine.errors import EngineError
 from rnn_tui.cli.exits import EXIT_DIVERGED, EXIT_INTERRUPTED, error
-from rnn_tui.cli.options import (ConfigOpt, ExplodeOpt, OutOpt, TaskOpt, file_settings,
-                                 resolve_config, training_options)
+from rnn_tui.cli.options import (ConfigOpt, ExplodeOpt, LastOpt, OutOpt, TaskOpt,
+                                 file_settings, resolve_config, training_options)
 from rnn_tui.cli.signals import stop_on_signals
 
 
@@ -65,16 +65,21 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
         raise typer.Exit(code)
 
 
-def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
-    """Open a run directory in the app: its curves, its model, ready to sample or continue."""
+def open_command(run_dir: Path = typer.Argument(..., help="A run directory."),
+                 last: bool = LastOpt) -> None:
+    """Open a run directory in the app: its curves, its best model (the best evaluation by
+    the family's headline), ready to sample; space continues from the latest checkpoint."""
     from engine.storage.checkpoint import load
-    from engine.storage.state import checkpoint_config
+    from engine.storage.rundir import CHECKPOINT
+    from engine.storage.state import checkpoint_config, kept_file
     from rnn_tui.app import run_app
 
     refuse_under_torchrun("`rnn-tui open`")
-    saved = load(run_dir)
-    cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
-    code = run_app(cfg, out_dir=str(run_dir), resume=True)
+    shown = kept_file(run_dir, last)  # the model it shows; a corrupt or edited file (this
+    if shown != CHECKPOINT:           # one or the latest): one line, no dialog
+        checkpoint_config(load(run_dir, shown), str(run_dir))
+    cfg = checkpoint_config(load(run_dir), str(run_dir))  # the run it continues
+    code = run_app(cfg, out_dir=str(run_dir), resume=True, open_last=last)
     if code:
         raise typer.Exit(code)
 

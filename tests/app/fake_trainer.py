@@ -115,6 +115,9 @@ class FakeTrainer:
     def request_checkpoint(self) -> None:
         self._request(("request_checkpoint",))
 
+    def request_probe(self) -> None:
+        self._request(("request_probe",))
+
     def serve_requests(self) -> list[ev.Event]:
         out = []
         if self.opened and not self.previewed and not self.continued:
@@ -153,6 +156,9 @@ class FakeTrainer:
                                    lambda i: 0.05 + 0.9 * ((i * 7) % 10) / 10)
             elif req[0] == "request_score":
                 yield Scores(step=self.step, sentences=[_fake_score(s) for s in req[1]])
+            elif req[0] == "request_probe":  # (after a single step: what it did)
+                yield self._probe()
+                yield self._gates()
             elif req[0] == "request_checkpoint":
                 yield ev.Checkpoint(step=self.step, path=f"{self.out_dir}/checkpoint.safetensors",
                                     reason="request")

@@ -53,20 +53,31 @@ def test_space_pauses_and_resumes():
     run(body, FakeFactory(hold=False, delay=0.01))
 
 
-def test_n_runs_exactly_one_step_while_paused():
+def test_n_runs_exactly_one_step_while_paused_and_shows_its_gradients():
+    """After `n` the trainer is also asked to probe the model as it is now (request_probe):
+    the per-timestep gradient bars show that step, not the last scheduled probe's."""
     async def body(app, pilot, factory):
         await wait_for(lambda: app.info.get("train") is not None, pilot=pilot)
         await pilot.press("space")
         await wait_for(lambda: app.state == "paused", pilot=pilot)
         await pilot.pause(0.05)
         step = factory.last.step
+        bars = app.main_screen.query_one("#grad-bars")
         await pilot.press("n")
         await wait_for(lambda: factory.last.step == step + 1
                        and app.info["train"].step == step + 1, pilot=pilot)
         await pilot.pause(0.1)
         assert factory.last.step == step + 1 and app.state == "paused"
+        await wait_for(lambda: app.probes[-1].step == step + 1
+                       and bars._title.endswith(f"step {step + 1}"), pilot=pilot)
         await pilot.press("n", "n")
-        await wait_for(lambda: app.info["train"].step == step + 3, pilot=pilot)
+        await wait_for(lambda: app.info["train"].step == step + 3
+                       and bars._title.endswith(f"step {step + 3}"), pilot=pilot)
+        asked = len(factory.last.calls_named("request_probe"))
+        assert asked in (2, 3)  # after the last step of each n still wanted (n n: 1 or 2)
+        await pilot.press("space")  # running again: probes on their cadence only
+        await wait_for(lambda: factory.last.step > step + 12, pilot=pilot)
+        assert len(factory.last.calls_named("request_probe")) == asked
 
     run(body, FakeFactory(hold=False, delay=0.01))
 

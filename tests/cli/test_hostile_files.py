@@ -79,9 +79,26 @@ def test_predict_file_that_is_a_fifo(capsys, tmp_path, fifo):
     assert_clean_error(*cli(capsys, "predict", str(out), "--file", str(fifo)), "FIFO")
 
 
+# What reads each kept file: the latest checkpoint (resume, open, --last) and the best model
+# (sample, eval and open by default); the other file's readers still work.
+READERS = {
+    rundir.CHECKPOINT: (["sample", "{run}", "--length", "5", "--last"], ["open", "{run}"],
+                        ["run", "--out", "{run}", "--resume", "--steps", "5"]),
+    rundir.BEST: (["sample", "{run}", "--length", "5"], ["eval", "{run}"], ["open", "{run}"]),
+}
+UNAFFECTED = {rundir.CHECKPOINT: ["sample", "{run}", "--length", "5"],
+              rundir.BEST: ["run", "--out", "{run}", "--resume", "--steps", "5"]}
+
+
+@pytest.mark.parametrize("name", sorted(READERS))
 @pytest.mark.parametrize("target", ["fifo", "/dev/zero", "outside"])
-def test_a_checkpoint_that_is_no_file_of_the_run(capsys, lm_run, tmp_path, target):
-    ck = lm_run / "checkpoint.safetensors"
+def test_a_checkpoint_that_is_no_file_of_the_run(capsys, lm_run, tmp_path, target, name,
+                                                 monkeypatch):
+    import rnn_tui.app
+
+    monkeypatch.setattr(rnn_tui.app, "create_app", lambda *a, **k: pytest.fail("app opened"))
+    ck = lm_run / name
+    assert ck.is_file()
     if target == "fifo":
         ck.unlink()
         os.mkfifo(ck)
@@ -91,11 +108,14 @@ def test_a_checkpoint_that_is_no_file_of_the_run(capsys, lm_run, tmp_path, targe
     else:
         ck.unlink()
         ck.symlink_to(target)
-    for args in (["sample", str(lm_run), "--length", "5"], ["open", str(lm_run)],
-                 ["run", "--out", str(lm_run), "--resume", "--steps", "5"]):
-        code, out, err = cli(capsys, *args)
-        assert_clean_error(code, out, err, "checkpoint.safetensors")
+    for args in READERS[name]:
+        code, out, err = cli(capsys, *[a.format(run=lm_run) for a in args])
+        assert_clean_error(code, out, err, name)
         assert any(n in err for n in ("FIFO", "character device", "link out of")), err
+    code, out, err = cli(capsys, *[a.format(run=lm_run) for a in UNAFFECTED[name]])
+    assert code == 0, err
+    if target == "outside":  # never written through
+        assert (tmp_path / "elsewhere.safetensors").stat().st_size > 0
 
 
 def test_run_files_that_are_devices_or_fifos_do_not_hang_list_or_compare(capsys, lm_run,

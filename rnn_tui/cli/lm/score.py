@@ -15,6 +15,7 @@ import typer
 
 from engine.errors import EngineError
 from rnn_tui import surprisal
+from rnn_tui.cli.options import LastOpt
 
 BAR_WIDTH = 40
 
@@ -29,10 +30,11 @@ def score_command(run_dir: Path = typer.Argument(..., help="A language model's r
                                            help="Score the end of the sentence too (<eos>, "
                                                 "or a newline): P of the whole sentence, not "
                                                 "of every text it begins."),
-                  device: str = typer.Option("cpu", "--device")) -> None:
+                  device: str = typer.Option("cpu", "--device"),
+                  last: bool = LastOpt) -> None:
     """Score sentences with a trained language model: ln P, perplexity, surprisal per token."""
     from engine.families.lm.scoring import score_sentence
-    from rnn_tui.cli.inference import input_lines, load_for
+    from rnn_tui.cli.inference import input_lines, load_for, tell_which
 
     texts = list(sentences or []) + input_lines(file)
     if not texts:
@@ -41,7 +43,7 @@ def score_command(run_dir: Path = typer.Argument(..., help="A language model's r
     for text in texts:
         if not text.strip():
             raise EngineError("an empty sentence cannot be scored")
-    run = load_for(run_dir, "score", device)
+    run = load_for(run_dir, "score", device, last)
     task = run.task
     found = []
     for text in texts:
@@ -50,6 +52,7 @@ def score_command(run_dir: Path = typer.Argument(..., help="A language model's r
         found.append({"text": s.text, "tokens": s.tokens, "unknown": s.unknown,
                       "log_probs": s.log_probs})
     typer.echo(render(found))
+    tell_which(run)
 
 
 def render(scores: list[dict], width: int = BAR_WIDTH) -> str:
