@@ -50,17 +50,20 @@ class HeadlessController:
 
     # --- the contract --------------------------------------------------------------------
 
-    def start(self, config: Any = None, **overrides: Any) -> None:
+    def start(self, config: Any = None, *, paused: bool = False, **overrides: Any) -> None:
         from engine.training.loop import Trainer  # imports torch
 
         self._stop_current()
         base = config if config is not None else self.run.config
         cfg = base.replace(**overrides).validate() if overrides else base
-        self.run = RunInfo(config=cfg, settings=cfg.to_dict(), status="running",
-                           family=type(cfg).FAMILY)
+        self.run = RunInfo(config=cfg, settings=cfg.to_dict(),
+                           status="paused" if paused else "running", family=type(cfg).FAMILY)
         self.error = None
         self._trainer = Trainer(cfg, out_dir=None)
-        self._go.set()
+        if paused:  # set up, then held (_hold) until resumed or stepped
+            self._go.clear()
+        else:
+            self._go.set()
         self._thread = threading.Thread(target=self._iterate, args=(self._trainer,),
                                         name="lesson-trainer", daemon=True)
         self._thread.start()
@@ -118,7 +121,11 @@ class HeadlessController:
             self._fail(trainer, f"{type(exc).__name__}: {exc}")
 
     def _hold(self, trainer: Any) -> None:
-        """While paused: serve requests (live settings, samples) until resumed or a step."""
+        """While paused: serve requests (live settings, samples) until resumed or a step.
+        The model as it is now is probed first (set up, or one step on: what the learner
+        looks at while it waits, as the app's runner asks after a single step)."""
+        if not self._go.is_set():
+            trainer.request_probe()
         while not self._go.is_set() and not trainer._stop.is_set():
             with self._lock:
                 if self._credits:

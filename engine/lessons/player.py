@@ -30,7 +30,7 @@ class Controller(Protocol):
     """The app as one observable run (the names rnn_tui/app/controller.py provides)."""
     run: Any  # .config, .settings, .status, .step, .family, .metrics, .run_dir
 
-    def start(self, config: Any = None, **overrides: Any) -> Any: ...
+    def start(self, config: Any = None, *, paused: bool = False, **overrides: Any) -> Any: ...
     def set(self, name: str, value: Any) -> Any: ...
     def request(self, name: str, **kwargs: Any) -> Any: ...
     def pause(self) -> Any: ...
@@ -135,7 +135,12 @@ class LessonPlayer:
             self._seed_from_controller()
             return
         self._running = spec
-        self.controller.start(spec.config())
+        self.controller.start(spec.config(), paused=self._paused(spec))
+
+    def _paused(self, spec: RunSpec) -> bool:
+        """Whether the run starts paused: only at the step whose own run table says so (a
+        later step going on with that run, or restarting it after a question, trains)."""
+        return spec.paused and self.step.run is spec
 
     def _seed_from_controller(self) -> None:
         """Going on with the run that trains already: its config and latest metrics."""
@@ -261,7 +266,7 @@ class LessonPlayer:
         elif kind == "start":
             spec = self.chapter.run_for(self.index)
             self._running = spec
-            c.start(spec.config(), **arg)
+            c.start(spec.config(), paused=self._paused(spec), **arg)
         elif kind == "request":
             c.request(arg[0], **arg[1])
         elif kind == "pause":

@@ -49,6 +49,9 @@ class RunSpec:
     """The run a step sets up: `task` (None: the language model) and config settings."""
     task: str | None
     settings: dict[str, Any]  # config keys, paths already resolved
+    # Starts paused: set up and probed once (its untrained picture), then waits for the
+    # learner's space or n - for a step that asks them to look before anything moves.
+    paused: bool = False
 
     def config(self) -> Any:
         from engine import families
@@ -251,6 +254,10 @@ class _Reader:
         task = settings.pop("task", None)
         if task is not None and not isinstance(task, str):
             self.fail(at + ("task",), "task is a name such as \"adding\" or \"classify\"")
+        paused = settings.pop("paused", False)
+        if not isinstance(paused, bool):
+            self.fail(at + ("paused",), "paused is true or false: whether the run waits for "
+                      "space or n before its first step")
         for key in ("out", "out_dir", "resume", "config"):
             if key in settings:
                 self.fail(at + (key,), f"{key}: a lesson cannot choose where runs are kept")
@@ -258,7 +265,7 @@ class _Reader:
         for key, value in settings.items():
             if isinstance(value, str):
                 settings[key] = self.path_value(value, at + (key,))
-        spec = RunSpec(task, settings)
+        spec = RunSpec(task, settings, paused)
         try:
             spec.config()
         except EngineError as exc:

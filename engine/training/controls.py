@@ -1,9 +1,9 @@
 """Thread-safe control of a running trainer (loop.py) or opened run (engine/storage/opened.py).
 
 Another thread (the app's UI) calls stop(), set_hparam(), request_checkpoint(),
-request_probe() or a trainer's own request method; each only queues a request. The thread iterating the
-trainer's events() serves the queue between optimizer steps (`_serve`), so the model is only
-ever touched by that one thread. A request that fails with an EngineError (an invalid value,
+request_probe() or a trainer's own request method; each only queues a request. The thread
+iterating the trainer's events() serves the queue between optimizer steps (`_serve`), so the
+model is only ever touched by that one thread. A request that fails with an EngineError (an invalid value,
 a prime with unknown characters) becomes a Warning event, never an exception.
 """
 

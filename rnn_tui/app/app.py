@@ -156,7 +156,8 @@ class RnnTuiApp(LessonsMixin, ActionsMixin, ExplodeMixin, EngineHandlersMixin, R
         self.refresh_bindings()
 
     def start_training(self, config: Any = None, *, paused: bool = False) -> None:
-        """Start a new run (replacing any running one, which is asked to stop)."""
+        """Start a new run (replacing any running one, which is asked to stop); `paused`:
+        it is set up and probed once (its step-0 picture), then waits for space or n."""
         self._launch(config, paused=paused)
 
     def _launch(self, config: Any = None, *, build: Any = None, paused: bool = False,
@@ -184,14 +185,15 @@ class RnnTuiApp(LessonsMixin, ActionsMixin, ExplodeMixin, EngineHandlersMixin, R
         self.render_status()
         self.refresh_bindings()
 
-    def restart(self, config: Any, why: str) -> None:
+    def restart(self, config: Any, why: str, paused: bool = False) -> None:
         """Train `config` from fresh weights: in the same view, or in its family's view. The
-        curves on screen stay on the chart as a reference (dashed)."""
+        curves on screen stay on the chart as a reference (dashed). `paused`: as
+        start_training's."""
         self.keep_reference()
         if type(config).FAMILY != self.mode:
-            self.switch_family(config, lambda: self.start_training(config))
+            self.switch_family(config, lambda: self.start_training(config, paused=paused))
         else:
-            self.start_training(config)
+            self.start_training(config, paused=paused)
             self._reset_view_state()
             self.main_screen.reset_view()
             self._clear_views()

@@ -123,14 +123,16 @@ class RunController:
 
     # ------------------------------------------------------------------ driving
 
-    def start(self, config: Any = None, *, why: str | None = None, **overrides: Any) -> None:
+    def start(self, config: Any = None, *, why: str | None = None, paused: bool = False,
+              **overrides: Any) -> None:
         """A new run from fresh weights with `config` (default: the current one, with the
         live changes kept) and `overrides`; another family's config switches the view.
-        `why`: what the notice says (default: what trains now)."""
+        `why`: what the notice says (default: what trains now). `paused`: set up and shown
+        at step 0, then waiting for space or n (a lesson step that asks to look first)."""
         config = config if config is not None else self._run.config
         if overrides:
             config = config.replace(**overrides)
-        self.app.restart(config, why or f"now training: {config.describe()}")
+        self.app.restart(config, why or f"now training: {config.describe()}", paused=paused)
 
     def set(self, name: str, value: Any, *, keep: bool = True) -> None:
         """Change a live setting. While a trainer runs it is asked (the value shows once it

@@ -19,7 +19,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, runtime_checkable
 
 from engine.errors import EngineError
-from engine.events import Event, Finished, TrainStep
+from engine.events import Event, Finished, Started, TrainStep
 from rnn_tui.app.messages import (EngineEvents, HistoryLoaded, WorkerFailed, WorkerFinished,
                                   WorkerPaused, WorkerResumed)
 
@@ -107,6 +107,9 @@ class TrainingRunner:
         self._running = threading.Event()  # set = train, clear = paused
         if not paused:
             self._running.set()
+        # A new run started paused is first set up (until Started: its model answers) and
+        # probed once (its step-0 picture), then held: a lesson asks to look before it moves.
+        self._set_up_first = paused and build is None
         self._wake = threading.Event()
         self._steps_wanted = 0
         self._stop_requested = False
@@ -234,7 +237,7 @@ class TrainingRunner:
                     self._buffer = []
                     trainer.stop()
                 held = not (self._stop_requested or self._cancelled) and \
-                    not self._running.is_set()
+                    not self._running.is_set() and not self._set_up_first
                 if held and not self._stepping():
                     if not reported_paused:
                         self._flush()
@@ -285,6 +288,9 @@ class TrainingRunner:
         else:
             if isinstance(event, Finished):
                 self.finish_reason = event.reason
+            elif isinstance(event, Started) and self._set_up_first:
+                self._set_up_first = False
+                self.trainer.request_probe()
             self._flush()
 
     def _flush(self) -> None:

@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from engine.events import TrainStep
 from engine.families.hello.events import Unrolled
 from rnn_tui.app.actions import shell_bindings
 from rnn_tui.app.layout import DashboardScreen
@@ -168,13 +167,6 @@ class HelloScreen(DashboardScreen):
         yield UnrolledPanel(id="unrolled-panel", classes="panel")
         yield StepPanel(id="step-panel", classes="panel")
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self._unsubscribe = self.app.controller.subscribe(self.follow_model)
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
-
     # ------------------------------------------------------------------ the app's calls
 
     def reset_view(self) -> None:
@@ -216,16 +208,6 @@ class HelloScreen(DashboardScreen):
     def action_direction(self) -> None:
         self.backward = not self.backward
         self.render_unrolled()
-
-    # ------------------------------------------------------------------ the live model
-
-    def follow_model(self, event: Any) -> None:
-        """After `n` the loop has trained a step, but its probe of that step would only come
-        with the next one: while paused, ask the model for the picture of this step (the
-        worker answers at once, between steps)."""
-        c = self.app.controller
-        if isinstance(event, TrainStep) and c.run.status == "paused":
-            c.request("unroll")
 
     # ------------------------------------------------------------------ drawing
 

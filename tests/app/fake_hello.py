@@ -1,6 +1,6 @@
 """A fake "hello" trainer for the app tests (see fake_trainer.py): fixed, deterministic
 Unrolled pictures (the greedy decoding spells "hello" from step 10), gradient probes over
-the 4 timesteps, an Eval every 5 steps; `request("unroll")` answers with the picture now."""
+the 4 timesteps, an Eval every 5 steps; `request_probe()` answers with the picture now."""
 
 from __future__ import annotations
 
@@ -48,17 +48,10 @@ class FakeHelloTrainer(FakeTrainer):
     FAMILY = "hello"
 
     def request(self, kind: str, **args: Any) -> None:
-        if kind != "unroll":
-            raise EngineError(f'a "hello" network cannot {kind}')
-        self._request(("unroll",))
+        raise EngineError(f'a "hello" network cannot {kind}')
 
-    def _serve(self) -> Iterator[ev.Event]:
-        with self._cond:
-            asked = [r for r in self._pending if r[0] == "unroll"]
-            self._pending = [r for r in self._pending if r[0] != "unroll"]
-        yield from super()._serve()
-        for _ in asked:
-            yield picture(self.step)
+    def _probe_now(self) -> list[ev.Event]:
+        return list(self._probes(self.step))
 
     def _train_step(self) -> ev.TrainStep:
         step = super()._train_step()
@@ -72,11 +65,15 @@ class FakeHelloTrainer(FakeTrainer):
         if not self.step:
             yield ev.Baselines(losses={"uniform": math.log(4)})
 
-    def _scheduled(self, s: int) -> Iterator[ev.Event]:
+    def _probes(self, s: int) -> Iterator[ev.Event]:
         u = picture(s)
         yield ev.Probe(step=s, grad_norms=[u.grad_norms], global_norm=0.3, clipped_norm=0.3,
                        clip_fraction=0.0)
         yield u
+
+    def _scheduled(self, s: int) -> Iterator[ev.Event]:
+        yield from self._probes(s)
+        u = picture(s)
         if s % 5 == 0 or s == self.script_steps:
             yield ev.Eval(step=s, val_loss=u.loss, best=True,
                           metrics={"accuracy": 1.0 if u.spells else 0.75,

@@ -157,8 +157,7 @@ class FakeTrainer:
             elif req[0] == "request_score":
                 yield Scores(step=self.step, sentences=[_fake_score(s) for s in req[1]])
             elif req[0] == "request_probe":  # (after a single step: what it did)
-                yield self._probe()
-                yield self._gates()
+                yield from self._probe_now()
             elif req[0] == "request_checkpoint":
                 yield ev.Checkpoint(step=self.step, path=f"{self.out_dir}/checkpoint.safetensors",
                                     reason="request")
@@ -187,6 +186,10 @@ class FakeTrainer:
                  for layer in range(layers)]
         return ev.Probe(step=self.step, grad_norms=norms, global_norm=1.7, clipped_norm=1.0,
                         clip_fraction=0.25)
+
+    def _probe_now(self) -> list[ev.Event]:
+        """What request_probe answers: the probe events of the model as it is now."""
+        return [self._probe(), self._gates()]
 
     def _gates(self) -> Gates:
         text = PROBE_TEXT

@@ -62,9 +62,10 @@ class FakeController:
         self.run = None
         self.config = None
 
-    def start(self, config=None, **overrides):
+    def start(self, config=None, *, paused=False, **overrides):
         self.config = (config or self.config).replace(**overrides)
         self.calls.append(("start", overrides))
+        self.paused = paused
         self.emit(ev.Started(config=self.config.to_dict(), device="cpu", vocab_size=2,
                              parameters=10, train_chars=1, val_chars=1, step=0))
 
@@ -172,3 +173,19 @@ def test_a_damaged_progress_file_is_kept_aside(tmp_path):
 def test_progress_lives_in_the_xdg_state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert Progress().path == tmp_path / "rnn-tui" / "lessons.json"
+
+
+def test_only_the_step_that_says_paused_starts_its_run_paused(tmp_path):
+    """`paused = true` in a step's [steps.run]: that step's run waits (the learner looks
+    first); the question step after it restarts the same run, training."""
+    path = tmp_path / "fake.toml"
+    path.write_text(CHAPTER.replace("steps = 100", "steps = 100\npaused = true", 1),
+                    encoding="utf-8")
+    chapter = load_chapter(path)
+    controller = FakeController()
+    player = LessonPlayer(chapter, controller)
+    player.open(0)
+    assert controller.paused
+    player.open(1)
+    player.answer(0)
+    assert controller.calls[-1][0] == "start" and not controller.paused

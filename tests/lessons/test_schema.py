@@ -47,6 +47,10 @@ def test_a_valid_file_loads(tmp_path):
     step = chapter.steps[0]
     assert isinstance(step.check, pred.Metric) and step.check.name == "val_loss"
     assert step.solution[0].kind == "wait"
+    assert not step.run.paused and "paused" not in step.run.settings
+    paused = load_chapter(write(tmp_path, VALID.replace("layers = 1",
+                                                        "layers = 1\npaused = true")))
+    assert paused.steps[0].run.paused and "paused" not in paused.steps[0].run.settings
 
 
 # (what to change in VALID, the line the error must point at, words the message contains)
@@ -72,6 +76,8 @@ HOSTILE = [
     ("an unknown setting", ("hidden = 16", "hiddenn = 16"), 12, ["hiddenn"]),
     ("a run directory chosen by the file", ("hidden = 16", 'out = "/tmp/x"'), 12,
      ["cannot choose where runs are kept"]),
+    ("paused that is not true or false", ("hidden = 16", 'paused = "yes"'), 12,
+     ["paused is true or false"]),
     ("an unknown event", ('[steps.check]\nmetric = "val_loss"\nbelow = 2.0',
                           '[steps.check]\nevent = "rm_rf"'), 17, ["no event 'rm_rf'"]),
     ("a threshold that is code", ("below = 2.0", 'below = "1 if True else 0"'), 18,

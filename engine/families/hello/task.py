@@ -17,12 +17,11 @@ from engine.events import Baselines, Event
 from engine.families.hello.config import HelloConfig
 from engine.families.hello.events import Unrolled
 from engine.recurrent import eval_mode
-from engine.task import Evaluation, Request, Task
+from engine.task import Evaluation, Task
 
 
 class HelloTask(Task):
     Config = HelloConfig
-    requests = ("unroll",)  # the view asks for the picture of the model as it is now
     report_metrics = (("accuracy", "next char right", "%"), ("spells", "spells it", "%"))
 
     def __init__(self, config: HelloConfig, saved_meta: dict[str, Any] | None = None):
@@ -91,9 +90,6 @@ class HelloTask(Task):
                         **unroll(model, self.x, self.y, self.vocab))
 
     def probe_events(self, model, step: int) -> list[Event]:
-        return [self.unrolled(model, step)]
-
-    def request(self, model, request: Request, step: int) -> list[Event]:
         return [self.unrolled(model, step)]
 
     def evaluate_data(self, model, spec: str | None) -> list[str]:
