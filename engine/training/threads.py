@@ -41,12 +41,12 @@ from typing import Callable, Mapping
 # (about 100,000 a millisecond, 5x either way with the CPU: libgomp's env.c). 0 is
 # OMP_WAIT_POLICY=PASSIVE: sleep at once. A bounded count is the KMP_BLOCKTIME idea of issue
 # 24: spin through the short gaps between the back-to-back operations of one training step
-# (no futex wake-up per operation, the quiet machine's speed) but sleep within ~SPIN_COUNT/1e5
-# ms when nothing comes, so a thread never holds a core another program needs for longer than
-# that. PENDING the quiet-machine measurement: `benchmarks/load.py --variants
-# auto,spin-3k,spin-10k,spin-30k,spin-100k,auto-active` decides; until then 0 (PASSIVE),
-# the setting measured good under load (issue 10).
-SPIN_COUNT = 0
+# (no futex wake-up per operation: the quiet machine's speed) but sleep within ~0.3 ms when
+# nothing comes, so a thread never holds a core another program needs for long. Under load
+# it costs nothing either way: the tuner (FreeCores) then trains on one thread, which has
+# nobody to wait for. benchmarks/load.py, quiet 2-core machine (benchmarks/results/README.md):
+# PASSIVE lost ~6-16% alone against spinning threads.
+SPIN_COUNT = 30_000
 
 # Variables by which the user (or a benchmark) already chose how OpenMP threads wait.
 WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
