@@ -90,7 +90,7 @@ def test_only_a_marked_or_old_rnn_tui_folder_is_a_run(tmp_path, real_run):
     assert identity.signature(real_run) == "run"
     for name, files in (("empty-config", {"config.json": "{}"}),
                         ("other-metrics", {"metrics.jsonl": '{"loss": 1}\n'}),
-                        ("bad-marker", {rundir.MARKER: '{"format": "rnn-tui-run"}'}),
+                        ("bad-marker", {identity.MARKER: '{"format": "rnn-tui-run"}'}),
                         ("fake-ckpt", {"checkpoint.safetensors": "not one"})):
         (tmp_path / name).mkdir()
         for f, text in files.items():
