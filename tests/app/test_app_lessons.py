@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import pytest
 from fake_trainer import FakeFactory
@@ -18,52 +17,15 @@ from engine.lessons.schema import load_chapter
 from rnn_tui.app import create_app
 from rnn_tui.app.screens import ModeScreen
 from rnn_tui.widgets.lesson_panel import LessonPanel
+from tests.lesson_helpers import LESSONS
 
 pytestmark = pytest.mark.timeout(120)
-
-CHAPTER = '''title = "A demo chapter"
-
-[[steps]]
-id = "train"
-title = "Let it train"
-topic = "CS286 · language model"
-watch = "loss"
-text = """
-The loss falls as the model learns. **Wait** for the held-out loss to pass below 2.
-"""
-hints = ["Nothing to press: it trains.", "The validation curve is orange."]
-check = {metric = "val_loss", below = 2.0}
-
-[steps.run]
-corpus = "hello"
-model = "lstm"
-hidden = 64
-layers = 2
-temperature = 0.8
-
-[[steps.solution]]
-wait = {metric = "val_loss", below = 2.0}
-
-[[steps]]
-id = "cool"
-title = "Cool it down"
-topic = "IIIT · sampling temperature"
-text = "Lower the temperature to 0.5."
-check = {setting = "temperature", equals = 0.5}
-
-[[steps.solution]]
-set = "temperature"
-value = 0.5
-key = "t"
-'''
 
 
 @pytest.fixture
 def chapter(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    path = tmp_path / "demo.toml"
-    path.write_text(CHAPTER, encoding="utf-8")
-    return load_chapter(path)
+    return load_chapter(LESSONS / "demo.toml")  # two steps: let it train, cool it down
 
 
 def lesson_app(chapter):
