@@ -12,7 +12,8 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from widget_helpers import INF, NAN, SIZE, OneWidget, rendered, run_with
 
-from rnn_tui.widgets import GatePlot, GateStrip, Heatmap, NeuronText, SampleView, TimestepBars
+from rnn_tui.widgets import (GatePlot, GateStrip, Heatmap, LossChart, NeuronText, SampleView,
+                             TimestepBars)
 from rnn_tui.widgets.canvas import nice_ticks
 from rnn_tui.widgets.curve_math import bin_columns, convert_nats, scale_values
 from rnn_tui.widgets.heatmap import normalise

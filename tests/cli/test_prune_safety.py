@@ -15,7 +15,7 @@ import pytest
 from cli_helpers import assert_clean_error, cli
 from run_trees import copy_run, make_real_run, mixed, only_rnn_tui_files_went, project, tree
 
-from engine.storage import identity, rundir
+from engine.storage import identity
 from engine.errors import EngineError
 from rnn_tui.workspace import delete
 
