@@ -69,7 +69,7 @@ def edit_checkpoint(run_dir, meta: dict | None = None, config: dict | None = Non
     """Rewrite RUN_DIR's checkpoint and its best model (when kept) with metadata entries,
     config keys or tensors replaced (as a user with a text editor or a script would)."""
     from engine.storage import checkpoint as ckpt
-    from engine.storage.rundir import BEST
+    from engine.storage.header import BEST
 
     for name in (ckpt.FILENAME, BEST):
         if name == BEST and not (ckpt.Path(run_dir) / BEST).exists():

@@ -315,7 +315,7 @@ class LoadedRun:
     @property
     def best(self) -> bool:
         """Whether the model is the run's best (best.safetensors), not its latest."""
-        from engine.storage.rundir import BEST
+        from engine.storage.header import BEST
 
         return self.file == BEST
 
@@ -323,7 +323,7 @@ class LoadedRun:
 def kept_file(run_dir: str | Path, last: bool = False) -> str:
     """Which of a run's kept models to load: the best (rundir.BEST) when the run has one and
     LAST is not asked, else the latest checkpoint (RUN_DIR a file: that file's name)."""
-    from engine.storage.rundir import BEST, CHECKPOINT
+    from engine.storage.header import BEST, CHECKPOINT
 
     path = Path(run_dir)
     if not path.is_dir():
@@ -334,7 +334,7 @@ def kept_file(run_dir: str | Path, last: bool = False) -> str:
 def load_run(run_dir: str | Path, device: str = "cpu", last: bool = False) -> LoadedRun:
     """The run's best model (rundir.BEST; with LAST, or none kept: its latest checkpoint)."""
     from engine.storage import header, identity
-    from engine.storage.rundir import CHECKPOINT
+    from engine.storage.header import CHECKPOINT
     from engine.training.device import configure_threads, resolve_device
 
     file = kept_file(run_dir, last)

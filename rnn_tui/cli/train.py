@@ -70,7 +70,7 @@ def open_command(run_dir: Path = typer.Argument(..., help="A run directory."),
     """Open a run directory in the app: its curves, its best model (the best evaluation by
     the family's headline), ready to sample; space continues from the latest checkpoint."""
     from engine.storage.checkpoint import load
-    from engine.storage.rundir import CHECKPOINT
+    from engine.storage.header import CHECKPOINT
     from engine.storage.state import checkpoint_config, kept_file
     from rnn_tui.app import run_app
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 from cli_helpers import assert_clean_error, cli, train_tiny
 
-from engine.storage.rundir import BEST, CHECKPOINT
+from engine.storage.header import BEST, CHECKPOINT
 
 
 @pytest.fixture

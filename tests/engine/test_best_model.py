@@ -10,7 +10,8 @@ import torch
 from engine import events as ev
 from engine import families
 from engine.storage import checkpoint as ckpt
-from engine.storage.rundir import BEST, CHECKPOINT, drop_later_best
+from engine.storage.header import BEST, CHECKPOINT
+from engine.storage.rundir import drop_later_best
 from engine.storage.state import load_run
 from engine.training.loop import Trainer
 
