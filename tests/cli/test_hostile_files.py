@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import assert_clean_error, cli, train_tiny
 
 from engine import files
-from engine.storage import metrics
+from engine.storage import header, metrics
 
 pytestmark = pytest.mark.timeout(120)  # a FIFO opened for a blocking read would hang here
 
@@ -82,12 +82,12 @@ def test_predict_file_that_is_a_fifo(capsys, tmp_path, fifo):
 # What reads each kept file: the latest checkpoint (resume, open, --last) and the best model
 # (sample, eval and open by default); the other file's readers still work.
 READERS = {
-    rundir.CHECKPOINT: (["sample", "{run}", "--length", "5", "--last"], ["open", "{run}"],
+    header.CHECKPOINT: (["sample", "{run}", "--length", "5", "--last"], ["open", "{run}"],
                         ["run", "--out", "{run}", "--resume", "--steps", "5"]),
-    rundir.BEST: (["sample", "{run}", "--length", "5"], ["eval", "{run}"], ["open", "{run}"]),
+    header.BEST: (["sample", "{run}", "--length", "5"], ["eval", "{run}"], ["open", "{run}"]),
 }
-UNAFFECTED = {rundir.CHECKPOINT: ["sample", "{run}", "--length", "5"],
-              rundir.BEST: ["run", "--out", "{run}", "--resume", "--steps", "5"]}
+UNAFFECTED = {header.CHECKPOINT: ["sample", "{run}", "--length", "5"],
+              header.BEST: ["run", "--out", "{run}", "--resume", "--steps", "5"]}
 
 
 @pytest.mark.parametrize("name", sorted(READERS))
@@ -152,9 +152,10 @@ def test_json_nested_100000_levels_deep(capsys, small_corpus, lm_run, tmp_path):
     from safetensors.torch import save_file
     import torch
 
-    save_file({"model.w": torch.zeros(1)}, str(lm_run / "checkpoint.safetensors"),
-              metadata={"rnn_tui": DEEP})
-    for args in (["sample", str(lm_run)], ["run", "--out", str(lm_run), "--resume"]):
+    for name in (header.CHECKPOINT, header.BEST):  # (the latest's, and the best model's)
+        save_file({"model.w": torch.zeros(1)}, str(lm_run / name), metadata={"rnn_tui": DEEP})
+    for args in (["sample", str(lm_run)], ["sample", str(lm_run), "--last"],
+                 ["run", "--out", str(lm_run), "--resume"]):
         assert_clean_error(*cli(capsys, *args), "corrupt")
 
 

@@ -36,7 +36,6 @@ class StreamBatch:
     x: torch.Tensor  # (B, T) input ids
     y: torch.Tensor  # (B, T) the next token of each
     new_epoch: bool  # the streams start over: forget the carried state
-    probe: bool  # keep this window for the gradient probe after the step
 
 
 class LanguageModelTask(Task):
@@ -154,10 +153,8 @@ class LanguageModelTask(Task):
         x, y, new_epoch = self.batcher.next_batch(cfg.bptt)
         rows = self.shard.rows(cfg.batch_size)  # under torchrun: this rank's streams
         x, y = x[rows], y[rows]
-        probe = cfg.recurrent and bool(cfg.probe_every) and (
-            (step + 1) % cfg.probe_every == 0 or step + 1 in cfg.first_looks())
         return StreamBatch(x.to(self.device, non_blocking=True),
-                           y.to(self.device, non_blocking=True), new_epoch, probe)
+                           y.to(self.device, non_blocking=True), new_epoch)
 
     def forward(self, model, batch: StreamBatch) -> tuple[Any, torch.Tensor]:
         if batch.new_epoch or self.hidden is None:
@@ -165,9 +162,9 @@ class LanguageModelTask(Task):
         # Detach: gradients flow back through this window only (truncated BPTT), while the
         # state's *values* still carry the context of everything the stream read before.
         self.hidden = self.start_hidden = detach_hidden(self.hidden)
-        if batch.probe:
-            n = self.config.probe_batch
-            self.probe_input = (batch.x[:n], batch.y[:n], _first(self.hidden, n))
+        if self.config.recurrent:  # the window a gradient probe of this step runs on (on
+            n = self.config.probe_batch  # its cadence, or asked for after a single step):
+            self.probe_input = (batch.x[:n], batch.y[:n], _first(self.hidden, n))  # views
         logits, loss, self.hidden = model(batch.x, self.hidden, batch.y)
         return logits, loss
 
