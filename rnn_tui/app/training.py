@@ -278,8 +278,8 @@ class TrainingRunner:
             self.last_step = event.step
             if not self._running.is_set():  # a single step: show it at once
                 with self._lock:
+                    last = self._steps_wanted == 1  # (0: the step in flight at a pause)
                     self._steps_wanted = max(0, self._steps_wanted - 1)
-                    last = self._steps_wanted == 0
                 if last:  # and what it did to the gradients (gates ...), served while paused
                     self.trainer.request_probe()
                 self._flush()

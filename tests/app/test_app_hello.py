@@ -106,3 +106,33 @@ def test_n_trains_the_real_model_one_step_at_a_time_until_it_spells_hello():
             await pilot.press("q")
 
     asyncio.run(main())
+
+
+def test_the_hello_chapter_starts_paused_at_step_0_and_n_moves_it(tmp_path, monkeypatch):
+    """The lesson's first step asks to look before anything moves ([steps.run] paused): the
+    real run is set up and shows the untrained model (step 0), and waits; `n` trains one
+    step and the picture follows (the step's check: two pictures)."""
+    from pathlib import Path
+
+    import rnn_tui.lessons
+    from engine.lessons.schema import load_chapter
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    chapter = load_chapter(Path(rnn_tui.lessons.__file__).parent / "02-hello.toml")
+    assert chapter.steps[0].run.paused
+
+    async def main():
+        app = create_app(chapter.run_for(0).config(), lesson=(chapter, True))
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(lambda: app.lesson is not None and app.main_screen.last is not None,
+                           30, pilot)
+            await pilot.pause(0.5)
+            view = app.main_screen
+            assert view.last.step == 0 and app.state == "paused" and not app.lesson.passed
+            assert app.info.get("train") is None  # nothing moved
+            await pilot.press("n")
+            await wait_for(lambda: view.last.step == 1 and app.lesson.passed, 30, pilot)
+            assert app.state == "paused"
+            await pilot.press("q")
+
+    asyncio.run(main())

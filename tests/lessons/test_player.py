@@ -137,8 +137,10 @@ def test_progress_lives_in_the_xdg_state_dir(tmp_path, monkeypatch):
 def test_only_the_step_that_says_paused_starts_its_run_paused(tmp_path):
     """`paused = true` in a step's [steps.run]: that step's run waits (the learner looks
     first); the question step after it restarts the same run, training."""
+    text = (LESSONS / "fake.toml").read_text(encoding="utf-8")
+    assert "steps = 100\n" in text
     path = tmp_path / "fake.toml"
-    path.write_text(CHAPTER.replace("steps = 100", "steps = 100\npaused = true", 1),
+    path.write_text(text.replace("steps = 100\n", "steps = 100\npaused = true\n", 1),
                     encoding="utf-8")
     chapter = load_chapter(path)
     controller = FakeController()
