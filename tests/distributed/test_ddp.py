@@ -222,10 +222,14 @@ def test_nproc_launches_through_torchrun_and_the_side_jobs_use_the_bare_model(tm
     assert names.count("eval") == 2 and names.count("sample") == 2
     assert names[-1] == "end" and checkpoint_step(out) == 6
     assert "module." not in " ".join(weights(out))
-    last = [e for e in events(out) if e["event"] == "eval"][-1]
-    code, said, err = cli(capsys, "eval", str(out))
+    evals = [e for e in events(out) if e["event"] == "eval"]
+    code, said, err = cli(capsys, "eval", str(out), "--last")
     assert code == 0, err
-    assert said.startswith(f"{last['val_loss']:.4f} nats/char"), (said, last)
+    assert said.startswith(f"{evals[-1]['val_loss']:.4f} nats/char"), (said, evals)
+    best = [e for e in evals if e["best"]][-1]  # rank 0 kept it alone (no collective)
+    code, said, err = cli(capsys, "eval", str(out))
+    assert code == 0 and f"the best model: step {best['step']}" in err, err
+    assert said.startswith(f"{best['val_loss']:.4f} nats/char"), (said, best)
 
 
 def test_the_time_budget_ends_every_rank_on_the_same_step(tmp_path):
