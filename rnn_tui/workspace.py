@@ -11,8 +11,7 @@ With `--out DIR` the first run is DIR and the later ones are its siblings DIR-2,
 the runs screen and `rnn-tui runs list` show; `rename` and `delete` refuse a run another
 process (or this one) is training. What a run is and what deleting one removes (only the
 files rnn-tui wrote) is engine/storage/identity.py's `is_run` and engine/storage/removal.py's
-`remove_run`. Nothing here imports torch or Textual, except the family's Task class for its
-headline metric (`best`).
+`remove_run`. Nothing here imports torch or Textual (tests/cli/test_runs_without_torch.py).
 """
 
 from __future__ import annotations
@@ -170,18 +169,19 @@ def _name(path: Path, root: Path | None) -> str:
 
 def best_metric(family: str, events: list[ev.Event], config=None) -> str:
     """The family's headline (for CONFIG) at its best evaluation (else the lowest held-out
-    loss): the same best as the report's and the app's."""
+    loss): the same best as the report's and the app's. Read from the family's config class
+    (engine/config.py HEADLINE), never its Task: listing runs imports no torch."""
     evals = [e for e in events if isinstance(e, ev.Eval)
              and isinstance(e.val_loss, (int, float))]
     if not evals:
         return "–"
-    task = families.get(family).task_class()
-    headline = task.headline if config is None else task.headline_of(config)
+    cls = families.get(family).config_class()
+    headline = cls.HEADLINE if config is None else config.headline()
     if headline:
         key, higher = headline
         values = [e.metrics[key] for e in evals if isinstance(e.metrics.get(key), (int, float))]
         if values:
-            fmt = next((f for k, _label, f in task.report_metrics if k == key), ".4g")
+            fmt = next((f for k, _label, f in cls.REPORT_METRICS if k == key), ".4g")
             value = max(values) if higher else min(values)
             return f"{key} " + (f"{100 * value:.2f}%" if fmt == "%" else format(value, fmt))
     return f"val {min(e.val_loss for e in evals):.3f}"

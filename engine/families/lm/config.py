@@ -44,6 +44,13 @@ FFNN_DEFAULTS: dict[str, Any] = dict(embed=128, hidden=256, dropout=0.3, tied=Fa
 @dataclass
 class LMConfig(RunConfig):
     FAMILY: ClassVar[str] = "lm"
+    # A word model's bits and perplexity are per word of the corpus (whitespace words +
+    # <eos>, as the literature counts them), the loss per token; when the tokenizer splits
+    # words ("don't." -> don't .) the per-token perplexity is shown beside.
+    REPORT_METRICS: ClassVar[tuple] = (("bits_per_char", "bits/char", ".3f"),
+                                       ("bits_per_word", "bits/word", ".3f"),
+                                       ("perplexity", "ppl", ".2f"),
+                                       ("token_perplexity", "ppl/token", ".2f"))
     MODELS: ClassVar[tuple[str, ...]] = RECURRENT + ("ffnn",)
     DRY_RUN: ClassVar[dict] = {"bptt": 16, "sample_length": 40, "baseline_order": 3}
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + (

@@ -43,12 +43,6 @@ class StreamBatch:
 class LanguageModelTask(Task):
     Config = LMConfig
     requests = ("sample", "score")
-    # A word model's bits and perplexity are per word of the corpus (whitespace words +
-    # <eos>, as the literature counts them), the loss per token; when the tokenizer splits
-    # words ("don't." -> don't .) the per-token perplexity is shown beside.
-    report_metrics = (("bits_per_char", "bits/char", ".3f"),
-                      ("bits_per_word", "bits/word", ".3f"), ("perplexity", "ppl", ".2f"),
-                      ("token_perplexity", "ppl/token", ".2f"))
 
     @classmethod
     def unit_of(cls, config: LMConfig) -> str:

@@ -34,10 +34,7 @@ class PairBatch:
 class Seq2SeqTask(Task):
     Config = Seq2SeqConfig
     requests = ("translate",)
-    headline = ("exact_match", True)
     unit = "target char"
-    report_metrics = (("token_accuracy", "token acc", "%"), ("exact_match", "exact", "%"),
-                      ("bleu", "BLEU", "%"), ("chrf", "chrF", "%"))
     metric_notes = {"bleu": f"  BLEU and chrF are sacrebleu's: {SIGNATURE}"}
 
     def __init__(self, config: Seq2SeqConfig, saved_meta: dict[str, Any] | None = None):
