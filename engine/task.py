@@ -220,14 +220,16 @@ class Task(ABC):
         return []
 
     def request(self, model: torch.nn.Module, request: Request, step: int) -> list[Event]:
-        """Answer a user's request (its kind is one of `requests`)."""
+        """Answer a user's request (its kind is one of `requests`) with events, whoever asks:
+        the app, a lesson, a command (`rnn-tui translate`)."""
         raise NotImplementedError(request.kind)
 
-    def sample_lines(self, model: torch.nn.Module, **options: Any) -> Iterator[str] | None:
-        """`rnn-tui sample` for a family whose samples are lines (names for a label): the
-        lines to print, given the command's options (label, count, temperature, prime, seed,
-        greedy). None: the samples are the language model's stream of text."""
-        return None
+    def stream(self, model: torch.nn.Module, request: Request) -> Iterator[str]:
+        """Answer a request whose answer is text written as it is made (`rnn-tui sample`: a
+        language model's text, a one-to-many model's names): the pieces, in order. The
+        request's args are the command's options; a family takes those it has. Bad options
+        are refused (EngineError) before the first piece."""
+        raise EngineError(f"a {self.family} model cannot {request.kind} as text")
 
     def predict(self, model: torch.nn.Module, texts: list[str],
                 pretokenized: bool = False) -> list[Prediction]:

@@ -23,8 +23,10 @@ class Attention(Event):
     probs: list[float]  # probability of each emitted symbol when it was chosen
     attention: str = "none"  # the attention kind; weights is [] for "none"
     # A requested translation with beam search (width > 1): every finished or cut beam,
-    # best first, as [text, total log-probability]; `output` is the first. [] for greedy.
+    # best first, as [text, total log-probability, finished] (runs of earlier versions:
+    # without finished); `output` is the first. [] for greedy.
     beams: list[list] = field(default_factory=list)
+    finished: bool = True  # `output` ended with <eos> (False: cut at the output limit)
 
     def summary(self) -> str:
         mark = "" if not self.target else (
