@@ -1,9 +1,11 @@
-"""Reading a file rnn-tui did not just write itself: the one way every reader opens one.
+"""Reading a file rnn-tui did not just write itself: the one way every reader opens one (and
+`replace_text`, the atomic write of a run's small text files that those readers read back).
 
     data = read_bytes(path, "corpus", limit=MB)               # a whole file, bounded
     with open_regular(run / "metrics.jsonl", "metrics", inside=run) as fh:
         for raw in lines(fh, MAX_LINE): ...                   # a long file, line by line
     obj = loads_json(text, "config", MAX_DEPTH)               # JSON, nesting bounded
+    replace_text(run / "config.json", text)                   # written whole or not at all
 
 A path from the user or from a run directory may be anything: a FIFO (opening it for reading
 blocks until a writer comes), a device (/dev/zero never ends), a symlink out of the run
@@ -139,6 +141,16 @@ def nesting(value: Any, limit: int) -> int:
             todo.extend((v, level) for v in (item.values() if isinstance(item, dict)
                                              else item))
     return deepest
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write PATH atomically through .NAME.tmp (a link left at that name is removed, never
+    written through): a kill mid-write leaves the old file."""
+    tmp = path.parent / f".{path.name}.tmp"
+    tmp.unlink(missing_ok=True)
+    with open(tmp, "x", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def _size(n: int) -> str:

@@ -28,8 +28,10 @@ from engine import families
 from engine.errors import EngineError
 from engine.storage import header
 from engine.storage.identity import is_run
+from engine.storage.header import CHECKPOINT
+from engine.storage.metrics import METRICS
 from engine.storage.removal import check_removable, own_size, remove_run
-from engine.storage.rundir import CHECKPOINT, METRICS, holder, read_config
+from engine.storage.rundir import holder, read_config
 from rnn_tui.app.history import read_events
 
 DEFAULT_ROOT = "runs"

@@ -75,7 +75,7 @@ def mixed(ws: Path, real_run: Path) -> Path:
 
 def only_rnn_tui_files_went(before: dict, after: dict, runs: list[str]) -> None:
     """AFTER is BEFORE less the files rnn-tui wrote in RUNS (and a run folder left empty)."""
-    own = set(rundir.OWN_FILES) | {rundir.MARKER, rundir.LOCK}
+    own = set(rundir.OWN_FILES) | {identity.MARKER, rundir.LOCK}
     for rel, value in before.items():
         parts = Path(rel).parts
         in_run = any(Path(rel).parent == Path(r) for r in runs)

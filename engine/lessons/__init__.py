@@ -5,6 +5,7 @@ to watch, a check, hints and a solution. Nothing in a lesson file ever executes:
 declarative predicates (predicates.py) evaluated over what the run reported (observe.py).
 
     chapter = load_chapter("lessons/05-gradients.toml")    # schema.py: file:line errors
+                                                            # (into chapter.py's objects)
     player = LessonPlayer(chapter, controller)              # player.py: drives one chapter
     results = asyncio.run(autoplay_headless(chapter))       # headless.py: no app, real trainer
 

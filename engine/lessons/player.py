@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from engine.lessons import predicates as pred
+from engine.lessons.chapter import Action, Chapter, RunSpec, Step
 from engine.lessons.observe import Observation
 from engine.lessons.progress import Progress
-from engine.lessons.schema import Action, Chapter, RunSpec, Step
 
 FIRST_EVENT_TIMEOUT_S = 60.0  # autoplay: a run must report within this (data, torch import)
 
 
 class Controller(Protocol):
     """The app as one observable run (the names rnn_tui/app/controller.py provides)."""
-    run: Any  # .config, .settings, .status, .step, .family, .metrics, .run_dir
+    # None before any run, else: .config (the family's RunConfig, built through the registry
+    # in engine/families), .settings, .status, .step, .family, .metrics, .run_dir
+    run: Any
 
     def start(self, config: Any = None, **overrides: Any) -> Any: ...
     def set(self, name: str, value: Any) -> Any: ...
@@ -139,14 +141,13 @@ class LessonPlayer:
 
     def _seed_from_controller(self) -> None:
         """Going on with the run that trains already: its config and latest metrics."""
-        run = getattr(self.controller, "run", None)
-        config = getattr(run, "config", None)
-        if config is None:
+        run = self.controller.run
+        if run is None or run.config is None:  # nothing has run yet
             return
-        values = config.to_dict() if hasattr(config, "to_dict") else dict(config)
+        values = run.config.to_dict()  # a RunConfig, whatever the family
         record = self.obs.record()
-        record.config, record.settings = dict(values), dict(values)
-        for name, value in (getattr(run, "metrics", None) or {}).items():
+        record.config, record.settings = values, dict(values)
+        for name, value in run.metrics.items():
             record.update(name, value)
         record.elapsed0 = record.metrics.get("elapsed_s")
 

@@ -7,17 +7,20 @@ family, with a bounded budget, and every path it names resolves inside the file'
 folder; every solution action is one the controller understands. Nothing is run here.
 
     chapter = load_chapter(path)     # Chapter, or LessonFileError("path:12: ...")
+
+What it reads into - Chapter, Step, RunSpec, Action, Question - is engine/lessons/chapter.py.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError
 from engine.lessons import predicates as pred
+from engine.lessons.chapter import (ACTIONS, DEFAULT_TIMEOUT_S, Action, Chapter, Choice,
+                                    Question, RunSpec, Step, chapter_id)
 from engine.lessons.lines import locate
 from engine.lessons.observe import COMMON_METRICS, SYNTHETIC_EVENTS
 
@@ -29,10 +32,6 @@ MAX_TIMEOUT_S = 300.0  # how long autoplay waits for one step's check
 # A lesson's model is small: the most each size setting may ask for.
 MAX_SIZES = {"hidden": 1024, "embed": 1024, "layers": 4, "batch_size": 1024,
              "bptt": 1024, "length": 1000}
-DEFAULT_TIMEOUT_S = 90.0
-ACTIONS = ("set", "start", "request", "pause", "resume", "step", "answer", "wait")
-# A lesson's run reports every step (its checks watch it) unless the file says otherwise.
-LESSON_CADENCE = {"log_every": 1}
 ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
 
 
@@ -42,80 +41,6 @@ class LessonFileError(EngineError):
     def __init__(self, file: str, line: int, message: str) -> None:
         super().__init__(f"{file}:{line}: {message}")
         self.file, self.line, self.message = file, line, message
-
-
-@dataclass
-class RunSpec:
-    """The run a step sets up: `task` (None: the language model) and config settings."""
-    task: str | None
-    settings: dict[str, Any]  # config keys, paths already resolved
-
-    def config(self) -> Any:
-        from engine import families
-
-        return families.config_for_task(self.task, {**LESSON_CADENCE, **self.settings},
-                                        source="lesson")
-
-
-@dataclass
-class Action:
-    """One thing a learner does: kind (ACTIONS) and its argument, the key they would press."""
-    kind: str
-    arg: Any  # set: (name, value); start: overrides; request: (kind, args); step: n; ...
-    key: str | None = None
-    say: str | None = None
-
-
-@dataclass
-class Choice:
-    text: str
-    when: Any  # a predicate: this choice is what the run shows
-
-
-@dataclass
-class Question:
-    ask: str
-    choices: list[Choice]
-    slide: int  # 0-based: the choice the slide (the lecture) gives
-    reveal: Any  # a predicate: the run has shown enough to answer
-
-
-@dataclass
-class Step:
-    id: str
-    title: str
-    topic: str  # "CS286 · truncated BPTT": the deck and the topic it teaches
-    text: str  # Markdown
-    check: Any  # a predicate (question steps: answered and revealed, and the file's check)
-    solution: list[Action]
-    run: RunSpec | None = None  # None: go on with the previous step's run
-    watch: str | None = None  # the panel to focus
-    hints: list[str] = field(default_factory=list)
-    question: Question | None = None
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    line: int = 1
-
-
-@dataclass
-class Chapter:
-    id: str
-    title: str
-    summary: str
-    decks: list[str]
-    steps: list[Step]
-    path: Path
-
-    def run_for(self, index: int) -> RunSpec | None:
-        """The run in force at step `index`: its own, or the nearest earlier step's."""
-        for step in reversed(self.steps[:index + 1]):
-            if step.run is not None:
-                return step.run
-        return None
-
-
-def chapter_id(path: Path) -> str:
-    """A built-in chapter's name from its file: "05-gradients.toml" -> "gradients"."""
-    return re.sub(r"^\d+[-_]", "", path.stem)
 
 
 # --- loading ------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ import torch
 
 from engine.errors import EngineError
 from engine.files import loads_json, read_bytes
+from engine.storage.header import CHECKPOINT as FILENAME
 from engine.storage.header import FORMAT, TEMP_PREFIX, TEMP_SUFFIX, read_metadata, stale_temps
-from engine.storage.rundir import CHECKPOINT as FILENAME
 
 VERSION = 1
 MAX_BYTES = 16 << 30  # a checkpoint is read whole: refuse a larger file before reading it

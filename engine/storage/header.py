@@ -15,6 +15,9 @@ from typing import Any
 from engine.errors import EngineError
 from engine.files import loads_json, open_regular
 
+# The checkpoint's file name in a run directory. Here, with what can be read without torch, so
+# that listing runs (the app's workspace, on its UI thread) needs no torch.
+CHECKPOINT = "checkpoint.safetensors"
 FORMAT = "rnn-tui-checkpoint"
 TEMP_PREFIX, TEMP_SUFFIX = ".checkpoint-", ".tmp"  # a write in progress (or killed)
 MAX_HEADER = 64 << 20  # the JSON header (metadata, vocabulary, tensor table)

@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError
-from engine.files import is_regular, lines, loads_json, open_regular, read_bytes
+from engine.files import is_regular, loads_json, read_bytes, replace_text
 from engine.storage import header
-from engine.storage.rundir import CHECKPOINT, MARKER, MAX_LINE, METRICS, parse_record, replace_text
+from engine.storage.header import CHECKPOINT
+from engine.storage.metrics import first_record
 
+MARKER = "rnn-tui-run.json"  # the marker's file name in a run directory
 MARKER_FORMAT, MARKER_VERSION = "rnn-tui-run", 1
 
 
@@ -82,14 +84,7 @@ def adopt(path: str | Path) -> None:
 
 def _started(path: Path) -> bool:
     """Whether metrics.jsonl's first line is rnn-tui's start event."""
-    if not is_regular(path / METRICS):
-        return False
-    try:
-        with open_regular(path / METRICS, "metrics file") as fh:
-            first = next(lines(fh, MAX_LINE), None)
-    except (OSError, EngineError):
-        return False
-    record = parse_record(first)
+    record = first_record(path)
     return (record is not None and record.get("event") == "start"
             and isinstance(record.get("config"), dict) and bool(record["config"])
             and isinstance(record.get("device"), str)

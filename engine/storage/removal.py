@@ -19,8 +19,9 @@ from pathlib import Path
 from engine.errors import EngineError
 from engine.files import is_regular
 from engine.storage import header
-from engine.storage.identity import signature
-from engine.storage.rundir import ASIDE, LOCK, MARKER, METRICS, OWN_FILES, DirLock, drop_aside
+from engine.storage.identity import MARKER, signature
+from engine.storage.metrics import METRICS
+from engine.storage.rundir import ASIDE, LOCK, OWN_FILES, DirLock, drop_aside
 
 TEMPS = (".config.json.tmp", f".{METRICS}.tmp", f".{MARKER}.tmp")  # killed atomic writes
 

@@ -21,9 +21,8 @@ of the first, and a --force run killed before its first checkpoint gives the old
 the next start.
 
 What a run is (the marker's content, runs from before markers) is engine/storage/identity.py's,
-which `check_usable` and `commit` ask; deleting one (only the files listed above) is
-engine/storage/removal.py's. Both build on the names and readers here, so this module imports
-identity inside those two functions, not at its top.
+which `check_usable` and `commit` ask; reading metrics.jsonl back is engine/storage/metrics.py's;
+deleting a run (only the files listed above) is engine/storage/removal.py's.
 """
 
 from __future__ import annotations
@@ -34,30 +33,27 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from engine import events as ev
 from engine.errors import EngineError
-from engine.files import is_regular, lines, loads_json, open_regular, read_bytes, what_is
+from engine.files import is_regular, loads_json, read_bytes, replace_text, what_is
+from engine.storage.header import CHECKPOINT
+from engine.storage.identity import MARKER, mark, read_marker, signature
+from engine.storage.metrics import METRICS, truncate_metrics
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.storage import checkpoint as ckpt
-
-# The checkpoint's file name (engine/storage/checkpoint.py). Defined here, with the other files of a
-# run directory, so that listing runs (the app's workspace, on its UI thread) needs no torch.
-CHECKPOINT = "checkpoint.safetensors"
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks, the pid file alone
     fcntl = None  # type: ignore[assignment]
 
-OWN_FILES = ("config.json", "metrics.jsonl", "samples.txt", CHECKPOINT)
+CONFIG = "config.json"
+OWN_FILES = (CONFIG, METRICS, "samples.txt", CHECKPOINT)
 LOCK, ASIDE = ".lock", ".replaced"
-METRICS, CONFIG = "metrics.jsonl", "config.json"
-MARKER = "rnn-tui-run.json"  # what it holds: engine/storage/identity.py
 MAX_CONFIG = 16 << 20  # bytes of config.json read at most
-MAX_LINE = 16 << 20  # bytes of one metrics.jsonl line; a longer line is skipped
 
 
 def out_path(out_dir: str | Path | None) -> Path | None:
@@ -73,8 +69,6 @@ def out_path(out_dir: str | Path | None) -> Path | None:
 def check_usable(path: Path, resume: bool, force: bool) -> None:
     """Refuse a directory the run cannot use (no side effects; the app checks before its
     screen opens)."""
-    from engine.storage.identity import signature
-
     if path.exists() and not path.is_dir():
         raise EngineError(f"--out {path} exists and is not a directory")
     saved = path / CHECKPOINT
@@ -176,8 +170,6 @@ class RunDir:
         checkpoint, write config.json and start appending events."""
         if self.path is None:
             return
-        from engine.storage.identity import mark, read_marker
-
         try:
             if self.replace:
                 (self.path / ASIDE).mkdir()
@@ -349,62 +341,6 @@ class RunWriter:
             self._metrics.close()
         except OSError:  # the unflushed rest of a line that did not fit on a full disk
             pass
-
-
-def truncate_metrics(out_dir: Path, step: int) -> None:
-    """On resume, drop events logged after the checkpoint's step: they will be redone.
-    Rewritten atomically: a kill during the rewrite leaves the old file."""
-    path = out_dir / METRICS
-    if not path.exists():
-        return
-    kept = [line + "\n" for line, record in _records(path) if record.get("step", 0) <= step]
-    replace_text(path, "".join(kept))
-
-
-def replace_text(path: Path, text: str) -> None:
-    """Write PATH atomically through .NAME.tmp (a link left at that name is removed, never
-    written through)."""
-    tmp = path.parent / f".{path.name}.tmp"
-    tmp.unlink(missing_ok=True)
-    with open(tmp, "x", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
-def read_metrics(out_dir: str | Path) -> list[dict[str, Any]]:
-    """All events of a run directory, skipping a torn last line."""
-    path = Path(out_dir) / METRICS
-    if not os.path.lexists(path):
-        raise EngineError(f"no metrics.jsonl in {out_dir}: not an rnn-tui run directory")
-    try:
-        return [record for _, record in _records(path)]
-    except OSError as exc:
-        raise EngineError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(line, record) of each usable line. Skipped: a line cut by a kill, bytes that are not
-    UTF-8, a line over MAX_LINE bytes or nested too deeply, and anything but a JSON object
-    whose step (if any) is a number. The file must be a regular one inside its directory."""
-    with open_regular(path, "metrics file", inside=path.parent) as fh:
-        for raw in lines(fh, MAX_LINE):
-            record = parse_record(raw)
-            if record is not None:
-                yield raw.decode("utf-8"), record
-
-
-def parse_record(raw: bytes | None) -> dict[str, Any] | None:
-    """One metrics.jsonl line as a record, or None where `_records` skips it."""
-    if raw is None:
-        return None
-    try:
-        record = loads_json(raw.decode("utf-8"), "a metrics line", 16)
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
-        return None
-    step = record.get("step", 0) if isinstance(record, dict) else None
-    if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step):
-        return None
-    return record
 
 
 def read_config(run: str | Path) -> dict[str, Any] | None:

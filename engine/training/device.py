@@ -62,12 +62,12 @@ def set_threads(n: int) -> None:
 def thread_tuner(threads: int, device: torch.device, start: int):
     """The thread-count tuner of a CPU run with --threads 0 (None: fixed threads, a GPU, or
     a single core)."""
-    from engine.training.threads import ThreadTuner
+    from engine.training.threads import FreeCores, ThreadTuner
 
     cores = usable_cores()
     if threads != 0 or device.type != "cpu" or cores < 2:
         return None
-    return ThreadTuner(cores, start, set_threads)
+    return ThreadTuner(cores, start, set_threads, free_cores=FreeCores(cores))
 
 
 def describe(device: torch.device, threads: int, auto: bool = False,

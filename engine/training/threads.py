@@ -19,6 +19,13 @@ neighbouring count for a few steps, keeping whichever is faster:
     hold     keep the winner; explore again after `hold_s` seconds of training, or at once
              when the last `drift_window` steps drift `drift`x from the reference (load
              came or went), but never within `min_gap_s` of the previous exploration.
+
+Where /proc/stat tells how many cores other processes leave free (`FreeCores`), that
+decides whether a trial is worth its steps: more threads only onto free cores, fewer only
+when another process holds one of ours, and a change in the free cores starts a trial at
+once. On a machine whose load does not change, the tuner then stops trying once settled:
+its trials had cost a quiet machine ~3% (steps at one thread) and a loaded one far more
+(a trial of two spinning threads beside a busy core; issue 24).
 """
 
 from __future__ import annotations
@@ -34,12 +41,12 @@ from typing import Callable, Mapping
 # (about 100,000 a millisecond, 5x either way with the CPU: libgomp's env.c). 0 is
 # OMP_WAIT_POLICY=PASSIVE: sleep at once. A bounded count is the KMP_BLOCKTIME idea of issue
 # 24: spin through the short gaps between the back-to-back operations of one training step
-# (no futex wake-up per operation, the quiet machine's speed) but sleep within ~SPIN_COUNT/1e5
-# ms when nothing comes, so a thread never holds a core another program needs for longer than
-# that. PENDING the quiet-machine measurement: `benchmarks/load.py --variants
-# auto,spin-3k,spin-10k,spin-30k,spin-100k,auto-active` decides; until then 0 (PASSIVE),
-# the setting measured good under load (issue 10).
-SPIN_COUNT = 0
+# (no futex wake-up per operation: the quiet machine's speed) but sleep within ~0.3 ms when
+# nothing comes, so a thread never holds a core another program needs for long. Under load
+# it costs nothing either way: the tuner (FreeCores) then trains on one thread, which has
+# nobody to wait for. benchmarks/load.py, quiet 2-core machine (benchmarks/results/README.md):
+# PASSIVE lost ~6-16% alone against spinning threads.
+SPIN_COUNT = 30_000
 
 # Variables by which the user (or a benchmark) already chose how OpenMP threads wait.
 WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
@@ -104,6 +111,40 @@ def idle_cores(cores: int, interval: float = 0.25) -> int:
     return max(1, min(cores, int(free + 0.3)))  # a core 70% idle counts as free
 
 
+class FreeCores:
+    """How many of `cores` other processes left free, measured over the time since the last
+    call (each call at least `min_interval` s apart; in between it repeats the last answer).
+
+    /proc/stat gives every core's busy time, this process's CPU time (`time.process_time`:
+    all its threads, spinning OpenMP threads included) is subtracted, so training never sees
+    itself as load. None where there is no /proc/stat (macOS, Windows): the tuner then
+    decides from step times alone."""
+
+    def __init__(self, cores: int, min_interval: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.cores, self.min_interval, self.clock = cores, min_interval, clock
+        self.online = os.cpu_count() or cores  # /proc/stat counts every core, not only ours
+        self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.last = self._read()
+        self.free: float | None = None
+
+    def _read(self) -> tuple[float, float, float] | None:
+        times = cpu_times()
+        return None if times is None else (times[0], times[1], time.process_time())
+
+    def __call__(self) -> float | None:
+        if self.last is None:
+            return None
+        now = self._read()
+        total = (now[0] - self.last[0]) + (now[1] - self.last[1])  # jiffies, all cores
+        if total / self.hz / self.online < self.min_interval:
+            return self.free
+        wall = total / self.hz / self.online  # seconds of the interval
+        others = max(0.0, (now[0] - self.last[0]) / self.hz - (now[2] - self.last[2])) / wall
+        self.last, self.free = now, min(float(self.cores), self.online - others)
+        return self.free
+
+
 def candidates(most: int) -> list[int]:
     """Thread counts worth trying, fewest first: 1, half, all (e.g. [1, 2], [1, 4, 8])."""
     return sorted({1, max(1, most // 2), most})
@@ -121,8 +162,10 @@ class ThreadTuner:
     drift_window = 2  # steps whose mean tells a drift (few: a busy core shows at once)
 
     def __init__(self, most: int, start: int, apply: Callable[[int], None],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 free_cores: Callable[[], float | None] | None = None) -> None:
         self.options = candidates(most)
+        self.free_cores = free_cores  # FreeCores: what other processes leave (None: unknown)
         self.threads = min(self.options, key=lambda n: abs(n - start))
         self.apply, self.clock = apply, clock
         self.reference: float | None = None  # seconds/token at `threads`, last measured
@@ -132,6 +175,7 @@ class ThreadTuner:
         self.home = self.threads  # during a trial: the count to return to
         self.last_explore = self.clock()
         self.switches = 0
+        self.sensor_quiet_until = 0.0  # after a trial the load asked for failed: step times rule
 
     def observe(self, seconds_per_token: float) -> None:
         if len(self.options) < 2 or not seconds_per_token > 0:
@@ -161,14 +205,43 @@ class ThreadTuner:
         ahead = self.options[i + 1] if i + 1 < len(self.options) else None
         behind = self.options[i - 1] if i > 0 else None
         other = (behind if slower else ahead) or ahead or behind
-        self.home, self.samples = self.threads, []
         self.last_explore = self.clock()
+        if not self._worth_trying(other):
+            self._set(self.threads, "hold")
+            return
+        self.home, self.samples = self.threads, []
         self._set(other, "trial")
+
+    def _worth_trying(self, other: int) -> bool:
+        """Whether a trial of `other` threads can pay, given the cores other processes leave
+        free: more threads only onto free cores, fewer only when someone else holds one of
+        ours. A needless trial costs its steps (a quiet machine at one thread runs at ~0.6x;
+        spinning threads beside a busy core, several times slower), so on a machine whose
+        load does not change the tuner, once settled, stops trying. Unknown load: try."""
+        free = self.free_cores() if self.free_cores is not None else None
+        if free is None:
+            return True
+        if other > self.threads:
+            return free >= other - 0.3
+        return free <= self.threads - 0.5
+
+    def _load_moved(self) -> str | None:
+        """"up" or "down" when the free cores no longer match the count in use (another
+        process came or went), else None."""
+        free = self.free_cores() if self.free_cores is not None else None
+        if free is None or self.clock() < self.sensor_quiet_until:
+            return None
+        i = self.options.index(self.threads)
+        if i > 0 and free <= self.threads - 0.5:
+            return "down"
+        if i + 1 < len(self.options) and free >= self.options[i + 1] - 0.3:
+            return "up"
+        return None
 
     def _trial(self, t: float) -> None:
         self.samples.append(t)
         if t > self.abandon * self.reference:  # clearly worse: back at once
-            self._set(self.home, "hold", reference=self.reference)
+            self._failed()
             return
         if len(self.samples) < self.window:
             return
@@ -176,7 +249,13 @@ class ThreadTuner:
         if tried < self.reference:
             self._set(self.threads, "hold", reference=tried, keep=True)
         else:
-            self._set(self.home, "hold", reference=self.reference)
+            self._failed()
+
+    def _failed(self) -> None:
+        """The trial was slower: back home, and for `hold_s` the free cores alone do not
+        start another (the measurement disagreed with them)."""
+        self.sensor_quiet_until = self.clock() + self.hold_s
+        self._set(self.home, "hold", reference=self.reference)
 
     def _hold(self, t: float) -> None:
         self.recent.append(t)
@@ -187,10 +266,11 @@ class ThreadTuner:
             return
         level = statistics.mean(self.recent)
         slower = level > self.drift * self.reference
-        if slower or level * self.drift < self.reference or \
+        moved = self._load_moved()
+        if slower or level * self.drift < self.reference or moved or \
                 now - self.last_explore >= self.hold_s:
             self.reference = level
-            self._start_trial(slower)
+            self._start_trial(slower or moved == "down")
 
     def _set(self, threads: int, phase: str, reference: float | None = None,
              keep: bool = False) -> None:

@@ -1,7 +1,7 @@
 """A run's history from its `metrics.jsonl`: the one reader of that file in the app, the runs
 list (rnn_tui/workspace.py) and the comparison (rnn_tui/compare/runs.py).
 
-`read_events(DIR)` reads the file (`engine.storage.rundir.read_metrics`, which skips a torn last
+`read_events(DIR)` reads the file (`engine.storage.metrics.read_metrics`, which skips a torn last
 line) and turns the records back into engine events (by their `event` name,
 engine.events.from_record; a malformed record is left out). `load_history(DIR)` boils them
 down to what the panels show: the train and validation curves, the baselines,
@@ -84,7 +84,7 @@ def upgrade_of(records: list[Any]) -> Any:
 
 def read_events(out_dir: str | Path) -> list[ev.Event]:
     """Every event a run directory logged (EngineError when it has no metrics.jsonl)."""
-    from engine.storage.rundir import read_metrics
+    from engine.storage.metrics import read_metrics
 
     return events_from_records(read_metrics(out_dir))
 

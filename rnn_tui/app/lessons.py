@@ -14,9 +14,10 @@ from typing import Any
 from textual.binding import Binding
 from textual.widgets import Input
 
+from engine.lessons.chapter import Chapter, chapter_id
 from engine.lessons.player import LessonPlayer, progress_key
 from engine.lessons.progress import Progress
-from engine.lessons.schema import Chapter, LessonFileError, chapter_id, load_chapter, peek
+from engine.lessons.schema import LessonFileError, load_chapter, peek
 from rnn_tui.widgets.lesson_panel import LessonPanel
 
 REFRESH_S = 0.25  # the panel redraws at most this often (a lesson run reports every step)

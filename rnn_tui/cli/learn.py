@@ -22,7 +22,8 @@ from typing import Optional
 
 import typer
 
-from engine.lessons.schema import Chapter, LessonFileError, load_chapter
+from engine.lessons.chapter import Chapter
+from engine.lessons.schema import LessonFileError, load_chapter
 from rnn_tui import lessons
 
 EXIT_BAD_LESSON = 2
@@ -114,7 +115,8 @@ def _progress_key(chapter: Chapter, builtin: bool) -> str:
 
 
 def print_list(progress) -> None:
-    from engine.lessons.schema import chapter_id, peek
+    from engine.lessons.chapter import chapter_id
+    from engine.lessons.schema import peek
 
     for i, path in enumerate(lessons.builtin_files(), 1):
         try:

@@ -1,7 +1,7 @@
 """Run directories read for export and report, through the project's readers
-(engine.storage.rundir.read_metrics, rnn_tui.workspace.describe), refused when they cannot be read
-whole: not a run, still being written (its lock is held), or cut off in the middle of its
-last metrics.jsonl line. Each refusal is an EngineError: one line, exit code 2.
+(engine.storage.metrics.read_metrics, rnn_tui.workspace.describe), refused when they cannot be
+read whole: not a run, still being written (its lock is held), or cut off in the middle of
+its last metrics.jsonl line. Each refusal is an EngineError: one line, exit code 2.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError
-from engine.files import open_regular
-from engine.storage.rundir import METRICS, holder, read_metrics
+from engine.storage.metrics import METRICS, read_metrics
+from engine.storage.rundir import holder
 from rnn_tui.export.scalars import Scalar, run_scalars
 
 
@@ -52,23 +52,8 @@ def read_run(path: Path, name: str) -> ExportedRun:
     if pid is not None:
         raise EngineError(f"{path} is still being written (pid {pid}): wait for the run to "
                           f"end, or stop it, then try again")
-    if _torn(metrics):
-        raise EngineError(f"{metrics} ends in a half-written line (the run was cut off "
-                          f"while writing): resume the run with --resume, or delete that line")
+    records = read_metrics(path, whole=True)
     info = describe(path)
-    records = read_metrics(path)
     return ExportedRun(name, path, info.family, dict(info.config), records,
                        run_scalars(records, metrics.stat().st_mtime))
 
-
-def _torn(metrics: Path) -> bool:
-    """Whether the file's last line has no newline: a writer stopped in the middle of it."""
-    try:
-        with open_regular(metrics, "metrics file", inside=metrics.parent) as fh:
-            fh.seek(0, 2)
-            if fh.tell() == 0:
-                return False
-            fh.seek(-1, 2)
-            return fh.read(1) != b"\n"
-    except OSError as exc:
-        raise EngineError(f"cannot read {metrics}: {exc.strerror or exc}") from None

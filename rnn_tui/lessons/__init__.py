@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from engine.lessons.schema import chapter_id
+from engine.lessons.chapter import chapter_id
 
 
 def builtin_files() -> list[Path]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import pytest
 from fake_trainer import FakeFactory
@@ -18,52 +17,15 @@ from engine.lessons.schema import load_chapter
 from rnn_tui.app import create_app
 from rnn_tui.app.screens import ModeScreen
 from rnn_tui.widgets.lesson_panel import LessonPanel
+from tests.lesson_helpers import LESSONS
 
 pytestmark = pytest.mark.timeout(120)
-
-CHAPTER = '''title = "A demo chapter"
-
-[[steps]]
-id = "train"
-title = "Let it train"
-topic = "CS286 · language model"
-watch = "loss"
-text = """
-The loss falls as the model learns. **Wait** for the held-out loss to pass below 2.
-"""
-hints = ["Nothing to press: it trains.", "The validation curve is orange."]
-check = {metric = "val_loss", below = 2.0}
-
-[steps.run]
-corpus = "hello"
-model = "lstm"
-hidden = 64
-layers = 2
-temperature = 0.8
-
-[[steps.solution]]
-wait = {metric = "val_loss", below = 2.0}
-
-[[steps]]
-id = "cool"
-title = "Cool it down"
-topic = "IIIT · sampling temperature"
-text = "Lower the temperature to 0.5."
-check = {setting = "temperature", equals = 0.5}
-
-[[steps.solution]]
-set = "temperature"
-value = 0.5
-key = "t"
-'''
 
 
 @pytest.fixture
 def chapter(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    path = tmp_path / "demo.toml"
-    path.write_text(CHAPTER, encoding="utf-8")
-    return load_chapter(path)
+    return load_chapter(LESSONS / "demo.toml")  # two steps: let it train, cool it down
 
 
 def lesson_app(chapter):
@@ -72,34 +34,43 @@ def lesson_app(chapter):
     return create_app(config, factory, lesson=(chapter, False)), factory
 
 
+def play(chapter, body):
+    """body(app, pilot, factory) in the lesson app once the chapter's first run is up; then
+    (app, factory)."""
+    async def main():
+        app, factory = lesson_app(chapter)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(lambda: app.lesson is not None and factory.trainers, pilot=pilot)
+            await body(app, pilot, factory)
+        return app, factory
+
+    return asyncio.run(main())
+
+
 def panel_text(app) -> str:
     panel = app.main_screen.query_one(LessonPanel)
     return str(app.main_screen.query_one("#lesson-body").render()) if panel else ""
 
 
 def test_a_chapter_in_the_app(chapter):
-    async def main():
-        app, factory = lesson_app(chapter)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(lambda: app.lesson is not None and factory.trainers, pilot=pilot)
-            panel = app.main_screen.query_one(LessonPanel)
-            assert panel.has_class("-visible")
-            assert factory.trainers[0].config.corpus == "hello"  # the step's run
-            await wait_for(lambda: app.lesson.passed, pilot=pilot)  # the fake's evals
-            await pilot.press("h")
-            assert app.lesson.hints_shown == 1
-            await pilot.press("right")
-            assert app.lesson.index == 1 and not app.lesson.passed
-            await pilot.press("t", "t", "t")  # the learner's own key: 0.8 -> 0.5
-            await wait_for(lambda: app.lesson.passed, pilot=pilot)
-            await pilot.press("left")
-            assert app.lesson.index == 0
-            await pilot.press("L")
-            await wait_for_screen(app, pilot, ModeScreen)
-            await pilot.press("escape")
-        return app
+    async def body(app, pilot, factory):
+        panel = app.main_screen.query_one(LessonPanel)
+        assert panel.has_class("-visible")
+        assert factory.trainers[0].config.corpus == "hello"  # the step's run
+        await wait_for(lambda: app.lesson.passed, pilot=pilot)  # the fake's evals
+        await pilot.press("h")
+        assert app.lesson.hints_shown == 1
+        await pilot.press("right")
+        assert app.lesson.index == 1 and not app.lesson.passed
+        await pilot.press("t", "t", "t")  # the learner's own key: 0.8 -> 0.5
+        await wait_for(lambda: app.lesson.passed, pilot=pilot)
+        await pilot.press("left")
+        assert app.lesson.index == 0
+        await pilot.press("L")
+        await wait_for_screen(app, pilot, ModeScreen)
+        await pilot.press("escape")
 
-    asyncio.run(main())
+    play(chapter, body)
     key = f"file:{chapter.path.resolve()}"
     assert Progress().done(key) == {"train", "cool"}
 
@@ -154,52 +125,42 @@ def test_autoplay_in_the_app(chapter):
 
 def test_typing_in_a_prompt_is_not_a_lesson_key(chapter):
     """h, the digits and the arrows type into the prompt while it is open."""
-    async def main():
-        app, factory = lesson_app(chapter)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(lambda: app.lesson is not None and factory.trainers, pilot=pilot)
-            await pilot.press("right")
-            assert app.lesson.index == 1
-            await pilot.press("p")
-            await wait_for(lambda: app.focused is not None and app.focused.id == "prompt",
-                           pilot=pilot)
-            await pilot.press("h", "1", "left")
-            assert app.focused.value == "h1" and app.focused.cursor_position == 1
-            assert app.lesson.index == 1 and app.lesson.hints_shown == 0
+    async def body(app, pilot, factory):
+        await pilot.press("right")
+        assert app.lesson.index == 1
+        await pilot.press("p")
+        await wait_for(lambda: app.focused is not None and app.focused.id == "prompt",
+                       pilot=pilot)
+        await pilot.press("h", "1", "left")
+        assert app.focused.value == "h1" and app.focused.cursor_position == 1
+        assert app.lesson.index == 1 and app.lesson.hints_shown == 0
 
-    asyncio.run(main())
+    play(chapter, body)
 
 
 def test_show_me_plays_the_steps_solution(chapter):
-    async def main():
-        app, factory = lesson_app(chapter)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(lambda: app.lesson is not None and factory.trainers, pilot=pilot)
-            await pilot.press("right")
-            assert not app.lesson.passed
-            await pilot.press("P")
-            await wait_for(lambda: app.lesson.passed, pilot=pilot)
-        return factory
+    async def body(app, pilot, factory):
+        await pilot.press("right")
+        assert not app.lesson.passed
+        await pilot.press("P")
+        await wait_for(lambda: app.lesson.passed, pilot=pilot)
 
-    factory = asyncio.run(main())
+    _, factory = play(chapter, body)
     assert ("set_hparam", "temperature", 0.5) in factory.last.calls_named("set_hparam")
 
 
 def test_a_chapter_of_another_family_from_the_list(chapter):
     """L, then a chapter whose run is another family's: the view switches, the panel
     follows it, the watched panel comes to the front once the new view is up."""
-    async def main():
-        app, factory = lesson_app(chapter)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(lambda: app.lesson is not None and factory.trainers, pilot=pilot)
-            await pilot.press("L")
-            await wait_for_screen(app, pilot, ModeScreen)
-            names = [key for key, _ in app.screen.entries]
-            app.screen.dismiss("seq2seq")
-            await wait_for(lambda: app.mode == "seq2seq" and app.main_screen.is_mounted
-                           and app.screen is app.main_screen, pilot=pilot)
-            await wait_for(lambda: app.main_screen.query_one(LessonPanel).has_class(
-                "-visible"), pilot=pilot)
-            assert app.lesson.chapter.id == "seq2seq" and "seq2seq" in names
+    async def body(app, pilot, factory):
+        await pilot.press("L")
+        await wait_for_screen(app, pilot, ModeScreen)
+        names = [key for key, _ in app.screen.entries]
+        app.screen.dismiss("seq2seq")
+        await wait_for(lambda: app.mode == "seq2seq" and app.main_screen.is_mounted
+                       and app.screen is app.main_screen, pilot=pilot)
+        await wait_for(lambda: app.main_screen.query_one(LessonPanel).has_class(
+            "-visible"), pilot=pilot)
+        assert app.lesson.chapter.id == "seq2seq" and "seq2seq" in names
 
-    asyncio.run(main())
+    play(chapter, body)

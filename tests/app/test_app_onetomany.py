@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from fake_onetomany import FakeOneToManyFactory
-from pilot_helpers import static_text, wait_for
+from pilot_helpers import run, static_text, wait_for
 
 from engine.families.onetomany.config import OneToManyConfig
 from rnn_tui.app import create_app
@@ -21,27 +21,23 @@ async def settled(pilot) -> None:
 
 
 def test_names_and_the_label_keys():
-    factory = FakeOneToManyFactory()
+    async def body(app, pilot, factory):
+        await settled(pilot)
+        assert isinstance(app.main_screen, OneToManyScreen)
+        assert "Abnen" in static_text(app, "#names-list")
+        labels = static_text(app, "#labels-list")
+        assert "▶ Essari" in labels and "Kaov" in labels
+        await pilot.press("full_stop")
+        await wait_for(lambda: app.main_screen.samples[-1].label == "Kroslav", pilot=pilot)
+        assert "Abov" in static_text(app, "#names-list")
+        assert ("set_hparam", "label", "Kroslav") in factory.last.calls
+        await wait_for(lambda: app.hparams["label"] == "Kroslav", pilot=pilot)
+        await pilot.press("comma", "comma")
+        await wait_for(lambda: app.main_screen.samples[-1].label == "Bovena", pilot=pilot)
+        assert "▶ Bovena" in static_text(app, "#labels-list")
+        await pilot.press("q")
 
-    async def main():
-        app = create_app(CONFIG, factory)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settled(pilot)
-            assert isinstance(app.main_screen, OneToManyScreen)
-            assert "Abnen" in static_text(app, "#names-list")
-            labels = static_text(app, "#labels-list")
-            assert "▶ Essari" in labels and "Kaov" in labels
-            await pilot.press("full_stop")
-            await wait_for(lambda: app.main_screen.samples[-1].label == "Kroslav", pilot=pilot)
-            assert "Abov" in static_text(app, "#names-list")
-            assert ("set_hparam", "label", "Kroslav") in factory.last.calls
-            await wait_for(lambda: app.hparams["label"] == "Kroslav", pilot=pilot)
-            await pilot.press("comma", "comma")
-            await wait_for(lambda: app.main_screen.samples[-1].label == "Bovena", pilot=pilot)
-            assert "▶ Bovena" in static_text(app, "#labels-list")
-            await pilot.press("q")
-
-    asyncio.run(main())
+    run(body, FakeOneToManyFactory(), config=CONFIG)
 
 
 def test_snapshot_onetomany(snap_compare):

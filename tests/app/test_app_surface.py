@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from fake_surface import FakeSurfaceFactory
-from pilot_helpers import static_text, wait_for
+from pilot_helpers import run, static_text, wait_for
 
 from engine.families.surface.config import SurfaceConfig
 from rnn_tui.app import create_app
@@ -21,26 +21,24 @@ async def finished_script(pilot) -> None:
 
 
 def test_surface_and_paths_are_drawn():
-    async def main():
-        app = create_app(CONFIG, FakeSurfaceFactory())
-        async with app.run_test(size=(160, 48)) as pilot:
-            await finished_script(pilot)
-            view = app.main_screen
-            assert isinstance(view, SurfaceScreen)
-            picture = surface_picture(view.surface, view.paths)
-            styles = " ".join(str(span.style) for span in picture.spans)
-            # the clipped path and the stretch both paths share are on the map (the
-            # unclipped one left it at the step they parted)
-            assert CLIPPED in styles and BOTH in styles and UNCLIPPED not in styles
-            assert "the unclipped path left the window at step 7" in static_text(
-                app, "#surface-outside")
-            text = static_text(app, "#clipping-text")
-            assert "if ‖ĝ‖ ≥ threshold then" in text and "jumped off the cliff" in text
-            assert "threshold = 1: no" in text
-            assert "T = 50" in static_text(app, "#surface-info")
-            await pilot.press("q")
+    async def body(app, pilot, factory):
+        await finished_script(pilot)
+        view = app.main_screen
+        assert isinstance(view, SurfaceScreen)
+        picture = surface_picture(view.surface, view.paths)
+        styles = " ".join(str(span.style) for span in picture.spans)
+        # the clipped path and the stretch both paths share are on the map (the
+        # unclipped one left it at the step they parted)
+        assert CLIPPED in styles and BOTH in styles and UNCLIPPED not in styles
+        assert "the unclipped path left the window at step 7" in static_text(
+            app, "#surface-outside")
+        text = static_text(app, "#clipping-text")
+        assert "if ‖ĝ‖ ≥ threshold then" in text and "jumped off the cliff" in text
+        assert "threshold = 1: no" in text
+        assert "T = 50" in static_text(app, "#surface-info")
+        await pilot.press("q")
 
-    asyncio.run(main())
+    run(body, FakeSurfaceFactory(), config=CONFIG)
 
 
 def test_snapshot_surface(snap_compare):
@@ -63,23 +61,18 @@ def test_real_engine_paths_in_the_app():
 
 
 def test_c_explains_instead_of_clipping_both_paths():
-    factory = FakeSurfaceFactory()
+    async def body(app, pilot, factory):
+        await finished_script(pilot)
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        assert not factory.trainers[-1].calls_named("set_hparam")
+        assert any("always clips" in str(n.message) for n in app._notifications)
+        await pilot.press("right_square_bracket")  # the threshold: live, as usual
+        await wait_for(lambda: factory.trainers[-1].calls_named("set_hparam"), pilot=pilot)
+        assert factory.trainers[-1].calls_named("set_hparam")[0] == ("set_hparam", "clip", 2.0)
+        await pilot.press("q")
 
-    async def main():
-        app = create_app(CONFIG, factory)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await finished_script(pilot)
-            await pilot.press("c")
-            await pilot.pause(0.2)
-            assert not factory.trainers[-1].calls_named("set_hparam")
-            assert any("always clips" in str(n.message) for n in app._notifications)
-            await pilot.press("right_square_bracket")  # the threshold: live, as usual
-            await wait_for(lambda: factory.trainers[-1].calls_named("set_hparam"), pilot=pilot)
-            assert factory.trainers[-1].calls_named("set_hparam")[0] == ("set_hparam", "clip",
-                                                                          2.0)
-            await pilot.press("q")
-
-    asyncio.run(main())
+    run(body, FakeSurfaceFactory(), config=CONFIG)
 
 
 def test_p_starts_both_paths_somewhere_else():
@@ -92,15 +85,12 @@ def test_p_starts_both_paths_somewhere_else():
         except ValueError:
             continue
         raise AssertionError(bad)
-    factory = FakeSurfaceFactory()
 
-    async def main():
-        app = create_app(CONFIG, factory)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await finished_script(pilot)
-            await pilot.press("p", *"2.5 -0.5", "enter")
-            await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
-            assert (factory.last.config.w_start, factory.last.config.b_start) == (2.5, -0.5)
-            await pilot.press("q")
+    async def body(app, pilot, factory):
+        await finished_script(pilot)
+        await pilot.press("p", *"2.5 -0.5", "enter")
+        await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
+        assert (factory.last.config.w_start, factory.last.config.b_start) == (2.5, -0.5)
+        await pilot.press("q")
 
-    asyncio.run(main())
+    run(body, FakeSurfaceFactory(), config=CONFIG)

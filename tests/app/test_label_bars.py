@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from test_widgets import run_with
+from widget_helpers import run_with
 
 from rnn_tui.widgets import LabelBars
 from rnn_tui.widgets.label_bars import bar_cells

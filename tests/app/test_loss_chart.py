@@ -1,13 +1,17 @@
 """The loss chart's multi-run features (issue 10): a legend over several rows, dashed
 reference curves drawn under the live ones, a time axis, sane ticks for one step, and
-marker labels that leave the baselines' labels whole. Rendered with build_lines, no app."""
+marker labels that leave the baselines' labels whole - rendered with build_lines, no app; and
+the chart mounted in an app: bad values, units, 50,000 points, tiny sizes."""
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 
 import numpy as np
 from rich.style import Style
+from widget_helpers import INF, NAN, OneWidget, rendered, run_with
 
 from rnn_tui.widgets import LossChart
 from rnn_tui.format import fmt_duration
@@ -136,3 +140,87 @@ def test_a_noisy_curve_is_smoothed_as_tensorboard_does_with_the_raw_one_faint():
     assert f"train {want[-1]:.3g}"[:9] in text[0] and "smoothed" in text[0]
     colours = {str(st.color) for row in styled(chart) for _t, st in row if st and st.color}
     assert any("#4fc3f7" in c for c in colours) and len(colours) >= 2  # raw curve, faint
+
+
+# --------------------------------------------------------------------------- in an app
+
+
+def test_loss_chart_empty_and_single_point():
+    lines = run_with(LossChart(), lambda w: None)
+    assert any("no data yet" in ln for ln in lines)
+    lines = run_with(LossChart(), lambda w: w.add_point("train", 5, 2.0))
+    assert "train 2" in lines[0]
+
+
+def test_loss_chart_bad_values_and_units():
+    def feed(w: LossChart):
+        for i, v in enumerate([NAN, INF, -INF, 0.0, -1.0, 1e300, 1e-300, 3.0, 2.0]):
+            w.add_point("train", i, v)
+        w.add_point("val", 3, 2.5)
+        w.add_point("val", 1, 2.7)  # out of order
+        w.set_reference("bigram", 2.42)
+        w.set_reference("gone", None)
+        w.add_marker(4, "lr 1e-3")
+        w.add_marker(1e9, "far away")
+
+    for unit in ("nats", "bits", "ppl"):
+        for scale in ("linear", "log"):
+            w = LossChart()
+
+            def go(w, unit=unit, scale=scale):
+                feed(w)
+                w.unit, w.scale = unit, scale
+
+            lines = run_with(w, go)
+            assert f"{unit} · {scale}" in lines[0]
+            assert w.point_count("val") == 2
+
+
+def test_loss_chart_legend_converts_units():
+    def feed(w):
+        w.add_point("train", 0, 4.0)
+        w.add_point("train", 10, math.log(2) * 2)
+        w.set_series_style("train", "#ff0000", "training")
+        w.unit = "bits"
+
+    lines = run_with(LossChart(), feed)
+    assert "training 2 " in lines[0]
+
+
+def test_loss_chart_50k_points_fast_and_tiny_sizes():
+    n = 50_000
+    xs = np.arange(n, dtype=float)
+    ys = 1.3 + 3 * np.exp(-xs / 5000)
+    timings = []
+
+    def feed(w: LossChart):
+        w.add_points("train", xs, ys)
+        for i in range(0, n, 1000):
+            w.add_point("val", i, 1.4 + 3 * math.exp(-i / 5000))
+        w.set_reference("4-gram", 1.64)
+        w.add_marker(25_000, "seq 256")
+
+    w = LossChart()
+
+    async def main():
+        app = OneWidget(w)
+        async with app.run_test(size=(100, 25)) as pilot:
+            feed(w)
+            await pilot.pause()
+            for scale in ("linear", "log"):
+                w.scale = scale
+                for _ in range(5):
+                    w.invalidate()
+                    t = time.perf_counter()
+                    rendered(w)
+                    timings.append(time.perf_counter() - t)
+            assert w.size == (100, 25)
+            text = "\n".join(rendered(w))
+            assert "4-gram 1.64" in text and "seq 256" in text and "┤" in text
+            w.clear()
+            assert any("no data yet" in ln for ln in rendered(w))
+
+    asyncio.run(main())
+    assert min(timings) < 0.050, timings
+    for size in ((12, 4), (5, 2), (30, 6)):
+        run_with(LossChart(), feed, size=size)

@@ -1,69 +1,23 @@
-"""Tests for the hand-made widgets in rnn_tui.widgets (fast: one tiny App per test)."""
+"""Tests for the hand-made widgets in rnn_tui.widgets (fast: one tiny App per test); the loss
+chart's are in test_loss_chart.py."""
 
 from __future__ import annotations
 
 import asyncio
 import math
-import time
 
 import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from widget_helpers import INF, NAN, SIZE, OneWidget, rendered, run_with
 
-from rnn_tui.widgets import GatePlot, GateStrip, Heatmap, LossChart, NeuronText, SampleView, TimestepBars
+from rnn_tui.widgets import (GatePlot, GateStrip, Heatmap, LossChart, NeuronText, SampleView,
+                             TimestepBars)
 from rnn_tui.widgets.canvas import nice_ticks
-from rnn_tui.widgets.heatmap import normalise
 from rnn_tui.widgets.curve_math import bin_columns, convert_nats, scale_values
+from rnn_tui.widgets.heatmap import normalise
 from rnn_tui.widgets.timestep_bars import bin_log_norms
-
-SIZE = (100, 30)
-NAN, INF = float("nan"), float("inf")
-
-
-class OneWidget(App):
-    def __init__(self, widget) -> None:
-        super().__init__()
-        self.widget = widget
-
-    def compose(self) -> ComposeResult:
-        yield self.widget
-
-
-def run_with(widget, feed, size=SIZE, no_color: bool = False):
-    """Mount widget, call feed(widget), return the rendered lines as plain strings."""
-    out = {}
-
-    async def main():
-        app = OneWidget(widget)
-        app.no_color = no_color or app.no_color
-        async with app.run_test(size=size) as pilot:
-            feed(widget)
-            await pilot.pause()
-            out["lines"] = rendered(widget)
-            out["size"] = widget.size
-
-    asyncio.run(main())
-    return Lines(out["lines"], out["size"])
-
-
-class Lines(list):
-    """Rendered lines plus the widget size they were rendered at."""
-
-    def __init__(self, lines, size):
-        super().__init__(lines)
-        self.size = size
-
-
-def rendered(widget) -> list[str]:
-    """Render every line through render_line and check each has exactly the widget width."""
-    width, height = widget.size
-    lines = []
-    for y in range(height):
-        strip = widget.render_line(y)
-        assert strip.cell_length == width, (type(widget).__name__, y, strip.cell_length, width)
-        lines.append(strip.text)
-    return lines
 
 
 # --------------------------------------------------------------------------- helpers
@@ -116,90 +70,6 @@ def test_normalise_log_and_limits():
     assert np.isnan(t[0, 0]) and np.isnan(t[0, 1]) and lo == pytest.approx(5)
     t, _, _ = normalise(np.array([[0.0, 2.0]]), vmin=0, vmax=1)
     np.testing.assert_allclose(t, [[0, 1]])
-
-
-# --------------------------------------------------------------------------- LossChart
-
-
-def test_loss_chart_empty_and_single_point():
-    lines = run_with(LossChart(), lambda w: None)
-    assert any("no data yet" in ln for ln in lines)
-    lines = run_with(LossChart(), lambda w: w.add_point("train", 5, 2.0))
-    assert "train 2" in lines[0]
-
-
-def test_loss_chart_bad_values_and_units():
-    def feed(w: LossChart):
-        for i, v in enumerate([NAN, INF, -INF, 0.0, -1.0, 1e300, 1e-300, 3.0, 2.0]):
-            w.add_point("train", i, v)
-        w.add_point("val", 3, 2.5)
-        w.add_point("val", 1, 2.7)  # out of order
-        w.set_reference("bigram", 2.42)
-        w.set_reference("gone", None)
-        w.add_marker(4, "lr 1e-3")
-        w.add_marker(1e9, "far away")
-
-    for unit in ("nats", "bits", "ppl"):
-        for scale in ("linear", "log"):
-            w = LossChart()
-
-            def go(w, unit=unit, scale=scale):
-                feed(w)
-                w.unit, w.scale = unit, scale
-
-            lines = run_with(w, go)
-            assert f"{unit} · {scale}" in lines[0]
-            assert w.point_count("val") == 2
-
-
-def test_loss_chart_legend_converts_units():
-    def feed(w):
-        w.add_point("train", 0, 4.0)
-        w.add_point("train", 10, math.log(2) * 2)
-        w.set_series_style("train", "#ff0000", "training")
-        w.unit = "bits"
-
-    lines = run_with(LossChart(), feed)
-    assert "training 2 " in lines[0]
-
-
-def test_loss_chart_50k_points_fast_and_tiny_sizes():
-    n = 50_000
-    xs = np.arange(n, dtype=float)
-    ys = 1.3 + 3 * np.exp(-xs / 5000)
-    timings = []
-
-    def feed(w: LossChart):
-        w.add_points("train", xs, ys)
-        for i in range(0, n, 1000):
-            w.add_point("val", i, 1.4 + 3 * math.exp(-i / 5000))
-        w.set_reference("4-gram", 1.64)
-        w.add_marker(25_000, "seq 256")
-
-    w = LossChart()
-
-    async def main():
-        app = OneWidget(w)
-        async with app.run_test(size=(100, 25)) as pilot:
-            feed(w)
-            await pilot.pause()
-            for scale in ("linear", "log"):
-                w.scale = scale
-                for _ in range(5):
-                    w.invalidate()
-                    t = time.perf_counter()
-                    rendered(w)
-                    timings.append(time.perf_counter() - t)
-            assert w.size == (100, 25)
-            text = "\n".join(rendered(w))
-            assert "4-gram 1.64" in text and "seq 256" in text and "┤" in text
-            w.clear()
-            assert any("no data yet" in ln for ln in rendered(w))
-
-    asyncio.run(main())
-    assert min(timings) < 0.050, timings
-    for size in ((12, 4), (5, 2), (30, 6)):
-        run_with(LossChart(), feed, size=size)
 
 
 # --------------------------------------------------------------------------- TimestepBars

@@ -35,7 +35,7 @@ def test_a_checkpoint_that_does_not_fit(capsys, small_corpus, small_disk, tmp_pa
     """The first checkpoint fits; the second needs room for its temp file beside the first
     and does not: the first survives whole, and the run resumes from it elsewhere."""
     from engine.storage.checkpoint import load
-    from engine.storage.rundir import read_metrics
+    from engine.storage.metrics import read_metrics
 
     out = small_disk / "run"
     code, stdout, err = cli(capsys, "run", "--corpus", str(small_corpus), "--out", str(out),
@@ -63,6 +63,6 @@ def test_metrics_that_do_not_fit(capsys, small_corpus, small_disk):
                             "--steps", "200", "--log-every", "1", *TINY)
     assert_clean_error(code, stdout, err, "No space left on device")
     assert len(err.strip().splitlines()) == 1
-    from engine.storage.rundir import read_metrics
+    from engine.storage.metrics import read_metrics
 
     assert any(r["event"] == "train" for r in read_metrics(out))  # it failed mid-run

@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import assert_clean_error, cli, train_tiny
 
 from engine import files
-from engine.storage import rundir
+from engine.storage import metrics
 
 pytestmark = pytest.mark.timeout(120)  # a FIFO opened for a blocking read would hang here
 
@@ -139,11 +139,11 @@ def test_json_nested_100000_levels_deep(capsys, small_corpus, lm_run, tmp_path):
 
 
 def test_a_metrics_line_over_the_limit_is_skipped_not_held(lm_run, monkeypatch):
-    monkeypatch.setattr(rundir, "MAX_LINE", 1000)
+    monkeypatch.setattr(metrics, "MAX_LINE", 1000)
     with open(lm_run / "metrics.jsonl", "a") as fh:
         fh.write(json.dumps({"event": "eval", "step": 1, "x": "y" * 5000}) + "\n")
         fh.write(json.dumps({"event": "train", "step": 99}) + "\n")
-    records = rundir.read_metrics(lm_run)
+    records = metrics.read_metrics(lm_run)
     assert records[-1] == {"event": "train", "step": 99}
     assert not any("x" in r for r in records)
 

@@ -15,7 +15,7 @@ import pytest
 from cli_helpers import assert_clean_error, cli
 from run_trees import copy_run, make_real_run, mixed, only_rnn_tui_files_went, project, tree
 
-from engine.storage import identity, rundir
+from engine.storage import identity
 from engine.errors import EngineError
 from rnn_tui.workspace import delete
 
@@ -90,7 +90,7 @@ def test_only_a_marked_or_old_rnn_tui_folder_is_a_run(tmp_path, real_run):
     assert identity.signature(real_run) == "run"
     for name, files in (("empty-config", {"config.json": "{}"}),
                         ("other-metrics", {"metrics.jsonl": '{"loss": 1}\n'}),
-                        ("bad-marker", {rundir.MARKER: '{"format": "rnn-tui-run"}'}),
+                        ("bad-marker", {identity.MARKER: '{"format": "rnn-tui-run"}'}),
                         ("fake-ckpt", {"checkpoint.safetensors": "not one"})):
         (tmp_path / name).mkdir()
         for f, text in files.items():

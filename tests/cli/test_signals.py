@@ -201,7 +201,7 @@ def test_kill_9_loop_never_breaks_the_run_directory(small_corpus, tmp_path):
     import random
 
     from engine.storage.checkpoint import load
-    from engine.storage.rundir import read_metrics
+    from engine.storage.metrics import read_metrics
 
     interval = 0.4
     out = tmp_path / "run"

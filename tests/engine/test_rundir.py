@@ -1,4 +1,4 @@
-"""engine.storage.rundir: the lock, the --force swap and its recovery, robust metrics files."""
+"""engine.storage.rundir: the lock, the --force swap and its recovery, its files."""
 
 from __future__ import annotations
 
@@ -84,21 +84,6 @@ def test_stale_checkpoint_temps_are_removed_when_the_directory_is_taken(tmp_path
     (path / ".checkpoint-abc.tmp").write_bytes(b"half")
     rundir.RunDir.open(path, force=True).close()
     assert not list(path.glob(".checkpoint-*"))
-
-
-def test_metrics_with_bad_bytes_or_steps_are_read_and_truncated_without_a_traceback(tmp_path):
-    path = tmp_path / "metrics.jsonl"
-    path.write_bytes(b'{"event": "start", "step": 0}\n'
-                     b'{"event": "train", "step": 1}\n'
-                     b'{"event": "train", "step": "two"}\n'
-                     b'\xff\xfe not utf-8\n'
-                     b'[1, 2]\n'
-                     b'{"event": "train", "step": 3}\n'
-                     b'{"event": "tra')  # cut by a kill
-    assert [r["step"] for r in rundir.read_metrics(tmp_path)] == [0, 1, 3]
-    rundir.truncate_metrics(tmp_path, 1)
-    assert [r["step"] for r in rundir.read_metrics(tmp_path)] == [0, 1]
-    assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_a_full_disk_while_writing_metrics_is_an_engine_error(tmp_path, monkeypatch):

@@ -102,3 +102,89 @@ def test_nothing_to_tune_on_one_core():
 def test_idle_cores_is_between_one_and_the_cores():
     n = idle_cores(2, interval=0.05)
     assert 1 <= n <= 2
+
+
+# --- with the free cores known (FreeCores on Linux) -------------------------------------
+
+
+def make_sensing(machine: Machine, start: int = 2) -> ThreadTuner:
+    """A tuner that also knows the cores other processes leave free: one while the
+    machine's other process is busy, two when it is not."""
+    machine.threads = start
+    return ThreadTuner(2, start, machine.apply, clock=lambda: machine.now,
+                       free_cores=lambda: 1.0 if machine.loaded else 2.0)
+
+
+def test_alone_and_sensing_it_never_tries_one_thread():
+    m = Machine()
+    tuner = make_sensing(m)
+    speed = run(m, tuner, 400)  # well past several hold_s periods
+    assert m.applied == [] and tuner.threads == 2
+    assert speed == pytest.approx(8300)
+
+
+def test_loaded_and_sensing_it_never_tries_two_threads():
+    m = Machine()
+    m.loaded = True
+    m.speed[2, True] = 800.0  # spinning threads beside a busy core: every trial is costly
+    tuner = make_sensing(m, start=1)
+    speed = run(m, tuner, 400)
+    assert m.applied == [] and tuner.threads == 1
+    assert speed == pytest.approx(5200)
+
+
+def test_sensing_follows_the_load_as_it_comes_and_goes():
+    m = Machine()
+    tuner = make_sensing(m)
+    run(m, tuner, 20)
+    m.loaded = True
+    run(m, tuner, 40)  # within min_gap_s + a trial: down to one thread
+    assert tuner.threads == 1
+    m.loaded = False
+    before = m.now
+    run(m, tuner, 40)
+    assert tuner.threads == 2
+    assert m.now - before < ThreadTuner.hold_s  # the free core started the trial, not the timer
+
+
+def test_when_the_step_times_disagree_with_the_free_cores_they_win():
+    m = Machine()
+    m.speed[2, False] = 4000.0  # two threads slower than one on this machine, whatever is free
+    tuner = make_sensing(m, start=1)
+    speed = run(m, tuner, 200)
+    trials = m.applied.count(2)
+    assert speed > 0.9 * 5200  # nearly every step at one thread
+    # a failed trial mutes the sensor for hold_s: about one trial a minute, not one per gap
+    assert trials <= 1 + m.now / ThreadTuner.hold_s
+
+
+def test_free_cores_counts_other_processes_not_this_one(monkeypatch):
+    """/proc/stat's busy time minus this process's CPU time is the others' load."""
+    from engine.training import threads
+
+    hz = threads.os.sysconf("SC_CLK_TCK")
+    proc = {"busy": 0.0, "idle": 0.0, "own": 0.0}
+    monkeypatch.setattr(threads, "cpu_times", lambda: (proc["busy"], proc["idle"]))
+    monkeypatch.setattr(threads.time, "process_time", lambda: proc["own"])
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
+    free = threads.FreeCores(2, min_interval=0.5)
+
+    def second(busy_cores: float, own_cores: float) -> float | None:
+        proc["busy"] += busy_cores * hz
+        proc["idle"] += (2 - busy_cores) * hz
+        proc["own"] += own_cores
+        return free()
+
+    assert second(busy_cores=2.0, own_cores=2.0) == pytest.approx(2.0)  # only us: all free
+    assert second(busy_cores=2.0, own_cores=1.0) == pytest.approx(1.0)  # a hog beside us
+    assert second(busy_cores=1.0, own_cores=0.0) == pytest.approx(1.0)  # a hog, we idle
+    assert second(busy_cores=0.0, own_cores=0.0) == pytest.approx(2.0)  # nobody
+    proc["busy"] += 0.1 * hz  # less than min_interval later: the last answer again
+    assert free() == pytest.approx(2.0)
+
+
+def test_free_cores_is_unknown_without_proc_stat(monkeypatch):
+    from engine.training import threads
+
+    monkeypatch.setattr(threads, "cpu_times", lambda: None)
+    assert threads.FreeCores(2)() is None

@@ -91,7 +91,7 @@ def test_exact_resume(tiny_config, tmp_path):
 
 
 def test_resumed_metrics_are_continuous(tiny_config, tmp_path):
-    from engine.storage.rundir import read_metrics
+    from engine.storage.metrics import read_metrics
 
     cfg = tiny_config.replace(steps=12)
     out = tmp_path / "run"

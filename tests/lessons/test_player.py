@@ -11,46 +11,7 @@ from engine import events as ev
 from engine.lessons.player import LessonPlayer
 from engine.lessons.progress import Progress
 from engine.lessons.schema import load_chapter
-
-CHAPTER = '''title = "Fake"
-
-[[steps]]
-id = "clip-on"
-title = "Turn clipping on"
-topic = "ADL · gradient clipping"
-text = "Press c."
-hints = ["c turns clipping on", "really: c"]
-check = {all = [{setting = "clip_mode", equals = "norm"}, {metric = "val_loss", below = 2.0}]}
-
-[steps.run]
-task = "adding"
-model = "rnn"
-hidden = 8
-length = 10
-clip_mode = "off"
-steps = 100
-
-[[steps.solution]]
-set = "clip_mode"
-value = "norm"
-key = "c"
-
-[[steps]]
-id = "predict"
-title = "Predict"
-topic = "CS286 · vanishing gradient"
-text = "Which is smaller?"
-
-[steps.question]
-ask = "The first gradient is..."
-slide = 1
-reveal = {event = "probe"}
-choices = [{text = "tiny", when = {grad_ratio = [0, -1], below = 0.01}},
-           {text = "not tiny", when = {grad_ratio = [0, -1], at_least = 0.01}}]
-
-[[steps.solution]]
-answer = 1
-'''
+from tests.lesson_helpers import LESSONS
 
 
 class FakeController:
@@ -94,9 +55,7 @@ class FakeController:
 
 
 def make(tmp_path: Path):
-    path = tmp_path / "fake.toml"
-    path.write_text(CHAPTER, encoding="utf-8")
-    chapter = load_chapter(path)
+    chapter = load_chapter(LESSONS / "fake.toml")  # two steps: clipping, a question
     controller = FakeController()
     progress = Progress(tmp_path / "state" / "lessons.json")
     return chapter, controller, progress

@@ -10,29 +10,9 @@ import pytest
 from engine.lessons import predicates as pred
 from engine.lessons.schema import LessonFileError, load_chapter
 from tests.cli_helpers import cli
+from tests.lesson_helpers import chapter_text
 
-VALID = '''title = "A tiny chapter"
-
-[[steps]]
-id = "one"
-title = "Train a little"
-topic = "CS286 · language model"
-text = "Watch the loss."
-
-[steps.run]
-corpus = "hello"
-model = "rnn"
-hidden = 16
-layers = 1
-steps = 100
-
-[steps.check]
-metric = "val_loss"
-below = 2.0
-
-[[steps.solution]]
-wait = {metric = "step", at_least = 50}
-'''
+VALID = chapter_text("tiny")  # tests/fixtures/lessons/tiny.toml
 
 
 def write(tmp_path: Path, text: str, name: str = "lesson.toml") -> Path:

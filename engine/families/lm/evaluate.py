@@ -1,11 +1,18 @@
-"""Validation loss: one pass over a text with the hidden state carried across windows."""
+"""Validation loss: one pass over a text with the hidden state carried across windows
+(`evaluate_total`), and the lines `rnn-tui eval` prints for a text (`evaluate_text`)."""
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import torch
 
-from engine.errors import check_cancel
+from engine.errors import EngineError, check_cancel
 from engine.recurrent import detach_hidden
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.families.lm.task import LanguageModelTask
 
 
 def evaluate(model, ids: torch.Tensor, device: torch.device, window: int = 256,
@@ -63,3 +70,79 @@ def _streams_total(model, ids: torch.Tensor, streams: int, length: int, device, 
         if progress is not None:
             progress(min(1.0, (start + window) / max(length, 1)))
     return float(total)
+
+
+def evaluate_text(task: "LanguageModelTask", model, spec: str | None) -> list[str]:
+    """The loss on a text (a corpus spec), or on the run's own held-out split (and its
+    test split, if it has one). Characters a character model's vocabulary lacks are left
+    out of the text and counted (not refused); a word model reads them as <unk>."""
+    from engine.data.corpus import load_corpus
+
+    lines: list[str] = []
+    if spec is None:
+        task.load_data()
+        cfg, words = task.config, task.data.words
+        held_out = cfg.val or f"{cfg.val_fraction:.0%} held out of {cfg.corpus}"
+        found = [(task.val_ids, words.get("val"), f"the run's held-out text ({held_out})")]
+        if task.data.test is not None:
+            test = cfg.test or f"the last {cfg.test_fraction:.0%} of {cfg.corpus}"
+            found.append((task.data.test, words.get("test"), f"the run's test text ({test})"))
+    else:
+        text = load_corpus(spec).text
+        if task.config.tokens == "char":
+            (ids, lines), words = _known_ids(task, text), None
+        else:
+            ids, words = task.encode(text), _words(task, text)
+        found = [(ids, words, spec)]
+    return lines + [_eval_line(task, model, ids, words, what) for ids, words, what in found]
+
+
+def _words(task: "LanguageModelTask", text: str) -> int:
+    from engine.families.lm.words import tokenize_words
+
+    return int(tokenize_words(text, task.tokenizer, task.config.eos)[1].sum())
+
+
+def _eval_line(task: "LanguageModelTask", model, ids: torch.Tensor, words: int | None,
+               what: str) -> str:
+    total, count = evaluate_total(model, ids, task.device, cancel=task.cancel,
+                                  progress=task.progress)
+    loss = total / max(count, 1)
+    if not math.isfinite(loss):
+        raise EngineError(f"the model's loss on {what} is {loss}: its predictions overflow "
+                          f"(a checkpoint from a run that was diverging)")
+    unit = task.config.tokens
+    m = task.loss_metrics(total, count, words)
+    unk = "" if task.vocab.unk_id is None else \
+        f" ({100 * float((ids == task.vocab.unk_id).float().mean()):.1f}% <unk>)"
+    per = f"{m[f'bits_per_{unit}']:.4f} bits/{unit} · perplexity {m['perplexity']:.3f}"
+    if "token_perplexity" in m:
+        per += (f" per word ({words - 1:,} words with <eos>) · "
+                f"{m['token_perplexity']:.3f} per token")
+    return (f"{loss:.4f} nats/{'token' if unit == 'word' else unit} · {per} · "
+            f"on {count:,} predicted {_plural(unit)}{unk} of {what}")
+
+
+def _known_ids(task: "LanguageModelTask", text: str) -> tuple[torch.Tensor, list[str]]:
+    """The ids of `text` without the characters the vocabulary lacks, and a line that
+    counts those (none: no line)."""
+    from collections import Counter
+
+    unknown = set(task.vocab.unknown(set(text)))
+    if not unknown:
+        return task.encode(text), []
+    kept = text.translate({ord(ch): None for ch in unknown})
+    dropped = len(text) - len(kept)
+    counts = Counter(ch for ch in text if ch in unknown)
+    shown = " ".join(repr(c) for c, _ in counts.most_common(8))
+    if len(kept) < 2:
+        raise EngineError(f"nothing to evaluate: every character of {len(text):,} is "
+                          f"outside the model's vocabulary ({shown})")
+    line = (f"{dropped:,} of {len(text):,} characters ({100 * dropped / len(text):.2g}%) are "
+            f"outside the model's vocabulary and were left out: {len(unknown)} distinct, "
+            f"most frequent {shown}")
+    return task.encode(kept), [line]
+
+
+def _plural(unit: str) -> str:
+    return {"char": "characters", "word": "tokens"}.get(unit, unit + "s")

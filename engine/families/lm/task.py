@@ -12,7 +12,6 @@ look at a recurrent state and are skipped without one (the config says: `recurre
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -77,7 +76,8 @@ class LanguageModelTask(Task):
         self.shard.rows(cfg.batch_size)  # under torchrun: a batch that cannot split, now
         self.probe_text = word_aligned(self.val_text, PROBE_TEXT_CHARS)
 
-    def _ids(self, text: str) -> torch.Tensor:
+    def encode(self, text: str) -> torch.Tensor:
+        """The ids of TEXT as training reads it (a character the vocabulary lacks: an error)."""
         if self.config.tokens == "word":  # unknown words -> <unk>, as in training
             from engine.families.lm.words import tokenize_text
 
@@ -232,74 +232,10 @@ class LanguageModelTask(Task):
         return [self._sample(model, step, "", cfg.sample_length, cfg.temperature)]
 
     def evaluate_data(self, model, spec: str | None) -> list[str]:
-        """The loss on a text (a corpus spec), or on the run's own held-out split (and its
-        test split, if it has one). Characters a character model's vocabulary lacks are left
-        out of the text and counted (not refused); a word model reads them as <unk>."""
-        from engine.data.corpus import load_corpus
+        """`rnn-tui eval`: the loss on a text or the run's own splits (evaluate.py)."""
+        from engine.families.lm.evaluate import evaluate_text
 
-        lines: list[str] = []
-        if spec is None:
-            self.load_data()
-            cfg, words = self.config, self.data.words
-            held_out = cfg.val or f"{cfg.val_fraction:.0%} held out of {cfg.corpus}"
-            found = [(self.val_ids, words.get("val"), f"the run's held-out text ({held_out})")]
-            if self.data.test is not None:
-                test = cfg.test or f"the last {cfg.test_fraction:.0%} of {cfg.corpus}"
-                found.append((self.data.test, words.get("test"), f"the run's test text "
-                                                                 f"({test})"))
-        else:
-            text = load_corpus(spec).text
-            if self.config.tokens == "char":
-                (ids, lines), words = self._known_ids(text), None
-            else:
-                ids, words = self._ids(text), self._words(text)
-            found = [(ids, words, spec)]
-        return lines + [self._eval_line(model, ids, words, what) for ids, words, what in found]
-
-    def _words(self, text: str) -> int:
-        from engine.families.lm.words import tokenize_words
-
-        return int(tokenize_words(text, self.tokenizer, self.config.eos)[1].sum())
-
-    def _eval_line(self, model, ids: torch.Tensor, words: int | None, what: str) -> str:
-        from engine.families.lm.evaluate import evaluate_total
-
-        total, count = evaluate_total(model, ids, self.device, cancel=self.cancel,
-                                      progress=self.progress)
-        loss = total / max(count, 1)
-        if not math.isfinite(loss):
-            raise EngineError(f"the model's loss on {what} is {loss}: its predictions overflow "
-                              f"(a checkpoint from a run that was diverging)")
-        unit = self.config.tokens
-        m = self.loss_metrics(total, count, words)
-        unk = "" if self.vocab.unk_id is None else \
-            f" ({100 * float((ids == self.vocab.unk_id).float().mean()):.1f}% <unk>)"
-        per = f"{m[f'bits_per_{unit}']:.4f} bits/{unit} · perplexity {m['perplexity']:.3f}"
-        if "token_perplexity" in m:
-            per += (f" per word ({words - 1:,} words with <eos>) · "
-                    f"{m['token_perplexity']:.3f} per token")
-        return (f"{loss:.4f} nats/{'token' if unit == 'word' else unit} · {per} · "
-                f"on {count:,} predicted {_plural(unit)}{unk} of {what}")
-
-    def _known_ids(self, text: str) -> tuple[torch.Tensor, list[str]]:
-        """The ids of `text` without the characters the vocabulary lacks, and a line that
-        counts those (none: no line)."""
-        from collections import Counter
-
-        unknown = set(self.vocab.unknown(set(text)))
-        if not unknown:
-            return self._ids(text), []
-        kept = text.translate({ord(ch): None for ch in unknown})
-        dropped = len(text) - len(kept)
-        counts = Counter(ch for ch in text if ch in unknown)
-        shown = " ".join(repr(c) for c, _ in counts.most_common(8))
-        if len(kept) < 2:
-            raise EngineError(f"nothing to evaluate: every character of {len(text):,} is "
-                              f"outside the model's vocabulary ({shown})")
-        line = (f"{dropped:,} of {len(text):,} characters ({100 * dropped / len(text):.2g}%) are "
-                f"outside the model's vocabulary and were left out: {len(unknown)} distinct, "
-                f"most frequent {shown}")
-        return self._ids(kept), [line]
+        return evaluate_text(self, model, spec)
 
     def request(self, model, request: Request, step: int) -> list[Event]:
         cfg, args = self.config, request.args
@@ -374,7 +310,6 @@ class LanguageModelTask(Task):
                           for i in range(len(tensors)))
             self.hidden = parts if len(parts) > 1 else parts[0]
 
-
     @property
     def _stream_dim(self) -> int:
         """Where the streams are in the carried state: (layers, B, H), or (B, window)."""
@@ -404,11 +339,6 @@ def request_seed(seed: int, step: int, prime: str, n: int) -> int:
     import zlib
 
     return (seed + step + 7919 * n + zlib.crc32(prime.encode("utf-8"))) % (2**63 - 1)
-
-
-
-def _plural(unit: str) -> str:
-    return {"char": "characters", "word": "tokens"}.get(unit, unit + "s")
 
 
 def _first(hidden: Hidden, n: int) -> Hidden:
