@@ -139,12 +139,16 @@ def describe(path: Path, root: Path | None = None,
     if events is None:
         events = read_events(path) if os.path.lexists(path / METRICS) else []
     started = next((e for e in events if isinstance(e, ev.Started)), None)
-    family = (started.family if started is not None else "") or families.DEFAULT
+    meta = _checkpoint_meta(path)
+    # A run logged before the families names none: its checkpoint does (meta["kind"], as
+    # engine.config.saved_config reads it), else it is the default family's.
+    family = (started.family if started is not None else "") or meta.get("kind") or \
+        families.DEFAULT
     if not isinstance(family, str):
         raise EngineError(f"its start event names no family ({str(family)[:40]})")
     config = read_config(path) or (started.config if started is not None else None) or {}
     cfg = families.get(family).config_class().from_dict(config, source=str(path))
-    steps = _checkpoint_step(path)
+    steps = _checkpoint_step(meta)
     if steps is None:
         steps = max((int(e.step) for e in events if isinstance(e, ev.TrainStep)), default=0)
     size, modified = own_size(path)
@@ -159,7 +163,8 @@ def unreadable(path: Path, root: Path | None, problem: str) -> RunInfo:
     """A run whose config or history cannot be read: listed, with why."""
     size, modified = own_size(path)
     return RunInfo(path=path, name=_name(path, root), family="?", model="?", data="?",
-                   steps=_checkpoint_step(path) or 0, best="–", size=size, modified=modified,
+                   steps=_checkpoint_step(_checkpoint_meta(path)) or 0, best="–", size=size,
+                   modified=modified,
                    checkpoint=(path / CHECKPOINT).is_file(), in_use=holder(path),
                    problem=problem)
 
@@ -189,10 +194,15 @@ def best_metric(family: str, events: list[ev.Event], config=None) -> str:
     return f"val {min(e.val_loss for e in evals):.3f}"
 
 
-def _checkpoint_step(path: Path) -> int | None:
-    """The step in the checkpoint's header (read without its tensors)."""
+def _checkpoint_meta(path: Path) -> dict[str, Any]:
+    """The checkpoint's metadata, from its header (read without its tensors); {}: none."""
     meta = header.read_meta(path / CHECKPOINT) if not (path / CHECKPOINT).is_symlink() else None
-    step = meta.get("step") if meta else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _checkpoint_step(meta: dict[str, Any]) -> int | None:
+    """The step the checkpoint's metadata says it holds."""
+    step = meta.get("step")
     return step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else None
 
 
