@@ -8,12 +8,14 @@ only when it continues.
         ...                     # --resume`, in place (same directory, the step goes on)
 
 Until `events()` is iterated the run is only read: the run's best model (best.safetensors;
-with `last=True`, or none kept: its latest checkpoint's) comes from
-`engine.storage.state.load_run` (no lock, nothing written), so opening a run - even one
-another process trains - never touches its files. Requests are answered by that model and
-live settings (learning rate, temperature, ...) are kept as the continued run's overrides,
-like flags given again to `--resume`. `continue_with(steps=...)` sets a new budget first.
-Continuing always resumes from the latest checkpoint.
+none kept: its latest checkpoint's) comes from `engine.storage.state.load_run` (no lock,
+nothing written), so opening a run - even one another process trains - never touches its
+files. `saved`: the run as `read_run` already read and checked it (`rnn-tui open`, before
+the app opened; `open --last`: the latest checkpoint's model), so it is not read twice.
+Requests are answered by that model and live settings (learning rate, temperature, ...) are
+kept as the continued run's overrides, like flags given again to `--resume`.
+`continue_with(steps=...)` sets a new budget first. Continuing always resumes from the
+latest checkpoint.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ class OpenedRun(Trainer):
     """The Trainer protocol over a saved run: a read-only preview, then resume in place."""
 
     def __init__(self, out_dir: str | Path, overrides: dict[str, Any] | None = None,
-                 device: str = "cpu", last: bool = False) -> None:
+                 device: str = "cpu", saved: Any = None) -> None:
         super().__init__(None, out_dir, resume=True, overrides=dict(overrides or {}))
         self.preview_device = device  # where the preview model runs (training: the config's)
-        self.last = last  # preview the latest checkpoint's model, not the best one
+        self.saved = saved  # engine.storage.state.SavedRun read already, or None: read it
         self.loaded: Any = None  # engine.storage.state.LoadedRun while previewing
 
     # --- any thread ----------------------------------------------------------------------
@@ -68,10 +70,11 @@ class OpenedRun(Trainer):
     def _load(self) -> list[ev.Event]:
         from engine.storage.state import load_run
 
-        run = self.loaded = load_run(self.out_dir, self.preview_device, self.last)
+        run = self.loaded = load_run(self.saved or self.out_dir, self.preview_device)
+        self.saved = None  # (its tensors are the model's now)
         run.task.cancel = self._stop.is_set
         step = self._current_step()  # the model's (the best one's: maybe before the latest)
-        latest, elapsed = run.latest_step, run.latest_elapsed
+        latest, elapsed = run.latest_step, run.latest_elapsed  # where continuing resumes
         out: list[ev.Event] = [ev.Opened(
             step=latest, config=run.config.to_dict(), device=str(run.task.device),
             parameters=sum(p.numel() for p in run.model.parameters()), elapsed_s=elapsed,

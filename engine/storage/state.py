@@ -6,7 +6,9 @@ run as it was, even with --force), device and threads, seed, the family's task (
 vocabulary), the memory estimate, the model, the optimizer - or all of that restored from a
 checkpoint for `--resume`, whose metadata `checkpoint_config` checks first. `snapshot_state`
 turns it back into a checkpoint; `load_run` rebuilds a trained model for sample / translate /
-eval / open. (The baselines are the loop's first side job, so a stop during them is honoured.)
+eval / open, from a run directory or from what `read_run` read of one (`rnn-tui open` reads
+and checks it once, before the app opens). (The baselines are the loop's first side job, so
+a stop during them is honoured.)
 """
 
 from __future__ import annotations
@@ -299,14 +301,15 @@ def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
 
 
 @dataclass
-class LoadedRun:
-    """A trained model back from its run directory, for sample / translate / eval / open."""
-    family: families.Family
+class SavedRun:
+    """A run directory's kept model, read, and its config, checked against it: the one way a
+    saved run's config is made. `rnn-tui open` reads it before the app opens (a bad
+    checkpoint is one line, not a dialog) and hands it on, so the opened run is not read
+    and checked again (engine/storage/opened.py)."""
+    path: Path
+    checkpoint: ckpt.CheckpointData
     config: RunConfig
-    task: Task  # built from the checkpoint's metadata (vocabulary); no data loaded
-    model: torch.nn.Module  # in eval mode, on the asked-for device
-    meta: dict[str, Any]  # the loaded file's metadata (its step: the model's)
-    file: str = ""  # the file it came from: rundir.BEST, rundir.CHECKPOINT or a path given
+    file: str = ""  # which file: header.BEST, header.CHECKPOINT, or the name of a file given
     # The run's progress: its latest checkpoint's step and active seconds, read from that
     # file's header (the loaded file's own when it is the one, or the header is unreadable).
     latest_step: int = 0
@@ -321,7 +324,7 @@ class LoadedRun:
 
 
 def kept_file(run_dir: str | Path, last: bool = False) -> str:
-    """Which of a run's kept models to load: the best (rundir.BEST) when the run has one and
+    """Which of a run's kept models to read: the best (header.BEST) when the run has one and
     LAST is not asked, else the latest checkpoint (RUN_DIR a file: that file's name)."""
     from engine.storage.header import BEST, CHECKPOINT
 
@@ -331,17 +334,49 @@ def kept_file(run_dir: str | Path, last: bool = False) -> str:
     return BEST if not last and os.path.lexists(path / BEST) else CHECKPOINT
 
 
-def load_run(run_dir: str | Path, device: str = "cpu", last: bool = False) -> LoadedRun:
-    """The run's best model (rundir.BEST; with LAST, or none kept: its latest checkpoint)."""
-    from engine.storage import header, identity
-    from engine.storage.header import CHECKPOINT
-    from engine.training.device import configure_threads, resolve_device
+def read_run(run_dir: str | Path, last: bool = False) -> SavedRun:
+    """The run's best model (header.BEST; with LAST, or none kept: its latest checkpoint)
+    and its checked config (EngineError: why not)."""
+    from engine.storage.header import CHECKPOINT, read_meta
 
     file = kept_file(run_dir, last)
     saved = ckpt.load(run_dir, file)
-    latest = header.read_meta(Path(run_dir) / CHECKPOINT) if Path(run_dir).is_dir() else None
-    identity.adopt(run_dir)  # a run from before markers: its first open writes one
-    config = checkpoint_config(saved, str(run_dir))
+    latest = read_meta(Path(run_dir) / CHECKPOINT) if Path(run_dir).is_dir() else None
+    progress = latest if latest is not None and ckpt.progress_valid(latest) else saved.meta
+    return SavedRun(Path(run_dir), saved, checkpoint_config(saved, str(run_dir)), file,
+                    int(progress["step"]), float(progress.get("elapsed") or 0.0))
+
+
+@dataclass
+class LoadedRun:
+    """A trained model back from its run directory, for sample / translate / eval / open."""
+    family: families.Family
+    config: RunConfig
+    task: Task  # built from the checkpoint's metadata (vocabulary); no data loaded
+    model: torch.nn.Module  # in eval mode, on the asked-for device
+    meta: dict[str, Any]  # the loaded file's metadata (its step: the model's)
+    file: str = ""  # the file it came from (SavedRun.file)
+    latest_step: int = 0  # the run's progress (SavedRun's): its latest checkpoint's step
+    latest_elapsed: float = 0.0  # and active seconds
+
+    @property
+    def best(self) -> bool:
+        """Whether the model is the run's best (best.safetensors), not its latest."""
+        from engine.storage.header import BEST
+
+        return self.file == BEST
+
+
+def load_run(run_dir: str | Path | SavedRun, device: str = "cpu",
+             last: bool = False) -> LoadedRun:
+    """The trained model of a run directory - its best, or with LAST its latest (read_run) -
+    or of a SavedRun already read from one."""
+    from engine.storage import identity
+    from engine.training.device import configure_threads, resolve_device
+
+    read = run_dir if isinstance(run_dir, SavedRun) else read_run(run_dir, last)
+    saved, config = read.checkpoint, read.config
+    identity.adopt(read.path)  # a run from before markers: its first open writes one
     # The run's --threads; 0: the cores idle now (2 threads beside a busy core made a
     # held-out evaluation 10x slower than 1 thread).
     configure_threads(config.threads)
@@ -351,8 +386,5 @@ def load_run(run_dir: str | Path, device: str = "cpu", last: bool = False) -> Lo
     check_memory(task, task.device, training=False)
     model = task.build_model()
     ckpt.load_weights(model, saved.model, "its own config")
-    progress = saved.meta
-    if latest is not None and ckpt.progress_valid(latest):
-        progress = latest
-    return LoadedRun(family, config, task, model.to(task.device).eval(), saved.meta, file,
-                     int(progress["step"]), float(progress.get("elapsed") or 0.0))
+    return LoadedRun(family, config, task, model.to(task.device).eval(), saved.meta,
+                     read.file, read.latest_step, read.latest_elapsed)

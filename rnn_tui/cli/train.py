@@ -69,17 +69,14 @@ def open_command(run_dir: Path = typer.Argument(..., help="A run directory."),
                  last: bool = LastOpt) -> None:
     """Open a run directory in the app: its curves, its best model (the best evaluation by
     the family's headline), ready to sample; space continues from the latest checkpoint."""
-    from engine.storage.checkpoint import load
-    from engine.storage.header import CHECKPOINT
-    from engine.storage.state import checkpoint_config, kept_file
+    from engine.storage.state import read_run
     from rnn_tui.app import run_app
 
     refuse_under_torchrun("`rnn-tui open`")
-    shown = kept_file(run_dir, last)  # the model it shows; a corrupt or edited file (this
-    if shown != CHECKPOINT:           # one or the latest): one line, no dialog
-        checkpoint_config(load(run_dir, shown), str(run_dir))
-    cfg = checkpoint_config(load(run_dir), str(run_dir))  # the run it continues
-    code = run_app(cfg, out_dir=str(run_dir), resume=True, open_last=last)
+    saved = read_run(run_dir, last)  # the model it shows, read and checked once: an edited
+    # file is one line; and the latest checkpoint, where it goes on, checked too
+    latest = read_run(run_dir, last=True) if saved.best else saved
+    code = run_app(latest.config, out_dir=str(run_dir), resume=True, saved=saved)
     if code:
         raise typer.Exit(code)
 

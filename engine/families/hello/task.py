@@ -22,7 +22,6 @@ from engine.task import Evaluation, Task
 
 class HelloTask(Task):
     Config = HelloConfig
-    report_metrics = (("accuracy", "next char right", "%"), ("spells", "spells it", "%"))
 
     def __init__(self, config: HelloConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)

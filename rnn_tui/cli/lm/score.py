@@ -20,7 +20,8 @@ from rnn_tui.cli.options import LastOpt
 BAR_WIDTH = 40
 
 
-def score_command(run_dir: Path = typer.Argument(..., help="A language model's run directory "
+def score_command(ctx: typer.Context,
+                  run_dir: Path = typer.Argument(..., help="A language model's run directory "
                                                  "(or its checkpoint)."),
                   sentences: Optional[list[str]] = typer.Argument(
                       None, help="Sentences to score (quote each one)."),
@@ -33,8 +34,7 @@ def score_command(run_dir: Path = typer.Argument(..., help="A language model's r
                   device: str = typer.Option("cpu", "--device"),
                   last: bool = LastOpt) -> None:
     """Score sentences with a trained language model: ln P, perplexity, surprisal per token."""
-    from engine.families.lm.scoring import score_sentence
-    from rnn_tui.cli.inference import input_lines, load_for, tell_which
+    from rnn_tui.cli.inference import answer, input_lines, load_for, tell_which
 
     texts = list(sentences or []) + input_lines(file)
     if not texts:
@@ -43,15 +43,8 @@ def score_command(run_dir: Path = typer.Argument(..., help="A language model's r
     for text in texts:
         if not text.strip():
             raise EngineError("an empty sentence cannot be scored")
-    run = load_for(run_dir, "score", device, last)
-    task = run.task
-    found = []
-    for text in texts:
-        s = score_sentence(run.model, task.vocab, task.tokenizer, text, end=end,
-                           device=task.device)
-        found.append({"text": s.text, "tokens": s.tokens, "unknown": s.unknown,
-                      "log_probs": s.log_probs})
-    typer.echo(render(found))
+    run = load_for(run_dir, "score", device, ctx, last)
+    typer.echo(render(answer(run, "score", sentences=texts, end=end)[0].sentences))
     tell_which(run)
 
 
