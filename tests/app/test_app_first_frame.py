@@ -35,7 +35,7 @@ def test_the_first_run_is_built_after_the_first_frame():
         app = factory.app = create_app(CONFIG, factory)
         async with app.run_test(size=SIZE) as pilot:
             await settled(app, pilot)
-            await pilot.press("r")  # a restart: the frame was drawn long ago
+            app.controller.start(why="again")  # a restart: the frame was drawn long ago
             await wait_for(lambda: len(factory.trainers) == 2, pilot=pilot)
 
     asyncio.run(main())
