@@ -14,13 +14,12 @@ Cache directory: $RNN_TUI_CACHE/corpora, else $XDG_CACHE_HOME/rnn-tui/corpora, e
 ~/.cache/rnn-tui/corpora. $RNN_TUI_MIRROR (a base URL) replaces the upstream host:
 NAME is then fetched from MIRROR/NAME.txt (tests point it at a local HTTP server).
 
-The network modules are imported by a download, not with this module: listing the corpora
+The network and hashing modules are imported by a download, not with this module: listing the corpora
 (and `rnn-tui --help`, through the configs) should not pay for an HTTP client.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -221,6 +220,8 @@ def _check(name: str, source: str, tmp: Path, remote: Remote) -> None:
 
 
 def _sha256_file(path: Path) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
