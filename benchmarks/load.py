@@ -13,8 +13,9 @@ interrupted benchmark never leaves a spinning process behind.
 
 Variants (--variants, comma-separated):
   auto         rnn-tui's defaults: --threads 0 (the engine picks and adapts the thread
-               count, engine/training/threads.py) and its wait policy (threads.SPIN_COUNT:
-               0 = OMP_WAIT_POLICY=PASSIVE, idle threads sleep at once)
+               count from the cores other processes leave free and the step times,
+               engine/training/threads.py) and its wait policy (threads.SPIN_COUNT: idle
+               threads spin that many times, ~0.3 ms, then sleep)
   fixed        what the defaults were before: all cores, never adapted, OpenMP's own policy
   one          --threads 1, OpenMP's own policy
   passive      all cores, never adapted, OMP_WAIT_POLICY=PASSIVE

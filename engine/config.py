@@ -44,6 +44,14 @@ class RunConfig:
     # Fields --resume cannot change: the saved weights and optimizer state are for them.
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = ("model", "embed", "hidden", "layers",
                                                   "optimizer")
+    # What the run's held-out numbers are, readable without torch (the runs list, compare);
+    # the family's Task has them from here (engine/task.py). HEADLINE: the metric whose best
+    # value marks an evaluation as `best`, and whether higher is better; None: the lowest
+    # val_loss (a family whose headline depends on its settings overrides `headline()`).
+    HEADLINE: ClassVar[tuple[str, bool] | None] = None
+    # The metrics a report line shows: (metric, label, format), format "%" for a share
+    # shown as a percentage.
+    REPORT_METRICS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     # --- model ------------------------------------------------------------------------
     model: str = "gru"  # cell type: lstm | gru | rnn (vanilla); the long-range lab adds irnn
     embed: int = 64  # embedding size of each input token
@@ -152,6 +160,11 @@ class RunConfig:
     def describe(self) -> str:
         """The model in a few words, for the status bar and the logs: 'GRU 512×2'."""
         return f"{self.model.upper()} {self.hidden}×{self.layers}"
+
+    def headline(self) -> tuple[str, bool] | None:
+        """This run's headline metric (HEADLINE): the one definition of "best" for the
+        report, the app, `runs list`, compare and races."""
+        return self.HEADLINE
 
     def loss_name(self) -> str:
         """What the loss is when it is not a log-likelihood in nats ("MSE"): then nats, bits

@@ -135,14 +135,6 @@ class Baselines(Event):
     losses: dict[str, float]
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> "Baselines":
-        if "losses" not in record and "ngram" in record:  # written before the families
-            order = record.get("ngram_order", 5)
-            return cls(losses={"uniform": record["uniform"], "unigram": record["unigram"],
-                               f"KN {order}-gram": record["ngram"]})
-        return super().from_record(record)
-
 
 @register
 @dataclass

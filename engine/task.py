@@ -68,13 +68,13 @@ class Task(ABC):
     # What a user can ask of the model while it trains or once loaded: "sample",
     # "translate", ... (`request` answers them with events).
     requests: ClassVar[tuple[str, ...]] = ()
-    # The metric whose best value marks an evaluation as `best`, and whether higher is
-    # better; None: the lowest val_loss.
+    # Config.HEADLINE and Config.REPORT_METRICS (set below: declared on the config, so that
+    # listing runs needs no torch): the metric whose best value marks an evaluation as
+    # `best` (None: the lowest val_loss), and the metrics a report line shows.
     headline: ClassVar[tuple[str, bool] | None] = None
-    # What one token of the loss is ("nats/char"), and the metrics a report line shows:
-    # (metric, label, format) with format "%" for a share shown as a percentage.
-    unit: ClassVar[str] = "char"
     report_metrics: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # What one token of the loss is ("nats/char").
+    unit: ClassVar[str] = "char"
     # What a reported metric is, said once under the first line that shows it (BLEU's
     # sacrebleu signature): metric -> note.
     metric_notes: ClassVar[dict[str, str]] = {}
@@ -84,15 +84,14 @@ class Task(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "Config" in cls.__dict__:  # the family's name is written once, on its config
-            cls.family = cls.Config.FAMILY
+        if "Config" in cls.__dict__:  # the family's name is written once, on its config,
+            cls.family = cls.Config.FAMILY  # and so are what its numbers are
+            cls.headline, cls.report_metrics = cls.Config.HEADLINE, cls.Config.REPORT_METRICS
 
     @classmethod
     def headline_of(cls, config: RunConfig) -> tuple[str, bool] | None:
-        """The headline for this config (a family whose headline depends on its task says
-        so here): `headline` by default. The one definition of "best" for the report, the
-        app, `runs list`, compare and races."""
-        return cls.headline
+        """The headline for this config (engine/config.py RunConfig.headline)."""
+        return config.headline()
 
     @classmethod
     def unit_of(cls, config: RunConfig) -> str:
@@ -221,14 +220,16 @@ class Task(ABC):
         return []
 
     def request(self, model: torch.nn.Module, request: Request, step: int) -> list[Event]:
-        """Answer a user's request (its kind is one of `requests`)."""
+        """Answer a user's request (its kind is one of `requests`) with events, whoever asks:
+        the app, a lesson, a command (`rnn-tui translate`)."""
         raise NotImplementedError(request.kind)
 
-    def sample_lines(self, model: torch.nn.Module, **options: Any) -> Iterator[str] | None:
-        """`rnn-tui sample` for a family whose samples are lines (names for a label): the
-        lines to print, given the command's options (label, count, temperature, prime, seed,
-        greedy). None: the samples are the language model's stream of text."""
-        return None
+    def stream(self, model: torch.nn.Module, request: Request) -> Iterator[str]:
+        """Answer a request whose answer is text written as it is made (`rnn-tui sample`: a
+        language model's text, a one-to-many model's names): the pieces, in order. The
+        request's args are the command's options; a family takes those it has. Bad options
+        are refused (EngineError) before the first piece."""
+        raise EngineError(f"a {self.family} model cannot {request.kind} as text")
 
     def predict(self, model: torch.nn.Module, texts: list[str],
                 pretokenized: bool = False) -> list[Prediction]:

@@ -11,8 +11,7 @@ With `--out DIR` the first run is DIR and the later ones are its siblings DIR-2,
 the runs screen and `rnn-tui runs list` show; `rename` and `delete` refuse a run another
 process (or this one) is training. What a run is and what deleting one removes (only the
 files rnn-tui wrote) is engine/storage/identity.py's `is_run` and engine/storage/removal.py's
-`remove_run`. Nothing here imports torch or Textual, except the family's Task class for its
-headline metric (`best`).
+`remove_run`. Nothing here imports torch or Textual (tests/cli/test_runs_without_torch.py).
 """
 
 from __future__ import annotations
@@ -140,12 +139,16 @@ def describe(path: Path, root: Path | None = None,
     if events is None:
         events = read_events(path) if os.path.lexists(path / METRICS) else []
     started = next((e for e in events if isinstance(e, ev.Started)), None)
-    family = (started.family if started is not None else "") or families.DEFAULT
+    meta = _checkpoint_meta(path)
+    # A run logged before the families names none: its checkpoint does (meta["kind"], as
+    # engine.config.saved_config reads it), else it is the default family's.
+    family = (started.family if started is not None else "") or meta.get("kind") or \
+        families.DEFAULT
     if not isinstance(family, str):
         raise EngineError(f"its start event names no family ({str(family)[:40]})")
     config = read_config(path) or (started.config if started is not None else None) or {}
     cfg = families.get(family).config_class().from_dict(config, source=str(path))
-    steps = _checkpoint_step(path)
+    steps = _checkpoint_step(meta)
     if steps is None:
         steps = max((int(e.step) for e in events if isinstance(e, ev.TrainStep)), default=0)
     size, modified = own_size(path)
@@ -160,7 +163,8 @@ def unreadable(path: Path, root: Path | None, problem: str) -> RunInfo:
     """A run whose config or history cannot be read: listed, with why."""
     size, modified = own_size(path)
     return RunInfo(path=path, name=_name(path, root), family="?", model="?", data="?",
-                   steps=_checkpoint_step(path) or 0, best="–", size=size, modified=modified,
+                   steps=_checkpoint_step(_checkpoint_meta(path)) or 0, best="–", size=size,
+                   modified=modified,
                    checkpoint=(path / CHECKPOINT).is_file(), in_use=holder(path),
                    problem=problem)
 
@@ -172,27 +176,33 @@ def _name(path: Path, root: Path | None) -> str:
 
 def best_metric(family: str, events: list[ev.Event], config=None) -> str:
     """The family's headline (for CONFIG) at its best evaluation (else the lowest held-out
-    loss): the same best as the report's and the app's."""
+    loss): the same best as the report's and the app's. Read from the family's config class
+    (engine/config.py HEADLINE), never its Task: listing runs imports no torch."""
     evals = [e for e in events if isinstance(e, ev.Eval)
              and isinstance(e.val_loss, (int, float))]
     if not evals:
         return "–"
-    task = families.get(family).task_class()
-    headline = task.headline if config is None else task.headline_of(config)
+    cls = families.get(family).config_class()
+    headline = cls.HEADLINE if config is None else config.headline()
     if headline:
         key, higher = headline
         values = [e.metrics[key] for e in evals if isinstance(e.metrics.get(key), (int, float))]
         if values:
-            fmt = next((f for k, _label, f in task.report_metrics if k == key), ".4g")
+            fmt = next((f for k, _label, f in cls.REPORT_METRICS if k == key), ".4g")
             value = max(values) if higher else min(values)
             return f"{key} " + (f"{100 * value:.2f}%" if fmt == "%" else format(value, fmt))
     return f"val {min(e.val_loss for e in evals):.3f}"
 
 
-def _checkpoint_step(path: Path) -> int | None:
-    """The step in the checkpoint's header (read without its tensors)."""
+def _checkpoint_meta(path: Path) -> dict[str, Any]:
+    """The checkpoint's metadata, from its header (read without its tensors); {}: none."""
     meta = header.read_meta(path / CHECKPOINT) if not (path / CHECKPOINT).is_symlink() else None
-    step = meta.get("step") if meta else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _checkpoint_step(meta: dict[str, Any]) -> int | None:
+    """The step the checkpoint's metadata says it holds."""
+    step = meta.get("step")
     return step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else None
 
 

@@ -49,4 +49,5 @@ def tiny_config(small_corpus: Path):
     return LMConfig(corpus=str(small_corpus), model="lstm", hidden=32, embed=16, layers=2, batch_size=8,
                        bptt=32, dropout=0.0, lr=1e-2, warmup_steps=0, log_every=1,
                        eval_every=10, probe_every=5, sample_every=10, sample_length=30,
-                       baseline_order=3, threads=1, device="cpu")
+                       baseline_order=3, threads=1, device="cpu",
+                       precision="fp32")  # the same arithmetic on every CI machine

@@ -30,6 +30,9 @@ class Family:
     view: str  # "module:Class" of its app screen (rnn_tui, imported only by the app)
     tasks: tuple[str, ...] = ()  # `--task` names it answers to (its config's `task` field)
     report: str = ""  # "module:function" drawing its pictures for `rnn-tui report` (rnn_tui)
+    # "module:function" reading its older metrics.jsonl rows as rows are written now
+    # (record -> record), so that old runs still open; "": its format never changed
+    upgrade: str = ""
 
     def config_class(self) -> Any:
         return _load(self.config)
@@ -44,6 +47,10 @@ class Family:
         """records -> list of HTML pieces (its samples, grids...), or nothing to add."""
         return _load(self.report) if self.report else (lambda records: [])
 
+    def record_upgrade(self) -> Any:
+        """record -> record: its old metrics.jsonl rows as written now (`upgrade`)."""
+        return _load(self.upgrade) if self.upgrade else (lambda record: record)
+
     def task_names(self) -> tuple[str, ...]:
         return self.tasks or (self.name,)
 
@@ -52,7 +59,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("lm", "Language model · characters or words (--tokens word)", "a language model",
            "engine.families.lm.config:LMConfig", "engine.families.lm.task:LanguageModelTask",
            "engine.families.lm.events", "rnn_tui.views.lm:LanguageModelScreen",
-           report="rnn_tui.views.lm_report:pictures"),
+           report="rnn_tui.views.lm_report:pictures",
+           upgrade="engine.families.lm.events:upgrade_record"),
     Family("seq2seq", "Seq2seq · encoder-decoder with attention", "a seq2seq model",
            "engine.families.seq2seq.config:Seq2SeqConfig",
            "engine.families.seq2seq.task:Seq2SeqTask", "engine.families.seq2seq.events",

@@ -9,7 +9,8 @@ only when it continues.
 
 Until `events()` is iterated the run is only read: the checkpoint's model comes from
 `engine.storage.state.load_run` (no lock, nothing written), so opening a run - even one another
-process trains - never touches its files. Requests are answered by that model and live
+process trains - never touches its files. `saved`: the run as `read_run` already read and
+checked it (`rnn-tui open`, before the app opened), so it is not read twice. Requests are answered by that model and live
 settings (learning rate, temperature, ...) are kept as the continued run's overrides, like
 flags given again to `--resume`. `continue_with(steps=...)` sets a new budget first.
 """
@@ -30,9 +31,10 @@ class OpenedRun(Trainer):
     """The Trainer protocol over a saved run: a read-only preview, then resume in place."""
 
     def __init__(self, out_dir: str | Path, overrides: dict[str, Any] | None = None,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", saved: Any = None) -> None:
         super().__init__(None, out_dir, resume=True, overrides=dict(overrides or {}))
         self.preview_device = device  # where the preview model runs (training: the config's)
+        self.saved = saved  # engine.storage.state.SavedRun read already, or None: read it
         self.loaded: Any = None  # engine.storage.state.LoadedRun while previewing
 
     # --- any thread ----------------------------------------------------------------------
@@ -65,7 +67,8 @@ class OpenedRun(Trainer):
     def _load(self) -> list[ev.Event]:
         from engine.storage.state import load_run
 
-        run = self.loaded = load_run(self.out_dir, self.preview_device)
+        run = self.loaded = load_run(self.saved or self.out_dir, self.preview_device)
+        self.saved = None  # (its tensors are the model's now)
         run.task.cancel = self._stop.is_set
         step = int(run.meta.get("step", 0))
         elapsed = float(run.meta.get("elapsed") or 0.0)

@@ -6,7 +6,9 @@ run as it was, even with --force), device and threads, seed, the family's task (
 vocabulary), the memory estimate, the model, the optimizer - or all of that restored from a
 checkpoint for `--resume`, whose metadata `checkpoint_config` checks first. `snapshot_state`
 turns it back into a checkpoint; `load_run` rebuilds a trained model for sample / translate /
-eval / open. (The baselines are the loop's first side job, so a stop during them is honoured.)
+eval / open, from a run directory or from what `read_run` read of one (`rnn-tui open` reads
+and checks it once, before the app opens). (The baselines are the loop's first side job, so
+a stop during them is honoured.)
 """
 
 from __future__ import annotations
@@ -281,6 +283,23 @@ def restore_state(st: RunState, saved: ckpt.CheckpointData) -> None:
 
 
 @dataclass
+class SavedRun:
+    """A run directory's checkpoint, read, and its config, checked against it: the one way a
+    saved run's config is made. `rnn-tui open` reads it before the app opens (a bad
+    checkpoint is one line, not a dialog) and hands it on, so the opened run is not read
+    and checked again (engine/storage/opened.py)."""
+    path: Path
+    checkpoint: ckpt.CheckpointData
+    config: RunConfig
+
+
+def read_run(run_dir: str | Path) -> SavedRun:
+    """The checkpoint in `run_dir` and its checked config (EngineError: why not)."""
+    saved = ckpt.load(run_dir)
+    return SavedRun(Path(run_dir), saved, checkpoint_config(saved, str(run_dir)))
+
+
+@dataclass
 class LoadedRun:
     """A trained model back from its run directory, for sample / translate / eval / open."""
     family: families.Family
@@ -290,13 +309,14 @@ class LoadedRun:
     meta: dict[str, Any]
 
 
-def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
+def load_run(run_dir: str | Path | SavedRun, device: str = "cpu") -> LoadedRun:
+    """The trained model of a run directory (or of a SavedRun already read from one)."""
     from engine.storage import identity
     from engine.training.device import configure_threads, resolve_device
 
-    saved = ckpt.load(run_dir)
-    identity.adopt(run_dir)  # a run from before markers: its first open writes one
-    config = checkpoint_config(saved, str(run_dir))
+    read = run_dir if isinstance(run_dir, SavedRun) else read_run(run_dir)
+    saved, config = read.checkpoint, read.config
+    identity.adopt(read.path)  # a run from before markers: its first open writes one
     # The run's --threads; 0: the cores idle now (2 threads beside a busy core made a
     # held-out evaluation 10x slower than 1 thread).
     configure_threads(config.threads)

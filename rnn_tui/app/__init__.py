@@ -25,10 +25,13 @@ class EngineFactory:
     `factory(config)` starts a run from fresh weights in the workspace's next directory
     (rnn_tui/workspace.py: one directory per launch, a run per reset or switch; no
     workspace: nothing kept on disk). `factory.open(run_dir, config)` opens a saved run:
-    ready at once, continued in place (engine/storage/opened.py), with the app's cadence."""
+    ready at once, continued in place (engine/storage/opened.py), with the app's cadence.
+    `saved`: the run `rnn-tui open` read and checked before the app opened
+    (engine.storage.state.SavedRun), handed to the first open of its directory."""
 
-    def __init__(self, workspace: Any = None) -> None:
+    def __init__(self, workspace: Any = None, saved: Any = None) -> None:
         self.workspace = workspace
+        self.saved = saved
 
     def __call__(self, config: Any) -> Any:
         from engine.training.loop import Trainer  # imports torch: only here, on the worker thread
@@ -37,9 +40,14 @@ class EngineFactory:
         return Trainer(interactive_cadence(config), out_dir=where)
 
     def open(self, run_dir: str, config: Any) -> Any:
+        from pathlib import Path
+
         from engine.storage.opened import OpenedRun
 
-        return OpenedRun(run_dir, overrides=cadence_overrides(config))
+        saved, self.saved = self.saved, None  # read once: a later open reads it afresh
+        if saved is not None and saved.path != Path(run_dir):
+            saved = None
+        return OpenedRun(run_dir, overrides=cadence_overrides(config), saved=saved)
 
     def resume(self, run_dir: str, config: Any) -> Any:
         """Back to a run's last checkpoint (rnn_tui/app/explode.py): it trains on at once,
@@ -52,14 +60,15 @@ class EngineFactory:
             **live, **{k: getattr(cadence, k) for k in CADENCE_KEYS}})
 
 
-def default_trainer_factory(out_dir: str | None = None, auto_dir: bool = False) -> EngineFactory:
+def default_trainer_factory(out_dir: str | None = None, auto_dir: bool = False,
+                            saved: Any = None) -> EngineFactory:
     """The real engine's factory: runs in --out DIR (then DIR-2, ...), or with `auto_dir` in
-    a session directory under ./runs/, or nowhere on disk."""
+    a session directory under ./runs/, or nowhere on disk. `saved`: EngineFactory's."""
     from rnn_tui.workspace import Workspace
 
     if out_dir is not None:
-        return EngineFactory(Workspace(first=out_dir))
-    return EngineFactory(Workspace() if auto_dir else None)
+        return EngineFactory(Workspace(first=out_dir), saved)
+    return EngineFactory(Workspace() if auto_dir else None, saved)
 
 
 FIRST_LOOK_STEP = 5  # the app shows a new run's model at work this early (then on cadence)
@@ -114,11 +123,13 @@ def create_app(config: Any, trainer_factory: "TrainerFactory | None" = None,
 
 def run_app(config: Any, trainer_factory: "TrainerFactory | None" = None,
             out_dir: str | None = None, resume: bool = False, lesson: Any = None,
-            autoplay: list | None = None) -> int:
+            autoplay: list | None = None, saved: Any = None) -> int:
     """Run the app in the terminal until the user quits, then say where its runs are; the
     exit code (RnnTuiApp.exit_code: 130 after SIGTERM, 2 after "Cannot train").
     `lesson`: lesson mode (create_app); `autoplay`: a list the opened chapter's autoplay
-    results are appended to (then the app quits by itself).
+    results are appended to (then the app quits by itself). `saved`: with `resume`, the run
+    in `out_dir` as engine.storage.state.read_run read it (`config` is its config), opened
+    without reading it again.
 
     Without --out the runs still get a directory (runs/<session>/<k>-<model>: checkpoints
     on quit, metrics to reopen with `rnn-tui open`). However the app ends (q, a closed
@@ -128,7 +139,7 @@ def run_app(config: Any, trainer_factory: "TrainerFactory | None" = None,
         if not resume:  # (an opened run is only read: a missing corpus is a warning there)
             preflight(config, out_dir, resume)
         trainer_factory = default_trainer_factory(None if resume else out_dir,
-                                                  auto_dir=True)
+                                                  auto_dir=True, saved=saved)
     app = create_app(config, trainer_factory, out_dir=out_dir, resume=resume, lesson=lesson)
     if autoplay is not None:  # (rnn-tui learn --autoplay --app)
         app.lesson_autoplay, app.lesson_results = True, autoplay

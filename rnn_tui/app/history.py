@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from engine import events as ev
 from engine import families
+from engine.errors import EngineError
 
 COMMON = (ev.Started, ev.Baselines, ev.TrainStep, ev.Eval, ev.Probe, ev.Checkpoint,
           ev.HParamChange, ev.Warning, ev.Finished)
@@ -61,9 +62,24 @@ class History:
 
 
 def events_from_records(records: Iterable[Any]) -> list[ev.Event]:
-    """metrics.jsonl records back to their events; unknown or malformed ones are left out."""
+    """metrics.jsonl records back to their events, a row of an older format first upgraded
+    by the family that wrote it (its registry entry's `upgrade`); unknown or malformed ones
+    are left out."""
     families.load_events()  # every family's events can be read back by name
-    return [e for e in map(ev.from_record, records) if e is not None]
+    records = list(records)
+    upgrade = upgrade_of(records)
+    return [e for e in (ev.from_record(upgrade(r)) for r in records) if e is not None]
+
+
+def upgrade_of(records: list[Any]) -> Any:
+    """The upgrade of the family whose run logged `records` (its start row says which; none
+    said: a run from before the families, the default family's)."""
+    start = next((r for r in records if isinstance(r, dict) and r.get("event") == "start"),
+                 {})
+    try:
+        return families.get(start.get("family") or families.DEFAULT).record_upgrade()
+    except EngineError:  # a family this version does not know: its rows as they are
+        return lambda record: record
 
 
 def read_events(out_dir: str | Path) -> list[ev.Event]:

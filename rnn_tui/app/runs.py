@@ -9,12 +9,11 @@ from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from engine.errors import EngineError
-from rnn_tui.app.screens import AskScreen, ConfirmScreen
+from rnn_tui.app.screens import AskScreen, ConfirmScreen, page_keys
 from rnn_tui.workspace import RunInfo, delete, human_size, kept_note, rename, scan
 
 COLUMNS = ("", "run", "family", "model", "data", "steps", "best", "size")
@@ -29,14 +28,9 @@ class RunsScreen(Screen):
     RunsScreen DataTable { height: 1fr; }
     RunsScreen #runs-hint { height: 1; padding: 0 1; color: $text-muted; }
     """
-    BINDINGS = [
-        Binding("enter,o", "open", "Open"),
-        Binding("space", "mark", "Mark"),
-        Binding("c", "compare", "Compare"),
-        Binding("R", "rename", "Rename"),
-        Binding("d", "delete", "Delete"),
-        Binding("escape,q", "back", "Back"),
-    ]
+    BINDINGS = page_keys(("enter,o", "open", "Open"), ("space", "mark", "Mark"),
+                         ("c", "compare", "Compare"), ("R", "rename", "Rename"),
+                         ("d", "delete", "Delete"))
 
     def __init__(self, root: str | Path | None = None) -> None:
         super().__init__()

@@ -39,6 +39,12 @@ def binding_rows(app) -> list[tuple[str, str]]:
     return rows
 
 
+def page_keys(*keys: tuple[str, str, str]) -> list[Binding]:
+    """The keys of a full screen shown over another (the runs list, the compare view):
+    (keys, action, footer label) each, then escape or q: back, last in the footer."""
+    return [Binding(*key) for key in keys] + [Binding("escape,q", "back", "Back")]
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key of the view on screen, generated from its BINDINGS (never hand-maintained)."""
 

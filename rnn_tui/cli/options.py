@@ -26,15 +26,23 @@ from engine.config import RunConfig, load_toml
 SHARED_PANEL = "Training options, every task (also settable in a TOML file: --config)"
 SEVERAL_PANEL = "Options of several tasks (what each does, by task)"
 
-ConfigOpt = typer.Option(None, "--config", help="TOML file with training options.")
-TaskOpt = typer.Option(None, "--task", help="What to train: " + " | ".join(
-    families.all_tasks()[1:]) + " (default: the character language model). Each family's "
-    "options are listed under its own heading below.")
-OutOpt = typer.Option(None, "--out", help="Run directory (metrics.jsonl, config.json, "
-                      "samples, checkpoint).")
-ExplodeOpt = typer.Option(False, "--explode", help="Explode on purpose: no clipping and "
-                          "plain SGD at lr 10 (= --clip-mode off --optimizer sgd --lr 10): "
-                          "watch the gradient norm blow up and the guard stop the run.")
+
+
+def flag(name: str, help: str, default: Any = None, **checks: Any) -> Any:
+    """An option of a command that is not a config field (--config, --out, --lanes), made
+    once at module level for the commands that share it: its flag, help and default
+    (None: not given), and typer's checks (min=0)."""
+    return typer.Option(default, name, help=help, **checks)
+
+
+ConfigOpt = flag("--config", "TOML file with training options.")
+TaskOpt = flag("--task", "What to train: " + " | ".join(families.all_tasks()[1:]) + " (default: "
+               "the character language model). Each family's options are listed under its "
+               "own heading below.")
+OutOpt = flag("--out", "Run directory (metrics.jsonl, config.json, samples, checkpoint).")
+ExplodeOpt = flag("--explode", "Explode on purpose: no clipping and plain SGD at lr 10 (= "
+                  "--clip-mode off --optimizer sgd --lr 10): watch the gradient norm blow up "
+                  "and the guard stop the run.", False)
 
 
 FIELD_COMMENT = re.compile(r"^\s+(\w+): [^=\n]+=[^#\n]*#\s*(.*)$", re.M)  # name: T = v  # help

@@ -23,7 +23,7 @@ import typer
 
 from engine.errors import EngineError
 from rnn_tui.cli.exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USAGE
-from rnn_tui.cli.options import ConfigOpt, TaskOpt, resolve_config, training_options
+from rnn_tui.cli.options import ConfigOpt, TaskOpt, flag, resolve_config, training_options
 
 # Without --minutes or --steps a race runs each racer for the same number of steps: a clock
 # gives a busy or slow machine fewer steps, too few to show a difference (on a shared 2-core
@@ -32,24 +32,22 @@ from rnn_tui.cli.options import ConfigOpt, TaskOpt, resolve_config, training_opt
 DEFAULT_STEPS = 1500
 
 
-OutOpt = typer.Option(None, "--out", help="Folder of the racers' run directories, "
-                      "OUT/<racer> (default: runs/race-<date>-<time>).")
-ModelsOpt = typer.Option(None, "--models", help="Comma-separated cells, one racer each: "
-                         "rnn,irnn,gru,lstm (the long-range lab) or lstm,gru,rnn.")
-VaryOpt = typer.Option(None, "--vary", help="KEY=V1,V2: racers differ in this option, e.g. "
-                       "clip_mode=norm,off, length=50,100,200, lr=1e-3,1e-2, init=default,"
-                       "orthogonal (repeatable: every combination races).")
-RacerOpt = typer.Option(None, "--racer", help="A TOML file of settings: one more racer, "
-                        "named after the file (repeatable).")
-ThresholdOpt = typer.Option(None, "--threshold", help="The headline value that counts as "
-                            "solved (the adding task's MSE, a recall accuracy...); default: "
-                            "the task's own (adding: MSE < 0.01).")
-LanesOpt = typer.Option(0, "--lanes", min=0, help="Racers training at once, one core each "
-                        "(0: one per core).")
-HeadlessOpt = typer.Option(False, "--headless", help="Print the standings instead of opening "
-                           "the app.")
-ForceOpt = typer.Option(False, "--force", help="Overwrite existing racer directories under "
-                        "--out.")
+OutOpt = flag("--out", "Folder of the racers' run directories, OUT/<racer> (default: "
+              "runs/race-<date>-<time>).")
+ModelsOpt = flag("--models", "Comma-separated cells, one racer each: rnn,irnn,gru,lstm (the "
+                 "long-range lab) or lstm,gru,rnn.")
+VaryOpt = flag("--vary", "KEY=V1,V2: racers differ in this option, e.g. clip_mode=norm,off, "
+               "length=50,100,200, lr=1e-3,1e-2, init=default,orthogonal (repeatable: every "
+               "combination races).")
+RacerOpt = flag("--racer", "A TOML file of settings: one more racer, named after the file "
+                "(repeatable).")
+ThresholdOpt = flag("--threshold", "The headline value that counts as solved (the adding "
+                    "task's MSE, a recall accuracy...); default: the task's own (adding: "
+                    "MSE < 0.01).")
+LanesOpt = flag("--lanes", "Racers training at once, one core each (0: one per core).", 0,
+                min=0)
+HeadlessOpt = flag("--headless", "Print the standings instead of opening the app.", False)
+ForceOpt = flag("--force", "Overwrite existing racer directories under --out.", False)
 
 
 @training_options

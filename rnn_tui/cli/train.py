@@ -67,14 +67,12 @@ def main_command(ctx: typer.Context, config: Optional[str] = ConfigOpt,
 
 def open_command(run_dir: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Open a run directory in the app: its curves, its model, ready to sample or continue."""
-    from engine.storage.checkpoint import load
-    from engine.storage.state import checkpoint_config
+    from engine.storage.state import read_run
     from rnn_tui.app import run_app
 
     refuse_under_torchrun("`rnn-tui open`")
-    saved = load(run_dir)
-    cfg = checkpoint_config(saved, str(run_dir))  # an edited checkpoint: one line, no dialog
-    code = run_app(cfg, out_dir=str(run_dir), resume=True)
+    saved = read_run(run_dir)  # read and checked once: an edited checkpoint is one line
+    code = run_app(saved.config, out_dir=str(run_dir), resume=True, saved=saved)
     if code:
         raise typer.Exit(code)
 

@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from rnn_tui.app.screens import page_keys
 from rnn_tui.app.screenshots import ScreenshotMixin
 from rnn_tui.compare.runs import ComparedRun, config_rows, load_runs, summary_rows
 from rnn_tui.widgets import LossChart
@@ -39,14 +40,9 @@ class CompareScreen(Screen):
         height: 2fr; border: round $primary 40%; border-title-color: $text-muted;
     }
     """
-    BINDINGS = [
-        Binding("x", "toggle_x", "Step/time"),
-        Binding("v", "cycle_unit", "Unit"),
-        Binding("y", "toggle_scale", "Log/linear"),
-        Binding("t", "cycle_shown", "Train/val"),
-        Binding("S", "app.save_screenshot", "Screenshot"),
-        Binding("escape,q", "back", "Back"),
-    ]
+    BINDINGS = page_keys(("x", "toggle_x", "Step/time"), ("v", "cycle_unit", "Unit"),
+                         ("y", "toggle_scale", "Log/linear"), ("t", "cycle_shown", "Train/val"),
+                         ("S", "app.save_screenshot", "Screenshot"))
 
     def __init__(self, runs: list[ComparedRun], by: str = "step") -> None:
         super().__init__()

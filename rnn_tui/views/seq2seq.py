@@ -230,7 +230,7 @@ class Seq2SeqScreen(DashboardScreen):
             pinned.display = True
         self._translations().write(line)
         # (RichLog drops leading spaces: indent with Padding)
-        for rank, (text, score) in enumerate(e.beams, 1):
+        for rank, (text, score, *_finished) in enumerate(e.beams, 1):
             alt = Text(f"{rank}. ", style="dim")
             alt.append(safe_label(text), style="bold" if rank == 1 else "")
             alt.append(f"  log p {score:.3f}", style="dim")

@@ -65,6 +65,19 @@ def test_history_from_records_cuts_at_the_checkpoint(tmp_path):
         [{"event": "nope"}, {"event": "train", "step": 1}, 7])).empty
 
 
+def test_an_old_format_row_is_upgraded_by_the_family_that_wrote_it():
+    old = {"event": "baselines", "uniform": 3.0, "unigram": 2.5, "ngram": 1.5, "ngram_order": 3}
+    start = {"event": "start", "config": {}, "device": "cpu", "vocab_size": 3, "parameters": 1,
+             "train_chars": 1, "val_chars": 1, "step": 0}
+    # a run from before the families (no family in its start row) is a language model's
+    base = [e for e in events_from_records([start, old]) if isinstance(e, ev.Baselines)]
+    assert base[0].losses == {"uniform": 3.0, "unigram": 2.5, "KN 3-gram": 1.5}
+    # another family's run: the language model's old format means nothing there
+    other = events_from_records([{**start, "family": "seq2seq"}, old])
+    assert not [e for e in other if isinstance(e, ev.Baselines)]
+    assert events_from_records([{**start, "family": ["?"]}, old])  # unknown: read as is
+
+
 class GatedFactory(FakeFactory):
     """Builds the trainer only once the test says so (the real one takes seconds)."""
 

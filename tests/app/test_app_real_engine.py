@@ -166,8 +166,8 @@ def test_real_seq2seq_trainer_shows_attention_gradients_and_translates(tmp_path)
             mine = app.view.examples["abcd"]
             assert len(mine.beams) == app.view.beam  # beam search answered, best first
             assert mine.output == mine.beams[0][0]
-            assert [s for _, s in mine.beams] == sorted((s for _, s in mine.beams),
-                                                         reverse=True)
+            scores = [beam[1] for beam in mine.beams]  # [text, log p, finished] each
+            assert scores == sorted(scores, reverse=True)
             runner = app.runner
             await pilot.press("q")
         return runner

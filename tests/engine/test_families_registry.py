@@ -3,6 +3,8 @@ once, on its config (`FAMILY`); the task reads it from there, and the app's view
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from engine import families
@@ -22,3 +24,19 @@ def test_the_names_are_unique():
     names = [f.name for f in families.FAMILIES]
     assert len(set(names)) == len(names) and families.DEFAULT in names
     assert len(set(families.all_tasks())) == len(families.all_tasks())
+
+
+@pytest.mark.parametrize("family", families.FAMILIES, ids=lambda f: f.name)
+def test_what_a_familys_numbers_are_is_declared_once_on_its_config(family):
+    """The headline and report metrics live on the config (the runs list reads them without
+    torch); the task has them from there and declares no second copy."""
+    config_cls, task_cls = family.config_class(), family.task_class()
+    assert task_cls.headline == config_cls.HEADLINE
+    assert task_cls.report_metrics == config_cls.REPORT_METRICS
+    for task in family.task_names():
+        config = config_cls(**({"task": task} if family.tasks else {}))
+        assert task_cls.headline_of(config) == config.headline()
+    source = inspect.getsource(task_cls)
+    assert "report_metrics =" not in source and "\n    headline =" not in source
+    upgrade = family.record_upgrade()
+    assert upgrade({"event": "train", "step": 1}) == {"event": "train", "step": 1}

@@ -132,3 +132,36 @@ def test_a_first_look_comes_early_when_asked(tiny_config):
     events = list(Trainer(cfg).events())
     assert [e.step for e in events if isinstance(e, Sample)] == [10, 12]
     assert [e.step for e in events if isinstance(e, ev.Probe)] == [10]
+
+
+def test_rnn_tui_open_reads_and_checks_the_checkpoint_once(trained, monkeypatch):
+    """`rnn-tui open` checks the run before the app opens (one line for a bad checkpoint)
+    and hands what it read to the app: the opened run neither reads the checkpoint nor
+    builds its config again; a later open of the run (after it trained on) reads afresh."""
+    import rnn_tui.app as app_pkg
+    from cli_helpers import run_main
+    from engine.storage import checkpoint, state
+
+    reads, built = [], []
+    real_load, real_config = checkpoint.load, state.checkpoint_config
+    monkeypatch.setattr(checkpoint, "load", lambda *a, **k: reads.append(1) or real_load(*a, **k))
+    monkeypatch.setattr(state, "checkpoint_config",
+                        lambda *a, **k: built.append(1) or real_config(*a, **k))
+    opened = []
+
+    def fake_run_app(config, out_dir=None, resume=False, saved=None, **kwargs):
+        factory = app_pkg.default_trainer_factory(None, saved=saved)
+        trainer = factory.open(out_dir, config)  # what the app's open_run asks for
+        opened.append((config, trainer.serve_requests()))
+        trainer.stop()
+        again = factory.open(out_dir, config)  # e.g. `space` after the budget: read again
+        again.serve_requests()
+        again.stop()
+        return 0
+
+    monkeypatch.setattr(app_pkg, "run_app", fake_run_app)
+    assert run_main("open", str(trained)) == 0
+    (config, events), = opened
+    assert isinstance(events[0], ev.Opened) and events[0].config == config.to_dict()
+    assert config.FAMILY == "lm" and events[0].step == 12
+    assert len(reads) == 2 and len(built) == 2  # the check, then only the second open

@@ -10,7 +10,8 @@ from engine.storage import checkpoint as ckpt
 from engine import events as ev
 from engine.errors import EngineError
 from engine.training.loop import Trainer
-from engine.training.precision import Precision, bf16_supported, resolve_precision
+from engine.training.precision import Precision, bf16_supported, native_bf16, \
+    resolve_precision
 
 CPU = torch.device("cpu")
 needs_bf16 = pytest.mark.skipif(not bf16_supported(CPU), reason="no bf16 kernels on this CPU")
@@ -49,10 +50,31 @@ def test_bf16_run_keeps_fp32_weights_and_checkpoint(tiny_config, tmp_path):
     assert {t.dtype for t in saved.model.values()} == {torch.float32}
 
 
-def test_fp32_is_a_no_op_and_auto_is_fp32_on_a_cpu():
+def test_fp32_is_a_no_op():
     p = Precision.build("fp32", CPU)
     assert p.scaler is None and not torch.is_autocast_enabled()
-    assert resolve_precision("auto", CPU) == "fp32"
+
+
+def test_auto_is_bf16_only_where_the_cpu_computes_it_natively(monkeypatch):
+    expected = "bf16" if native_bf16(CPU) else "fp32"
+    assert resolve_precision("auto", CPU) == expected
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert resolve_precision("auto", CPU) == "fp32"  # emulated bf16 would be slower
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    assert resolve_precision("auto", CPU) == "bf16"
+    assert resolve_precision("auto", torch.device("mps")) == "fp32"
+
+
+def test_auto_is_the_default_only_where_it_was_measured():
+    from engine.families.lm.config import LMConfig
+
+    assert LMConfig().precision == "auto"  # characters: benchmarks/precision.py
+    assert LMConfig(tokens="word").precision == "fp32"  # not yet measured for words
+    assert LMConfig(model="ffnn").precision == "fp32"
+    assert LMConfig(precision="fp32").precision == "fp32"  # the user's choice wins
+    assert LMConfig().replace(tokens="word").precision == "fp32"
+    assert LMConfig(precision="bf16").replace(tokens="word").precision == "bf16"
 
 
 def test_fp16_needs_cuda(tiny_config):

@@ -138,7 +138,7 @@ def test_beam_requests_and_gradient_probes():
     assert [e.source for e in mine] == ["abcd", "abcabc"]  # the long one cut to 6
     beams = mine[0].beams
     assert len(beams) == 3 and mine[0].output == beams[0][0]
-    assert [s for _, s in beams] == sorted((s for _, s in beams), reverse=True)
+    assert [b[1] for b in beams] == sorted((b[1] for b in beams), reverse=True)
     assert mine[1].beams == []  # greedy
     assert any("cut to 6" in e.message for e in events if e.name == "warning")
     probes = [e for e in events if e.name == "probe"]

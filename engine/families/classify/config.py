@@ -39,6 +39,9 @@ def data_path(spec: str) -> Path:
 @dataclass
 class ClassifyConfig(RunConfig):
     FAMILY: ClassVar[str] = "classify"
+    HEADLINE: ClassVar[tuple] = ("accuracy", True)
+    REPORT_METRICS: ClassVar[tuple] = (("accuracy", "accuracy", "%"),
+                                       ("macro_f1", "macro-F1", "%"))
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")
     DRY_RUN: ClassVar[dict] = {"probe_batch": 2, "log_errors": 3, "attn_size": 8}
     BUNDLED_DATA: ClassVar[dict] = BUNDLED

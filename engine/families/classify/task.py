@@ -36,9 +36,7 @@ class TextBatch:
 class ClassifyTask(Task):
     Config = ClassifyConfig
     requests = ("predict",)
-    headline = ("accuracy", True)
     unit = "example"
-    report_metrics = (("accuracy", "accuracy", "%"), ("macro_f1", "macro-F1", "%"))
 
     def __init__(self, config: ClassifyConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)

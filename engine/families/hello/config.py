@@ -20,6 +20,8 @@ MAX_WORD = 32  # every timestep is drawn on screen: a longer word does not fit
 @dataclass
 class HelloConfig(RunConfig):
     FAMILY: ClassVar[str] = "hello"
+    REPORT_METRICS: ClassVar[tuple] = (("accuracy", "next char right", "%"),
+                                       ("spells", "spells it", "%"))
     MODELS: ClassVar[tuple[str, ...]] = ("rnn", "gru", "lstm")
     CELLS: ClassVar[tuple[str, ...]] = ("rnn", "gru", "lstm")
     DRY_RUN: ClassVar[dict] = {"hidden": 3}

@@ -23,7 +23,6 @@ from engine.task import Evaluation, Request, Task
 class HelloTask(Task):
     Config = HelloConfig
     requests = ("unroll",)  # the view asks for the picture of the model as it is now
-    report_metrics = (("accuracy", "next char right", "%"), ("spells", "spells it", "%"))
 
     def __init__(self, config: HelloConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)

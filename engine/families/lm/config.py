@@ -33,17 +33,25 @@ RECURRENT = ("lstm", "gru", "rnn")  # the models with a hidden state (probes, ga
 CHAR_DEFAULTS: dict[str, Any] = dict(
     model="gru", embed=64, hidden=512, layers=2, dropout=0.1, batch_size=32, bptt=100,
     optimizer="adam", lr=3e-3, momentum=0.9, clip=1.0, tied=False, softmax="full",
-    sample_length=200, baseline_order=5)
+    sample_length=200, baseline_order=5, precision="auto")
 WORD_DEFAULTS: dict[str, Any] = dict(
     model="lstm", embed=256, hidden=256, layers=2, dropout=0.5, batch_size=20, bptt=35,
     optimizer="sgd", lr=20.0, momentum=0.0, clip=0.25, tied=True, softmax="full",
-    sample_length=60, baseline_order=4)
-FFNN_DEFAULTS: dict[str, Any] = dict(embed=128, hidden=256, dropout=0.3, tied=False)
+    sample_length=60, baseline_order=4, precision="fp32")
+FFNN_DEFAULTS: dict[str, Any] = dict(embed=128, hidden=256, dropout=0.3, tied=False,
+                                     precision="fp32")
 
 
 @dataclass
 class LMConfig(RunConfig):
     FAMILY: ClassVar[str] = "lm"
+    # A word model's bits and perplexity are per word of the corpus (whitespace words +
+    # <eos>, as the literature counts them), the loss per token; when the tokenizer splits
+    # words ("don't." -> don't .) the per-token perplexity is shown beside.
+    REPORT_METRICS: ClassVar[tuple] = (("bits_per_char", "bits/char", ".3f"),
+                                       ("bits_per_word", "bits/word", ".3f"),
+                                       ("perplexity", "ppl", ".2f"),
+                                       ("token_perplexity", "ppl/token", ".2f"))
     MODELS: ClassVar[tuple[str, ...]] = RECURRENT + ("ffnn",)
     DRY_RUN: ClassVar[dict] = {"bptt": 16, "sample_length": 40, "baseline_order": 3}
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + (
@@ -62,6 +70,7 @@ class LMConfig(RunConfig):
     lr: float | None = None  # per tokens
     momentum: float | None = None  # per tokens
     clip: float | None = None  # per tokens
+    precision: str | None = None  # per tokens (chars: auto, bf16 where native; words: fp32)
     # --- data -------------------------------------------------------------------------
     corpus: str = "prose"  # a text file, a directory of .txt files, or a bundled name
     tokens: str = "char"  # char | word (words: LSTM 256x2 tied, dropout 0.5, SGD lr 20, clip 0.25, batch 20x35 unless set)

@@ -1,10 +1,11 @@
-"""The events only a language model yields: samples, gate activity, sentence scores."""
+"""The events only a language model yields: samples, gate activity, sentence scores; and
+how the rows of an older language model's metrics.jsonl read today (`upgrade_record`)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from engine.events import Event, register
 
@@ -83,3 +84,17 @@ class Scores(Event):
             lines.append(f"    {s['text']!r}: ln P = {lp:.2f} nats ({lp / math.log(2):.1f} "
                          f"bits), perplexity {math.exp(-lp / len(s['log_probs'])):.1f}")
         return "\n".join(lines)
+
+
+def upgrade_record(record: Any) -> Any:
+    """A row of a language model's metrics.jsonl as rows are written now (the registry's
+    `upgrade`, applied by the one reader of runs, rnn_tui/app/history.py). Runs written
+    before the families shared one loop logged their baselines at top level - uniform,
+    unigram, ngram with its ngram_order - where `Baselines` now has `losses` by name."""
+    if not isinstance(record, dict) or record.get("event") != "baselines" or \
+            "losses" in record or "ngram" not in record:
+        return record
+    order = record.get("ngram_order", 5)
+    names = {"uniform": "uniform", "unigram": "unigram", "ngram": f"KN {order}-gram"}
+    return {"event": "baselines",
+            "losses": {name: record[key] for key, name in names.items() if key in record}}

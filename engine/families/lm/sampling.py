@@ -14,6 +14,7 @@ disturbs the training RNG (dropout): a resumed run stays identical to an uninter
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Iterator
 
@@ -135,6 +136,21 @@ def sample_tokens(model, vocab, **kwargs) -> tuple[list[str], list[float]]:
         tokens.append(token)
         probs.append(p)
     return tokens, probs
+
+
+def written(model, vocab, prime: str = "", tokenizer: Tokenizer | None = None,
+            **kwargs) -> Iterator[str]:
+    """The sample as text to write while it is drawn (`rnn-tui sample`): the prime, each
+    token as join_tokens reads it, then a newline. Bad options (`generate`'s) are refused
+    before the first piece."""
+    tokens = generate(model, vocab, prime=prime, tokenizer=tokenizer, **kwargs)
+    first = next(tokens, None)  # (generate checks its options when first asked)
+    yield prime
+    after_text = bool(prime.strip())
+    for token, _ in itertools.chain([first] if first is not None else [], tokens):
+        yield join_tokens([token], tokenizer, after_text=after_text)
+        after_text = token != EOS
+    yield "\n"
 
 
 def join_tokens(tokens: list[str], tokenizer: Tokenizer | None = None,

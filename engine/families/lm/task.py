@@ -13,7 +13,7 @@ look at a recurrent state and are skipped without one (the config says: `recurre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 
@@ -42,12 +42,6 @@ class StreamBatch:
 class LanguageModelTask(Task):
     Config = LMConfig
     requests = ("sample", "score")
-    # A word model's bits and perplexity are per word of the corpus (whitespace words +
-    # <eos>, as the literature counts them), the loss per token; when the tokenizer splits
-    # words ("don't." -> don't .) the per-token perplexity is shown beside.
-    report_metrics = (("bits_per_char", "bits/char", ".3f"),
-                      ("bits_per_word", "bits/word", ".3f"), ("perplexity", "ppl", ".2f"),
-                      ("token_perplexity", "ppl/token", ".2f"))
 
     @classmethod
     def unit_of(cls, config: LMConfig) -> str:
@@ -246,20 +240,38 @@ class LanguageModelTask(Task):
     def request(self, model, request: Request, step: int) -> list[Event]:
         cfg, args = self.config, request.args
         if request.kind == "score":
-            return [self.score(model, args.get("sentences") or [], step)]
+            return [self.score(model, args.get("sentences") or [], step,
+                               bool(args.get("end", True)))]
         prime = args.get("prime", "")
         self.requests_answered += 1
         return [self._sample(model, step, prime, args.get("length") or cfg.sample_length,
                              args.get("temperature") or cfg.temperature,
                              request_seed(cfg.seed, step, prime, self.requests_answered))]
 
-    def score(self, model, sentences: list[str], step: int = 0) -> Scores:
-        """ln P of each sentence and of each of its tokens (scoring.score_sentence)."""
+    def stream(self, model, request: Request) -> Iterator[str]:
+        """`rnn-tui sample`: the text as it is drawn (sampling.written), with the command's
+        length, temperature, top_k, prime, seed, greedy."""
+        from engine.families.lm.sampling import written
+
+        a = request.args
+        if request.kind != "sample":
+            return super().stream(model, request)
+        if a.get("label") is not None:
+            raise EngineError("--label: a language model is not conditioned on a label")
+        return written(model, self.vocab, a.get("prime", ""), self.tokenizer,
+                       length=a.get("length", self.config.sample_length),
+                       temperature=a.get("temperature", self.config.temperature),
+                       top_k=a.get("top_k"), greedy=bool(a.get("greedy")), seed=a.get("seed"),
+                       device=self.device, cancel=self.cancel)
+
+    def score(self, model, sentences: list[str], step: int = 0, end: bool = True) -> Scores:
+        """ln P of each sentence and of each of its tokens (scoring.score_sentence); END:
+        the sentence's end (<eos>, a newline) is scored too."""
         from engine.families.lm.scoring import score_sentence
 
         if not sentences:
             raise EngineError("nothing to score: give one sentence or more")
-        found = [score_sentence(model, self.vocab, self.tokenizer, s, device=self.device)
+        found = [score_sentence(model, self.vocab, self.tokenizer, s, end, self.device)
                  for s in sentences]
         return Scores(step=step, sentences=[{"text": s.text, "tokens": s.tokens,
                                              "unknown": s.unknown, "log_probs": s.log_probs}

@@ -25,6 +25,10 @@ INIT_CHOICES = ("auto", *INITS)
 @dataclass
 class LongRangeConfig(RunConfig):
     FAMILY: ClassVar[str] = "longrange"
+    # The headline metric per task (name, higher is better; None: the held-out loss).
+    HEADLINES: ClassVar[dict] = {"adding": ("mse", False), "copy": None,
+                                 "recall": ("accuracy", True)}
+    REPORT_METRICS: ClassVar[tuple] = (("accuracy", "accuracy", "%"), ("copied", "copied", "%"))
     MODELS: ClassVar[tuple[str, ...]] = ("rnn", "irnn", "gru", "lstm")
     CELLS: ClassVar[tuple[str, ...]] = MODELS  # the app's `m`: rnn → irnn → gru → lstm
     DRY_RUN: ClassVar[dict] = {"length": 10, "heldout": 20, "probe_batch": 2}
@@ -86,6 +90,9 @@ class LongRangeConfig(RunConfig):
                 raise EngineError(f"forget_bias must be in [-100, 100], got "
                                   f"{self.forget_bias}")
         return self
+
+    def headline(self) -> tuple[str, bool] | None:
+        return self.HEADLINES.get(self.task)
 
     def describe(self) -> str:
         init = "" if self.init == "auto" else f" · {self.init} init"

@@ -176,14 +176,19 @@ class OneToManyTask(Task):
                            int(a.get("count") or c.names_shown),
                            float(a.get("temperature") or c.temperature), a.get("prime", ""))]
 
-    def sample_lines(self, model, label: str, count: int, temperature: float, prime: str,
-                     seed: int | None, greedy: bool) -> Iterator[str]:
+    def stream(self, model, request: Request) -> Iterator[str]:
+        """`rnn-tui sample`: `count` names for `label` ("" or None: the label with the most
+        training names), one a line."""
         from engine.families.onetomany.sampling import names_for
 
-        d = self._shape()
+        c, a, d = self.config, request.args, self._shape()
+        prime = a.get("prime", "")
         self._check_prime(prime, d["vocab"])
-        yield from names_for(model, self.label_id(label), count, d["vocab"], temperature,
-                             prime, seed, greedy)
+        names = names_for(model, self.label_id(a.get("label") or ""),
+                          int(a.get("count", c.names_shown)), d["vocab"],
+                          float(a.get("temperature", c.temperature)), prime, a.get("seed"),
+                          bool(a.get("greedy")))
+        return (name + "\n" for name in names)
 
     def evaluate_data(self, model, spec: str | None) -> list[str]:
         if spec is not None:

@@ -22,6 +22,10 @@ MAX_OUTPUT_LEN = 10_000  # characters one decoding may write (translate --max-le
 @dataclass
 class Seq2SeqConfig(RunConfig):
     FAMILY: ClassVar[str] = "seq2seq"
+    HEADLINE: ClassVar[tuple] = ("exact_match", True)
+    REPORT_METRICS: ClassVar[tuple] = (("token_accuracy", "token acc", "%"),
+                                       ("exact_match", "exact", "%"), ("bleu", "BLEU", "%"),
+                                       ("chrf", "chrF", "%"))
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")
     DRY_RUN: ClassVar[dict] = {"heldout": 20, "attn_size": 16, "probe_examples": 1}
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + ("task", "pairs", "bidirectional", "attention", "attn_size")

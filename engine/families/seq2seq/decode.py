@@ -50,7 +50,6 @@ def _select(state, idx: Tensor):
     return state[:, idx]
 
 
-@torch.no_grad()
 def check_max_len(max_len: int) -> None:
     """A decoding runs at most MAX_OUTPUT_LEN steps (a typo of 10,000,000 would run for
     hours)."""
@@ -61,6 +60,7 @@ def check_max_len(max_len: int) -> None:
                           f"{MAX_OUTPUT_LEN:,} characters")
 
 
+@torch.no_grad()
 def greedy(model, vocab: Vocab, sources: list[str], max_len: int,
            device: torch.device | str = "cpu") -> list[Hypothesis]:
     """Argmax at every step, for a batch of sources at once."""

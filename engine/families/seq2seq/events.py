@@ -23,8 +23,17 @@ class Attention(Event):
     probs: list[float]  # probability of each emitted symbol when it was chosen
     attention: str = "none"  # the attention kind; weights is [] for "none"
     # A requested translation with beam search (width > 1): every finished or cut beam,
-    # best first, as [text, total log-probability]; `output` is the first. [] for greedy.
+    # best first, as [text, total log-probability, finished] (runs of earlier versions:
+    # without finished); `output` is the first. [] for greedy.
     beams: list[list] = field(default_factory=list)
+    # `output` ended with <eos> (False: cut at the output limit, and said in a warning). Not
+    # logged: it is for the one who asked (the grid's <eos> row), not a scalar of the run.
+    finished: bool = True
+
+    def to_dict(self) -> dict:
+        record = super().to_dict()
+        record.pop("finished", None)
+        return record
 
     def summary(self) -> str:
         mark = "" if not self.target else (

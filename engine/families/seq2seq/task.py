@@ -34,10 +34,7 @@ class PairBatch:
 class Seq2SeqTask(Task):
     Config = Seq2SeqConfig
     requests = ("translate",)
-    headline = ("exact_match", True)
     unit = "target char"
-    report_metrics = (("token_accuracy", "token acc", "%"), ("exact_match", "exact", "%"),
-                      ("bleu", "BLEU", "%"), ("chrf", "chrF", "%"))
     metric_notes = {"bleu": f"  BLEU and chrF are sacrebleu's: {SIGNATURE}"}
 
     def __init__(self, config: Seq2SeqConfig, saved_meta: dict[str, Any] | None = None):
@@ -194,15 +191,20 @@ class Seq2SeqTask(Task):
         return self.decode(model, self.probes, step)
 
     def request(self, model, request: Request, step: int) -> list[Event]:
-        """A translation the user asked for (source None: the first probe example). Unknown
-        characters are read as <unk> and an input longer than any in training is cut, each
-        with a warning."""
-        src, beam = request.args.get("source"), int(request.args.get("beam", 1))
+        """A translation the user asked for (source None: the first probe example), with
+        `beam` (1: greedy) and `max_len` (0 or none: max_out). Unknown characters are read
+        as <unk>, an input longer than any in training is cut and so is an output that
+        reaches max_len, each with a warning."""
+        args = request.args
+        src, beam = args.get("source"), int(args.get("beam", 1))
+        limit = int(args.get("max_len") or 0) or self.max_out
         if src is None:
-            return self.decode(model, self.probes[:1], step, beam)
+            return self.decode(model, self.probes[:1], step, beam, limit)
         src, warnings = self.check_input(src)
-        return [Warning(step=step, message=w) for w in warnings] + \
-            self.decode(model, [(src, "")], step, beam)
+        found = self.decode(model, [(src, "")], step, beam, limit)
+        warnings += [f"no <eos> within {limit} characters (output cut)"
+                     for e in found if not e.finished]
+        return [Warning(step=step, message=w) for w in warnings] + found
 
     def check_input(self, src: str) -> tuple[str, list[str]]:
         """An input to translate, as the model will read it, and the warnings
@@ -212,20 +214,22 @@ class Seq2SeqTask(Task):
         return check_source(self.vocab, src, self.max_source_len)
 
     def decode(self, model, pairs: list[tuple[str, str]], step: int,
-               beam: int = 1) -> list[Event]:
-        """Attention events for (source, target) pairs: greedy, or beam search for one."""
+               beam: int = 1, limit: int | None = None) -> list[Attention]:
+        """Attention events for (source, target) pairs: greedy, or beam search for one;
+        at most `limit` output characters (None: max_out)."""
         from engine.families.seq2seq.decode import beam_search, greedy
 
+        limit = limit or self.max_out
         beams: list[list] = []
         if beam > 1 and len(pairs) == 1:
-            found = beam_search(model, self.vocab, pairs[0][0], beam, self.max_out,
-                                self.device)
-            hyps, beams = found[:1], [[h.text, h.score] for h in found]
+            found = beam_search(model, self.vocab, pairs[0][0], beam, limit, self.device)
+            hyps, beams = found[:1], [[h.text, h.score, h.finished] for h in found]
         else:
-            hyps = greedy(model, self.vocab, [s for s, _ in pairs], self.max_out, self.device)
+            hyps = greedy(model, self.vocab, [s for s, _ in pairs], limit, self.device)
         return [Attention(step=step, source=src, output=h.text, target=tgt,
                           weights=h.attention, probs=h.probs, attention=self.config.attention,
-                          beams=beams) for (src, tgt), h in zip(pairs, hyps)]
+                          beams=beams, finished=h.finished)
+                for (src, tgt), h in zip(pairs, hyps)]
 
     # --- checkpoint -----------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ from engine.errors import EngineError
 @dataclass
 class SurfaceConfig(RunConfig):
     FAMILY: ClassVar[str] = "surface"
+    REPORT_METRICS: ClassVar[tuple] = (("loss_unclipped", "unclipped", ".4f"),
+                                       ("loss_clipped", "clipped", ".4f"))
     MODELS: ClassVar[tuple[str, ...]] = ("rnn",)
     CELLS: ClassVar[tuple[str, ...]] = ("rnn",)
     DRY_RUN: ClassVar[dict] = {"grid_w": 8, "grid_b": 6}

@@ -24,7 +24,6 @@ class SurfaceTask(Task):
     Config = SurfaceConfig
     unit = "path"
     requests = ("surface",)
-    report_metrics = (("loss_unclipped", "unclipped", ".4f"), ("loss_clipped", "clipped", ".4f"))
 
     def __init__(self, config: SurfaceConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)

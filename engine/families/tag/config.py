@@ -26,6 +26,10 @@ TAG_COLUMNS = ("upos", "xpos")
 @dataclass
 class TagConfig(RunConfig):
     FAMILY: ClassVar[str] = "tag"
+    HEADLINE: ClassVar[tuple] = ("accuracy", True)
+    REPORT_METRICS: ClassVar[tuple] = (("accuracy", "accuracy", "%"),
+                                       ("accuracy_unseen", "unseen", "%"),
+                                       ("span_f1", "span F1 (conlleval)", "%"))
     MODELS: ClassVar[tuple[str, ...]] = ("lstm", "gru", "rnn")
     DRY_RUN: ClassVar[dict] = {"char_embed": 8, "char_hidden": 8, "probe_sentences": 2}
     FIXED_ON_RESUME: ClassVar[tuple[str, ...]] = RunConfig.FIXED_ON_RESUME + (

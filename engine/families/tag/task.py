@@ -38,10 +38,7 @@ CELL_WIDTH = {"lstm": 6, "gru": 5, "rnn": 2}  # values per hidden unit autograd 
 class TagTask(Task):
     Config = TagConfig
     requests = ("predict",)
-    headline = ("accuracy", True)
     unit = "token"
-    report_metrics = (("accuracy", "accuracy", "%"), ("accuracy_unseen", "unseen", "%"),
-                      ("span_f1", "span F1 (conlleval)", "%"))
 
     def __init__(self, config: TagConfig, saved_meta: dict[str, Any] | None = None):
         super().__init__(config, saved_meta)

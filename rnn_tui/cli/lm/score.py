@@ -19,7 +19,8 @@ from rnn_tui import surprisal
 BAR_WIDTH = 40
 
 
-def score_command(run_dir: Path = typer.Argument(..., help="A language model's run directory "
+def score_command(ctx: typer.Context,
+                  run_dir: Path = typer.Argument(..., help="A language model's run directory "
                                                  "(or its checkpoint)."),
                   sentences: Optional[list[str]] = typer.Argument(
                       None, help="Sentences to score (quote each one)."),
@@ -31,8 +32,7 @@ def score_command(run_dir: Path = typer.Argument(..., help="A language model's r
                                                 "of every text it begins."),
                   device: str = typer.Option("cpu", "--device")) -> None:
     """Score sentences with a trained language model: ln P, perplexity, surprisal per token."""
-    from engine.families.lm.scoring import score_sentence
-    from rnn_tui.cli.inference import input_lines, load_for
+    from rnn_tui.cli.inference import answer, input_lines, load_for
 
     texts = list(sentences or []) + input_lines(file)
     if not texts:
@@ -41,15 +41,8 @@ def score_command(run_dir: Path = typer.Argument(..., help="A language model's r
     for text in texts:
         if not text.strip():
             raise EngineError("an empty sentence cannot be scored")
-    run = load_for(run_dir, "score", device)
-    task = run.task
-    found = []
-    for text in texts:
-        s = score_sentence(run.model, task.vocab, task.tokenizer, text, end=end,
-                           device=task.device)
-        found.append({"text": s.text, "tokens": s.tokens, "unknown": s.unknown,
-                      "log_probs": s.log_probs})
-    typer.echo(render(found))
+    run = load_for(run_dir, "score", device, ctx)
+    typer.echo(render(answer(run, "score", sentences=texts, end=end)[0].sentences))
 
 
 def render(scores: list[dict], width: int = BAR_WIDTH) -> str:
