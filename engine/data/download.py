@@ -13,17 +13,15 @@ and the whole download has DEADLINE_S. Each is one line naming the source; nothi
 Cache directory: $RNN_TUI_CACHE/corpora, else $XDG_CACHE_HOME/rnn-tui/corpora, else
 ~/.cache/rnn-tui/corpora. $RNN_TUI_MIRROR (a base URL) replaces the upstream host:
 NAME is then fetched from MIRROR/NAME.txt (tests point it at a local HTTP server).
+
+The network and hashing modules are imported by a download, not with this module: listing the corpora
+(and `rnn-tui --help`, through the configs) should not pay for an HTTP client.
 """
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import os
-import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -134,6 +132,9 @@ def _mirror_url(name: str) -> str | None:
 def _fetch_to_temp(source: str, folder: Path, remote: Remote,
                    progress: Progress | None) -> Path:
     """Stream SOURCE into a temp file inside FOLDER (same filesystem as the target)."""
+    import http.client
+    import tempfile
+
     fd, name = tempfile.mkstemp(prefix=".download-", suffix=".part", dir=folder)
     tmp = Path(name)
     try:
@@ -167,6 +168,9 @@ def _fetch_to_temp(source: str, folder: Path, remote: Remote,
 def _open(source: str):
     if not source.startswith(("http://", "https://")):
         raise EngineError(f"download URL must start with http:// or https://, got {source!r}")
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(source, headers={"User-Agent": "rnn-tui"})
     try:
         return urllib.request.urlopen(request, timeout=TIMEOUT_S)  # noqa: S310 - checked
@@ -216,6 +220,8 @@ def _check(name: str, source: str, tmp: Path, remote: Remote) -> None:
 
 
 def _sha256_file(path: Path) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):

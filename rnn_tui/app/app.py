@@ -14,6 +14,7 @@ lifecycle (start, restart, switch family, quit, signals) here; `actions.py` the 
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from textual import on
@@ -69,6 +70,9 @@ class RnnTuiApp(LessonsMixin, ActionsMixin, ExplodeMixin, EngineHandlersMixin, R
         self.active_panel = 0
         self.layer = 0
         self._start_when_mounted: Any = None  # what to start once a new view is up
+        # Set once the first frame is drawn: runs build their trainers (import torch) after it
+        # (TrainingRunner.gate), so that the screen comes up at the speed of the UI alone.
+        self.first_frame = threading.Event()
         self.references: dict[tuple, list] = {}  # (family, data) -> earlier runs' curves
         self.run_number = 0  # runs started (or opened) by this launch
         self.run_dirs: list[str] = []  # their directories, for the farewell
@@ -132,6 +136,8 @@ class RnnTuiApp(LessonsMixin, ActionsMixin, ExplodeMixin, EngineHandlersMixin, R
         """Called by a view once its widgets exist: initialise them, start training."""
         if screen is not self.main_screen:  # replaced before it was up (two quick switches)
             return
+        if not self.first_frame.is_set():
+            self.call_after_refresh(self.first_frame.set)
         chart = screen.query_one("#loss-chart")
         chart.set_series_style("train", "#4fc3f7", "train", smooth=0.6)  # TensorBoard's 0.6
         chart.set_series_style("val", "#ffb74d", "validation")
@@ -179,7 +185,7 @@ class RnnTuiApp(LessonsMixin, ActionsMixin, ExplodeMixin, EngineHandlersMixin, R
         self.run_number += 1
         self.runner = TrainingRunner(self, self.run_id, self.trainer_factory, self.config,
                                      paused=paused, after=old, history_dir=history_dir,
-                                     build=build)
+                                     build=build, gate=self.first_frame)
         self.run_worker(self.runner.run, name=f"training-{self.run_id}", group="training",
                         thread=True, exit_on_error=False)
         self.render_status()

@@ -5,20 +5,24 @@ which drives and watches the run only through the app's controller (`app.control
 the keys of lesson mode: → / ← next / previous step, h a hint, 1-6 answer a question, L
 the chapter list (also outside lesson mode). The learner's own keys keep working: the
 lesson watches what they do to the run.
+
+engine/lessons is imported when a lesson or the chapter list opens, not with the app: a
+launch without a lesson does not pay for it before its first frame.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.widgets import Input
 
-from engine.lessons.chapter import Chapter, chapter_id
-from engine.lessons.player import LessonPlayer, progress_key
-from engine.lessons.progress import Progress
-from engine.lessons.schema import LessonFileError, load_chapter, peek
 from rnn_tui.widgets.lesson_panel import LessonPanel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.lessons.chapter import Chapter
+    from engine.lessons.player import LessonPlayer
+    from engine.lessons.progress import Progress
 
 REFRESH_S = 0.25  # the panel redraws at most this often (a lesson run reports every step)
 MAX_CHOICES = 6
@@ -44,6 +48,8 @@ LESSON_ACTIONS = ("lesson_next", "lesson_previous", "lesson_hint", "lesson_answe
 
 def chapter_entries(progress: Progress) -> list[tuple[str, str]]:
     """(chapter name, "title  done/steps") of every built-in chapter, for the list."""
+    from engine.lessons.chapter import chapter_id
+    from engine.lessons.schema import LessonFileError, peek
     from rnn_tui import lessons
 
     entries = []
@@ -79,6 +85,9 @@ class LessonsMixin:
 
     def open_chapter(self, chapter: Chapter, builtin: bool = True,
                      index: int | None = None) -> None:
+        from engine.lessons.player import LessonPlayer, progress_key
+        from engine.lessons.progress import Progress
+
         if self.lesson is not None:
             self.lesson.close()
         progress = Progress()
@@ -155,6 +164,8 @@ class LessonsMixin:
         return True
 
     def action_lessons(self) -> None:
+        from engine.lessons.progress import Progress
+        from engine.lessons.schema import LessonFileError, load_chapter
         from rnn_tui import lessons
         from rnn_tui.app.screens import ModeScreen
 

@@ -81,14 +81,20 @@ class TrainingRunner:
     """
 
     flush_interval = 1.0  # seconds between batched TrainStep posts (each costs a repaint)
+    GATE_WAIT_S = 2.0  # the longest a run waits for the first frame (`gate`)
     idle_poll = 0.05  # seconds between serve_requests() calls while paused
 
     def __init__(self, target: "MessagePump", run_id: int, factory: TrainerFactory,
                  config: "RunConfig", *, paused: bool = False,
                  after: "TrainingRunner | None" = None,
                  history_dir: str | None = None,
-                 build: Callable[[], Any] | None = None) -> None:
+                 build: Callable[[], Any] | None = None,
+                 gate: threading.Event | None = None) -> None:
         self.target = target
+        # Set when the trainer may be built: the app's first frame is on the screen. Building
+        # imports torch (about a second, mostly holding the GIL), which would slow the UI
+        # thread drawing that frame. Waited for at most GATE_WAIT_S.
+        self.gate = gate
         # A run being opened (`rnn-tui open DIR`): its metrics.jsonl is read on the worker,
         # before the trainer is built, and posted as a HistoryLoaded message ahead of the
         # trainer's own events.
@@ -187,10 +193,11 @@ class TrainingRunner:
         except Exception:  # run outside a Textual worker (plain thread, tests)
             worker = None
         try:
+            if self.gate is not None and not self._wait(self.gate, worker, self.GATE_WAIT_S):
+                return
             if self.after is not None:
-                while not self.after.finished.wait(0.05):
-                    if worker is not None and worker.is_cancelled:
-                        return
+                if not self._wait(self.after.finished, worker):
+                    return
                 self.after = None  # do not keep the old run (and its model) alive
             if self.history_dir is not None:
                 self._post_history(self.history_dir)
@@ -211,6 +218,18 @@ class TrainingRunner:
         finally:
             self.finished.set()
             self._post(WorkerFinished(self.run_id, self.finish_reason))
+
+    @staticmethod
+    def _wait(event: threading.Event, worker, timeout: float | None = None) -> bool:
+        """Wait until `event` is set (or `timeout` seconds passed); False if the worker was
+        cancelled meanwhile (the app is closing)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not event.wait(0.05):
+            if worker is not None and worker.is_cancelled:
+                return False
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+        return True
 
     def _post_history(self, out_dir: str) -> None:
         from rnn_tui.app.history import load_history

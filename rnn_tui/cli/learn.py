@@ -10,21 +10,20 @@
     rnn-tui learn --reset [CHAPTER]      # forget progress (one chapter, or all)
 
 The lesson files are data (engine/lessons, docs/lessons.md): a file that does not validate
-runs nothing.
+runs nothing. The lessons' modules (and asyncio) are imported by the command, not with this
+module: `rnn-tui --help` imports every command's module.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from engine.lessons.chapter import Chapter
-from engine.lessons.schema import LessonFileError, load_chapter
-from rnn_tui import lessons
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.lessons.chapter import Chapter
 
 EXIT_BAD_LESSON = 2
 EXIT_STEP_FAILED = 1  # --autoplay: a step's check was not reached
@@ -32,6 +31,9 @@ EXIT_STEP_FAILED = 1  # --autoplay: a step's check was not reached
 
 def resolve(target: str) -> tuple[Path, bool]:
     """(file, built-in?) of a chapter name or a lesson file path."""
+    from engine.lessons.schema import LessonFileError
+    from rnn_tui import lessons
+
     found = lessons.builtin(target)
     if found is not None:
         return found, True
@@ -44,6 +46,8 @@ def resolve(target: str) -> tuple[Path, bool]:
 
 
 def load(target: str) -> tuple[Chapter, bool]:
+    from engine.lessons.schema import load_chapter
+
     path, builtin = resolve(target)
     return load_chapter(path), builtin
 
@@ -65,6 +69,7 @@ def register(app: typer.Typer) -> None:
             reset: bool = typer.Option(False, "--reset", help="Forget your progress (of "
                                        "TARGET, or of every chapter).")) -> None:
         """Lessons: the lecture decks as guided, checked chapters over live runs."""
+        from engine.lessons.schema import LessonFileError
         from rnn_tui.cli.train import refuse_under_torchrun
 
         refuse_under_torchrun("`rnn-tui learn`")
@@ -78,6 +83,7 @@ def register(app: typer.Typer) -> None:
 def _learn(target: str | None, list_: bool, validate: bool, autoplay: bool,
            reset: bool, in_app: bool = False) -> None:
     from engine.lessons.progress import Progress
+    from engine.lessons.schema import LessonFileError
 
     if list_:
         print_list(Progress())
@@ -116,7 +122,8 @@ def _progress_key(chapter: Chapter, builtin: bool) -> str:
 
 def print_list(progress) -> None:
     from engine.lessons.chapter import chapter_id
-    from engine.lessons.schema import peek
+    from engine.lessons.schema import LessonFileError, peek
+    from rnn_tui import lessons
 
     for i, path in enumerate(lessons.builtin_files(), 1):
         try:
@@ -157,6 +164,8 @@ def report_all(chapter: Chapter, results: list, where: str, seconds: float | Non
 
 def play_headless(chapter: Chapter) -> None:
     """--autoplay: every step's solution on the real trainer, no app; exit 1 on a failure."""
+    import asyncio
+
     from engine.lessons.headless import autoplay_headless
 
     n = len(chapter.steps)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 import re
 import typing
 from dataclasses import dataclass, fields
@@ -47,6 +48,9 @@ ExplodeOpt = flag("--explode", "Explode on purpose: no clipping and plain SGD at
                   "and the guard stop the run.", False)
 
 
+FIELD_COMMENT = re.compile(r"^\s+(\w+): [^=\n]+=[^#\n]*#\s*(.*)$", re.M)  # name: T = v  # help
+
+
 @functools.lru_cache(maxsize=None)  # reading the sources costs; every command asks again
 def field_help(config_cls: type) -> dict[str, str]:
     """The comment after each field of a config dataclass (and of its bases): --help text."""
@@ -54,10 +58,21 @@ def field_help(config_cls: type) -> dict[str, str]:
     for cls in reversed(config_cls.__mro__):
         if cls is object or not hasattr(cls, "__dataclass_fields__"):
             continue
-        src = inspect.getsource(cls)
-        helps.update({m.group(1): m.group(2).strip() for m in
-                      re.finditer(r"^\s+(\w+): [^=\n]+=[^#\n]*#\s*(.*)$", src, re.M)})
+        helps.update({m.group(1): m.group(2).strip()
+                      for m in FIELD_COMMENT.finditer(class_source(cls))})
     return helps
+
+
+def class_source(cls: type) -> str:
+    """The source of a module-level class: from its `class` line to the next line that is
+    not indented. (inspect.getsource parses the whole module into a syntax tree to find a
+    class, and `--help` asks for nine: most of the time it took to build the options.)"""
+    lines = linecache.getlines(inspect.getsourcefile(cls))
+    head = re.compile(rf"class {cls.__name__}\b")
+    start = next(i for i, line in enumerate(lines) if head.match(line))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i][:1] not in " \t\n#"),
+               len(lines))
+    return "".join(lines[start:end])
 
 
 def _base_type(annotation: Any) -> type:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group
-from rich.markdown import Markdown
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -63,6 +62,8 @@ def question_lines(player: Any) -> list[Any]:
 
 def render_step(player: Any) -> Group:
     """Everything the panel shows for the player's current step."""
+    from rich.markdown import Markdown  # (lesson mode only: not paid for by every launch)
+
     step, chapter = player.step, player.chapter
     head = Text(f"{chapter.title}\n", style="bold")
     head.append(f"step {player.index + 1}/{len(chapter.steps)}  ")
