@@ -7,6 +7,7 @@ Adam 2e-3 at a constant rate, dropout 0.2, clip 1.0, hidden state carried and de
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import torch
@@ -32,12 +33,17 @@ class BareLSTM(nn.Module):
 
 
 def detach(h):
-    return tuple(t.detach() for t in h) if isinstance(h, tuple) else h.detach()
+    """The carried state cut from the graph, in float32 (as the engine carries it whatever
+    the step's precision)."""
+    return tuple(t.detach().float() for t in h) if isinstance(h, tuple) else h.detach().float()
 
 
 def bare_train(train_ids, vocab_size, *, seconds=None, steps=None, batch=64, bptt=100,
-               lr=2e-3, clip=1.0, on_eval=None, eval_at=(), seed=1337, **model_kw):
+               lr=2e-3, clip=1.0, on_eval=None, eval_at=(), seed=1337, precision="fp32",
+               **model_kw):
     """Train; call on_eval(model, minutes) when training time passes each of eval_at (s).
+    precision "bf16" autocasts the forward pass and the loss, as the engine's --precision
+    bf16 does (weights, gradients and Adam's state stay float32).
 
     Returns (tokens_per_s, steps_done). Eval time is excluded from the clock (generous to
     the bare loop)."""
@@ -58,8 +64,11 @@ def bare_train(train_ids, vocab_size, *, seconds=None, steps=None, batch=64, bpt
         x, y = data[:, pos:pos + bptt], data[:, pos + 1:pos + bptt + 1]
         pos += bptt
         h = detach(h) if h is not None else None
-        logits, _, h = model(x, h)
-        loss = nn.functional.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
+        cast = torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16" \
+            else contextlib.nullcontext()
+        with cast:
+            logits, _, h = model(x, h)
+            loss = nn.functional.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip)

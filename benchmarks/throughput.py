@@ -4,7 +4,9 @@
 
 Trains the default configuration (or the one given) three ways, interleaved round by round
 so that machine noise hits all of them alike:
-  bare     benchmarks/bare_loop.py: fused module, Adam, clipping, nothing else
+  bare     benchmarks/bare_loop.py: fused module, Adam, clipping, nothing else, in the
+           precision the engine's config resolves to (--precision auto: bf16 on a CPU with
+           native bf16), so both sides do the same arithmetic
   engine   engine.training.loop.Trainer with the probes off (eval/sampling/checkpoints off too)
   probes   the engine with the gradient probes at their default cadence
 and prints tokens/s (median over rounds) and the ratios engine/bare and probes/engine.
@@ -29,6 +31,7 @@ from engine.training.device import configure_threads  # noqa: E402
 from engine.families.lm.config import LMConfig  # noqa: E402
 from engine.families.lm.data import split_text  # noqa: E402
 from engine.training.loop import Trainer  # noqa: E402
+from engine.training.precision import resolve_precision  # noqa: E402
 from engine.data.tokens import Vocab  # noqa: E402
 
 
@@ -53,13 +56,16 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--hidden", type=int, default=None)
     ap.add_argument("--batch-size", type=int, default=None)
+    ap.add_argument("--precision", default=None, help="both sides (default: the config's)")
     args = ap.parse_args()
 
     base = LMConfig(corpus=args.corpus, device="cpu")
     over = {k: v for k, v in (("model", args.model), ("hidden", args.hidden),
-                              ("batch_size", args.batch_size)) if v is not None}
+                              ("batch_size", args.batch_size),
+                              ("precision", args.precision)) if v is not None}
     base = base.replace(**over).validate()
     threads = configure_threads(base.threads)
+    precision = resolve_precision(base.precision, torch.device("cpu"))  # the bare loop's too
     text = load_corpus(base.corpus).text
     train, _ = split_text(text, base.val_fraction)
     vocab = Vocab.build([text])
@@ -69,13 +75,14 @@ def main() -> None:
     plain = base.replace(probe_every=0, **quiet)
     probed = base.replace(**quiet)  # probe_every at its default
     print(f"{base.model} {base.hidden}x{base.layers}, batch {base.batch_size}x{base.bptt}, "
-          f"{threads} threads, probes every {base.probe_every} steps, torch {torch.__version__}")
+          f"{threads} threads, {precision} (both sides), probes every {base.probe_every} steps, "
+          f"torch {torch.__version__}")
     runs: dict[str, list[float]] = {"bare": [], "engine": [], "probes": []}
     for r in range(args.rounds):
         tps, _ = bare_train(ids, len(vocab), steps=args.steps, batch=base.batch_size,
                             bptt=base.bptt, lr=base.lr, clip=base.clip, embed=base.embed,
                             hidden=base.hidden, layers=base.layers, dropout=base.dropout,
-                            cell=base.model)
+                            cell=base.model, precision=precision)
         runs["bare"].append(tps)
         runs["engine"].append(engine_tps(plain, args.steps, args.warmup))
         runs["probes"].append(engine_tps(probed, args.steps, args.warmup))
