@@ -60,6 +60,8 @@ def test_classify_mode_shows_scores_confusion_and_mistakes():
         assert list(f1) == CLASSES and f1["Essari"] > 0.8 > f1["Moanu"]
         info = text_of(app, "#scores-info")
         assert "majority 20.5%" in info and "naive Bayes 63.9%" in info and "step 40" in info
+        # the step-40 mistakes come as their own event, just after the evaluation
+        await wait_for(lambda: "step 40" in text_of(app, "#errors-log"), pilot=pilot)
         log = text_of(app, "#errors-log")
         assert "316 of 716 held-out examples misclassified" in log
         assert "Voslurrum" in log and "0.96 Ovrand ✗ true Kettish" in log

@@ -4,7 +4,8 @@ prompt with beams, the attention grid, the seq2seq keys, and switching modes."""
 from __future__ import annotations
 
 import pytest
-from fake_trainer import PROBE_PAIRS, FakeFactory
+from fake_seq2seq import PROBE_PAIRS
+from fake_trainer import FakeFactory
 from pilot_helpers import run as pilot_run
 from pilot_helpers import settled, wait_for
 from textual.widgets import Input, RichLog
