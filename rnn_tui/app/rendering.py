@@ -10,6 +10,7 @@ events or the requested settings, never from a clock.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from rich.text import Text
@@ -90,7 +91,9 @@ class RenderingMixin:
         threads = getattr(step, "threads", None) if step is not None else None
         if threads is None or not started.device.startswith("cpu"):
             return started.device
-        return f"cpu ({threads} thread{'s' if threads != 1 else ''}, auto)"
+        # The engine's own description (auto, the precision) with the count in use now.
+        return re.sub(r"\d+ threads?", f"{threads} thread{'s' if threads != 1 else ''}",
+                      started.device, count=1)
 
     def render_loss_info(self) -> None:
         chart = self.main_screen.query_one("#loss-chart")

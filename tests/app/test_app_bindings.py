@@ -334,3 +334,17 @@ def test_every_binding_is_in_the_command_palette():
         assert factory.last.calls_named("set_hparam") == [("set_hparam", "temperature", 0.9)]
 
     run(body)
+
+
+def test_the_status_bar_keeps_the_engines_device_text_with_the_live_thread_count():
+    """The engine says 'cpu (auto, 2 threads, bf16)'; the tuner's count changes, the rest
+    (auto, the precision) stays."""
+    from types import SimpleNamespace
+
+    from rnn_tui.app.rendering import RenderingMixin
+
+    host = SimpleNamespace(info={}, state="training")
+    started = SimpleNamespace(device="cpu (auto, 2 threads, bf16)")
+    text = RenderingMixin._device_text(host, started, SimpleNamespace(threads=1))
+    assert text == "cpu (auto, 1 thread, bf16)"
+    assert RenderingMixin._device_text(host, started, None) == started.device
