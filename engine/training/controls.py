@@ -4,7 +4,8 @@ Another thread (the app's UI) calls stop(), set_hparam(), request_checkpoint(),
 request_probe() or a trainer's own request method; each only queues a request. The thread
 iterating the trainer's events() serves the queue between optimizer steps (`_serve`), so the
 model is only ever touched by that one thread. A request that fails with an EngineError (an invalid value,
-a prime with unknown characters) becomes a Warning event, never an exception.
+a prime with unknown characters) becomes a Warning event, never an exception; one that stop()
+cancels part-way (a long sample) just ends, and the run finishes as a stopped run does.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 from typing import Any, Iterator
 
 from engine import events as ev
-from engine.errors import EngineError
+from engine.errors import Cancelled, EngineError
 
 
 class Controls:
@@ -67,6 +68,8 @@ class Controls:
                 yield from self._handle(req)
             except EngineError as exc:
                 yield self._emit(ev.Warning(step=self._current_step(), message=str(exc)))
+            except Cancelled:  # stop() during a long sample or translation: the run ends
+                continue  # as any stopped run does, with its checkpoint (what was streamed stays)
 
     # --- the trainer's part ----------------------------------------------------------------
 

@@ -52,9 +52,15 @@ class TmuxApp:
         self.size = (width, height)
         # COLUMNS/LINES can reach the pane from the environment tmux was started in (they do
         # under pytest), and Textual prefers them to the real terminal size.
-        self.command = " ".join(["env", "-u", "COLUMNS", "-u", "LINES", "COLORTERM=truecolor",
-                                 shlex.quote(str(RNN_TUI)),
-                                 *ARGS, "--out", shlex.quote(str(self.run_dir))])
+        app = " ".join(["env", "-u", "COLUMNS", "-u", "LINES", "COLORTERM=truecolor",
+                        "PYTHONFAULTHANDLER=1", shlex.quote(str(RNN_TUI)),
+                        *ARGS, "--out", shlex.quote(str(self.run_dir))])
+        # The app runs under a shell that writes its exit status (128 + N after signal N) to
+        # a file: tmux's own #{pane_dead_status} stays empty until it reaps the process, which
+        # on a loaded machine was seen to take longer than the whole wait.
+        self.status_file = tmp_path / "exit-status"
+        self.command = shlex.quote(f"{app}; echo $? > {shlex.quote(str(self.status_file))}")
+        self.command = f"sh -c {self.command}"
 
     # --------------------------------------------------------------------- tmux
 
@@ -82,10 +88,17 @@ class TmuxApp:
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", "main", *keys)
 
-    def pane_dead(self) -> tuple[bool, str]:
-        out = self.tmux("list-panes", "-t", "main", "-F", "#{pane_dead} #{pane_dead_status}",
-                        check=False).split()
-        return (bool(out) and out[0] == "1"), (out[1] if len(out) > 1 else "")
+    def pane_dead(self) -> bool:
+        out = self.tmux("list-panes", "-t", "main", "-F", "#{pane_dead}", check=False).split()
+        return bool(out) and out[0] == "1"
+
+    def exit_status(self) -> str | None:
+        """The app's exit status as its shell wrote it (None while it runs)."""
+        try:
+            text = self.status_file.read_text()
+        except FileNotFoundError:
+            return None
+        return text.strip() if text.endswith("\n") else None  # (half written)
 
     def processes(self) -> list[str]:
         """Live rnn-tui processes of this test (matched by its unique run directory)."""
@@ -103,7 +116,7 @@ class TmuxApp:
             text = self.screen()
             if predicate(text):
                 return text
-            if self.pane_dead()[0]:
+            if self.exit_status() is not None or self.pane_dead():
                 raise AssertionError(f"rnn-tui exited while waiting for {what}:\n{text}")
             time.sleep(0.25)
         size = self.tmux("display", "-p", "-t", "main", "#{window_width}x#{window_height}",
@@ -123,9 +136,10 @@ class TmuxApp:
     def wait_exit(self, timeout: float) -> float:
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
-            dead, status = self.pane_dead()
-            if dead:
-                assert status in ("", "0"), f"rnn-tui exited with status {status}"
+            status = self.exit_status()
+            if status is not None:
+                assert status == "0", f"rnn-tui exited with status {status} (128 + N: killed " \
+                    f"by signal N); screen:\n{self.screen()}"
                 return time.monotonic() - t0
             time.sleep(0.05)
         raise AssertionError(f"rnn-tui still running {timeout:.0f} s after quitting; "
@@ -158,11 +172,12 @@ def _threads(pid: str) -> str:
 
 def _is_tmux(pid: str) -> bool:
     """The tmux server keeps the argv of the client that started it (the app's command line
-    included), so pgrep -f finds it too."""
+    included), so pgrep -f finds it too; so it does the shell that runs the app."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text().startswith("tmux")
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return False
+    return comm.startswith("tmux") or comm == "sh"
 
 
 @pytest.fixture
@@ -209,8 +224,9 @@ def quit_and_check(app: TmuxApp) -> float:
     app.keys("q")
     took = app.wait_exit(QUIT_S)
     app.wait_no_process(5)
-    assert (app.run_dir / "checkpoint.safetensors").is_file()
-    assert (app.run_dir / "metrics.jsonl").is_file()
+    files = sorted(p.name for p in app.run_dir.iterdir()) if app.run_dir.is_dir() else []
+    assert "checkpoint.safetensors" in files and "metrics.jsonl" in files, \
+        f"the run directory holds {files}; last screen:\n{app.screen()}"
     return took
 
 

@@ -68,6 +68,21 @@ def test_live_controls(tiny_config):
         trainer.set_hparam("hidden", 10)
 
 
+def test_stop_during_a_requested_sample_ends_the_run_with_its_checkpoint(tiny_config, tmp_path):
+    """q while `g`'s sample is still being written (seen in CI: the app quit with no
+    checkpoint, as stop() cancelled the sample with an exception that ended the trainer)."""
+    trainer = Trainer(tiny_config.replace(steps=1000), out_dir=str(tmp_path / "run"))
+    seen = []
+    for e in trainer.events():
+        seen.append(e)
+        if isinstance(e, ev.TrainStep) and e.step == 3:
+            trainer.request("sample", prime="the ", length=5000)
+            trainer.stop()
+    assert of(seen, ev.Finished)[0].reason == "stopped"
+    assert of(seen, ev.Checkpoint)[-1].step == 3
+    assert (tmp_path / "run" / "checkpoint.safetensors").is_file()
+
+
 def test_bad_live_value_is_a_warning_not_a_crash(tiny_config):
     trainer = Trainer(tiny_config.replace(steps=4))
     trainer.set_hparam("lr", -1.0)
