@@ -17,6 +17,7 @@ import os
 from typing import Callable
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from engine.errors import EngineError
 
@@ -26,14 +27,30 @@ OPTIMIZER_SLOTS = {"adam": 2, "rmsprop": 2, "sgd": 1}  # exp_avg + exp_avg_sq; s
 
 def parameter_count(build: Callable[[], torch.nn.Module]) -> int:
     """Parameters of the model `build()` makes, without allocating them."""
-    with torch.device("meta"):
+    with torch.device("meta"), _NoInit():
         return sum(p.numel() for p in build().parameters())
 
 
 def meta_shapes(build: Callable[[], torch.nn.Module]) -> dict[str, torch.Size]:
     """name -> shape of the model's state_dict, without allocating it."""
-    with torch.device("meta"):
+    with torch.device("meta"), _NoInit():
         return {k: v.shape for k, v in build().state_dict().items()}
+
+
+class _NoInit(TorchFunctionMode):
+    """Skip the initialisers (torch.nn.init.*, Tensor.normal_) while building on "meta": a
+    meta tensor has no values to fill, and normal_ on one (nn.Embedding's init) runs a
+    Python decomposition that imports torch._dynamo: 1.0 s measured here, paid by every
+    `sample`, `eval` and training start before this mode."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if getattr(func, "__module__", None) == "torch.nn.init" or \
+                getattr(func, "__name__", None) in _FILLS:
+            return args[0] if args else (kwargs or {}).get("tensor")  # (init passes it so)
+        return func(*args, **(kwargs or {}))
+
+
+_FILLS = frozenset({"normal_", "uniform_", "exponential_", "random_", "bernoulli_"})
 
 
 def training_bytes(parameters: int, optimizer: str, activations: int) -> int:

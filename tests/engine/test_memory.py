@@ -40,3 +40,21 @@ def test_config_limits_for_seed_and_threads():
         LMConfig(seed=-1).validate()
     with pytest.raises(EngineError, match="threads"):
         LMConfig(threads=100000).validate()
+
+
+def test_counting_on_meta_skips_the_initialisers():
+    """nn.Embedding's normal_ on a meta tensor imports torch._dynamo (1 s); the count must
+    not pay it (a fresh process: this one may have imported it already)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch\n"
+            "from engine.training.memory import parameter_count, meta_shapes\n"
+            "from engine.families.lm.model import CharLM\n"
+            "n = parameter_count(lambda: CharLM(80, 'gru', 64, 512, 2, tied=True))\n"
+            "shapes = meta_shapes(lambda: CharLM(80, 'gru', 64, 512, 2))\n"
+            "print(n, shapes['embedding.weight'].numel(), 'torch._dynamo' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    real = sum(p.numel() for p in CharLM(80, "gru", 64, 512, 2, tied=True).parameters())
+    assert out == [str(real), str(80 * 64), "False"]
