@@ -9,7 +9,9 @@ generator), so they must produce the same characters: the script checks it, then
 them, interleaved round by round, and prints characters/s (median) and the ratio.
 
     engine  engine.families.lm.sampling.sample_tokens: what `rnn-tui sample`, the app's `g`
-            and word models run (model.step per token, the state carried, per-token probs)
+            and word models run (on the CPU engine/families/lm/numpy_step.py's step per
+            token, the state carried, per-token probs)
+    step    the same with fast=False: torch's `model.step` per token
     bare    the ~15-line loop a PyTorch user would write: nn.GRUCell layers sharing the
             model's tensors, one step per character
 
@@ -84,8 +86,8 @@ def vocab_of(size: int) -> Vocab:
     return Vocab(tokens)
 
 
-def engine_ids(model, vocab, length, seed) -> list[int]:
-    tokens, _ = sample_tokens(model, vocab, prime="", length=length, seed=seed)
+def engine_ids(model, vocab, length, seed, fast=True) -> list[int]:
+    tokens, _ = sample_tokens(model, vocab, prime="", length=length, seed=seed, fast=fast)
     return [vocab.index[t] for t in tokens]
 
 
@@ -95,17 +97,32 @@ def time_it(fn) -> float:
     return time.perf_counter() - t0
 
 
+def agreement(a: list[int], b: list[int]) -> str:
+    """'yes', or how many tokens agree before the first difference (float rounding: the
+    numpy step sums its products in another order, so a draw that lands within ~1e-7 of a
+    boundary between two tokens can go the other way, and the texts part there)."""
+    if a == b:
+        return "yes"
+    first = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
+    return f"first {first} of {len(a)}"
+
+
 def compare(label: str, model: CharLM, vocab: Vocab, chars: int, rounds: int) -> None:
     start = vocab.encode("\n").tolist()
-    check = min(chars, 500)
-    same = engine_ids(model, vocab, check, 7) == bare_sample(model, start, check, 7)
-    rates: dict[str, list[float]] = {"engine": [], "bare": []}
-    for _ in range(rounds):  # interleaved, so machine noise hits both alike
+    check = min(chars, 2000)
+    bare = bare_sample(model, start, check, 7)
+    same = agreement(engine_ids(model, vocab, check, 7), bare)
+    same_step = agreement(engine_ids(model, vocab, check, 7, fast=False), bare)
+    rates: dict[str, list[float]] = {"engine": [], "step": [], "bare": []}
+    for _ in range(rounds):  # interleaved, so machine noise hits all alike
         rates["engine"].append(chars / time_it(lambda: engine_ids(model, vocab, chars, 1)))
+        rates["step"].append(chars / time_it(
+            lambda: engine_ids(model, vocab, chars, 1, fast=False)))
         rates["bare"].append(chars / time_it(lambda: bare_sample(model, start, chars, 1)))
     med = {k: statistics.median(v) for k, v in rates.items()}
-    print(f"| {label} | {torch.get_num_threads()} | {med['engine']:,.0f} | {med['bare']:,.0f} "
-          f"| {med['engine'] / med['bare']:.3f} | {'yes' if same else 'NO'} |", flush=True)
+    print(f"| {label} | {torch.get_num_threads()} | {med['engine']:,.0f} | {med['step']:,.0f} "
+          f"| {med['bare']:,.0f} | {med['engine'] / med['bare']:.3f} | {same} | {same_step} |",
+          flush=True)
 
 
 def main() -> None:
@@ -122,8 +139,9 @@ def main() -> None:
     args = ap.parse_args()
     print(f"torch {torch.__version__}; {args.chars} tokens per measurement, median of "
           f"{args.rounds} interleaved rounds\n")
-    print("| model | threads | engine tokens/s | bare tokens/s | engine/bare | same tokens |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| model | threads | engine tokens/s | engine, model.step | bare tokens/s "
+          "| engine/bare | same tokens as bare | model.step: same as bare |")
+    print("|---|---:|---:|---:|---:|---:|---|---|")
     cases = [(f"char {args.model.upper()} {args.hidden}x{args.layers}", args.vocab)]
     if args.words:
         cases.append((f"word {args.model.upper()} {args.hidden}x{args.layers}, "

@@ -16,23 +16,25 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 
 from engine.config import check_seed
 from engine.errors import EngineError, check_cancel
 from engine.data.tokens import EOS, Tokenizer
+from engine.families.lm import numpy_step
 
 
 @torch.no_grad()
 def generate(model, vocab, prime: str = "", length: int = 200, temperature: float = 1.0,
              top_k: int | None = None, greedy: bool = False, seed: int | None = None,
              device: torch.device | str = "cpu", cancel=None,
-             tokenizer: Tokenizer | None = None) -> Iterator[tuple[str, float]]:
+             tokenizer: Tokenizer | None = None, fast: bool = True
+             ) -> Iterator[tuple[str, float]]:
     """Yield (token, probability the model gave it) one at a time (`cancel()`, asked every
     token, ends it with engine.errors.Cancelled). TOKENIZER: how the prime is read (None:
-    characters).
+    characters). FAST=False: through `model.step` even where numpy_step.py could (tests).
 
     The probability is that of the *untempered* distribution, so colouring text by it shows
     what the model believes, independently of the temperature used to draw.
@@ -57,7 +59,7 @@ def generate(model, vocab, prime: str = "", length: int = 200, temperature: floa
     model.eval()
     try:
         yield from _generate(model, vocab, start, length, temperature, top_k, greedy, gen,
-                             torch.device(device), cancel)
+                             torch.device(device), cancel, fast)
     finally:
         model.train(was_training)
 
@@ -79,25 +81,42 @@ def _start_ids(vocab, prime: str, tokenizer: Tokenizer | None) -> list[int]:
 # As a decorator on a generator, inference_mode is entered and left around each resumption:
 # the caller's code between two tokens (a training step in the app) runs with autograd on.
 @torch.inference_mode()
-def _generate(model, vocab, start, length, temperature, top_k, greedy, gen, device, cancel):
-    """The sampling loop: one `model.step` per token, the state carried, nothing else per
-    token but the softmax and the draw (this loop is what `rnn-tui sample`, the app's `g`
-    and word models spend their time in: benchmarks/sampling.py)."""
-    hidden = model.init_hidden(1, device)
-    token = torch.empty(1, dtype=torch.long, device=device)  # reused: no tensor per token
+def _generate(model, vocab, start, length, temperature, top_k, greedy, gen, device, cancel,
+              fast):
+    """The sampling loop: one step per token, the state carried, nothing else per token but
+    the softmax and the draw (this loop is what `rnn-tui sample`, the app's `g` and word
+    models spend their time in: benchmarks/sampling.py)."""
+    step = stepper(model, device, fast)
     logits = None
     for i in start:  # read the prime: one step per token, state carried
-        logits, hidden = model.step(token.fill_(i), hidden)
+        logits = step(i)
     for _ in range(length):
         check_cancel(cancel)
-        row = logits[0].float().cpu()  # (V,)
+        row = logits.float().cpu()  # (V,)
         probs = torch.softmax(row, dim=-1)  # untempered: what the model believes
         nxt = _draw(row, probs, temperature, top_k, greedy, gen)
         p = float(probs[nxt])
         if not math.isfinite(p):  # NaN logits give NaN everywhere (argmax picks one)
             raise _not_a_distribution()
         yield vocab.tokens[nxt], p
-        logits, hidden = model.step(token.fill_(nxt), hidden)
+        logits = step(nxt)
+
+
+def stepper(model, device: torch.device, fast: bool = True) -> Callable[[int], torch.Tensor]:
+    """token id -> the next token's logits (V,), the hidden state carried between calls.
+    FAST: numpy's step where it computes exactly `model.step` (numpy_step.py: a CharLM on
+    the CPU), else `model.step` itself."""
+    if fast and numpy_step.supports(model, device):
+        return numpy_step.NumpyStep(model)
+    hidden = model.init_hidden(1, device)
+    token = torch.empty(1, dtype=torch.long, device=device)  # reused: no tensor per token
+
+    def step(i: int) -> torch.Tensor:
+        nonlocal hidden
+        logits, hidden = model.step(token.fill_(i), hidden)
+        return logits[0]
+
+    return step
 
 
 def _not_a_distribution() -> EngineError:
