@@ -83,3 +83,19 @@ def test_openblas_threads_are_the_engines_for_the_step_and_given_back():
         assert setter(3) == 3  # what the caller had, not the step's
     finally:
         setter(before)
+
+
+def test_torch_threads_are_given_back_after_a_sample_and_after_a_cancelled_one():
+    from engine.errors import Cancelled
+
+    m, vocab = model("gru", vocab=40), Vocab([chr(65 + i) for i in range(40)])
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        sample_tokens(m, vocab, length=20, seed=1)
+        assert torch.get_num_threads() == 2
+        with pytest.raises(Cancelled):
+            sample_tokens(m, vocab, length=20, seed=1, cancel=lambda: True)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
