@@ -99,3 +99,12 @@ def test_torch_threads_are_given_back_after_a_sample_and_after_a_cancelled_one()
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_weights_are_read_in_place_not_copied():
+    import numpy as np
+
+    m = model("lstm", tied=True, hidden=8).eval()
+    step = numpy_step.NumpyStep(m)
+    assert np.shares_memory(step.layers[0][1], m.rnn.fused.weight_hh_l0.detach().numpy())
+    assert np.shares_memory(step.head[-1][0], m.embedding.weight.detach().numpy())  # tied

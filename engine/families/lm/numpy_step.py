@@ -7,7 +7,7 @@ MKL, numpy 2.4 with OpenBLAS; `python benchmarks/matvec_bound.py`): torch's prod
 1536x512 float32 matrix takes 55-95 us and never uses the second core (MKL's gemv stays on
 one thread here), numpy's takes ~27 us on two threads. And a GRU step is ~25 small
 operations whose per-call cost in torch (a few microseconds each) is most of the rest. Same
-weights (copied once per sample, float32), the same equations as engine/recurrent.py's cells
+weights (read in place, float32), the same equations as engine/recurrent.py's cells
 (whose comments derive them); only the summation order of the products differs, so the
 logits agree to float rounding (tests/engine/test_numpy_step.py) and the draw stays torch's.
 
@@ -50,7 +50,9 @@ def _linears(head: nn.Module) -> list[nn.Linear] | None:
 
 
 def _array(t: torch.Tensor | None) -> np.ndarray | None:
-    return None if t is None else t.detach().float().cpu().numpy().copy()
+    """The tensor's float32 values as an array: for a float32 CPU parameter, its own memory
+    (no copy per sample; the sampler runs on the thread that trains, between steps)."""
+    return None if t is None else t.detach().float().cpu().numpy()
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
