@@ -91,9 +91,23 @@ class LessonPanel(VerticalScroll, can_focus=False):
     LessonPanel.-visible { display: block; }
     """
 
+    _pending: Any = None  # a step shown before the body was composed (a view switching in)
+
     def compose(self):
         yield Static("", id="lesson-body")
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._show_pending)
+
+    def _show_pending(self) -> None:
+        if self._pending is not None:
+            self.show(self._pending)
+
     def show(self, player: Any) -> None:
         self.border_title = "Lesson"
-        self.query_one("#lesson-body", Static).update(render_step(player))
+        body = self.query("#lesson-body")
+        if not body:  # seen in CI: the panel was found while its view was still mounting
+            self._pending = player
+            return
+        self._pending = None
+        body.first(Static).update(render_step(player))

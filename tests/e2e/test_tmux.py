@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -52,15 +53,14 @@ class TmuxApp:
         self.size = (width, height)
         # COLUMNS/LINES can reach the pane from the environment tmux was started in (they do
         # under pytest), and Textual prefers them to the real terminal size.
-        app = " ".join(["env", "-u", "COLUMNS", "-u", "LINES", "COLORTERM=truecolor",
-                        "PYTHONFAULTHANDLER=1", shlex.quote(str(RNN_TUI)),
-                        *ARGS, "--out", shlex.quote(str(self.run_dir))])
-        # The app runs under a shell that writes its exit status (128 + N after signal N) to
-        # a file: tmux's own #{pane_dead_status} stays empty until it reaps the process, which
-        # on a loaded machine was seen to take longer than the whole wait.
-        self.status_file = tmp_path / "exit-status"
-        self.command = shlex.quote(f"{app}; echo $? > {shlex.quote(str(self.status_file))}")
-        self.command = f"sh -c {self.command}"
+        self.command = " ".join(["env", "-u", "COLUMNS", "-u", "LINES", "COLORTERM=truecolor",
+                                 shlex.quote(str(RNN_TUI)),
+                                 *ARGS, "--out", shlex.quote(str(self.run_dir))])
+        # start() runs the command under a shell that writes its exit status (128 + N after
+        # signal N) to this file: tmux's own #{pane_dead_status} stays empty until it reaps
+        # the process, which on a loaded machine was seen to take longer than the whole wait.
+        # (Outside the app's directory: the tests check what the app writes there.)
+        self.status_file = Path(tempfile.gettempdir()) / f"{self.socket}.exit-status"
 
     # --------------------------------------------------------------------- tmux
 
@@ -73,14 +73,19 @@ class TmuxApp:
 
     def start(self) -> None:
         w, h = self.size
+        self.status_file.unlink(missing_ok=True)
+        status = shlex.quote(str(self.status_file))
+        command = "sh -c " + shlex.quote(f"PYTHONFAULTHANDLER=1 {self.command}; "
+                                         f"echo $? > {status}")
         # remain-on-exit is set in the same tmux call, long before the app could exit, so
         # the pane survives it and tells its exit status.
         self.tmux("new-session", "-d", "-s", "main", "-x", str(w), "-y", str(h),
-                  "-c", str(self.cwd), self.command, ";",
+                  "-c", str(self.cwd), command, ";",
                   "set-option", "-t", "main", "remain-on-exit", "on")
 
     def close(self) -> None:
         self.tmux("kill-server", check=False)
+        self.status_file.unlink(missing_ok=True)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "main")

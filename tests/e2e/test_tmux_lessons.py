@@ -51,7 +51,7 @@ def test_a_learner_takes_two_steps(tmp_path):
                 time.sleep(1.0)
         app.wait_screen(lambda t: PASSED in t, 30, "the second step's check")
         app.keys("q")
-        app.wait_screen(lambda t: app.pane_dead()[0] or "the run is in" in t, QUIT_S + 10,
+        app.wait_screen(lambda t: app.pane_dead() or "the run is in" in t, QUIT_S + 10,
                         "the app to quit")
     finally:
         app.close()
