@@ -64,9 +64,11 @@ def test_the_sample_is_the_same_as_through_model_step():
 
 
 def test_what_it_does_not_cover_samples_through_the_model():
-    assert not numpy_step.supports(model("gru", softmax="adaptive", vocab=40), CPU)
-    assert not numpy_step.supports(model("gru"), torch.device("cuda"))
+    assert not numpy_step.supports(model("gru", softmax="adaptive", vocab=40).eval(), CPU)
+    assert not numpy_step.supports(model("gru").eval(), torch.device("cuda"))
+    assert numpy_step.supports(model("gru").eval(), CPU)
     assert not numpy_step.supports(torch.nn.Linear(2, 2), CPU)
+    assert not numpy_step.supports(model("gru").train(), CPU)  # dropout: only model.step
     assert not isinstance(stepper(model("gru", softmax="adaptive", vocab=40).eval(), CPU),
                           numpy_step.NumpyStep)
 

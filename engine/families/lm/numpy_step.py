@@ -3,9 +3,9 @@
 Why a second implementation of a step. Sampling writes one token at a time, so every token
 reads every recurrent weight once: a batch-1 matrix-vector product, bound by how fast the
 weights stream from the caches. Measured on this project's 2-core machine (torch 2.13 with
-MKL, numpy 2.4 with OpenBLAS; `python benchmarks/matvec_bound.py`): torch's product of a
-1536x512 float32 matrix takes 55-95 us and never uses the second core (MKL's gemv stays on
-one thread here), numpy's takes ~27 us on two threads. And a GRU step is ~25 small
+MKL, numpy 2.4 with OpenBLAS; `python benchmarks/matvec_bound.py`, quiet): torch's product
+of a 1536x512 float32 matrix takes ~70 us and never uses the second core (MKL's gemv stays on
+one thread here), numpy's takes ~23 us on two threads. And a GRU step is ~25 small
 operations whose per-call cost in torch (a few microseconds each) is most of the rest. Same
 weights (read in place, float32), the same equations as engine/recurrent.py's cells
 (whose comments derive them); only the summation order of the products differs, so the
@@ -38,7 +38,8 @@ def supports(model, device: torch.device) -> bool:
     """Whether `NumpyStep` computes exactly `model.step` (else sample through the model)."""
     from engine.families.lm.model import CharLM
 
-    return (isinstance(model, CharLM) and device.type == "cpu" and not model.adaptive
+    return (isinstance(model, CharLM) and device.type == "cpu" and not model.training
+            and not model.adaptive
             and model.rnn.num_directions == 1 and _linears(model.head) is not None
             and all(p.device.type == "cpu" for p in model.parameters()))
 
