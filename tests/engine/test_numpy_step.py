@@ -110,3 +110,23 @@ def test_the_weights_are_read_in_place_not_copied():
     step = numpy_step.NumpyStep(m)
     assert np.shares_memory(step.layers[0][1], m.rnn.fused.weight_hh_l0.detach().numpy())
     assert np.shares_memory(step.head[-1][0], m.embedding.weight.detach().numpy())  # tied
+
+
+def test_a_sample_sets_openblas_threads_once_and_gives_them_back(monkeypatch):
+    setter = numpy_step._local_setter()
+    if setter is None:
+        pytest.skip("this numpy's OpenBLAS has no openblas_set_num_threads_local")
+    seen = []
+    monkeypatch.setattr(numpy_step.NumpyStep, "_step",
+                        lambda self, token, step=numpy_step.NumpyStep._step:
+                        (seen.append((setter(self.threads), torch.get_num_threads())),
+                         step(self, token))[1])
+    m, vocab = model("gru", vocab=40), Vocab([chr(65 + i) for i in range(40)])
+    before, torch_before = setter(3), torch.get_num_threads()
+    try:
+        sample_tokens(m, vocab, length=5, seed=1)
+        assert setter(3) == 3  # given back
+        assert torch.get_num_threads() == torch_before
+        assert {s for s in seen} == {(torch_before, 1)}  # OpenBLAS: torch's count; torch: 1
+    finally:
+        setter(before)

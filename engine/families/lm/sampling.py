@@ -14,6 +14,7 @@ disturbs the training RNG (dropout): a resumed run stays identical to an uninter
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 from typing import Callable, Iterator
@@ -87,13 +88,9 @@ def _generate(model, vocab, start, length, temperature, top_k, greedy, gen, devi
     the softmax and the draw (this loop is what `rnn-tui sample`, the app's `g` and word
     models spend their time in: benchmarks/sampling.py)."""
     step = stepper(model, device, fast)
-    # numpy's step multiplies on OpenBLAS's threads (as many as torch had); torch's own work
-    # per token (the softmax, the draw) then runs on one, so that torch's idle threads do not
-    # spin on the cores OpenBLAS needs (measured: a 33k-word GRU 64 -> 240 tokens/s).
-    aside = torch.get_num_threads() if isinstance(step, numpy_step.NumpyStep) else None
-    if aside is not None:
-        torch.set_num_threads(1)
-    try:
+    threads = numpy_step.threads_for(step) if isinstance(step, numpy_step.NumpyStep) \
+        else contextlib.nullcontext()
+    with threads:
         logits = None
         for i in start:  # read the prime: one step per token, state carried
             logits = step(i)
@@ -107,9 +104,6 @@ def _generate(model, vocab, start, length, temperature, top_k, greedy, gen, devi
                 raise _not_a_distribution()
             yield vocab.tokens[nxt], p
             logits = step(nxt)
-    finally:
-        if aside is not None:
-            torch.set_num_threads(aside)
 
 
 def stepper(model, device: torch.device, fast: bool = True) -> Callable[[int], torch.Tensor]:
